@@ -1,0 +1,74 @@
+import {
+  IconHistory,
+  IconHome,
+  IconSettings,
+  IconSitemap,
+  IconUserCircle,
+  IconUsers,
+  IconUsersGroup,
+} from '@tabler/icons-react';
+import type { ComponentType } from 'react';
+import type { Role } from '../lib/types.ts';
+
+export type NavGroup = 'main' | 'admin';
+
+export interface NavItem {
+  /** Stable key, also used as the test id `nav-<key>`. */
+  key: string;
+  label: string;
+  path: string;
+  icon: ComponentType<{ size?: number | string; stroke?: number; 'aria-hidden'?: boolean }>;
+  roles: readonly Role[];
+  group: NavGroup;
+}
+
+const EVERYONE: readonly Role[] = ['rep', 'manager', 'admin'];
+const MANAGERS: readonly Role[] = ['manager', 'admin'];
+const ADMINS: readonly Role[] = ['admin'];
+
+export const NAV_GROUP_LABELS: Record<NavGroup, string> = { main: 'Workspace', admin: 'Administration' };
+
+/**
+ * Every section of the app and who sees it. Later sections (CRM, Goals, KPIs, Check-ins, Pay, Feedback,
+ * Reviews…) are added here and routed in app.tsx; the shell and the phone drawer follow automatically.
+ */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { key: 'home', label: 'Home', path: '/', icon: IconHome, roles: EVERYONE, group: 'main' },
+  { key: 'team', label: 'Team', path: '/team', icon: IconUsersGroup, roles: MANAGERS, group: 'main' },
+  {
+    key: 'profile',
+    label: 'Profile',
+    path: '/profile',
+    icon: IconUserCircle,
+    roles: EVERYONE,
+    group: 'main',
+  },
+  {
+    key: 'settings',
+    label: 'Settings',
+    path: '/admin/settings',
+    icon: IconSettings,
+    roles: ADMINS,
+    group: 'admin',
+  },
+  { key: 'users', label: 'Users', path: '/admin/users', icon: IconUsers, roles: ADMINS, group: 'admin' },
+  { key: 'teams', label: 'Teams', path: '/admin/teams', icon: IconSitemap, roles: ADMINS, group: 'admin' },
+  {
+    key: 'audit',
+    label: 'Audit log',
+    path: '/admin/audit',
+    icon: IconHistory,
+    roles: ADMINS,
+    group: 'admin',
+  },
+];
+
+export function navItemsFor(role: Role): NavItem[] {
+  return NAV_ITEMS.filter((item) => item.roles.includes(role));
+}
+
+/** True when `pathname` is inside the section at `path` ("/" only matches itself). */
+export function isActivePath(path: string, pathname: string): boolean {
+  if (path === '/') return pathname === '/';
+  return pathname === path || pathname.startsWith(`${path}/`);
+}

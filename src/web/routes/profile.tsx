@@ -1,0 +1,16 @@
+import { Stack } from '@mantine/core';
+import { PageHeader } from '../components/page-header.tsx';
+import { ApiTokens } from '../features/profile/api-tokens.tsx';
+import { PasswordForm } from '../features/profile/password-form.tsx';
+import { ProfileForm } from '../features/profile/profile-form.tsx';
+
+export function ProfilePage() {
+  return (
+    <Stack maw={900} gap="lg">
+      <PageHeader title="Profile" description="Your details, password and API tokens." />
+      <ProfileForm />
+      <PasswordForm />
+      <ApiTokens />
+    </Stack>
+  );
+}

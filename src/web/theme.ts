@@ -1,0 +1,25 @@
+import { type CSSVariablesResolver, createTheme } from '@mantine/core';
+
+/**
+ * Shade 8 of blue for filled controls and darker "dimmed"/"error" text keep white-on-colour and
+ * grey-on-white text above WCAG AA contrast (Mantine's defaults fall just under it).
+ */
+export const theme = createTheme({
+  primaryColor: 'blue',
+  primaryShade: { light: 8, dark: 8 },
+  defaultRadius: 'md',
+  cursorType: 'pointer',
+  fontFamily:
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif, "Apple Color Emoji", "Segoe UI Emoji"',
+  headings: { fontWeight: '650' },
+});
+
+export const cssVariablesResolver: CSSVariablesResolver = () => ({
+  variables: {},
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-error': 'var(--mantine-color-red-9)',
+    '--mantine-color-anchor': 'var(--mantine-color-blue-9)',
+  },
+  dark: {},
+});
