@@ -1,0 +1,207 @@
+import type { Db } from '../../server/db/database.ts';
+import type { Role } from '../../server/db/schema.ts';
+import type { Clock } from '../../server/lib/clock.ts';
+import { newId } from '../../server/lib/ids.ts';
+import { hashPassword } from '../../server/lib/secrets.ts';
+import { createOrgWithAdmin } from '../../server/modules/identity/auth.service.ts';
+import { insertUserInOrg } from '../../server/modules/identity/users.service.ts';
+import type { Progress } from '../progress.ts';
+
+/** The one documented demo password (README). Demo orgs are for trying Outfield, never for real data. */
+export const DEMO_PASSWORD = 'outfield-demo';
+
+export interface DemoLogin {
+  org: string;
+  email: string;
+  role: Role;
+  name: string;
+  note: string;
+}
+
+interface PersonSpec {
+  email: string;
+  name: string;
+  role: Role;
+  team?: string;
+  manages?: string[];
+  note: string;
+}
+
+interface OrgSpec {
+  name: string;
+  currency: string;
+  timeZone: string;
+  fiscalYearStartMonth: number;
+  admin: { email: string; name: string };
+  teams: { key: string; name: string; parent?: string }[];
+  people: PersonSpec[];
+}
+
+const northwindReps = [
+  'Riley Chen',
+  'Sam Okafor',
+  'Jordan Alvarez',
+  'Morgan Patel',
+  'Casey Novak',
+  'Taylor Brooks',
+  'Jamie Rossi',
+  'Quinn Murphy',
+  'Drew Larsen',
+  'Avery Kim',
+  'Reese Dubois',
+  'Skyler Haddad',
+];
+
+export const demoOrgs: OrgSpec[] = [
+  {
+    name: 'Northwind Field Sales',
+    currency: 'USD',
+    timeZone: 'America/Chicago',
+    fiscalYearStartMonth: 2,
+    admin: { email: 'admin@northwind.example', name: 'Ada Admin' },
+    teams: [
+      { key: 'field', name: 'Field Sales' },
+      { key: 'north', name: 'North Territory', parent: 'field' },
+      { key: 'south', name: 'South Territory', parent: 'field' },
+    ],
+    people: [
+      {
+        email: 'director@northwind.example',
+        name: 'Dana Director',
+        role: 'manager',
+        manages: ['field'],
+        note: 'sales director over both teams',
+      },
+      {
+        email: 'manager@northwind.example',
+        name: 'Marco Manager',
+        role: 'manager',
+        manages: ['north'],
+        note: 'manages North Territory (6 reps)',
+      },
+      {
+        email: 'manager2@northwind.example',
+        name: 'Mia Manager',
+        role: 'manager',
+        manages: ['south'],
+        note: 'manages South Territory (6 reps)',
+      },
+      ...northwindReps.map((name, i) => ({
+        email: i === 0 ? 'rep@northwind.example' : `rep${i + 1}@northwind.example`,
+        name,
+        role: 'rep' as const,
+        team: i < 6 ? 'north' : 'south',
+        note: i < 6 ? 'rep in North Territory' : 'rep in South Territory',
+      })),
+    ],
+  },
+  {
+    name: 'Contoso Outdoor',
+    currency: 'EUR',
+    timeZone: 'Europe/Berlin',
+    fiscalYearStartMonth: 1,
+    admin: { email: 'admin@contoso.example', name: 'Conrad Admin' },
+    teams: [{ key: 'dach', name: 'DACH' }],
+    people: [
+      {
+        email: 'manager@contoso.example',
+        name: 'Clara Manager',
+        role: 'manager',
+        manages: ['dach'],
+        note: 'manages DACH',
+      },
+      { email: 'rep@contoso.example', name: 'Lena Vogel', role: 'rep', team: 'dach', note: 'rep in DACH' },
+      { email: 'rep2@contoso.example', name: 'Jonas Weber', role: 'rep', team: 'dach', note: 'rep in DACH' },
+      { email: 'rep3@contoso.example', name: 'Mila Schulz', role: 'rep', team: 'dach', note: 'rep in DACH' },
+    ],
+  },
+];
+
+export async function demoExists(db: Db): Promise<boolean> {
+  const row = await db.kysely
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', 'admin@northwind.example')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Creates the two demo orgs through the same service functions the API uses (so the audit log
+ * shows their creation). Later capabilities append their own demo records after this step.
+ */
+export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promise<DemoLogin[]> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const logins: DemoLogin[] = [];
+  const total = demoOrgs.reduce((n, o) => n + 1 + o.people.length, 0);
+  progress.start('Demo people and teams', total);
+  for (const spec of demoOrgs) {
+    await db.kysely.transaction().execute(async (trx) => {
+      const { orgId, userId } = await createOrgWithAdmin(
+        trx,
+        { clock },
+        {
+          orgName: spec.name,
+          currency: spec.currency,
+          timeZone: spec.timeZone,
+          fiscalYearStartMonth: spec.fiscalYearStartMonth,
+          adminName: spec.admin.name,
+          adminEmail: spec.admin.email,
+          passwordHash,
+        },
+        null,
+      );
+      progress.tick();
+      logins.push({
+        org: spec.name,
+        email: spec.admin.email,
+        role: 'admin',
+        name: spec.admin.name,
+        note: 'org admin',
+      });
+      const teamIds = new Map<string, string>();
+      const now = clock.now();
+      for (const team of spec.teams) {
+        const id = newId();
+        teamIds.set(team.key, id);
+        await trx
+          .insertInto('teams')
+          .values({
+            org_id: orgId,
+            id,
+            name: team.name,
+            parent_team_id: team.parent ? teamIds.get(team.parent)! : null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+      }
+      const actor = { orgId, userId, requestId: null };
+      for (const person of spec.people) {
+        const user = await insertUserInOrg(trx, { clock }, actor, {
+          email: person.email,
+          name: person.name,
+          role: person.role,
+          passwordHash,
+          teamId: person.team ? teamIds.get(person.team)! : null,
+        });
+        for (const key of person.manages ?? []) {
+          await trx
+            .insertInto('team_managers')
+            .values({ org_id: orgId, team_id: teamIds.get(key)!, user_id: user.id })
+            .execute();
+        }
+        logins.push({
+          org: spec.name,
+          email: person.email,
+          role: person.role,
+          name: person.name,
+          note: person.note,
+        });
+        progress.tick();
+      }
+    });
+  }
+  progress.stop();
+  return logins;
+}

@@ -1,0 +1,261 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { AppConfig, Deps } from './context.ts';
+import type { Db } from './db/database.ts';
+import { type Clock, systemClock } from './lib/clock.ts';
+import { AppError, forbidden, unauthenticated } from './lib/errors.ts';
+import { newId } from './lib/ids.ts';
+import { safeEqual } from './lib/secrets.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
+import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
+import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { type Actor, type Permission, permissions, type Reach, roleAllows } from './policy/policy.ts';
+import { loadReach } from './policy/reach.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The permission a route needs; required on every /api route (checked at registration). */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+    csrfToken: string | null;
+    /** The actor's reach in the org chart, loaded at most once per request. */
+    reach(): Promise<Reach>;
+  }
+}
+
+export interface BuildAppOptions {
+  db: Db;
+  config: AppConfig;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  trustProxy?: boolean;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  permission: Permission | undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+function isApiRoute(url: string): boolean {
+  return url.startsWith('/api/') && !url.startsWith('/api/docs');
+}
+
+/**
+ * Builds the whole HTTP app (tests import this). Request flow: onRequest authenticates (session
+ * cookie or Bearer token) and enforces CSRF and the route's permission; zod validates the input;
+ * the handler calls a service; the one error handler shapes every failure.
+ */
+export async function buildApp(
+  options: BuildAppOptions,
+): Promise<FastifyInstance & { routeList: RegisteredRoute[] }> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : newId();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+  const deps: Deps = {
+    db: options.db,
+    clock: options.clock ?? systemClock,
+    config: options.config,
+    log: app.log,
+  };
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const routeList: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const permission = route.config?.permission;
+    if (isApiRoute(route.url) && (permission === undefined || !permissions.includes(permission))) {
+      throw new Error(`Route ${methods.join(',')} ${route.url} declares no permission`);
+    }
+    for (const method of methods) {
+      if (method !== 'HEAD') routeList.push({ method, url: route.url, permission });
+    }
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Mantine sets style attributes at run time; scripts stay strict.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    hsts: false,
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Outfield API',
+        version: '0.1.0',
+        description:
+          'JSON REST API of Outfield. Authenticate with the session cookie from POST /api/auth/login (send x-csrf-token on writes) or a personal API token as `Authorization: Bearer ofp_…`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  app.decorateRequest('actor', null);
+  app.decorateRequest('csrfToken', null);
+  app.decorateRequest('reach', async function (this: { actor: Actor | null; _reach?: Promise<Reach> }) {
+    if (!this.actor) throw unauthenticated();
+    this._reach ??= loadReach(deps.db.kysely, this.actor);
+    return this._reach;
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    const permission = req.routeOptions.config?.permission;
+    if (!req.url.startsWith('/api/') || permission === undefined) return;
+
+    const auth = req.headers.authorization;
+    let viaCookie = false;
+    if (auth?.startsWith('Bearer ')) {
+      const resolved = await resolveApiToken(deps, auth.slice('Bearer '.length).trim());
+      if (resolved) req.actor = { ...resolved.actor, requestId: req.id };
+      else if (permission !== 'public')
+        throw new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');
+    } else {
+      const token = req.cookies[SESSION_COOKIE];
+      if (token) {
+        const resolved = await resolveSession(deps, token);
+        if (resolved) {
+          req.actor = { ...resolved.actor, requestId: req.id };
+          req.csrfToken = resolved.csrfToken;
+          viaCookie = true;
+        }
+      }
+    }
+
+    if (permission === 'public') return;
+    if (!req.actor) throw unauthenticated();
+    // Cookies ride along on cross-site requests; a write must prove it came from our own page.
+    if (viaCookie && !SAFE_METHODS.has(req.method)) {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !req.csrfToken || !safeEqual(sent, req.csrfToken)) {
+        throw new AppError(403, 'csrf_failed', 'Missing or invalid x-csrf-token header');
+      }
+    }
+    if (!roleAllows(req.actor.role, permission)) throw forbidden();
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    if (error instanceof AppError) {
+      if (error.headers) reply.headers(error.headers);
+      return reply
+        .code(error.status)
+        .send({ error: { code: error.code, message: error.message, details: error.details } });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const fields = error.validation.map((v) => ({
+        path:
+          v.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
+          String((v.params?.issue && (v.params.issue as { path?: unknown[] }).path?.join('.')) || ''),
+        in: error.validationContext ?? 'body',
+        message: v.message ?? 'is invalid',
+      }));
+      const first = fields[0];
+      return reply.code(400).send({
+        error: {
+          code: 'validation_failed',
+          message: first ? `${first.in} ${first.path || '(root)'}: ${first.message}` : 'Invalid input',
+          details: { fields },
+        },
+      });
+    }
+    const fastifyError = error as { statusCode?: number; code?: string; message?: string };
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({
+        error: { code: 'payload_too_large', message: `Request body exceeds ${BODY_LIMIT_BYTES} bytes` },
+      });
+    }
+    const status = fastifyError.statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply
+        .code(status)
+        .send({ error: { code: 'bad_request', message: fastifyError.message ?? 'Bad request' } });
+    }
+    req.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({
+      error: { code: 'internal', message: 'Something went wrong; the request id is in x-request-id' },
+    });
+  });
+
+  const r = app;
+  r.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  r.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(deps.db.kysely);
+      return { status: 'ready', database: deps.db.engine };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', database: deps.db.engine });
+    }
+  });
+  r.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+
+  authRoutes(app, deps);
+  identityRoutes(app, deps);
+  auditRoutes(app, deps);
+
+  const webRoot = options.config.webRoot;
+  const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && hasWeb) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  return Object.assign(app, { routeList });
+}

@@ -1,0 +1,26 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import * as m0001 from '../../../db/migrations/0001_foundation.ts';
+import type { Db } from './database.ts';
+
+// Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
+// vitest and a bundled build. Append new ones; never reorder or edit landed ones.
+const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
+
+/**
+ * Brings the schema up to date. Safe when several instances start together: Kysely's migrator
+ * takes a lock row (a table lock on PostgreSQL) so each migration runs exactly once.
+ */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

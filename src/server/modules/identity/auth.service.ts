@@ -1,0 +1,265 @@
+import type { Deps } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Role } from '../../db/schema.ts';
+import {
+  AppError,
+  conflict,
+  invalidField,
+  notFound,
+  rateLimited,
+  unauthenticated,
+} from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import {
+  burnPasswordCheck,
+  hashPassword,
+  hashSecret,
+  randomSecret,
+  verifyPassword,
+} from '../../lib/secrets.ts';
+import type { Actor } from '../../policy/policy.ts';
+import { audit } from '../audit/audit.service.ts';
+import {
+  clearRateLimit,
+  deleteSession,
+  findSessionWithMembership,
+  findTokenWithMembership,
+  hitRateLimit,
+  insertSession,
+  peekRateLimit,
+  touchSession,
+  touchToken,
+} from './auth.repository.ts';
+import {
+  countOrgs,
+  findLoginByEmail,
+  findOrg,
+  findProfile,
+  findUserByEmail,
+  insertMembership,
+  insertUser,
+  listTeamsOfUser,
+} from './identity.repository.ts';
+import { type MeResponse, type SetupInput, toOrgResponse } from './identity.schemas.ts';
+
+/** Don't write last_seen_at on every request: once a minute is precise enough for a 30-minute idle limit. */
+const TOUCH_EVERY_MS = 60_000;
+
+export interface AuthenticatedSession {
+  actor: Omit<Actor, 'requestId'>;
+  csrfToken: string | null;
+}
+
+export interface NewSession {
+  token: string;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export async function createSession(
+  db: Executor,
+  deps: Pick<Deps, 'clock' | 'config'>,
+  orgId: string,
+  userId: string,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<NewSession> {
+  const now = deps.clock.now();
+  const token = randomSecret();
+  const csrfToken = randomSecret(24);
+  const expiresAt = now + deps.config.sessionAbsoluteMs;
+  await insertSession(db, {
+    id: hashSecret(deps.config.sessionSecret, token),
+    orgId,
+    userId,
+    csrfToken,
+    now,
+    expiresAt,
+    ip: client.ip,
+    userAgent: client.userAgent?.slice(0, 300) ?? null,
+  });
+  return { token, csrfToken, expiresAt };
+}
+
+/** The session behind a cookie, or null when it is unknown, expired, idle too long or the user deactivated. */
+export async function resolveSession(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
+  const id = hashSecret(deps.config.sessionSecret, token);
+  const row = await findSessionWithMembership(deps.db.kysely, id);
+  if (!row) return null;
+  const now = deps.clock.now();
+  if (row.active !== 1 || now >= row.expires_at || now - row.last_seen_at >= deps.config.sessionIdleMs) {
+    await deleteSession(deps.db.kysely, id);
+    return null;
+  }
+  if (now - row.last_seen_at >= TOUCH_EVERY_MS) await touchSession(deps.db.kysely, id, now);
+  return {
+    actor: { userId: row.user_id, orgId: row.org_id, role: row.role, sessionId: id, tokenId: null },
+    csrfToken: row.csrf_token,
+  };
+}
+
+export const API_TOKEN_PREFIX = 'ofp_';
+
+/** The user behind a personal API token (Authorization: Bearer), or null. */
+export async function resolveApiToken(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
+  if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+  const row = await findTokenWithMembership(deps.db.kysely, hashSecret(deps.config.sessionSecret, token));
+  if (row?.active !== 1 || row.revoked_at !== null) return null;
+  const now = deps.clock.now();
+  if (row.expires_at !== null && now >= row.expires_at) return null;
+  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) {
+    await touchToken(deps.db.kysely, row.org_id, row.id, now);
+  }
+  return {
+    actor: { userId: row.user_id, orgId: row.org_id, role: row.role, sessionId: null, tokenId: row.id },
+    csrfToken: null,
+  };
+}
+
+async function checkNotLimited(deps: Deps, key: string, limit: number): Promise<void> {
+  const row = await peekRateLimit(deps.db.kysely, key);
+  if (!row) return;
+  const now = deps.clock.now();
+  const windowEnd = row.window_start + deps.config.loginLimits.windowMs;
+  if (windowEnd > now && row.count >= limit) throw rateLimited((windowEnd - now) / 1000);
+}
+
+/**
+ * Email + password sign-in. Failures are counted per account and per client IP (fixed windows in the
+ * database, so limits hold across instances); the answer never says whether the email exists.
+ */
+export async function login(
+  deps: Deps,
+  input: { email: string; password: string },
+  client: { ip: string | null; userAgent: string | null },
+): Promise<{ session: NewSession; orgId: string; userId: string }> {
+  const limits = deps.config.loginLimits;
+  const accountKey = `login:account:${input.email}`;
+  const ipKey = `login:ip:${client.ip ?? 'unknown'}`;
+  await checkNotLimited(deps, accountKey, limits.perAccount);
+  await checkNotLimited(deps, ipKey, limits.perIp);
+
+  const found = await findLoginByEmail(deps.db.kysely, input.email);
+  const ok = found
+    ? await verifyPassword(found.password_hash, input.password)
+    : (await burnPasswordCheck(input.password), false);
+  if (!found || !ok || found.active !== 1) {
+    const now = deps.clock.now();
+    await hitRateLimit(deps.db.kysely, accountKey, now, limits.windowMs);
+    await hitRateLimit(deps.db.kysely, ipKey, now, limits.windowMs);
+    throw new AppError(401, 'invalid_credentials', 'Email or password is incorrect');
+  }
+  await clearRateLimit(deps.db.kysely, accountKey);
+  const session = await createSession(deps.db.kysely, deps, found.org_id, found.id, client);
+  return { session, orgId: found.org_id, userId: found.id };
+}
+
+export async function logout(deps: Deps, actor: Actor): Promise<void> {
+  if (actor.sessionId) await deleteSession(deps.db.kysely, actor.sessionId);
+}
+
+export async function loadMe(
+  db: Executor,
+  orgId: string,
+  userId: string,
+  csrfToken: string,
+): Promise<MeResponse> {
+  const [profile, org, teams] = await Promise.all([
+    findProfile(db, orgId, userId),
+    findOrg(db, orgId),
+    listTeamsOfUser(db, orgId, userId),
+  ]);
+  if (!profile || !org) throw unauthenticated();
+  return {
+    user: { id: profile.id, email: profile.email, name: profile.name, timeZone: profile.time_zone },
+    org: toOrgResponse(org),
+    role: profile.role,
+    teams,
+    csrfToken,
+  };
+}
+
+export async function setupNeeded(db: Executor): Promise<boolean> {
+  return (await countOrgs(db)) === 0;
+}
+
+/**
+ * First-run setup: creates the first org and its admin, only while the database has no org.
+ * The check and the inserts share one transaction, so two racing setups cannot both succeed.
+ */
+export async function runSetup(
+  deps: Deps,
+  input: SetupInput,
+  client: { ip: string | null; userAgent: string | null },
+  requestId: string | null,
+): Promise<{ session: NewSession; orgId: string; userId: string }> {
+  const passwordHash = await hashPassword(input.password);
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    if ((await countOrgs(trx)) > 0) throw conflict('Outfield is already set up; sign in instead');
+    const created = await createOrgWithAdmin(trx, deps, { ...input, passwordHash }, requestId);
+    const session = await createSession(trx, deps, created.orgId, created.userId, client);
+    return { session, ...created };
+  });
+}
+
+export interface NewOrgInput {
+  orgName: string;
+  currency: string;
+  timeZone: string;
+  fiscalYearStartMonth: number;
+  adminName: string;
+  adminEmail: string;
+  passwordHash: string;
+}
+
+/** Creates an org and its first admin (used by setup, the CLI and the demo). */
+export async function createOrgWithAdmin(
+  trx: Executor,
+  deps: Pick<Deps, 'clock'>,
+  input: NewOrgInput,
+  requestId: string | null,
+): Promise<{ orgId: string; userId: string }> {
+  const now = deps.clock.now();
+  if (await findUserByEmail(trx, input.adminEmail)) throw invalidField('adminEmail', 'is already in use');
+  const orgId = newId();
+  const userId = newId();
+  await trx
+    .insertInto('orgs')
+    .values({
+      id: orgId,
+      name: input.orgName,
+      currency: input.currency,
+      time_zone: input.timeZone,
+      fiscal_year_start_month: input.fiscalYearStartMonth,
+      settings: '{}',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await insertUser(trx, {
+    id: userId,
+    email: input.adminEmail,
+    name: input.adminName,
+    timeZone: input.timeZone,
+    passwordHash: input.passwordHash,
+    now,
+  });
+  await insertMembership(trx, orgId, userId, 'admin', now);
+  const actor = { orgId, userId, requestId };
+  await audit(trx, deps, actor, 'org', orgId, 'create', { name: input.orgName, currency: input.currency });
+  await audit(trx, deps, actor, 'user', userId, 'create', {
+    email: input.adminEmail,
+    role: 'admin' satisfies Role,
+  });
+  return { orgId, userId };
+}
+
+export async function assertPassword(db: Executor, userId: string, password: string): Promise<void> {
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw notFound('User');
+  if (!(await verifyPassword(row.password_hash, password)))
+    throw invalidField('currentPassword', 'is incorrect');
+}

@@ -1,0 +1,111 @@
+import type { Role } from '../db/schema.ts';
+import { forbidden, notFound } from '../lib/errors.ts';
+
+/**
+ * The one place that decides who may do what. Two layers:
+ * 1. Route permissions: every route declares one Permission; the app refuses a request whose
+ *    actor's role does not hold it (401 without an actor, 403 with one) before any handler runs.
+ * 2. Record rules: services ask `relationTo` / `canSeeUser` / … about a concrete record, using the
+ *    actor's reach (self → my team → teams under me → org). A record the actor may not see answers
+ *    404 exactly like a missing one, so ids of other teams and other orgs reveal nothing.
+ */
+export const permissions = [
+  'public',
+  'authenticated',
+  'me.update',
+  'tokens.manage',
+  'org.read',
+  'org.update',
+  'users.read',
+  'users.manage',
+  'teams.read',
+  'teams.manage',
+  'invitations.manage',
+  'audit.read',
+] as const;
+
+export type Permission = (typeof permissions)[number];
+
+const everyone: Permission[] = [
+  'authenticated',
+  'me.update',
+  'tokens.manage',
+  'org.read',
+  'users.read',
+  'teams.read',
+];
+
+const grants: Record<Role, ReadonlySet<Permission>> = {
+  rep: new Set(everyone),
+  manager: new Set(everyone),
+  admin: new Set([
+    ...everyone,
+    'org.update',
+    'users.manage',
+    'teams.manage',
+    'invitations.manage',
+    'audit.read',
+  ]),
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  if (permission === 'public') return true;
+  return grants[role].has(permission);
+}
+
+/** Who is acting. Built once per request from the session or API token; never from the body. */
+export interface Actor {
+  userId: string;
+  orgId: string;
+  role: Role;
+  sessionId: string | null;
+  tokenId: string | null;
+  requestId: string;
+}
+
+/**
+ * What an actor can reach in the org chart. For a manager: the teams they manage and every team
+ * nested beneath them (a director sees the teams below), and the people in those teams. For a rep:
+ * their own team. Admins reach the whole org (`all`).
+ */
+export interface Reach {
+  all: boolean;
+  /** Teams the actor manages directly or through a parent team. */
+  managedTeamIds: ReadonlySet<string>;
+  /** The team the actor belongs to as a member, if any. */
+  ownTeamId: string | null;
+  /** Users in managed teams (members and sub-team managers), excluding the actor. */
+  reportUserIds: ReadonlySet<string>;
+  /** Members and managers of the actor's own team, excluding the actor. */
+  teammateUserIds: ReadonlySet<string>;
+}
+
+export type Relation = 'self' | 'teams_under_me' | 'my_team' | 'org' | 'none';
+
+/** The closest relation between the actor and another user, in order of precedence. */
+export function relationTo(actor: Actor, reach: Reach, userId: string): Relation {
+  if (userId === actor.userId) return 'self';
+  if (reach.reportUserIds.has(userId)) return 'teams_under_me';
+  if (reach.teammateUserIds.has(userId)) return 'my_team';
+  if (reach.all) return 'org';
+  return 'none';
+}
+
+/** Everyone may see themselves, their teammates and their reports; admins see the whole org. */
+export function canSeeUser(actor: Actor, reach: Reach, userId: string): boolean {
+  return relationTo(actor, reach, userId) !== 'none';
+}
+
+/** Throws the same 404 a missing record gives when the actor may not see the user. */
+export function assertCanSeeUser(actor: Actor, reach: Reach, userId: string): void {
+  if (!canSeeUser(actor, reach, userId)) throw notFound('User');
+}
+
+export function assertRole(actor: Actor, ...roles: Role[]): void {
+  if (!roles.includes(actor.role)) throw forbidden();
+}
+
+/** Managers see the teams they manage (and below); reps their own team; admins all. */
+export function canSeeTeam(reach: Reach, teamId: string): boolean {
+  return reach.all || reach.managedTeamIds.has(teamId) || reach.ownTeamId === teamId;
+}

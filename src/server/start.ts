@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { AppConfig } from './context.ts';
+import { type Db, engineOf, openDb, sqlitePath } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import type { Env } from './env.ts';
+import { randomSecret } from './lib/secrets.ts';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const webRoot = resolve(projectRoot, 'dist/web');
+
+/** Opens the database (creating the SQLite folder if needed) and applies pending migrations. */
+export async function openAndMigrate(url: string): Promise<Db> {
+  if (engineOf(url) === 'sqlite') {
+    const file = sqlitePath(url);
+    if (file !== '' && file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  }
+  const db = openDb(url);
+  await migrateToLatest(db);
+  return db;
+}
+
+/**
+ * SESSION_SECRET from the environment, else the one stored in the database on first run, so every
+ * instance sharing the database agrees without configuration.
+ */
+export async function resolveSessionSecret(db: Db, fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  const candidate = randomSecret(48);
+  await db.kysely
+    .insertInto('app_settings')
+    .values({ key: 'session_secret', value: candidate })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.kysely
+    .selectFrom('app_settings')
+    .select('value')
+    .where('key', '=', 'session_secret')
+    .executeTakeFirstOrThrow();
+  return row.value;
+}
+
+export async function configFromEnv(db: Db, env: Env): Promise<AppConfig> {
+  return {
+    sessionSecret: await resolveSessionSecret(db, env.SESSION_SECRET),
+    sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
+    sessionAbsoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    publicUrl: env.PUBLIC_URL,
+    loginLimits: { perAccount: 10, perIp: 50, windowMs: 15 * 60_000 },
+    webRoot,
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Db;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Migrates, builds the app and listens; closes gracefully (in-flight requests finish) on close(). */
+export async function startServer(env: Env): Promise<RunningServer> {
+  const db = await openAndMigrate(env.DATABASE_URL);
+  const config = await configFromEnv(db, env);
+  const app = await buildApp({
+    db,
+    config,
+    logger: {
+      level: env.LOG_LEVEL,
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+      ],
+    },
+    trustProxy: env.TRUST_PROXY,
+  });
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${port}`;
+  return {
+    app,
+    db,
+    url,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
