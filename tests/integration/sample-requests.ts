@@ -1,0 +1,43 @@
+/**
+ * A valid request body for every write route, so suites that walk all routes reach the service
+ * (and its access checks) instead of stopping at validation. A write route missing here fails the
+ * route-walk suites: add it when you add the route.
+ */
+export const sampleBodies: Record<string, unknown> = {
+  'POST /api/auth/login': { email: 'nobody@example.test', password: 'whatever-password' },
+  'POST /api/auth/logout': undefined,
+  'POST /api/setup': {
+    orgName: 'Walk Org',
+    adminName: 'Walker',
+    adminEmail: 'walker@example.test',
+    password: 'a-long-enough-password',
+  },
+  'PATCH /api/me': { name: 'Walked Name' },
+  'POST /api/me/password': { currentPassword: 'wrong-password', newPassword: 'another-long-password' },
+  'POST /api/me/tokens': { name: 'walk token' },
+  'DELETE /api/me/tokens/:id': undefined,
+  'DELETE /api/me/sessions/:id': undefined,
+  'POST /api/invitations': { email: 'walk-invite@example.test', role: 'rep' },
+  'DELETE /api/invitations/:id': undefined,
+  'POST /api/invitations/by-token/:token/accept': { name: 'Walker', password: 'a-long-enough-password' },
+  'PATCH /api/org': { name: 'Walked Org' },
+  'POST /api/users': {
+    email: 'walk-user@example.test',
+    name: 'Walk User',
+    role: 'rep',
+    password: 'a-long-enough-password',
+  },
+  'PATCH /api/users/:id': { name: 'Walked User' },
+  'POST /api/teams': { name: 'Walk Team' },
+  'PATCH /api/teams/:id': { name: 'Walked Team' },
+  'DELETE /api/teams/:id': undefined,
+  'PUT /api/teams/:id/managers': { userIds: [] },
+};
+
+export function routeKey(method: string, url: string): string {
+  return `${method} ${url}`;
+}
+
+export function isWrite(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+}
