@@ -40,6 +40,21 @@ describe('route permissions', () => {
     await app.close().catch(() => undefined);
   });
 
+  it('enforces the declared permission before the handler runs', async () => {
+    const { buildApp } = await import('../../src/server/app.ts');
+    const app = await buildApp({ db: t.db, config: t.config, clock: t.clock });
+    let ran = false;
+    app.get('/api/test-only', { config: { permission: 'audit.read' } }, async () => {
+      ran = true;
+      return { ok: true };
+    });
+    await app.ready();
+    const res = await as(app, rep)({ method: 'GET', url: '/api/test-only' });
+    expect(res.statusCode).toBe(403);
+    expect(ran).toBe(false);
+    await app.close();
+  });
+
   it('has a sample body for every write route, so route walks reach the service', () => {
     const missing = apiRoutes()
       .filter((r) => isWrite(r.method))
