@@ -139,9 +139,9 @@ export async function login(
   await checkNotLimited(deps, ipKey, limits.perIp);
 
   const found = await findLoginByEmail(deps.db.kysely, input.email);
-  const ok = found
-    ? await verifyPassword(found.password_hash, input.password)
-    : (await burnPasswordCheck(input.password), false);
+  let ok = false;
+  if (found) ok = await verifyPassword(found.password_hash, input.password);
+  else await burnPasswordCheck(input.password);
   if (!found || !ok || found.active !== 1) {
     const now = deps.clock.now();
     await hitRateLimit(deps.db.kysely, accountKey, now, limits.windowMs);
