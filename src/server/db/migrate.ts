@@ -1,11 +1,13 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from '../../../db/migrations/0001_foundation.ts';
+import * as m0002 from '../../../db/migrations/0002_crm.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
 // vitest and a bundled build. Append new ones; never reorder or edit landed ones.
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_crm': m0002,
 };
 
 const provider: MigrationProvider = {

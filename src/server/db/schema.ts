@@ -20,6 +20,15 @@ export interface Database {
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
   app_settings: AppSettingsTable;
+  accounts: AccountsTable;
+  contacts: ContactsTable;
+  pipelines: PipelinesTable;
+  stages: StagesTable;
+  deals: DealsTable;
+  deal_splits: DealSplitsTable;
+  deal_stage_history: DealStageHistoryTable;
+  activities: ActivitiesTable;
+  notes: NotesTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';
@@ -136,6 +145,148 @@ export interface RateLimitsTable {
 export interface AppSettingsTable {
   key: string;
   value: string;
+}
+
+export type Tier = 'A' | 'B' | 'C';
+export type StageKind = 'open' | 'won' | 'lost';
+export type DealStatus = StageKind;
+
+export interface AccountsTable {
+  org_id: string;
+  id: string;
+  name: string;
+  name_lower: string;
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  territory: string | null;
+  industry: string | null;
+  tier: Tier | null;
+  status: 'active' | 'prospect' | 'inactive';
+  owner_id: string;
+  external_source: string | null;
+  external_id: string | null;
+  last_activity_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ContactsTable {
+  org_id: string;
+  id: string;
+  account_id: string;
+  name: string;
+  name_lower: string;
+  title: string | null;
+  email: string | null;
+  phone: string | null;
+  external_source: string | null;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PipelinesTable {
+  org_id: string;
+  id: string;
+  name: string;
+  is_default: Flag;
+  created_at: number;
+}
+
+export interface StagesTable {
+  org_id: string;
+  id: string;
+  pipeline_id: string;
+  name: string;
+  position: number;
+  /** Default win probability in percent (0–100). */
+  probability: number;
+  kind: StageKind;
+}
+
+export interface DealsTable {
+  org_id: string;
+  id: string;
+  account_id: string;
+  owner_id: string;
+  name: string;
+  name_lower: string;
+  amount_minor: number;
+  currency: string;
+  pipeline_id: string;
+  stage_id: string;
+  probability_override: number | null;
+  expected_close_date: string | null;
+  status: DealStatus;
+  closed_at: number | null;
+  close_reason: string | null;
+  external_source: string | null;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DealSplitsTable {
+  org_id: string;
+  deal_id: string;
+  user_id: string;
+  /** Share in basis points; a deal's splits sum to 10,000. */
+  share_bp: number;
+}
+
+export interface DealStageHistoryTable {
+  org_id: string;
+  id: string;
+  deal_id: string;
+  from_stage_id: string | null;
+  to_stage_id: string;
+  changed_at: number;
+  changed_by: string | null;
+}
+
+export interface ActivitiesTable {
+  org_id: string;
+  id: string;
+  owner_id: string;
+  kind: string;
+  subject: string;
+  outcome: string | null;
+  occurred_at: number;
+  duration_minutes: number | null;
+  account_id: string | null;
+  contact_id: string | null;
+  deal_id: string | null;
+  source: 'online' | 'offline' | 'import';
+  checkin_at: number | null;
+  checkin_lat: number | null;
+  checkin_lng: number | null;
+  checkin_accuracy_m: number | null;
+  checkout_at: number | null;
+  checkout_lat: number | null;
+  checkout_lng: number | null;
+  distance_m: number | null;
+  /** Visits only: 1 when the check-in lay within the org's radius of the account, 0 when not, null otherwise. */
+  verified: Flag | null;
+  external_source: string | null;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotesTable {
+  org_id: string;
+  id: string;
+  entity_type: 'account' | 'contact' | 'deal';
+  entity_id: string;
+  author_id: string;
+  body: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export type OrgRow = Selectable<OrgsTable>;
