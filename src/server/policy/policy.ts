@@ -22,6 +22,9 @@ export const permissions = [
   'teams.manage',
   'invitations.manage',
   'audit.read',
+  'crm.read',
+  'crm.write',
+  'crm.admin',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -108,4 +111,45 @@ export function assertRole(actor: Actor, ...roles: Role[]): void {
 /** Managers see the teams they manage (and below); reps their own team; admins all. */
 export function canSeeTeam(reach: Reach, teamId: string): boolean {
   return reach.all || reach.managedTeamIds.has(teamId) || reach.ownTeamId === teamId;
+}
+
+/**
+ * Owned records (accounts, deals, activities): reps see and edit their own; managers those owned by
+ * people in the teams under them; admins all. `teamRead` (an org setting for accounts) lets a rep
+ * also read — never edit — what their teammates own.
+ */
+export function canReadOwned(
+  actor: Actor,
+  reach: Reach,
+  ownerId: string,
+  options: { teamRead?: boolean } = {},
+): boolean {
+  const relation = relationTo(actor, reach, ownerId);
+  if (relation === 'self' || relation === 'teams_under_me' || relation === 'org') return true;
+  return relation === 'my_team' && (actor.role !== 'rep' || options.teamRead === true);
+}
+
+export function canWriteOwned(actor: Actor, reach: Reach, ownerId: string): boolean {
+  const relation = relationTo(actor, reach, ownerId);
+  return relation === 'self' || relation === 'teams_under_me' || relation === 'org';
+}
+
+/**
+ * The owners whose records a list may return, or null for the whole org. Lists filter with this
+ * instead of checking rows one by one, so a page is one query whatever its size.
+ */
+export function readableOwnerIds(
+  actor: Actor,
+  reach: Reach,
+  options: { teamRead?: boolean } = {},
+): string[] | null {
+  if (reach.all) return null;
+  const ids = new Set<string>([actor.userId, ...reach.reportUserIds]);
+  if (actor.role !== 'rep' || options.teamRead) for (const id of reach.teammateUserIds) ids.add(id);
+  return [...ids];
+}
+
+/** Whom the actor may make the owner of a record: themselves, their reports, or anyone (admins). */
+export function canAssignTo(actor: Actor, reach: Reach, ownerId: string): boolean {
+  return canWriteOwned(actor, reach, ownerId);
 }

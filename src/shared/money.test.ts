@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { allocate, formatMoney, mulDiv } from './money.ts';
+
+describe('mulDiv', () => {
+  it('rounds half to even by default', () => {
+    expect(mulDiv(5, 1, 2)).toBe(2);
+    expect(mulDiv(15, 1, 2)).toBe(8);
+    expect(mulDiv(25, 1, 10)).toBe(2);
+    expect(mulDiv(35, 1, 10)).toBe(4);
+    expect(mulDiv(-5, 1, 2)).toBe(-2);
+    expect(mulDiv(5, 1, 2, 'half-up')).toBe(3);
+    expect(mulDiv(19, 1, 10, 'down')).toBe(1);
+  });
+
+  it('stays exact where floating point would not', () => {
+    expect(mulDiv(9_007_199_254_740_991, 1, 1)).toBe(9_007_199_254_740_991);
+    expect(mulDiv(1_000_000_000_000, 333_333, 1_000_000)).toBe(333_333_000_000);
+  });
+
+  it('never differs from the true quotient by more than half a unit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e12, max: 1e12 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        (v, n, d) => {
+          const r = mulDiv(v, n, d);
+          expect(Math.abs(r * d - v * n)).toBeLessThanOrEqual(d / 2 + 1e-6 * Math.abs(v * n));
+        },
+      ),
+    );
+  });
+});
+
+describe('allocate', () => {
+  it('splits without losing a cent', () => {
+    expect(allocate(100, [1, 1, 1])).toEqual([34, 33, 33]);
+    expect(allocate(-100, [1, 1, 1])).toEqual([-34, -33, -33]);
+    expect(allocate(5, [5000, 5000])).toEqual([3, 2]);
+  });
+
+  it('always sums to the total and stays within one unit of the exact share', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e9, max: 1e9 }),
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 10 }),
+        (total, weights) => {
+          fc.pre(weights.some((w) => w > 0));
+          const parts = allocate(total, weights);
+          expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+          const sum = weights.reduce((a, b) => a + b, 0);
+          parts.forEach((p, i) => {
+            expect(Math.abs(p - (total * weights[i]!) / sum)).toBeLessThan(1 + 1e-6);
+          });
+        },
+      ),
+    );
+  });
+});
+
+describe('formatMoney', () => {
+  it("uses the currency's minor unit", () => {
+    expect(formatMoney(123456, 'USD')).toBe('$1,234.56');
+    expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
+  });
+});
