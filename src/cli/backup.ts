@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { engineOf, openDb, sqlitePath } from '../server/db/database.ts';
 
@@ -22,21 +22,25 @@ export async function backup(url: string, file: string): Promise<void> {
 
 /**
  * Restores a backup into the configured database, replacing what is there. Stop the app first.
- * The backup is checked (SQLite integrity check) before anything is replaced.
+ * On SQLite the backup is checked (readable, integrity check, has Outfield's migrations) and
+ * copied beside the database before anything is replaced, so a bad file leaves the database as
+ * it was.
  */
 export async function restore(url: string, file: string): Promise<void> {
   if (!existsSync(file)) throw new Error(`No backup file at ${file}`);
   if (engineOf(url) === 'sqlite') {
-    const source = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    const target = sqlitePath(url);
+    const staging = `${target}.restoring`;
+    rmSync(staging, { force: true });
     try {
-      const check = source.pragma('integrity_check', { simple: true });
-      if (check !== 'ok') throw new Error(`The backup fails its integrity check: ${String(check)}`);
-      const target = sqlitePath(url);
-      for (const suffix of ['', '-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
-      await source.backup(target);
-    } finally {
-      source.close();
+      await copyCheckedSqliteBackup(file, staging);
+    } catch (error) {
+      rmSync(staging, { force: true });
+      throw error;
     }
+    // The old WAL must go before the rename: SQLite would replay it into the restored file.
+    for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+    renameSync(staging, target);
     return;
   }
   run('pg_restore', [
@@ -47,6 +51,34 @@ export async function restore(url: string, file: string): Promise<void> {
     `--dbname=${url}`,
     file,
   ]);
+}
+
+async function copyCheckedSqliteBackup(file: string, destination: string): Promise<void> {
+  let source: SqliteDatabase.Database | undefined;
+  try {
+    source = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    const problem = sqliteBackupProblem(source);
+    if (problem) throw new Error(`Cannot restore ${file}: ${problem}`);
+    await source.backup(destination);
+  } catch (error) {
+    // better-sqlite3 says only "file is not a database"; name the file and what was expected.
+    if (error instanceof SqliteDatabase.SqliteError) {
+      throw new Error(`Cannot restore ${file}: it is not a readable SQLite backup (${error.message})`);
+    }
+    throw error;
+  } finally {
+    source?.close();
+  }
+}
+
+function sqliteBackupProblem(source: SqliteDatabase.Database): string | null {
+  const check = source.pragma('integrity_check', { simple: true });
+  if (check !== 'ok') return `it fails its integrity check: ${String(check)}`;
+  // An empty or foreign SQLite file passes the integrity check; restoring it would wipe the data.
+  const migrations = source
+    .prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'")
+    .get() as { n: number };
+  return migrations.n === 0 ? 'it is not an Outfield database (it has no migrations table)' : null;
 }
 
 function run(command: string, args: string[]): void {

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../server/db/database.ts';
 import type { Clock } from '../../server/lib/clock.ts';
 import { hashPassword } from '../../server/lib/secrets.ts';
-import { createOrgWithAdmin } from '../../server/modules/identity/auth.service.ts';
+import { insertMembership, insertUser } from '../../server/modules/identity/identity.repository.ts';
 import type { Progress } from '../progress.ts';
 
 export const datasetSizes = { S: 20, M: 200, L: 2000 } as const;
@@ -65,7 +65,9 @@ const last = [
 
 /**
  * Benchmark org: `size` reps in teams of 10, a manager per team, a director per 10 teams.
- * Returns the org id and the admin's email. Idempotent per size: refuses if it already exists.
+ * Returns the org id and the admin's email. Every id, name and email (the org and its admin
+ * included) depends only on `size`, so two runs build identical datasets. Refuses if the dataset
+ * already exists.
  */
 export async function seedBench(
   db: Db,
@@ -77,29 +79,13 @@ export async function seedBench(
   const random = prng(reps);
   const passwordHash = await hashPassword(BENCH_PASSWORD);
   const adminEmail = `admin@bench-${size.toLowerCase()}.example`;
-  const { orgId } = await db.kysely
-    .transaction()
-    .execute((trx) =>
-      createOrgWithAdmin(
-        trx,
-        { clock },
-        {
-          orgName: `Benchmark ${size}`,
-          currency: 'USD',
-          timeZone: 'America/New_York',
-          fiscalYearStartMonth: 1,
-          adminName: 'Bench Admin',
-          adminEmail,
-          passwordHash,
-        },
-        null,
-      ),
-    );
+  const kindOffset = size.charCodeAt(0) * 16;
+  // Fixed ids rather than createOrgWithAdmin's random ones: the dataset must be reproducible.
+  const orgId = seedId(kindOffset, 1);
+  const adminId = seedId(kindOffset + 1, 0);
+  const now = clock.now();
   const teams = Math.ceil(reps / 10);
   const directors = Math.ceil(teams / 10);
-  progress.start(`Seeding ${size} people`, reps + teams + directors);
-  const now = clock.now();
-  const kindOffset = size.charCodeAt(0) * 16;
   let userSeq = 0;
   const user = (role: 'manager' | 'rep', teamId: string | null) => {
     userSeq += 1;
@@ -107,53 +93,81 @@ export async function seedBench(
     const name = `${first[Math.floor(random() * first.length)]} ${last[Math.floor(random() * last.length)]}`;
     return { id, email: `${role}${userSeq}@bench-${size.toLowerCase()}.example`, name, role, teamId };
   };
-  await db.kysely.transaction().execute(async (trx) => {
-    for (let d = 0; d < directors; d++) {
-      const regionId = seedId(kindOffset + 2, d + 1);
+  try {
+    await db.kysely.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst();
+      if (existing) throw new Error(`Benchmark ${size} is already seeded in this database`);
+      progress.start(`Seeding ${size} people`, reps + teams + directors);
       await trx
-        .insertInto('teams')
+        .insertInto('orgs')
         .values({
-          org_id: orgId,
-          id: regionId,
-          name: `Region ${d + 1}`,
-          parent_team_id: null,
+          id: orgId,
+          name: `Benchmark ${size}`,
+          currency: 'USD',
+          time_zone: 'America/New_York',
+          fiscal_year_start_month: 1,
+          settings: '{}',
           created_at: now,
           updated_at: now,
         })
         .execute();
-      const dir = user('manager', null);
-      await insertPeople(trx, orgId, [dir], passwordHash, now);
-      await trx
-        .insertInto('team_managers')
-        .values({ org_id: orgId, team_id: regionId, user_id: dir.id })
-        .execute();
-      progress.tick();
-    }
-    for (let t = 0; t < teams; t++) {
-      const teamId = seedId(kindOffset + 3, t + 1);
-      const regionId = seedId(kindOffset + 2, Math.floor(t / 10) + 1);
-      await trx
-        .insertInto('teams')
-        .values({
-          org_id: orgId,
-          id: teamId,
-          name: `Team ${t + 1}`,
-          parent_team_id: regionId,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      const mgr = user('manager', null);
-      const members = Array.from({ length: Math.min(10, reps - t * 10) }, () => user('rep', teamId));
-      await insertPeople(trx, orgId, [mgr, ...members], passwordHash, now);
-      await trx
-        .insertInto('team_managers')
-        .values({ org_id: orgId, team_id: teamId, user_id: mgr.id })
-        .execute();
-      progress.tick(1 + members.length);
-    }
-  });
-  progress.stop();
+      await insertUser(trx, {
+        id: adminId,
+        email: adminEmail,
+        name: 'Bench Admin',
+        timeZone: 'America/New_York',
+        passwordHash,
+        now,
+      });
+      await insertMembership(trx, orgId, adminId, 'admin', now);
+      for (let d = 0; d < directors; d++) {
+        const regionId = seedId(kindOffset + 2, d + 1);
+        await trx
+          .insertInto('teams')
+          .values({
+            org_id: orgId,
+            id: regionId,
+            name: `Region ${d + 1}`,
+            parent_team_id: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        const dir = user('manager', null);
+        await insertPeople(trx, orgId, [dir], passwordHash, now);
+        await trx
+          .insertInto('team_managers')
+          .values({ org_id: orgId, team_id: regionId, user_id: dir.id })
+          .execute();
+        progress.tick();
+      }
+      for (let t = 0; t < teams; t++) {
+        const teamId = seedId(kindOffset + 3, t + 1);
+        const regionId = seedId(kindOffset + 2, Math.floor(t / 10) + 1);
+        await trx
+          .insertInto('teams')
+          .values({
+            org_id: orgId,
+            id: teamId,
+            name: `Team ${t + 1}`,
+            parent_team_id: regionId,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        const mgr = user('manager', null);
+        const members = Array.from({ length: Math.min(10, reps - t * 10) }, () => user('rep', teamId));
+        await insertPeople(trx, orgId, [mgr, ...members], passwordHash, now);
+        await trx
+          .insertInto('team_managers')
+          .values({ org_id: orgId, team_id: teamId, user_id: mgr.id })
+          .execute();
+        progress.tick(1 + members.length);
+      }
+    });
+  } finally {
+    progress.stop();
+  }
   return { orgId, adminEmail, reps };
 }
 
