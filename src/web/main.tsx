@@ -21,7 +21,8 @@ function shouldRetry(failureCount: number, error: unknown): boolean {
  * turns the session into null, and the shell then sends the user to the sign-in page.
  */
 function onSessionMaybeGone(error: unknown): void {
-  if (isUnauthorized(error)) void queryClient.invalidateQueries({ queryKey: ME_KEY });
+  if (isUnauthorized(error) && error.code !== 'invalid_credentials')
+    void queryClient.invalidateQueries({ queryKey: ME_KEY });
 }
 
 const queryClient: QueryClient = new QueryClient({
@@ -43,7 +44,7 @@ if (!root) throw new Error('Missing #root element');
 createRoot(root).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
-      <Notifications position="top-right" limit={4} />
+      <Notifications position="bottom-right" limit={4} />
       <QueryClientProvider client={queryClient}>
         <App />
       </QueryClientProvider>

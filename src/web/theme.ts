@@ -1,4 +1,4 @@
-import { type CSSVariablesResolver, createTheme } from '@mantine/core';
+import { type CSSVariablesResolver, createTheme, Modal, Notification } from '@mantine/core';
 
 /**
  * Shade 8 of blue for filled controls and darker "dimmed"/"error" text keep white-on-colour and
@@ -12,6 +12,15 @@ export const theme = createTheme({
   fontFamily:
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif, "Apple Color Emoji", "Segoe UI Emoji"',
   headings: { fontWeight: '650' },
+  components: {
+    // Icon-only close buttons need a name for screen readers.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' } } }),
+    Notification: Notification.extend({
+      defaultProps: { closeButtonProps: { 'aria-label': 'Close notification' } },
+    }),
+    // A <header> inside a dialog reads as a second page banner to assistive tech; a div does not.
+    ModalHeader: { defaultProps: { component: 'div' } },
+  },
 });
 
 export const cssVariablesResolver: CSSVariablesResolver = () => ({

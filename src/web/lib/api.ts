@@ -153,6 +153,6 @@ export function apiDelete(path: string): Promise<void> {
 }
 
 /** True when the error means "no valid session". */
-export function isUnauthorized(error: unknown): boolean {
+export function isUnauthorized(error: unknown): error is ApiError {
   return error instanceof ApiError && error.status === 401;
 }

@@ -4,7 +4,7 @@ import { ApiError } from './api.ts';
 /** A human sentence for any error thrown by an API call. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.code === 'rate_limited' && error.retryAfter !== null) {
+    if (error.code === 'rate_limited' && error.retryAfter !== null && !/try again/i.test(error.message)) {
       return `${error.message} Try again in ${error.retryAfter} s.`;
     }
     return error.message;

@@ -16,6 +16,11 @@ export function matchField<F extends string>(path: string, fields: readonly F[])
   return fields.find((field) => field === first) ?? null;
 }
 
+/** "must be a valid email address" → "Must be a valid email address". */
+function sentence(message: string): string {
+  return message ? `${message[0]?.toUpperCase() ?? ''}${message.slice(1)}` : message;
+}
+
 /**
  * Field-level error state for a form: API errors whose `details.fields` name one of `fields` are shown
  * under that field; anything else becomes a notification.
@@ -30,7 +35,7 @@ export function useFormErrors<F extends string>(fields: readonly F[]) {
         const unmatched: string[] = [];
         for (const field of error.fields) {
           const name = matchField(field.path, fields);
-          if (name && next[name] === undefined) next[name] = field.message;
+          if (name && next[name] === undefined) next[name] = sentence(field.message);
           else if (!name) unmatched.push(field.path ? `${field.path}: ${field.message}` : field.message);
         }
         setErrors(next);

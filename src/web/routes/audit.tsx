@@ -10,6 +10,7 @@ import {
   Table,
   Text,
   TextInput,
+  UnstyledButton,
 } from '@mantine/core';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -20,8 +21,17 @@ import { formatDateTime } from '../lib/locale.ts';
 import { useSession } from '../lib/session-context.ts';
 import type { AuditEntry, Page, PersonRef } from '../lib/types.ts';
 
-const ENTITY_TYPES = ['org', 'user', 'team', 'invitation', 'api_token', 'session'];
-const ACTIONS = ['create', 'update', 'delete', 'login', 'logout', 'invite', 'accept', 'revoke', 'deactivate'];
+const ENTITY_TYPES = ['org', 'user', 'team', 'invitation', 'api_token'];
+const ACTIONS = [
+  'create',
+  'update',
+  'delete',
+  'deactivate',
+  'reactivate',
+  'set_managers',
+  'accept',
+  'revoke',
+];
 
 /** `yyyy-mm-dd` of a date input → ISO instant at the start (or end) of that day in the browser's zone. */
 export function dayBoundary(day: string, end: boolean): string | undefined {
@@ -31,9 +41,28 @@ export function dayBoundary(day: string, end: boolean): string | undefined {
   return local.toISOString();
 }
 
-function summaryPreview(summary: Record<string, unknown>): string {
-  const text = JSON.stringify(summary ?? {});
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+function valueText(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/**
+ * One line for the table: `[before, after]` pairs read as "name: Acme → Acme Corp", other values as
+ * "key: value". The full JSON is one click away.
+ */
+export function summaryPreview(summary: Record<string, unknown>): string {
+  const parts = Object.entries(summary ?? {}).map(([key, value]) => {
+    if (Array.isArray(value) && value.length === 2)
+      return `${key}: ${valueText(value[0])} → ${valueText(value[1])}`;
+    return `${key}: ${valueText(value)}`;
+  });
+  const text = parts.join(', ') || '—';
+  return text.length > 90 ? `${text.slice(0, 89)}…` : text;
+}
+
+function shortId(id: string): string {
+  return id.length > 13 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
 
 export function AuditPage() {
@@ -124,28 +153,32 @@ export function AuditPage() {
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     {formatDateTime(entry.at, me.user.timeZone)}
                   </Table.Td>
-                  <Table.Td>{entry.actor?.name ?? 'System'}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{entry.actor?.name ?? 'System'}</Table.Td>
                   <Table.Td>
                     <Code>{entry.action}</Code>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Text size="sm">{entry.entityType}</Text>
-                    <Text size="xs" c="dimmed" ff="monospace">
-                      {entry.entityId}
+                    <Text size="xs" c="dimmed" ff="monospace" title={entry.entityId}>
+                      {shortId(entry.entityId)}
                     </Text>
                   </Table.Td>
-                  <Table.Td>
-                    <Button
-                      variant="subtle"
-                      size="compact-sm"
+                  <Table.Td maw={420}>
+                    <UnstyledButton
                       onClick={() => setSelected(entry)}
-                      styles={{
-                        label: { fontFamily: 'var(--mantine-font-family-monospace)', fontWeight: 400 },
-                      }}
                       aria-label={`Details of ${entry.action} ${entry.entityType} at ${formatDateTime(entry.at, me.user.timeZone)}`}
+                      w="100%"
                     >
-                      {summaryPreview(entry.summary)}
-                    </Button>
+                      <Text
+                        size="sm"
+                        c="blue.9"
+                        td="underline"
+                        lineClamp={2}
+                        style={{ wordBreak: 'break-word' }}
+                      >
+                        {summaryPreview(entry.summary)}
+                      </Text>
+                    </UnstyledButton>
                   </Table.Td>
                 </Table.Tr>
               ))}

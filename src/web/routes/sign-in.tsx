@@ -31,7 +31,7 @@ export function SignInPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
-  const { errors, handleError, clear } = useFormErrors(FIELDS);
+  const { errors, handleError, setError, clear } = useFormErrors(FIELDS);
   const target = redirectTarget(location.state);
 
   const login = useMutation({
@@ -62,6 +62,11 @@ export function SignInPage() {
     event.preventDefault();
     setFormError(null);
     clear();
+    if (!email.trim() || !password) {
+      if (!email.trim()) setError('email', 'Enter your email');
+      if (!password) setError('password', 'Enter your password');
+      return;
+    }
     login.mutate();
   }
 
@@ -98,7 +103,7 @@ export function SignInPage() {
             onChange={(event) => setPassword(event.currentTarget.value)}
             error={errors.password}
           />
-          <Button type="submit" loading={login.isPending} disabled={!email || !password} fullWidth>
+          <Button type="submit" loading={login.isPending} fullWidth>
             Sign in
           </Button>
           <Text size="sm" c="dimmed">

@@ -125,10 +125,16 @@ export function TeamList({
       component="ul"
       gap="xs"
       m={0}
-      p={0}
+      py={0}
+      pr={0}
       pl={nested ? { base: 'md', sm: 'xl' } : 0}
       mt={nested ? 'xs' : 0}
       aria-label={nested ? undefined : 'Teams'}
+      style={
+        nested
+          ? { borderLeft: '2px solid var(--mantine-color-gray-3)', marginLeft: 'var(--mantine-spacing-sm)' }
+          : undefined
+      }
     >
       {nodes.map((node) => (
         <TeamRow key={node.team.id} node={node} actions={actions} />

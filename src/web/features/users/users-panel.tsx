@@ -1,15 +1,4 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Badge, Button, Grid, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
@@ -73,40 +62,48 @@ export function UsersPanel({ teamOptions }: { teamOptions: Option[] }) {
 
   return (
     <Stack>
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
-        <TextInput
-          label="Search"
-          placeholder="Name or email"
-          leftSection={<IconSearch size={16} aria-hidden />}
-          value={search}
-          onChange={(event) => setSearch(event.currentTarget.value)}
-          type="search"
-        />
-        <Select
-          label="Role"
-          placeholder="All roles"
-          data={ROLE_OPTIONS}
-          value={role}
-          onChange={(value) => setRole(value as Role | null)}
-          clearable
-        />
-        <Select
-          label="Team"
-          placeholder="All teams"
-          data={teamOptions}
-          value={teamId}
-          onChange={setTeamId}
-          clearable
-          searchable
-        />
-        <Select
-          label="Status"
-          data={STATUS_OPTIONS}
-          value={status}
-          onChange={(value) => setStatus(value ?? 'true')}
-          allowDeselect={false}
-        />
-      </SimpleGrid>
+      <Grid gap="sm">
+        <Grid.Col span={{ base: 12, md: 3 }}>
+          <TextInput
+            label="Search"
+            placeholder="Name or email"
+            leftSection={<IconSearch size={16} aria-hidden />}
+            value={search}
+            onChange={(event) => setSearch(event.currentTarget.value)}
+            type="search"
+          />
+        </Grid.Col>
+        <Grid.Col span={{ base: 4, md: 3 }}>
+          <Select
+            label="Role"
+            placeholder="All roles"
+            data={ROLE_OPTIONS}
+            value={role}
+            onChange={(value) => setRole(value as Role | null)}
+            clearable
+          />
+        </Grid.Col>
+        <Grid.Col span={{ base: 4, md: 3 }}>
+          <Select
+            label="Team"
+            placeholder="All teams"
+            data={teamOptions}
+            value={teamId}
+            onChange={setTeamId}
+            clearable
+            searchable
+          />
+        </Grid.Col>
+        <Grid.Col span={{ base: 4, md: 3 }}>
+          <Select
+            label="Status"
+            data={STATUS_OPTIONS}
+            value={status}
+            onChange={(value) => setStatus(value ?? 'true')}
+            allowDeselect={false}
+          />
+        </Grid.Col>
+      </Grid>
       {users.isError ? (
         <Alert color="red" role="alert">
           Could not load users.
