@@ -21,6 +21,7 @@ import { AppError, forbidden, unauthenticated } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
 import { safeEqual } from './lib/secrets.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { crmRoutes } from './modules/crm/crm.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
 import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
@@ -242,6 +243,7 @@ export async function buildApp(
   authRoutes(app, deps);
   identityRoutes(app, deps);
   auditRoutes(app, deps);
+  crmRoutes(app, deps);
 
   const webRoot = options.config.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));

@@ -47,7 +47,33 @@ async function snapshot(): Promise<string> {
     )
     .orderBy('id')
     .execute();
-  return JSON.stringify({ org, members, teams, managers, teamMembers, tokens, invitations, sessions, users });
+  const crm = await Promise.all(
+    (
+      [
+        'accounts',
+        'contacts',
+        'deals',
+        'deal_splits',
+        'deal_stage_history',
+        'activities',
+        'notes',
+        'pipelines',
+        'stages',
+      ] as const
+    ).map((table) => db.selectFrom(table).selectAll().where('org_id', '=', orgId).execute()),
+  );
+  return JSON.stringify({
+    org,
+    members,
+    teams,
+    managers,
+    teamMembers,
+    tokens,
+    invitations,
+    sessions,
+    users,
+    crm,
+  });
 }
 
 beforeAll(async () => {
@@ -70,6 +96,53 @@ beforeAll(async () => {
     })
   ).json();
   const sessions = (await as(t.app, rep)({ method: 'GET', url: '/api/me/sessions' })).json();
+  const account = (
+    await as(
+      t.app,
+      rep,
+    )({
+      method: 'POST',
+      url: '/api/crm/accounts',
+      payload: { name: 'Victim Co', latitude: 41.9, longitude: -87.6 },
+    })
+  ).json();
+  const contact = (
+    await as(
+      t.app,
+      rep,
+    )({ method: 'POST', url: '/api/crm/contacts', payload: { accountId: account.id, name: 'Vic Tim' } })
+  ).json();
+  const deal = (
+    await as(
+      t.app,
+      rep,
+    )({
+      method: 'POST',
+      url: '/api/crm/deals',
+      payload: { accountId: account.id, name: 'Victim deal', amountMinor: 100 },
+    })
+  ).json();
+  const activity = (
+    await as(
+      t.app,
+      rep,
+    )({
+      method: 'POST',
+      url: '/api/crm/activities',
+      payload: { kind: 'call', subject: 'Victim call', accountId: account.id },
+    })
+  ).json();
+  const note = (
+    await as(
+      t.app,
+      rep,
+    )({
+      method: 'POST',
+      url: '/api/crm/notes',
+      payload: { entityType: 'deal', entityId: deal.id, body: 'secret' },
+    })
+  ).json();
+  const pipelines = (await as(t.app, admin)({ method: 'GET', url: '/api/crm/pipelines' })).json();
   orgIds = [
     w.org.orgId,
     w.org.admin.id,
@@ -81,6 +154,13 @@ beforeAll(async () => {
     token.token.id,
     invitation.invitation.id,
     sessions.items[0].id,
+    account.id,
+    contact.id,
+    deal.id,
+    activity.id,
+    note.id,
+    pipelines.items[0].id,
+    deal.stage.id,
   ];
   foreignAdmin = await signIn(t.app, w.other.admin.email, PASSWORD);
 });

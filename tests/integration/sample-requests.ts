@@ -32,6 +32,43 @@ export const sampleBodies: Record<string, unknown> = {
   'PATCH /api/teams/:id': { name: 'Walked Team' },
   'DELETE /api/teams/:id': undefined,
   'PUT /api/teams/:id/managers': { userIds: [] },
+  'PATCH /api/crm/settings': { visitRadiusMeters: 200 },
+  'POST /api/crm/pipelines': {
+    name: 'Walk pipeline',
+    stages: [
+      { name: 'Open', probability: 20, kind: 'open' },
+      { name: 'Won', probability: 100, kind: 'won' },
+      { name: 'Lost', probability: 0, kind: 'lost' },
+    ],
+  },
+  'PUT /api/crm/pipelines/:id': {
+    name: 'Walked pipeline',
+    stages: [
+      { name: 'Open', probability: 20, kind: 'open' },
+      { name: 'Won', probability: 100, kind: 'won' },
+      { name: 'Lost', probability: 0, kind: 'lost' },
+    ],
+  },
+  'POST /api/crm/accounts': { name: 'Walk Account' },
+  'PATCH /api/crm/accounts/:id': { name: 'Walked Account' },
+  'POST /api/crm/contacts': { accountId: '0190aaaa-0000-7000-8000-00000000dead', name: 'Walk Contact' },
+  'PATCH /api/crm/contacts/:id': { name: 'Walked Contact' },
+  'POST /api/crm/deals': {
+    accountId: '0190aaaa-0000-7000-8000-00000000dead',
+    name: 'Walk Deal',
+    amountMinor: 100,
+  },
+  'PATCH /api/crm/deals/:id': { name: 'Walked Deal' },
+  'POST /api/crm/activities': { kind: 'call', subject: 'Walk call' },
+  'PATCH /api/crm/activities/:id': { subject: 'Walked call' },
+  'DELETE /api/crm/activities/:id': undefined,
+  'POST /api/crm/notes': {
+    entityType: 'account',
+    entityId: '0190aaaa-0000-7000-8000-00000000dead',
+    body: 'walk',
+  },
+  'PATCH /api/crm/notes/:id': { body: 'walked' },
+  'DELETE /api/crm/notes/:id': undefined,
 };
 
 export function routeKey(method: string, url: string): string {

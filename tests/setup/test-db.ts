@@ -16,11 +16,14 @@ export interface TestDb {
 }
 
 /** A fresh, migrated database of the engine under test: a temp SQLite file, or a new PostgreSQL database. */
-export async function createTestDb(engine: Engine = testEngine()): Promise<TestDb> {
+export async function createTestDb(
+  engine: Engine = testEngine(),
+  onQuery?: (sql: string) => void,
+): Promise<TestDb> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'outfield-test-'));
     const url = `sqlite:${join(dir, 'test.db')}`;
-    const db = openDb(url);
+    const db = openDb(url, { onQuery });
     await migrateToLatest(db);
     return {
       db,
@@ -40,7 +43,7 @@ export async function createTestDb(engine: Engine = testEngine()): Promise<TestD
   const parsed = new URL(adminUrl);
   parsed.pathname = `/${name}`;
   const url = parsed.toString();
-  const db = openDb(url, { poolSize: 5 });
+  const db = openDb(url, { poolSize: 5, onQuery });
   await migrateToLatest(db);
   return {
     db,

@@ -1,5 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -43,7 +43,16 @@ export function sqlitePath(url: string): string {
 }
 
 /** Opens a database from a `sqlite:<path>` or `postgres://…` URL with the settings we rely on. */
-export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+export function openDb(
+  url: string,
+  options: { poolSize?: number; onQuery?: (sql: string) => void } = {},
+): Db {
+  const onQuery = options.onQuery;
+  const log = onQuery
+    ? (event: LogEvent): void => {
+        if (event.level === 'query') onQuery(event.query.sql);
+      }
+    : undefined;
   const engine = engineOf(url);
   if (engine === 'sqlite') {
     const file = sqlitePath(url);
@@ -53,7 +62,10 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
     raw.pragma('synchronous = FULL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const kysely = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: raw }),
+      ...(log ? { log } : {}),
+    });
     return {
       kysely,
       engine,
@@ -66,7 +78,7 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   }
   setPgTypes();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return {
     kysely,
     engine,

@@ -36,6 +36,8 @@ const everyone: Permission[] = [
   'org.read',
   'users.read',
   'teams.read',
+  'crm.read',
+  'crm.write',
 ];
 
 const grants: Record<Role, ReadonlySet<Permission>> = {
@@ -48,6 +50,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
     'teams.manage',
     'invitations.manage',
     'audit.read',
+    'crm.admin',
   ]),
 };
 

@@ -1,0 +1,314 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { haversineMeters } from '../../../shared/geo.ts';
+import type { Deps } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import { invalidField, notFound } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
+import {
+  type Actor,
+  canAssignTo,
+  canReadOwned,
+  canWriteOwned,
+  type Reach,
+  readableOwnerIds,
+} from '../../policy/policy.ts';
+import { audit, diff } from '../audit/audit.service.ts';
+import {
+  accountColumns,
+  accountsQuery,
+  activeMembers,
+  afterKey,
+  cappedCount,
+  findAccount,
+  likePattern,
+  teamMemberIds,
+} from './crm.repository.ts';
+import {
+  type AccountCreateInput,
+  type AccountListQuery,
+  type AccountResponse,
+  type AccountUpdateInput,
+  type CrmSettings,
+  toAccountResponse,
+} from './crm.schemas.ts';
+import { loadCrmSettings } from './crm-settings.service.ts';
+
+/** Loads an account the actor may read, else the same 404 a missing id gets. */
+export async function readableAccount(
+  db: Executor,
+  actor: Actor,
+  reach: Reach,
+  settings: CrmSettings,
+  accountId: string,
+) {
+  const row = await findAccount(db, actor.orgId, accountId);
+  if (!row || !canReadOwned(actor, reach, row.owner_id, { teamRead: settings.repsReadTeamAccounts }))
+    throw notFound('Account');
+  return row;
+}
+
+export async function assertAssignable(
+  db: Executor,
+  actor: Actor,
+  reach: Reach,
+  ownerId: string,
+  field = 'ownerId',
+): Promise<void> {
+  if (
+    !canAssignTo(actor, reach, ownerId) ||
+    !(await activeMembers(db, actor.orgId, [ownerId])).has(ownerId)
+  ) {
+    throw invalidField(field, 'must be you or someone in the teams you manage');
+  }
+}
+
+export async function listAccounts(deps: Deps, actor: Actor, reach: Reach, input: AccountListQuery) {
+  const db = deps.db.kysely;
+  const settings = await loadCrmSettings(db, actor.orgId);
+  const owners = readableOwnerIds(actor, reach, { teamRead: settings.repsReadTeamAccounts });
+  let q = accountsQuery(db, actor.orgId);
+  if (owners) q = q.where('a.owner_id', 'in', owners);
+  if (input.ownerId) q = q.where('a.owner_id', '=', input.ownerId);
+  if (input.teamId) q = q.where('a.owner_id', 'in', await teamMemberIds(db, actor.orgId, input.teamId));
+  if (input.territory) q = q.where('a.territory', '=', input.territory);
+  if (input.tier) q = q.where('a.tier', '=', input.tier);
+  if (input.status) q = q.where('a.status', '=', input.status);
+  if (input.q) q = q.where(sql<boolean>`a.name_lower like ${likePattern(input.q)} escape '\\'`);
+
+  const sortColumn =
+    input.sort === 'name'
+      ? sql<string>`a.name_lower`
+      : input.sort === 'createdAt'
+        ? sql<number>`a.created_at`
+        : sql<number>`coalesce(a.last_activity_at, 0)`;
+  const counted = q.select(sql<number>`1`.as('one')).limit(1001).execute();
+  let page = q.select(accountColumns);
+  if (input.cursor) {
+    const c = decodeCursor(input.cursor);
+    page = page.where((eb) => afterKey(eb, sortColumn, sql`a.id`, c.sortValue, c.id, input.dir));
+  }
+  const [rows, countRows] = await Promise.all([
+    page
+      .orderBy(sortColumn, input.dir)
+      .orderBy('a.id', input.dir)
+      .limit(input.limit + 1)
+      .execute(),
+    counted,
+  ]);
+  const sortValueOf = (r: (typeof rows)[number]) =>
+    input.sort === 'name'
+      ? r.name.toLowerCase()
+      : input.sort === 'createdAt'
+        ? r.created_at
+        : (r.last_activity_at ?? 0);
+  const result = pageOf(rows, input.limit, (r) => encodeCursor(sortValueOf(r), r.id));
+  return {
+    items: result.items.map((r) => toAccountResponse(r, settings, canWriteOwned(actor, reach, r.owner_id))),
+    nextCursor: result.nextCursor,
+    total: cappedCount(countRows),
+  };
+}
+
+export async function getAccount(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  accountId: string,
+): Promise<AccountResponse> {
+  const settings = await loadCrmSettings(deps.db.kysely, actor.orgId);
+  const row = await readableAccount(deps.db.kysely, actor, reach, settings, accountId);
+  return toAccountResponse(row, settings, canWriteOwned(actor, reach, row.owner_id));
+}
+
+function accountValues(input: AccountUpdateInput) {
+  const values: Record<string, unknown> = {};
+  const map: [keyof AccountUpdateInput, string][] = [
+    ['name', 'name'],
+    ['street', 'street'],
+    ['city', 'city'],
+    ['region', 'region'],
+    ['postalCode', 'postal_code'],
+    ['country', 'country'],
+    ['latitude', 'latitude'],
+    ['longitude', 'longitude'],
+    ['territory', 'territory'],
+    ['industry', 'industry'],
+    ['tier', 'tier'],
+    ['status', 'status'],
+    ['ownerId', 'owner_id'],
+    ['externalSource', 'external_source'],
+    ['externalId', 'external_id'],
+  ];
+  for (const [key, column] of map) if (input[key] !== undefined) values[column] = input[key];
+  if (typeof input.name === 'string') values.name_lower = input.name.toLowerCase();
+  return values;
+}
+
+async function assertExternalIdFree(
+  db: Executor,
+  orgId: string,
+  source: string | null | undefined,
+  externalId: string | null | undefined,
+  exceptId?: string,
+) {
+  if (!source || !externalId) return;
+  let q = db
+    .selectFrom('accounts')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('external_source', '=', source)
+    .where('external_id', '=', externalId);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  if (await q.executeTakeFirst())
+    throw invalidField('externalId', `another account already has ${source} id ${externalId}`);
+}
+
+export async function createAccount(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: AccountCreateInput,
+): Promise<AccountResponse> {
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const ownerId = input.ownerId ?? actor.userId;
+    await assertAssignable(trx, actor, reach, ownerId);
+    await assertExternalIdFree(trx, actor.orgId, input.externalSource, input.externalId);
+    const now = deps.clock.now();
+    const id = newId();
+    await trx
+      .insertInto('accounts')
+      .values({
+        org_id: actor.orgId,
+        id,
+        name: input.name,
+        name_lower: input.name.toLowerCase(),
+        street: input.street ?? null,
+        city: input.city ?? null,
+        region: input.region ?? null,
+        postal_code: input.postalCode ?? null,
+        country: input.country ?? null,
+        latitude: input.latitude ?? null,
+        longitude: input.longitude ?? null,
+        territory: input.territory ?? null,
+        industry: input.industry ?? null,
+        tier: input.tier ?? null,
+        status: input.status ?? 'active',
+        owner_id: ownerId,
+        external_source: input.externalSource ?? null,
+        external_id: input.externalId ?? null,
+        last_activity_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await audit(trx, deps, actor, 'account', id, 'create', { name: input.name, ownerId });
+    const settings = await loadCrmSettings(trx, actor.orgId);
+    return toAccountResponse((await findAccount(trx, actor.orgId, id))!, settings, true);
+  });
+}
+
+export async function updateAccount(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  accountId: string,
+  input: AccountUpdateInput,
+): Promise<AccountResponse> {
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const settings = await loadCrmSettings(trx, actor.orgId);
+    const before = await readableAccount(trx, actor, reach, settings, accountId);
+    if (!canWriteOwned(actor, reach, before.owner_id)) throw notFound('Account');
+    if (input.ownerId !== undefined && input.ownerId !== before.owner_id)
+      await assertAssignable(trx, actor, reach, input.ownerId);
+    const lat = input.latitude === undefined ? before.latitude : input.latitude;
+    const lng = input.longitude === undefined ? before.longitude : input.longitude;
+    if ((lat === null) !== (lng === null))
+      throw invalidField(lat === null ? 'latitude' : 'longitude', 'give latitude and longitude together');
+    await assertExternalIdFree(
+      trx,
+      actor.orgId,
+      input.externalSource === undefined ? before.external_source : input.externalSource,
+      input.externalId === undefined ? before.external_id : input.externalId,
+      accountId,
+    );
+    await trx
+      .updateTable('accounts')
+      .set({ ...accountValues(input), updated_at: deps.clock.now() })
+      .where('org_id', '=', actor.orgId)
+      .where('id', '=', accountId)
+      .execute();
+    await audit(
+      trx,
+      deps,
+      actor,
+      'account',
+      accountId,
+      'update',
+      diff(
+        {
+          name: before.name,
+          ownerId: before.owner_id,
+          tier: before.tier,
+          status: before.status,
+          territory: before.territory,
+          latitude: before.latitude,
+          longitude: before.longitude,
+        },
+        input as Record<string, unknown>,
+      ),
+    );
+    return toAccountResponse((await findAccount(trx, actor.orgId, accountId))!, settings, true);
+  });
+}
+
+export const nearbyQuery = z.object({
+  lat: z.coerce.number().min(-90).max(90),
+  lng: z.coerce.number().min(-180).max(180),
+  radiusKm: z.coerce.number().min(0.1).max(500).default(25),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+/**
+ * Accounts near a position, nearest first, among those the actor may read. A bounding box keeps
+ * the SQL simple and index-friendly on both engines; exact haversine distance orders the result.
+ */
+export async function nearbyAccounts(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof nearbyQuery>,
+) {
+  const db = deps.db.kysely;
+  const settings = await loadCrmSettings(db, actor.orgId);
+  const owners = readableOwnerIds(actor, reach, { teamRead: settings.repsReadTeamAccounts });
+  const dLat = input.radiusKm / 111.2;
+  const dLng = input.radiusKm / (111.2 * Math.max(0.01, Math.cos((input.lat * Math.PI) / 180)));
+  let q = accountsQuery(db, actor.orgId)
+    .select(accountColumns)
+    .where('a.status', '!=', 'inactive')
+    .where('a.latitude', '>=', input.lat - dLat)
+    .where('a.latitude', '<=', input.lat + dLat)
+    .where('a.longitude', '>=', input.lng - dLng)
+    .where('a.longitude', '<=', input.lng + dLng);
+  if (owners) q = q.where('a.owner_id', 'in', owners);
+  const rows = await q.limit(2000).execute();
+  return {
+    items: rows
+      .map((r) => ({
+        row: r,
+        distanceM: haversineMeters(
+          { lat: input.lat, lng: input.lng },
+          { lat: r.latitude!, lng: r.longitude! },
+        ),
+      }))
+      .filter((x) => x.distanceM <= input.radiusKm * 1000)
+      .sort((a, b) => a.distanceM - b.distanceM)
+      .slice(0, input.limit)
+      .map((x) => ({
+        ...toAccountResponse(x.row, settings, canWriteOwned(actor, reach, x.row.owner_id)),
+        distanceM: Math.round(x.distanceM),
+      })),
+  };
+}

@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import type { Deps } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import type { StageKind } from '../../db/schema.ts';
+import { notFound } from '../../lib/errors.ts';
+import { type Actor, assertRole } from '../../policy/policy.ts';
+import { audit, diff } from '../audit/audit.service.ts';
+import { type CrmSettings, crmSettingsSchema, type crmSettingsUpdate } from './crm.schemas.ts';
+
+interface OrgSettingsDoc {
+  crm?: unknown;
+  [key: string]: unknown;
+}
+
+async function readSettingsDoc(db: Executor, orgId: string): Promise<OrgSettingsDoc> {
+  const row = await db.selectFrom('orgs').select('settings').where('id', '=', orgId).executeTakeFirst();
+  if (!row) throw notFound('Organization');
+  return JSON.parse(row.settings) as OrgSettingsDoc;
+}
+
+/** The org's CRM settings with defaults filled in (visit radius 150 m, tier cadences, …). */
+export async function loadCrmSettings(db: Executor, orgId: string): Promise<CrmSettings> {
+  const doc = await readSettingsDoc(db, orgId);
+  const parsed = crmSettingsSchema.safeParse(doc.crm ?? {});
+  return parsed.success ? parsed.data : crmSettingsSchema.parse({});
+}
+
+export async function updateCrmSettings(
+  deps: Deps,
+  actor: Actor,
+  input: z.infer<typeof crmSettingsUpdate>,
+): Promise<CrmSettings> {
+  assertRole(actor, 'admin');
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const doc = await readSettingsDoc(trx, actor.orgId);
+    const before = await loadCrmSettings(trx, actor.orgId);
+    const next = crmSettingsSchema.parse({ ...before, ...input });
+    await trx
+      .updateTable('orgs')
+      .set({ settings: JSON.stringify({ ...doc, crm: next }), updated_at: deps.clock.now() })
+      .where('id', '=', actor.orgId)
+      .execute();
+    await audit(
+      trx,
+      deps,
+      actor,
+      'crm_settings',
+      actor.orgId,
+      'update',
+      diff(before as unknown as Record<string, unknown>, input),
+    );
+    return next;
+  });
+}
+
+const defaultStages: { key: string; name: string; probability: number; kind: StageKind }[] = [
+  { key: 'prospecting', name: 'Prospecting', probability: 10, kind: 'open' },
+  { key: 'qualification', name: 'Qualification', probability: 25, kind: 'open' },
+  { key: 'proposal', name: 'Proposal', probability: 50, kind: 'open' },
+  { key: 'negotiation', name: 'Negotiation', probability: 75, kind: 'open' },
+  { key: 'won', name: 'Closed won', probability: 100, kind: 'won' },
+  { key: 'lost', name: 'Closed lost', probability: 0, kind: 'lost' },
+];
+
+export function defaultPipelineId(orgId: string): string {
+  return `${orgId}:default`;
+}
+
+/**
+ * Every org has a default pipeline. It is created on first use with deterministic ids, so two
+ * requests racing to create it insert it once (the second insert is ignored).
+ */
+export async function ensureDefaultPipeline(db: Executor, orgId: string, now: number): Promise<void> {
+  const existing = await db
+    .selectFrom('pipelines')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .limit(1)
+    .executeTakeFirst();
+  if (existing) return;
+  const pipelineId = defaultPipelineId(orgId);
+  await db
+    .insertInto('pipelines')
+    .values({ org_id: orgId, id: pipelineId, name: 'Sales', is_default: 1, created_at: now })
+    .onConflict((oc) => oc.columns(['org_id', 'id']).doNothing())
+    .execute();
+  await db
+    .insertInto('stages')
+    .values(
+      defaultStages.map((s, i) => ({
+        org_id: orgId,
+        id: `${pipelineId}:${s.key}`,
+        pipeline_id: pipelineId,
+        name: s.name,
+        position: i,
+        probability: s.probability,
+        kind: s.kind,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['org_id', 'id']).doNothing())
+    .execute();
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAccount, makeDeal } from '../factories/crm.ts';
+import { makeUser, makeWorld, PASSWORD } from '../factories/identity.ts';
+import { as, createTestApp, type Session, signIn, type TestApp } from '../setup/test-app.ts';
+import { createTestDb } from '../setup/test-db.ts';
+
+/**
+ * A list page must cost the same number of queries whatever its size: no N+1. Each list is
+ * measured at a small and a large size; the counts must be equal.
+ */
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+let admin: Session;
+let queries = 0;
+
+beforeAll(async () => {
+  const tdb = await createTestDb(undefined, () => {
+    queries += 1;
+  });
+  t = await createTestApp({}, tdb);
+  w = await makeWorld(t.db, t.clock);
+  admin = await signIn(t.app, w.org.admin.email, PASSWORD);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function countQueries(url: string): Promise<number> {
+  // Warm the session touch and the default pipeline first so they don't count.
+  await as(t.app, admin)({ method: 'GET', url });
+  queries = 0;
+  const res = await as(t.app, admin)({ method: 'GET', url });
+  expect(res.statusCode).toBe(200);
+  return queries;
+}
+
+async function grow(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const owner = i % 2 ? w.repA1.id : w.repB1.id;
+    const account = await makeAccount(t.db, t.clock, w.org.orgId, owner);
+    await makeDeal(t.db, t.clock, w.org.orgId, owner, account, { stage: i % 3 ? 'proposal' : 'prospecting' });
+    await t.db.kysely
+      .insertInto('contacts')
+      .values({
+        org_id: w.org.orgId,
+        id: `c-${i}-${Math.random()}`,
+        account_id: account,
+        name: `C ${i}`,
+        name_lower: `c ${i}`,
+        title: null,
+        email: null,
+        phone: null,
+        external_source: null,
+        external_id: null,
+        created_at: 1,
+        updated_at: 1,
+      })
+      .execute();
+    await t.db.kysely
+      .insertInto('activities')
+      .values({
+        org_id: w.org.orgId,
+        id: `x-${i}-${Math.random()}`,
+        owner_id: owner,
+        kind: 'call',
+        subject: `Call ${i}`,
+        outcome: null,
+        occurred_at: t.clock.now() - i,
+        duration_minutes: null,
+        account_id: account,
+        contact_id: null,
+        deal_id: null,
+        source: 'online',
+        checkin_at: null,
+        checkin_lat: null,
+        checkin_lng: null,
+        checkin_accuracy_m: null,
+        checkout_at: null,
+        checkout_lat: null,
+        checkout_lng: null,
+        distance_m: null,
+        verified: null,
+        external_source: null,
+        external_id: null,
+        created_at: 1,
+        updated_at: 1,
+      })
+      .execute();
+    await makeUser(t.db, t.clock, w.org, 'rep', { teamId: w.teamA });
+  }
+}
+
+describe('list pages make no N+1 queries', () => {
+  it('costs the same number of queries for 2 rows as for 40', async () => {
+    const urls = [
+      '/api/crm/accounts?limit=50',
+      '/api/crm/deals?limit=50',
+      '/api/crm/contacts?limit=50',
+      '/api/crm/activities?limit=50',
+      '/api/crm/deals/board',
+      '/api/users?limit=50',
+      '/api/teams',
+      '/api/audit?limit=50',
+    ];
+    await grow(2);
+    const small = [];
+    for (const u of urls) small.push(await countQueries(u));
+    await grow(38);
+    const large = [];
+    for (const u of urls) large.push(await countQueries(u));
+    expect(large).toEqual(small);
+    // And the numbers are small: a list page is a handful of queries.
+    for (const n of large) expect(n).toBeLessThanOrEqual(12);
+  });
+});
