@@ -1,21 +1,17 @@
-import { lazy } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { AppLayout } from './components/app-layout.tsx';
 import { RequireRole } from './components/require-role.tsx';
+import { AuditPage } from './routes/audit.tsx';
 import { HomePage } from './routes/home.tsx';
 import { InvitePage } from './routes/invite.tsx';
 import { NotFoundPage } from './routes/not-found.tsx';
+import { OrgSettingsPage } from './routes/org-settings.tsx';
+import { ProfilePage } from './routes/profile.tsx';
 import { SetupPage } from './routes/setup.tsx';
 import { SignInPage } from './routes/sign-in.tsx';
-
-const ProfilePage = lazy(() => import('./routes/profile.tsx').then((m) => ({ default: m.ProfilePage })));
-const TeamPage = lazy(() => import('./routes/team.tsx').then((m) => ({ default: m.TeamPage })));
-const OrgSettingsPage = lazy(() =>
-  import('./routes/org-settings.tsx').then((m) => ({ default: m.OrgSettingsPage })),
-);
-const UsersPage = lazy(() => import('./routes/users.tsx').then((m) => ({ default: m.UsersPage })));
-const TeamsPage = lazy(() => import('./routes/teams.tsx').then((m) => ({ default: m.TeamsPage })));
-const AuditPage = lazy(() => import('./routes/audit.tsx').then((m) => ({ default: m.AuditPage })));
+import { TeamPage } from './routes/team.tsx';
+import { TeamsPage } from './routes/teams.tsx';
+import { UsersPage } from './routes/users.tsx';
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },

@@ -96,6 +96,7 @@ function UserMenu({ me }: { me: Me }) {
 
 function Shell({ me }: { me: Me }) {
   const [opened, { toggle, close }] = useDisclosure(false);
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const location = useLocation();
   const items = navItemsFor(me.role);
   const groups = (Object.keys(NAV_GROUP_LABELS) as NavGroup[])
@@ -140,7 +141,9 @@ function Shell({ me }: { me: Me }) {
           <UserMenu me={me} />
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" id="main-navigation" aria-label="Main navigation">
+      {/* A collapsed phone drawer is only slid off-screen; inert keeps it out of the tab order and away
+          from screen readers until the burger opens it. */}
+      <AppShell.Navbar p="xs" id="main-navigation" aria-label="Main navigation" inert={phone && !opened}>
         <AppShell.Section grow component={ScrollArea}>
           <Stack gap="md">
             {groups.map(({ group, items: groupItems }) => (

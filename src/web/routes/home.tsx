@@ -60,7 +60,7 @@ export function HomePage() {
             </Stack>
           )}
         </Card>
-        <Card withBorder padding="lg" radius="md">
+        <Card withBorder padding="lg" radius="md" data-testid="org-card">
           <Title order={2} size="h4" mb="sm">
             {me.org.name}
           </Title>

@@ -1,0 +1,105 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+/** Asks the OS for a free TCP port on the loopback interface. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Playwright evaluates this file in the runner and again in every worker. The runner's first pass picks
+// the ports and the scratch directory; workers inherit them through the environment, so all agree.
+const env = process.env;
+env.E2E_RUN_DIR ??= mkdtempSync(join(tmpdir(), 'outfield-e2e-'));
+env.E2E_DEMO_PORT ??= String(await freePort());
+env.E2E_SETUP_PORT ??= String(await freePort());
+const runDir = env.E2E_RUN_DIR;
+const demoUrl = `http://127.0.0.1:${env.E2E_DEMO_PORT}`;
+const setupUrl = `http://127.0.0.1:${env.E2E_SETUP_PORT}`;
+env.E2E_DEMO_URL = demoUrl;
+env.E2E_SETUP_URL = setupUrl;
+env.E2E_DEMO_LOG = join(runDir, 'demo.log');
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+// No NODE_ENV here: `start` may build the web app, and Vite would honour NODE_ENV=test with a
+// development React build.
+const serverEnv = { LOG_LEVEL: 'warn' };
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  outputDir: 'test-results/e2e',
+  fullyParallel: true,
+  forbidOnly: Boolean(env.CI),
+  retries: env.CI ? 1 : 0,
+  workers: 2,
+  // Generous per-test limits: a shared CI machine can be slow; the whole suite normally takes about a minute.
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  globalTimeout: 600_000,
+  reporter: env.CI ? [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]] : 'list',
+  use: {
+    baseURL: demoUrl,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+  },
+  // Started one after the other: the first (`start`) builds the web app when its sources changed, the
+  // second then finds it built. Both use fresh SQLite files in a temporary directory.
+  webServer: [
+    {
+      command: 'node_modules/.bin/tsx src/cli/main.ts start',
+      url: `${setupUrl}/healthz`,
+      env: { ...serverEnv, PORT: env.E2E_SETUP_PORT, DATABASE_URL: `sqlite:${join(runDir, 'setup.db')}` },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // The demo prints its logins (and their password) on start; the tests read them from this log.
+      command: `node_modules/.bin/tsx src/cli/main.ts demo --fresh > "${env.E2E_DEMO_LOG}" 2>&1`,
+      url: `${demoUrl}/healthz`,
+      env: { ...serverEnv, PORT: env.E2E_DEMO_PORT, DATABASE_URL: `sqlite:${join(runDir, 'demo.db')}` },
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+  ],
+  projects: [
+    {
+      name: 'desktop',
+      use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } },
+    },
+    {
+      name: 'phone',
+      // First-run setup can only happen once per server, so it runs on desktop only.
+      testIgnore: ['**/setup.spec.ts'],
+      use: {
+        browserName: 'chromium',
+        viewport: { width: 390, height: 844 },
+        isMobile: true,
+        hasTouch: true,
+      },
+    },
+  ],
+});
