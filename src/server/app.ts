@@ -25,6 +25,8 @@ import { crmRoutes } from './modules/crm/crm.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
 import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import type { OpsConfig } from './ops/ops-config.ts';
+import { registerOps } from './ops/ops-plugin.ts';
 import { type Actor, type Permission, permissions, type Reach, roleAllows } from './policy/policy.ts';
 import { loadReach } from './policy/reach.ts';
 
@@ -47,6 +49,8 @@ export interface BuildAppOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
   trustProxy?: boolean;
+  /** Jobs, email, webhooks and metrics settings; defaults suit tests (no SMTP, no metrics token). */
+  ops?: OpsConfig;
 }
 
 export interface RegisteredRoute {
@@ -240,6 +244,7 @@ export async function buildApp(
     app.swagger(),
   );
 
+  registerOps(app, deps, options.ops);
   authRoutes(app, deps);
   identityRoutes(app, deps);
   auditRoutes(app, deps);

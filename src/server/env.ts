@@ -2,6 +2,18 @@ import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+// Values of these are never echoed back in an error (they may hold passwords).
+const secretVariables = new Set(['SESSION_SECRET', 'SMTP_URL', 'METRICS_TOKEN']);
+
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -18,6 +30,20 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
+  /** Outgoing mail, e.g. smtps://user:pass@smtp.example.com:465; unset means no email is sent. */
+  SMTP_URL: z
+    .string()
+    .refine(isSmtpUrl, 'must be a URL such as smtp://user:pass@host:587 or smtps://user:pass@host:465')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Outfield <no-reply@outfield.invalid>'),
+  /** Bearer token for GET /metrics; the endpoint answers 404 while unset. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Allow webhooks to loopback addresses outside tests (a receiver on the same machine). */
+  WEBHOOK_ALLOW_LOOPBACK: z.stringbool().default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+  /** false makes this instance serve HTTP only and claim no background jobs. */
+  JOBS_ENABLED: z.stringbool().default(true),
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -42,7 +68,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new EnvError(
       parsed.error.issues.map(
         (issue) =>
-          `${issue.path.join('.')}: ${issue.message} (got "${cleaned[String(issue.path[0])] ?? ''}")`,
+          `${issue.path.join('.')}: ${issue.message} (${
+            secretVariables.has(String(issue.path[0]))
+              ? 'value hidden'
+              : `got "${cleaned[String(issue.path[0])] ?? ''}"`
+          })`,
       ),
     );
   }

@@ -8,6 +8,7 @@ import { type Db, engineOf, openDb, sqlitePath } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Env } from './env.ts';
 import { randomSecret } from './lib/secrets.ts';
+import { opsConfigFromEnv } from './ops/ops-config.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const webRoot = resolve(projectRoot, 'dist/web');
@@ -61,7 +62,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Migrates, builds the app and listens; closes gracefully (in-flight requests finish) on close(). */
+/**
+ * Migrates, builds the app and listens. close() shuts down gracefully: the job runner stops
+ * claiming, in-flight jobs and requests finish (idle keep-alive connections are dropped), then the
+ * database closes.
+ */
 export async function startServer(env: Env): Promise<RunningServer> {
   const db = await openAndMigrate(env.DATABASE_URL);
   const config = await configFromEnv(db, env);
@@ -78,8 +83,11 @@ export async function startServer(env: Env): Promise<RunningServer> {
       ],
     },
     trustProxy: env.TRUST_PROXY,
+    ops: opsConfigFromEnv(env),
   });
   await app.listen({ port: env.PORT, host: env.HOST });
+  // Background jobs start once the instance serves; JOBS_ENABLED=false keeps an instance web-only.
+  if (env.JOBS_ENABLED) app.jobs.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${port}`;

@@ -69,6 +69,18 @@ export const sampleBodies: Record<string, unknown> = {
   },
   'PATCH /api/crm/notes/:id': { body: 'walked' },
   'DELETE /api/crm/notes/:id': undefined,
+  'POST /api/notifications/:id/read': undefined,
+  'POST /api/notifications/read-all': undefined,
+  'PUT /api/notifications/preferences': {
+    items: [{ category: 'feedback', emailImmediate: false, digest: 'daily' }],
+  },
+  'POST /api/notifications/unsubscribe': undefined,
+  'POST /api/admin/jobs/:id/retry': undefined,
+  'POST /api/webhooks': { url: 'https://hooks.example.test/outfield', events: ['user.created'] },
+  'PATCH /api/webhooks/:id': { description: 'walked' },
+  'DELETE /api/webhooks/:id': undefined,
+  'POST /api/webhooks/:id/rotate-secret': undefined,
+  'POST /api/webhooks/:id/test': undefined,
 };
 
 export function routeKey(method: string, url: string): string {

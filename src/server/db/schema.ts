@@ -29,6 +29,11 @@ export interface Database {
   deal_stage_history: DealStageHistoryTable;
   activities: ActivitiesTable;
   notes: NotesTable;
+  jobs: JobsTable;
+  notifications: NotificationsTable;
+  notification_preferences: NotificationPreferencesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';
@@ -287,6 +292,84 @@ export interface NotesTable {
   body: string;
   created_at: number;
   updated_at: number;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'dead';
+
+export interface JobsTable {
+  id: string;
+  org_id: string | null;
+  name: string;
+  /** JSON, validated by the job's zod schema when it runs. */
+  payload: string;
+  state: JobState;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  dedupe_key: string | null;
+  locked_by: string | null;
+  lock_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface NotificationsTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  category: string;
+  title: string;
+  body: string;
+  link: string | null;
+  read_at: number | null;
+  created_at: number;
+}
+
+export type DigestFrequency = 'daily' | 'weekly' | 'off';
+
+export interface NotificationPreferencesTable {
+  org_id: string;
+  user_id: string;
+  category: string;
+  email_immediate: Flag;
+  digest: DigestFrequency;
+  updated_at: number;
+}
+
+export interface WebhookEndpointsTable {
+  org_id: string;
+  id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types. */
+  events: string;
+  secret: string;
+  active: Flag;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface WebhookDeliveriesTable {
+  org_id: string;
+  id: string;
+  endpoint_id: string;
+  event_type: string;
+  body: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  response_status: number | null;
+  response_snippet: string | null;
+  error: string | null;
+  duration_ms: number | null;
+  created_at: number;
+  last_attempt_at: number | null;
+  delivered_at: number | null;
 }
 
 export type OrgRow = Selectable<OrgsTable>;

@@ -25,6 +25,10 @@ export const permissions = [
   'crm.read',
   'crm.write',
   'crm.admin',
+  'notifications.read',
+  'notifications.update',
+  'jobs.manage',
+  'webhooks.manage',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -38,6 +42,8 @@ const everyone: Permission[] = [
   'teams.read',
   'crm.read',
   'crm.write',
+  'notifications.read',
+  'notifications.update',
 ];
 
 const grants: Record<Role, ReadonlySet<Permission>> = {
@@ -51,6 +57,8 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
     'invitations.manage',
     'audit.read',
     'crm.admin',
+    'jobs.manage',
+    'webhooks.manage',
   ]),
 };
 

@@ -5,6 +5,7 @@ import { newId } from '../../lib/ids.ts';
 import { hashPassword, hashSecret, randomSecret } from '../../lib/secrets.ts';
 import { type Actor, assertRole } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { createSession, type NewSession } from './auth.service.ts';
 import { findTeam, findUserByEmail } from './identity.repository.ts';
 import { type invitationAcceptBody, type invitationCreateBody, iso, isoOrNull } from './identity.schemas.ts';
@@ -168,6 +169,14 @@ export async function acceptInvitation(
       'accept',
       { userId: user.id },
     );
+    await notify(trx, deps, {
+      orgId: inv.org_id,
+      userId: inv.created_by,
+      category: 'invitation_accepted',
+      title: `${user.name} accepted your invitation`,
+      body: `${user.email} joined as ${inv.role}.`,
+      link: '/admin/users',
+    });
     const session = await createSession(trx, deps, inv.org_id, user.id, client);
     return { session, orgId: inv.org_id, userId: user.id };
   });

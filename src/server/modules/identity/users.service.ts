@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import { hashPassword } from '../../lib/secrets.ts';
 import { type Actor, assertCanSeeUser, assertRole, type Reach } from '../../policy/policy.ts';
 import { audit, diff } from '../audit/audit.service.ts';
+import { emitEvent } from '../webhooks/webhooks.service.ts';
 import {
   deleteSessionsOfUser,
   findTeam,
@@ -157,7 +158,9 @@ export async function insertUserInOrg(
     teamId: input.teamId ?? null,
   });
   const row = await findUser(trx, actor.orgId, id);
-  return toUserResponse(row!);
+  const created = toUserResponse(row!);
+  await emitEvent(trx, deps, actor.orgId, 'user.created', { user: created });
+  return created;
 }
 
 /**
@@ -224,6 +227,9 @@ export async function updateUser(
           ? 'reactivate'
           : 'update';
     await audit(trx, deps, actor, 'user', userId, action, changes);
-    return toUserResponse((await findUser(trx, actor.orgId, userId))!);
+    const after = toUserResponse((await findUser(trx, actor.orgId, userId))!);
+    // Deactivation tells connected systems (webhooks) but notifies no one in the app.
+    if (action === 'deactivate') await emitEvent(trx, deps, actor.orgId, 'user.deactivated', { user: after });
+    return after;
   });
 }
