@@ -6,6 +6,8 @@ import { hashPassword } from '../../server/lib/secrets.ts';
 import { createOrgWithAdmin } from '../../server/modules/identity/auth.service.ts';
 import { insertUserInOrg } from '../../server/modules/identity/users.service.ts';
 import type { Progress } from '../progress.ts';
+import { type CrmShape, generateCrm } from './crm-data.ts';
+import { prng } from './seed-bench.ts';
 
 /** The one documented demo password (README). Demo orgs are for trying Outfield, never for real data. */
 export const DEMO_PASSWORD = 'outfield-demo';
@@ -33,6 +35,7 @@ interface OrgSpec {
   timeZone: string;
   fiscalYearStartMonth: number;
   admin: { email: string; name: string };
+  center: CrmShape['center'];
   teams: { key: string; name: string; parent?: string }[];
   people: PersonSpec[];
 }
@@ -59,6 +62,7 @@ export const demoOrgs: OrgSpec[] = [
     timeZone: 'America/Chicago',
     fiscalYearStartMonth: 2,
     admin: { email: 'admin@northwind.example', name: 'Ada Admin' },
+    center: { lat: 41.8781, lng: -87.6298, city: 'Chicago', region: 'IL', country: 'US' },
     teams: [
       { key: 'field', name: 'Field Sales' },
       { key: 'north', name: 'North Territory', parent: 'field' },
@@ -101,6 +105,7 @@ export const demoOrgs: OrgSpec[] = [
     timeZone: 'Europe/Berlin',
     fiscalYearStartMonth: 1,
     admin: { email: 'admin@contoso.example', name: 'Conrad Admin' },
+    center: { lat: 52.52, lng: 13.405, city: 'Berlin', region: 'BE', country: 'DE' },
     teams: [{ key: 'dach', name: 'DACH' }],
     people: [
       {
@@ -135,7 +140,9 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
   const logins: DemoLogin[] = [];
   const total = demoOrgs.reduce((n, o) => n + 1 + o.people.length, 0);
   progress.start('Demo people and teams', total);
+  const crmWork: { orgId: string; repIds: string[]; spec: OrgSpec }[] = [];
   for (const spec of demoOrgs) {
+    const repIds: string[] = [];
     await db.kysely.transaction().execute(async (trx) => {
       const { orgId, userId } = await createOrgWithAdmin(
         trx,
@@ -191,6 +198,7 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
             .values({ org_id: orgId, team_id: teamIds.get(key)!, user_id: user.id })
             .execute();
         }
+        if (person.role === 'rep') repIds.push(user.id);
         logins.push({
           org: spec.name,
           email: person.email,
@@ -200,8 +208,32 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
         });
         progress.tick();
       }
+      crmWork.push({ orgId, repIds, spec });
     });
   }
   progress.stop();
+  // Six months of field work for every rep: accounts around the org's city, deals, visits and calls.
+  const random = prng(2026);
+  for (const work of crmWork) {
+    await generateCrm(
+      db,
+      work.orgId,
+      work.repIds.map((id) => ({ id })),
+      {
+        accountsPerRep: 15,
+        dealsPerRep: 14,
+        activitiesPerDay: 6,
+        months: 6,
+        center: work.spec.center,
+        spread: 0.3,
+        currency: work.spec.currency,
+        contactsPerAccount: 2,
+      },
+      random,
+      clock.now(),
+      progress,
+      () => newId(),
+    );
+  }
   return logins;
 }

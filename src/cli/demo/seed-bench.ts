@@ -3,6 +3,7 @@ import type { Clock } from '../../server/lib/clock.ts';
 import { hashPassword } from '../../server/lib/secrets.ts';
 import { insertMembership, insertUser } from '../../server/modules/identity/identity.repository.ts';
 import type { Progress } from '../progress.ts';
+import { generateCrm } from './crm-data.ts';
 
 export const datasetSizes = { S: 20, M: 200, L: 2000 } as const;
 export type DatasetSize = keyof typeof datasetSizes;
@@ -74,7 +75,15 @@ export async function seedBench(
   clock: Clock,
   size: DatasetSize,
   progress: Progress,
-): Promise<{ orgId: string; adminEmail: string; reps: number }> {
+  options: { crm?: boolean } = {},
+): Promise<{
+  orgId: string;
+  adminEmail: string;
+  reps: number;
+  accounts: number;
+  deals: number;
+  activities: number;
+}> {
   const reps = datasetSizes[size];
   const random = prng(reps);
   const passwordHash = await hashPassword(BENCH_PASSWORD);
@@ -87,9 +96,11 @@ export async function seedBench(
   const teams = Math.ceil(reps / 10);
   const directors = Math.ceil(teams / 10);
   let userSeq = 0;
+  const repIds: string[] = [];
   const user = (role: 'manager' | 'rep', teamId: string | null) => {
     userSeq += 1;
     const id = seedId(kindOffset + 1, userSeq);
+    if (role === 'rep') repIds.push(id);
     const name = `${first[Math.floor(random() * first.length)]} ${last[Math.floor(random() * last.length)]}`;
     return { id, email: `${role}${userSeq}@bench-${size.toLowerCase()}.example`, name, role, teamId };
   };
@@ -168,7 +179,29 @@ export async function seedBench(
   } finally {
     progress.stop();
   }
-  return { orgId, adminEmail, reps };
+  if (options.crm === false) return { orgId, adminEmail, reps, accounts: 0, deals: 0, activities: 0 };
+  // PRODUCT.md's scale per rep: ~315 accounts, ~320 deals, ~5,000 activities a year (19 a working day).
+  const kinds: Record<string, number> = { account: 4, contact: 5, deal: 6, history: 7, activity: 8 };
+  const crm = await generateCrm(
+    db,
+    orgId,
+    repIds.map((id) => ({ id })),
+    {
+      accountsPerRep: 315,
+      dealsPerRep: 320,
+      activitiesPerDay: 19,
+      months: 12,
+      center: { lat: 40.7128, lng: -74.006, city: 'New York', region: 'NY', country: 'US' },
+      spread: 0.6,
+      currency: 'USD',
+      contactsPerAccount: 1,
+    },
+    random,
+    now,
+    progress,
+    (kind, n) => seedId(kindOffset + (kinds[kind] ?? 9), n),
+  );
+  return { orgId, adminEmail, reps, ...crm };
 }
 
 async function insertPeople(

@@ -6,7 +6,7 @@ import { COUNT_CAP } from './crm.schemas.ts';
 
 /** Keyset condition for (sortColumn, id) in the given direction. */
 export function afterKey<DB, TB extends keyof DB>(
-  eb: ExpressionBuilder<DB, TB>,
+  _eb: ExpressionBuilder<DB, TB>,
   column: Expression<unknown>,
   idColumn: Expression<unknown>,
   value: string | number,
