@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, signInByApi, snap, unique } from './helpers.ts';
+import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap, unique } from './helpers.ts';
 
 test('an admin invites a user who accepts the link in a fresh browser and lands signed in', async ({
   page,
@@ -25,6 +25,7 @@ test('an admin invites a user who accepts the link in a fresh browser and lands 
   await expect(link).toHaveValue(/\/invite\/.+/);
   const url = await link.inputValue();
   await snap(page, testInfo, 'invite-link');
+  if (!isMobile) await expectNoSeriousA11yViolations(page);
   await dialog.getByRole('button', { name: 'Done' }).click();
 
   await page.getByRole('tab', { name: /Invitations/ }).click();

@@ -1,4 +1,10 @@
 /** Lists and formatters for time zones, currencies, months and dates, all from the browser's Intl. */
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone';
+import utc from 'dayjs/plugin/utc';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
 
 export interface Option {
   value: string;
@@ -117,3 +123,17 @@ export const ROLE_OPTIONS: Option[] = [
   { value: 'manager', label: 'Manager' },
   { value: 'admin', label: 'Admin' },
 ];
+
+/**
+ * The instant a calendar day (`yyyy-mm-dd`, as a date input gives it) starts in `timeZone`, plus
+ * `addDays` days: `(day, tz, 1)` is the exclusive end of that day. Undefined for an empty or bad day.
+ */
+export function dayStartInZone(day: string, timeZone: string, addDays = 0): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  try {
+    const start = dayjs.tz(day, timeZone).add(addDays, 'day');
+    return start.isValid() ? start.toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
+}

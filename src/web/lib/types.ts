@@ -91,5 +91,15 @@ export interface AuditEntry {
   entityId: string;
   action: string;
   summary: Record<string, unknown>;
-  requestId: string;
+  requestId: string | null;
+}
+
+export interface Session {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
 }

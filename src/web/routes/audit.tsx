@@ -17,7 +17,7 @@ import { useState } from 'react';
 import { PageHeader } from '../components/page-header.tsx';
 import { UserPicker } from '../features/users/user-picker.tsx';
 import { apiGet } from '../lib/api.ts';
-import { formatDateTime } from '../lib/locale.ts';
+import { dayStartInZone, formatDateTime } from '../lib/locale.ts';
 import { useSession } from '../lib/session-context.ts';
 import type { AuditEntry, Page, PersonRef } from '../lib/types.ts';
 
@@ -32,14 +32,6 @@ const ACTIONS = [
   'accept',
   'revoke',
 ];
-
-/** `yyyy-mm-dd` of a date input → ISO instant at the start (or end) of that day in the browser's zone. */
-export function dayBoundary(day: string, end: boolean): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  const local = end ? new Date(year, month - 1, date + 1) : new Date(year, month - 1, date);
-  return local.toISOString();
-}
 
 function valueText(value: unknown): string {
   if (value === null || value === undefined) return '—';
@@ -78,8 +70,8 @@ export function AuditPage() {
     entityType: entityType.trim() || undefined,
     action: action.trim() || undefined,
     actorId: actor?.id,
-    from: dayBoundary(from, false),
-    to: dayBoundary(to, true),
+    from: dayStartInZone(from, me.user.timeZone),
+    to: dayStartInZone(to, me.user.timeZone, 1),
   };
 
   const audit = useInfiniteQuery({
@@ -227,7 +219,7 @@ export function AuditPage() {
               <Code>{selected.entityId}</Code>
             </Text>
             <Text size="sm">
-              <strong>Request:</strong> <Code>{selected.requestId}</Code>
+              <strong>Request:</strong> {selected.requestId ? <Code>{selected.requestId}</Code> : '—'}
             </Text>
             <Code block>{JSON.stringify(selected.summary, null, 2)}</Code>
           </Stack>
