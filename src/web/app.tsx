@@ -1,6 +1,8 @@
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { AppLayout } from './components/app-layout.tsx';
 import { RequireRole } from './components/require-role.tsx';
+import { JobsPage } from './features/admin-ops/jobs-page.tsx';
+import { WebhooksPage } from './features/admin-ops/webhooks-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { HomePage } from './routes/home.tsx';
 import { InvitePage } from './routes/invite.tsx';
@@ -60,6 +62,22 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={['admin']}>
             <AuditPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin/jobs',
+        element: (
+          <RequireRole roles={['admin']}>
+            <JobsPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin/webhooks',
+        element: (
+          <RequireRole roles={['admin']}>
+            <WebhooksPage />
           </RequireRole>
         ),
       },

@@ -15,6 +15,7 @@ import { IconChevronDown, IconLogout, IconUserCircle } from '@tabler/icons-react
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense, useEffect } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { NotificationBell } from '../features/notifications/notification-bell.tsx';
 import { notifyError } from '../lib/notify.ts';
 import { signOut, useMeQuery } from '../lib/session.ts';
 import { SessionContext } from '../lib/session-context.ts';
@@ -138,7 +139,10 @@ function Shell({ me }: { me: Me }) {
               {me.org.name}
             </Text>
           </Group>
-          <UserMenu me={me} />
+          <Group gap="xs" wrap="nowrap">
+            <NotificationBell />
+            <UserMenu me={me} />
+          </Group>
         </Group>
       </AppShell.Header>
       {/* A collapsed phone drawer is only slid off-screen; inert keeps it out of the tab order and away

@@ -1,4 +1,5 @@
 import {
+  IconClockPlay,
   IconHistory,
   IconHome,
   IconSettings,
@@ -6,6 +7,7 @@ import {
   IconUserCircle,
   IconUsers,
   IconUsersGroup,
+  IconWebhook,
 } from '@tabler/icons-react';
 import type { ComponentType } from 'react';
 import type { Role } from '../lib/types.ts';
@@ -58,6 +60,15 @@ export const NAV_ITEMS: readonly NavItem[] = [
     label: 'Audit log',
     path: '/admin/audit',
     icon: IconHistory,
+    roles: ADMINS,
+    group: 'admin',
+  },
+  { key: 'jobs', label: 'Jobs', path: '/admin/jobs', icon: IconClockPlay, roles: ADMINS, group: 'admin' },
+  {
+    key: 'webhooks',
+    label: 'Webhooks',
+    path: '/admin/webhooks',
+    icon: IconWebhook,
     roles: ADMINS,
     group: 'admin',
   },
