@@ -69,6 +69,9 @@ export const sampleBodies: Record<string, unknown> = {
   },
   'PATCH /api/crm/notes/:id': { body: 'walked' },
   'DELETE /api/crm/notes/:id': undefined,
+  'POST /api/crm/imports': 'Account Name\nWalk Account\n',
+  'POST /api/crm/imports/:id/dry-run': { preset: 'salesforce' },
+  'POST /api/crm/imports/:id/start': { preset: 'salesforce', mode: 'skip-bad-rows' },
   'POST /api/notifications/:id/read': undefined,
   'POST /api/notifications/read-all': undefined,
   'PUT /api/notifications/preferences': {

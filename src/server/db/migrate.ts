@@ -2,6 +2,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from '../../../db/migrations/0001_foundation.ts';
 import * as m0002 from '../../../db/migrations/0002_crm.ts';
 import * as m0003 from '../../../db/migrations/0003_ops.ts';
+import * as m0004 from '../../../db/migrations/0004_import.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_crm': m0002,
   '0003_ops': m0003,
+  '0004_import': m0004,
 };
 
 const provider: MigrationProvider = {

@@ -34,6 +34,7 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  import_runs: ImportRunsTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';
@@ -370,6 +371,42 @@ export interface WebhookDeliveriesTable {
   created_at: number;
   last_attempt_at: number | null;
   delivered_at: number | null;
+}
+
+export type ImportEntity = 'accounts' | 'contacts' | 'deals' | 'activities';
+export type ImportMode = 'all-or-nothing' | 'skip-bad-rows';
+export type ImportState = 'uploaded' | 'queued' | 'running' | 'done' | 'failed';
+
+export interface ImportRunsTable {
+  org_id: string;
+  id: string;
+  /** Who uploaded it; the import runs with this user's rights. */
+  user_id: string;
+  entity: ImportEntity;
+  file_name: string;
+  file_bytes: number;
+  /** JSON array of the CSV header cells. */
+  headers: string;
+  /** 'salesforce' | 'hubspot' | 'manual': also the external_source of imported records. */
+  source: string;
+  /** JSON { header: field } of a manual mapping; null for presets. */
+  mapping: string | null;
+  mode: ImportMode | null;
+  state: ImportState;
+  total_rows: number;
+  /** Data rows committed so far (skip-bad-rows resumes after these when a worker crashed). */
+  processed_rows: number;
+  inserted: number;
+  updated: number;
+  skipped: number;
+  error_count: number;
+  /** JSON array of the first row errors { row, column, reason }. */
+  errors: string;
+  message: string | null;
+  job_id: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }
 
 export type OrgRow = Selectable<OrgsTable>;

@@ -58,6 +58,8 @@ import {
   listDeals,
   updateDeal,
 } from './deals.service.ts';
+import { exportRoutes } from './export/export.routes.ts';
+import { importRoutes } from './import/import.routes.ts';
 import { createNote, deleteNote, listNotes, updateNote } from './notes.service.ts';
 import { createPipeline, listPipelines, updatePipeline } from './pipelines.service.ts';
 
@@ -460,4 +462,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.code(204).send(null);
     },
   );
+
+  importRoutes(app, deps);
+  exportRoutes(app, deps);
 }

@@ -1,0 +1,365 @@
+import type { z } from 'zod';
+import type { ImportEntity } from '../../../db/schema.ts';
+import { type Actor, canWriteOwned, type Reach } from '../../../policy/policy.ts';
+import {
+  accountCreateBody,
+  activityCreateBody,
+  builtinActivityKinds,
+  type CrmSettings,
+  contactCreateBody,
+  dealCreateBody,
+} from '../crm.schemas.ts';
+import type { ResolvedMapping } from './import-fields.ts';
+import {
+  CellError,
+  looseKey,
+  parseAmountMinor,
+  parseDate,
+  parseDecimal,
+  parseInstant,
+  parseWhole,
+} from './import-values.ts';
+
+/** One problem with one row: the row as a spreadsheet numbers it, the CSV column, and why. */
+export interface RowError {
+  row: number;
+  column: string | null;
+  reason: string;
+}
+
+export interface StageInfo {
+  id: string;
+  pipelineId: string;
+  name: string;
+  probability: number;
+  kind: 'open' | 'won' | 'lost';
+}
+
+/** Everything row conversion needs, loaded once per import. */
+export interface ImportContext {
+  orgId: string;
+  actor: Actor;
+  reach: Reach;
+  entity: ImportEntity;
+  /** external_source of the imported records (and of the accounts their account ids name). */
+  source: string;
+  now: number;
+  timeZone: string;
+  currency: string;
+  digits: number;
+  settings: CrmSettings;
+  /** Active members by lower-case email and by lower-case name (names may be shared). */
+  membersByEmail: Map<string, string>;
+  membersByName: Map<string, string[]>;
+  /** Pipelines by id and loose name, their stages by loose name, and the default pipeline id. */
+  pipelinesByName: Map<string, string>;
+  stagesByPipeline: Map<string, Map<string, StageInfo>>;
+  defaultPipelineId: string;
+  mapping: ResolvedMapping;
+}
+
+/** A row that passed every check that needs no database, ready for its batch. */
+export interface Candidate {
+  row: number;
+  externalId: string | null;
+  /** How the row names its account (contacts, deals, activities). */
+  accountRef: { externalId: string | null; name: string | null } | null;
+  /** Validated input of the entity's create schema (accountId is filled in by the batch). */
+  input: Record<string, unknown>;
+  stage?: StageInfo;
+}
+
+type Cells = readonly string[];
+
+function header(ctx: ImportContext, field: string): string | null {
+  return ctx.mapping.get(field)?.header ?? null;
+}
+
+/** The trimmed cell of a field: undefined when no column is mapped to it, null when it is empty. */
+function cell(ctx: ImportContext, cells: Cells, field: string): string | null | undefined {
+  const col = ctx.mapping.get(field);
+  if (!col) return undefined;
+  const v = (cells[col.index] ?? '').trim();
+  return v === '' ? null : v;
+}
+
+/** Maps a schema field (ownerId, amountMinor…) back to the import field that fed it. */
+const schemaToField: Record<string, string> = {
+  ownerId: 'owner',
+  amountMinor: 'amount',
+  expectedCloseDate: 'closeDate',
+  stageId: 'stage',
+  accountId: 'accountExternalId',
+};
+
+function columnOf(ctx: ImportContext, schemaKey: string): string | null {
+  const field = schemaToField[schemaKey] ?? schemaKey;
+  return (
+    header(ctx, field) ??
+    (field === 'accountExternalId' ? header(ctx, 'accountName') : null) ??
+    (field === 'name' ? (header(ctx, 'firstName') ?? header(ctx, 'lastName')) : null)
+  );
+}
+
+class Problems {
+  readonly list: RowError[] = [];
+  private readonly failed = new Set<string>();
+  constructor(
+    private readonly ctx: ImportContext,
+    private readonly row: number,
+  ) {}
+  add(field: string | null, reason: string): void {
+    if (field !== null) this.failed.add(schemaToField[field] ?? field);
+    this.list.push({ row: this.row, column: field === null ? null : columnOf(this.ctx, field), reason });
+  }
+  /** Whether a field already has a problem (the schema's complaint about it would repeat it). */
+  has(field: string): boolean {
+    return this.failed.has(schemaToField[field] ?? field);
+  }
+  /** Reads a cell with a parser, recording its problem instead of throwing. */
+  read<T>(ctx: ImportContext, cells: Cells, field: string, parse: (v: string) => T): T | null | undefined {
+    const v = cell(ctx, cells, field);
+    if (v === undefined || v === null) return v;
+    try {
+      return parse(v);
+    } catch (error) {
+      if (error instanceof CellError) {
+        this.add(field, error.message);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}
+
+function resolveOwner(ctx: ImportContext, text: string, p: Problems): string | undefined {
+  const key = text.toLowerCase();
+  let id = ctx.membersByEmail.get(key);
+  if (!id) {
+    const named = ctx.membersByName.get(key) ?? [];
+    if (named.length > 1) {
+      p.add('owner', `"${text}" matches ${named.length} people; use their email instead`);
+      return undefined;
+    }
+    id = named[0];
+  }
+  if (!id) {
+    p.add('owner', `"${text}" is not an active member of this organization (by email or name)`);
+    return undefined;
+  }
+  if (!canWriteOwned(ctx.actor, ctx.reach, id)) {
+    p.add('owner', `"${text}" is not you or someone in the teams you manage`);
+    return undefined;
+  }
+  return id;
+}
+
+function validate<S extends z.ZodType>(
+  schema: S,
+  input: Record<string, unknown>,
+  p: Problems,
+): Record<string, unknown> | null {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  for (const issue of parsed.error.issues) {
+    const key = typeof issue.path[0] === 'string' ? issue.path[0] : null;
+    if (key !== null && p.has(key)) continue;
+    p.add(key, issue.message);
+  }
+  return null;
+}
+
+const tierWords: Record<string, 'A' | 'B' | 'C'> = { a: 'A', b: 'B', c: 'C', hot: 'A', warm: 'B', cold: 'C' };
+const kindWords: Record<string, string> = {
+  todo: 'task',
+  other: 'task',
+  phonecall: 'call',
+  loggedcall: 'call',
+  call: 'call',
+  email: 'email',
+  meeting: 'meeting',
+  demo: 'demo',
+  task: 'task',
+  visit: 'visit',
+  sitevisit: 'visit',
+};
+
+/** Drops undefined keys so a strict schema sees only the mapped fields. */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/**
+ * Converts one CSV row into the input of the entity's create schema and validates it with that
+ * same zod schema the API uses. Owners are resolved by email or name and must be within the
+ * actor's reach; stages by name within the pipeline. Returns the row's problems instead of throwing.
+ */
+export function convertRow(
+  ctx: ImportContext,
+  row: number,
+  cells: Cells,
+  columnCount: number,
+): { candidate: Candidate | null; errors: RowError[] } {
+  const p = new Problems(ctx, row);
+  if (cells.length !== columnCount) {
+    p.add(null, `has ${cells.length} cells but the header has ${columnCount}`);
+    return { candidate: null, errors: p.list };
+  }
+  const externalId = cell(ctx, cells, 'externalId') ?? null;
+  const ownerText = cell(ctx, cells, 'owner');
+  const ownerId = ownerText
+    ? resolveOwner(ctx, ownerText, p)
+    : ownerText === null
+      ? ctx.actor.userId
+      : undefined;
+  let accountRef: Candidate['accountRef'] = null;
+  if (ctx.entity !== 'accounts') {
+    const extId = cell(ctx, cells, 'accountExternalId') ?? null;
+    const name = cell(ctx, cells, 'accountName') ?? null;
+    accountRef = extId || name ? { externalId: extId, name } : null;
+    if (!accountRef && ctx.entity !== 'activities') p.add('accountExternalId', 'is required (the account)');
+  }
+  let input: Record<string, unknown> | null = null;
+  let stage: StageInfo | undefined;
+  switch (ctx.entity) {
+    case 'accounts': {
+      const tier = p.read(ctx, cells, 'tier', (v) => {
+        const t = tierWords[v.toLowerCase()];
+        if (!t) throw new CellError(`"${v}" is not a tier (A, B or C)`);
+        return t;
+      });
+      const status = p.read(ctx, cells, 'status', (v) => v.toLowerCase());
+      input = {
+        name: cell(ctx, cells, 'name') ?? '',
+        street: cell(ctx, cells, 'street'),
+        city: cell(ctx, cells, 'city'),
+        region: cell(ctx, cells, 'region'),
+        postalCode: cell(ctx, cells, 'postalCode'),
+        country: cell(ctx, cells, 'country'),
+        latitude: p.read(ctx, cells, 'latitude', parseDecimal),
+        longitude: p.read(ctx, cells, 'longitude', parseDecimal),
+        territory: cell(ctx, cells, 'territory'),
+        industry: cell(ctx, cells, 'industry'),
+        tier,
+        status: status ?? undefined,
+        ownerId,
+        externalSource: ctx.source,
+        externalId,
+      };
+      input = validate(accountCreateBody, defined(input), p);
+      break;
+    }
+    case 'contacts': {
+      const full = cell(ctx, cells, 'name');
+      const name =
+        full ??
+        ([cell(ctx, cells, 'firstName'), cell(ctx, cells, 'lastName')].filter(Boolean).join(' ') || '');
+      input = {
+        accountId: 'pending',
+        name,
+        title: cell(ctx, cells, 'title'),
+        email: cell(ctx, cells, 'email'),
+        phone: cell(ctx, cells, 'phone'),
+        externalSource: ctx.source,
+        externalId,
+      };
+      input = validate(contactCreateBody, defined(input), p);
+      break;
+    }
+    case 'deals': {
+      const currency = cell(ctx, cells, 'currency') ?? ctx.currency;
+      const digits = currency.toUpperCase() === ctx.currency ? ctx.digits : safeDigits(currency);
+      const amountMinor = p.read(ctx, cells, 'amount', (v) => parseAmountMinor(v, digits));
+      if (amountMinor === null) p.add('amount', 'is required');
+      const pipelineText = cell(ctx, cells, 'pipeline');
+      let pipelineId = ctx.defaultPipelineId;
+      if (pipelineText) {
+        const found = ctx.pipelinesByName.get(looseKey(pipelineText));
+        if (found) pipelineId = found;
+        else p.add('pipeline', `"${pipelineText}" is not a pipeline of this organization`);
+      }
+      const stages = ctx.stagesByPipeline.get(pipelineId);
+      const stageText = cell(ctx, cells, 'stage');
+      if (stages) {
+        if (stageText) {
+          stage = stages.get(looseKey(stageText));
+          if (!stage)
+            p.add(
+              'stage',
+              `"${stageText}" is not a stage of this pipeline (${[...new Set([...stages.values()].map((s) => s.name))].join(', ')})`,
+            );
+        } else {
+          stage = [...stages.values()].find((s) => s.kind === 'open');
+        }
+      }
+      const probability = p.read(ctx, cells, 'probability', parseWhole);
+      const closeDate = p.read(ctx, cells, 'closeDate', parseDate);
+      input = {
+        accountId: 'pending',
+        name: cell(ctx, cells, 'name') ?? '',
+        amountMinor: amountMinor ?? undefined,
+        currency: cell(ctx, cells, 'currency') ?? undefined,
+        stageId: stage?.id,
+        probability:
+          probability === undefined || probability === null || probability === stage?.probability
+            ? probability === undefined
+              ? undefined
+              : null
+            : probability,
+        expectedCloseDate: closeDate,
+        ownerId,
+        closeReason: cell(ctx, cells, 'closeReason'),
+        externalSource: ctx.source,
+        externalId,
+      };
+      input = validate(dealCreateBody, defined(input), p);
+      break;
+    }
+    case 'activities': {
+      const kindText = cell(ctx, cells, 'kind');
+      let kind: string | undefined;
+      if (kindText) {
+        const key = looseKey(kindText);
+        kind = kindWords[key] ?? kindText.toLowerCase();
+        if (
+          !(builtinActivityKinds as readonly string[]).includes(kind) &&
+          !ctx.settings.activityKinds.includes(kind)
+        ) {
+          p.add(
+            'kind',
+            `"${kindText}" is not an activity kind (${[...builtinActivityKinds, ...ctx.settings.activityKinds].join(', ')})`,
+          );
+          kind = undefined;
+        }
+      } else p.add('kind', 'is required');
+      const occurredAt = p.read(ctx, cells, 'occurredAt', (v) => parseInstant(v, ctx.timeZone));
+      if (occurredAt === null) p.add('occurredAt', 'is required');
+      if (typeof occurredAt === 'number' && occurredAt > ctx.now + 24 * 3_600_000)
+        p.add('occurredAt', 'is more than a day in the future');
+      input = {
+        kind: kind ?? 'task',
+        subject: cell(ctx, cells, 'subject') ?? '',
+        outcome: cell(ctx, cells, 'outcome'),
+        occurredAt: typeof occurredAt === 'number' ? new Date(occurredAt).toISOString() : undefined,
+        durationMinutes: p.read(ctx, cells, 'durationMinutes', parseWhole),
+        ownerId,
+      };
+      input = validate(activityCreateBody, defined(input), p);
+      break;
+    }
+  }
+  if (p.list.length > 0 || !input) return { candidate: null, errors: p.list };
+  return { candidate: { row, externalId, accountRef, input, stage }, errors: [] };
+}
+
+function safeDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Executor } from '../../../db/database.ts';
+import type { ImportRunsTable } from '../../../db/schema.ts';
+import type { ImportRunRow } from './import.schemas.ts';
+
+// SQL only; every query filters by org_id.
+
+export const runColumns = [
+  'id',
+  'user_id',
+  'entity',
+  'file_name',
+  'file_bytes',
+  'headers',
+  'source',
+  'mapping',
+  'mode',
+  'state',
+  'total_rows',
+  'processed_rows',
+  'inserted',
+  'updated',
+  'skipped',
+  'error_count',
+  'errors',
+  'message',
+  'job_id',
+  'created_at',
+  'updated_at',
+  'finished_at',
+] as const;
+
+export async function findRun(db: Executor, orgId: string, id: string): Promise<ImportRunRow | undefined> {
+  return db
+    .selectFrom('import_runs')
+    .select(runColumns)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function insertRun(db: Executor, row: ImportRunsTable): Promise<void> {
+  await db.insertInto('import_runs').values(row).execute();
+}
+
+export async function updateRun(
+  db: Executor,
+  orgId: string,
+  id: string,
+  values: Partial<Omit<ImportRunsTable, 'org_id' | 'id'>>,
+): Promise<void> {
+  await db.updateTable('import_runs').set(values).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function listRuns(
+  db: Executor,
+  orgId: string,
+  userId: string | null,
+  limit: number,
+): Promise<ImportRunRow[]> {
+  let q = db.selectFrom('import_runs').select(runColumns).where('org_id', '=', orgId);
+  if (userId !== null) q = q.where('user_id', '=', userId);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** Keeps a claimed job's lock fresh while a long import runs (PostgreSQL; see job-queue). */
+export async function extendJobLock(db: Executor, jobId: string, until: number): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ lock_expires_at: until })
+    .where('id', '=', jobId)
+    .where('state', '=', 'running')
+    .execute();
+}
