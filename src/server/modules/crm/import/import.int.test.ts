@@ -266,7 +266,7 @@ describe('CSV import: HubSpot exports', () => {
   });
 
   it('imports with a manual mapping of any headers', async () => {
-    const csv = 'Firma;Ort\n'.replace(';', ',') + 'Muster GmbH,Berlin\nBeispiel AG,Hamburg\n';
+    const csv = 'Firma,Ort\nMuster GmbH,Berlin\nBeispiel AG,Hamburg\n';
     const id = await uploaded(rep, 'accounts', csv);
     const bad = await as(
       t.app,
