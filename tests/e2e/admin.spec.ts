@@ -2,6 +2,8 @@ import { expect, test } from '@playwright/test';
 import { DEMO, signInByApi, snap, unique } from './helpers.ts';
 
 test.describe('admin screens', () => {
+  // Several screens and round trips per test: allow for a busy CI machine.
+  test.describe.configure({ timeout: 120_000 });
   test.skip(({ isMobile }) => isMobile, 'admin screens are laptop-first; exercised on desktop');
 
   test('an admin builds a team under another, gives it a manager and puts a new user on it', async ({
@@ -34,7 +36,7 @@ test.describe('admin screens', () => {
     await page.getByRole('button', { name: `Actions for ${child}` }).click();
     await page.getByRole('menuitem', { name: 'Set managers' }).click();
     const managers = page.getByRole('dialog', { name: `Managers of ${child}` });
-    await managers.getByRole('textbox', { name: 'Managers' }).fill('Marco');
+    await managers.getByRole('combobox', { name: 'Managers' }).fill('Marco');
     await page.getByRole('option', { name: /Marco Manager/ }).click();
     await page.keyboard.press('Escape');
     await managers.getByRole('button', { name: 'Save managers' }).click();

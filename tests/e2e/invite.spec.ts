@@ -9,6 +9,7 @@ test('an admin invites a user who accepts the link in a fresh browser and lands 
   isMobile,
   hasTouch,
 }, testInfo) => {
+  test.setTimeout(120_000);
   const email = `${unique(testInfo, 'invitee')}@northwind.example`;
   await signInByApi(page, DEMO.admin, '/admin/users');
   await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();

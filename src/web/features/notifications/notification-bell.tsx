@@ -60,14 +60,16 @@ export function NotificationBell() {
 
   return (
     <Popover opened={opened} onChange={setOpened} position="bottom-end" width={340} shadow="md" withinPortal>
-      <Popover.Target>
-        <Indicator
-          label={unread > 99 ? '99+' : unread}
-          size={16}
-          disabled={unread === 0}
-          color="red"
-          offset={4}
-        >
+      {/* The popover target is the button itself: wrapped around the Indicator's div, Popover put
+          aria-haspopup/aria-expanded on an element that may not carry them (axe: critical). */}
+      <Indicator
+        label={unread > 99 ? '99+' : unread}
+        size={16}
+        disabled={unread === 0}
+        color="red"
+        offset={4}
+      >
+        <Popover.Target>
           <ActionIcon
             variant="subtle"
             size="lg"
@@ -77,8 +79,8 @@ export function NotificationBell() {
           >
             <IconBell size={20} aria-hidden />
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
+        </Popover.Target>
+      </Indicator>
       <Popover.Dropdown p="xs">
         <Group justify="space-between" px="xs" pb="xs">
           <Text fw={600}>Notifications</Text>
