@@ -96,5 +96,15 @@ export async function makeDeal(
       updated_at: now,
     })
     .execute();
+  await db.kysely
+    .insertInto('deal_credits')
+    .values({
+      org_id: orgId,
+      deal_id: id,
+      user_id: ownerId,
+      share_bp: 10_000,
+      credit_minor: options.amountMinor ?? 100_000,
+    })
+    .execute();
   return id;
 }

@@ -138,7 +138,7 @@ function weightedKind(random: () => number): string {
   return 'call';
 }
 
-type SeedTable = 'accounts' | 'contacts' | 'deals' | 'activities' | 'deal_stage_history';
+type SeedTable = 'accounts' | 'contacts' | 'deals' | 'activities' | 'deal_stage_history' | 'deal_credits';
 
 async function insertBatched<T extends SeedTable>(
   db: Executor,
@@ -324,6 +324,20 @@ export async function generateCrm(
     }
     await db.kysely.transaction().execute(async (trx) => {
       await insertBatched(trx, 'deals', deals, progress, 200);
+      // Generated deals have no splits: the owner is credited with the whole amount.
+      await insertBatched(
+        trx,
+        'deal_credits',
+        deals.map((d) => ({
+          org_id: orgId,
+          deal_id: d.id,
+          user_id: d.owner_id,
+          share_bp: 10_000,
+          credit_minor: d.amount_minor,
+        })),
+        { start() {}, tick() {}, stop() {} },
+        400,
+      );
       await insertBatched(trx, 'deal_stage_history', history, { start() {}, tick() {}, stop() {} }, 400);
     });
   }

@@ -3,6 +3,7 @@ import * as m0001 from '../../../db/migrations/0001_foundation.ts';
 import * as m0002 from '../../../db/migrations/0002_crm.ts';
 import * as m0003 from '../../../db/migrations/0003_ops.ts';
 import * as m0004 from '../../../db/migrations/0004_import.ts';
+import * as m0005 from '../../../db/migrations/0005_metrics.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0002_crm': m0002,
   '0003_ops': m0003,
   '0004_import': m0004,
+  '0005_metrics': m0005,
 };
 
 const provider: MigrationProvider = {
@@ -25,7 +27,8 @@ const provider: MigrationProvider = {
  * takes a lock row (a table lock on PostgreSQL) so each migration runs exactly once.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // Unordered: engineers land numbered migrations in parallel; each still runs exactly once.
+  const migrator = new Migrator({ db: db.kysely, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -29,6 +29,7 @@ export interface Database {
   deal_stage_history: DealStageHistoryTable;
   activities: ActivitiesTable;
   notes: NotesTable;
+  deal_credits: DealCreditsTable;
   jobs: JobsTable;
   notifications: NotificationsTable;
   notification_preferences: NotificationPreferencesTable;
@@ -282,6 +283,15 @@ export interface ActivitiesTable {
   external_id: string | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface DealCreditsTable {
+  org_id: string;
+  deal_id: string;
+  user_id: string;
+  share_bp: number;
+  /** This person's part of the deal amount, allocated so a deal's credits sum exactly to its amount. */
+  credit_minor: number;
 }
 
 export interface NotesTable {

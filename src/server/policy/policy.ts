@@ -25,6 +25,7 @@ export const permissions = [
   'crm.read',
   'crm.write',
   'crm.admin',
+  'metrics.read',
   'notifications.read',
   'notifications.update',
   'jobs.manage',
@@ -42,6 +43,7 @@ const everyone: Permission[] = [
   'teams.read',
   'crm.read',
   'crm.write',
+  'metrics.read',
   'notifications.read',
   'notifications.update',
 ];

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { mulDiv } from '../../../shared/money.ts';
+import { allocate, mulDiv } from '../../../shared/money.ts';
 import { startOfDayInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
@@ -275,6 +275,46 @@ async function replaceSplits(
   }
 }
 
+/**
+ * Rewrites who is credited with how much of a deal: the split members by share, else the owner.
+ * Amounts are allocated so the credits sum exactly to the deal amount (no cent lost to rounding).
+ * Called inside every transaction that changes a deal's amount, owner or splits.
+ */
+export async function syncDealCredits(trx: Executor, orgId: string, dealId: string): Promise<void> {
+  const deal = await trx
+    .selectFrom('deals')
+    .select(['owner_id', 'amount_minor'])
+    .where('org_id', '=', orgId)
+    .where('id', '=', dealId)
+    .executeTakeFirst();
+  await trx.deleteFrom('deal_credits').where('org_id', '=', orgId).where('deal_id', '=', dealId).execute();
+  if (!deal) return;
+  const splits = await trx
+    .selectFrom('deal_splits')
+    .select(['user_id', 'share_bp'])
+    .where('org_id', '=', orgId)
+    .where('deal_id', '=', dealId)
+    .orderBy('user_id')
+    .execute();
+  const shares = splits.length > 0 ? splits : [{ user_id: deal.owner_id, share_bp: 10_000 }];
+  const amounts = allocate(
+    deal.amount_minor,
+    shares.map((s) => s.share_bp),
+  );
+  await trx
+    .insertInto('deal_credits')
+    .values(
+      shares.map((s, i) => ({
+        org_id: orgId,
+        deal_id: dealId,
+        user_id: s.user_id,
+        share_bp: s.share_bp,
+        credit_minor: amounts[i]!,
+      })),
+    )
+    .execute();
+}
+
 /** closed_at for a deal entering a won/lost stage: the start of `closedOn` in the org's zone, else now. */
 async function closedAtFor(
   trx: Executor,
@@ -343,6 +383,7 @@ export async function createDeal(
       })
       .execute();
     if (input.splits?.length) await replaceSplits(trx, actor.orgId, id, input.splits);
+    await syncDealCredits(trx, actor.orgId, id);
     await trx
       .insertInto('deal_stage_history')
       .values({
@@ -440,6 +481,7 @@ export async function updateDeal(
       .where('id', '=', dealId)
       .execute();
     if (input.splits !== undefined) await replaceSplits(trx, actor.orgId, dealId, input.splits);
+    await syncDealCredits(trx, actor.orgId, dealId);
     const changes = diff(
       {
         name: before.name,

@@ -20,18 +20,16 @@ afterAll(async () => {
 
 async function notifyRep(title: string, link: string | null = '/goals/1') {
   t.clock.advance(1000);
-  return t.db.kysely
-    .transaction()
-    .execute((trx) =>
-      notify(trx, t, {
-        orgId: w.org.orgId,
-        userId: w.repA1.id,
-        category: 'goal_status',
-        title,
-        body: 'b',
-        link,
-      }),
-    );
+  return t.db.kysely.transaction().execute((trx) =>
+    notify(trx, t, {
+      orgId: w.org.orgId,
+      userId: w.repA1.id,
+      category: 'goal_status',
+      title,
+      body: 'b',
+      link,
+    }),
+  );
 }
 
 describe('in-app notifications', () => {

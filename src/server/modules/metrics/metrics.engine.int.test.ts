@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { makeWorld } from '../../../../tests/factories/identity.ts';
+import { createTestApp, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { periodOfDate } from '../../../shared/periods.ts';
+import { newId } from '../../lib/ids.ts';
+import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
+import { syncDealCredits } from '../crm/deals.service.ts';
+import { computeMetric, type MetricScope } from './metrics.engine.ts';
+
+/**
+ * Every built-in KPI pinned on a small hand-computed data set for March 2026 in America/Chicago
+ * (daylight saving starts on 8 March), including a split deal, a reopened deal, a backdated
+ * activity and activities on both sides of the month's local boundaries.
+ */
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+let scope: MetricScope;
+const cal = { timeZone: 'America/Chicago', fiscalYearStartMonth: 1 };
+const march = periodOfDate('month', '2026-03-15', cal);
+const at = (iso: string) => Date.parse(iso);
+
+async function deal(
+  owner: string,
+  account: string,
+  o: {
+    amount: number;
+    stage: string;
+    status: 'open' | 'won' | 'lost';
+    created: string;
+    closed?: string;
+    override?: number;
+    split?: [string, number][];
+    closeDate?: string;
+  },
+) {
+  const id = newId();
+  const pipeline = defaultPipelineId(w.org.orgId);
+  await t.db.kysely
+    .insertInto('deals')
+    .values({
+      org_id: w.org.orgId,
+      id,
+      account_id: account,
+      owner_id: owner,
+      name: 'd',
+      name_lower: 'd',
+      amount_minor: o.amount,
+      currency: 'USD',
+      pipeline_id: pipeline,
+      stage_id: `${pipeline}:${o.stage}`,
+      probability_override: o.override ?? null,
+      expected_close_date: o.closeDate ?? null,
+      status: o.status,
+      closed_at: o.closed ? at(o.closed) : null,
+      close_reason: null,
+      external_source: null,
+      external_id: null,
+      created_at: at(o.created),
+      updated_at: at(o.created),
+    })
+    .execute();
+  for (const [user, bp] of o.split ?? []) {
+    await t.db.kysely
+      .insertInto('deal_splits')
+      .values({ org_id: w.org.orgId, deal_id: id, user_id: user, share_bp: bp })
+      .execute();
+  }
+  await syncDealCredits(t.db.kysely, w.org.orgId, id);
+}
+
+async function activity(owner: string, account: string, kind: string, when: string, verified?: 0 | 1) {
+  await t.db.kysely
+    .insertInto('activities')
+    .values({
+      org_id: w.org.orgId,
+      id: newId(),
+      owner_id: owner,
+      kind,
+      subject: kind,
+      outcome: null,
+      occurred_at: at(when),
+      duration_minutes: null,
+      account_id: account,
+      contact_id: null,
+      deal_id: null,
+      source: 'online',
+      checkin_at: null,
+      checkin_lat: null,
+      checkin_lng: null,
+      checkin_accuracy_m: null,
+      checkout_at: null,
+      checkout_lat: null,
+      checkout_lng: null,
+      distance_m: null,
+      verified: kind === 'visit' ? (verified ?? 1) : null,
+      external_source: null,
+      external_id: null,
+      created_at: at('2026-04-02T12:00:00Z'),
+      updated_at: at('2026-04-02T12:00:00Z'),
+    })
+    .execute();
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await makeWorld(t.db, t.clock);
+  await ensureDefaultPipeline(t.db.kysely, w.org.orgId, t.clock.now());
+  const a = w.repA1.id;
+  const b = w.repA2.id;
+  const x = await makeAccount(t.db, t.clock, w.org.orgId, a);
+  const y = await makeAccount(t.db, t.clock, w.org.orgId, a);
+  const z = await makeAccount(t.db, t.clock, w.org.orgId, a);
+  // Won $1,000 on X: created 10 March, won 20 March (10-day cycle).
+  await deal(a, x, {
+    amount: 100_000,
+    stage: 'won',
+    status: 'won',
+    created: '2026-03-10T15:00:00Z',
+    closed: '2026-03-20T15:00:00Z',
+  });
+  // Won $3,000.01 split 50/50 with B: created 1 March, won 21 March (20 days); A gets the odd cent.
+  await deal(a, z, {
+    amount: 300_001,
+    stage: 'won',
+    status: 'won',
+    created: '2026-03-01T15:00:00Z',
+    closed: '2026-03-21T15:00:00Z',
+    split: [
+      [a, 5000],
+      [b, 5000],
+    ],
+  });
+  // Lost $500 on 15 March.
+  await deal(a, y, {
+    amount: 50_000,
+    stage: 'lost',
+    status: 'lost',
+    created: '2026-02-01T15:00:00Z',
+    closed: '2026-03-15T15:00:00Z',
+  });
+  // Won in April: outside the period.
+  await deal(a, z, {
+    amount: 999_900,
+    stage: 'won',
+    status: 'won',
+    created: '2026-03-01T15:00:00Z',
+    closed: '2026-04-01T06:00:00Z',
+  });
+  // Open: $2,000 in Proposal (50%) closing in March; a reopened deal in Prospecting with a 40% override, closing in May.
+  await deal(a, y, {
+    amount: 200_000,
+    stage: 'proposal',
+    status: 'open',
+    created: '2026-03-02T15:00:00Z',
+    closeDate: '2026-03-30',
+  });
+  await deal(a, y, {
+    amount: 100_000,
+    stage: 'prospecting',
+    status: 'open',
+    created: '2026-01-02T15:00:00Z',
+    override: 40,
+    closeDate: '2026-05-30',
+  });
+
+  // Visits: 8 March 10:00 and 23:30 local (the second is 9 March in UTC), 10 March twice; one unverified.
+  await activity(a, y, 'visit', '2026-03-08T15:00:00Z');
+  await activity(a, y, 'visit', '2026-03-09T04:30:00Z');
+  await activity(a, x, 'visit', '2026-03-10T14:00:00Z');
+  await activity(a, y, 'visit', '2026-03-10T14:30:00Z', 0);
+  // Calls: two in March, one at 23:30 on 31 March local (April in UTC), one at 23:30 on 28 February local (March in UTC).
+  await activity(a, y, 'call', '2026-03-03T15:00:00Z');
+  await activity(a, y, 'call', '2026-03-04T15:00:00Z');
+  await activity(a, y, 'call', '2026-04-01T04:30:00Z');
+  await activity(a, y, 'call', '2026-03-01T05:30:00Z');
+  await activity(a, y, 'email', '2026-03-05T15:00:00Z');
+  await activity(a, y, 'email', '2026-03-06T15:00:00Z');
+  // A meeting logged in April about 12 March (backdated): it counts in March.
+  await activity(a, y, 'meeting', '2026-03-12T15:00:00Z');
+
+  scope = {
+    orgId: w.org.orgId,
+    currency: 'USD',
+    timeZone: cal.timeZone,
+    userIds: [a, b, w.repB1.id],
+    start: march.start,
+    end: march.end,
+    now: at('2026-04-02T12:00:00Z'),
+  };
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function kpi(key: string, user = w.repA1.id) {
+  return (await computeMetric(t.db.kysely, key, scope)).get(user);
+}
+
+describe('built-in KPIs on a hand-computed March', () => {
+  it('revenue won credits split deals by share without losing a cent', async () => {
+    expect((await kpi('revenue_won'))?.value).toBe(100_000 + 150_001);
+    expect((await kpi('revenue_won', w.repA2.id))?.value).toBe(150_000);
+    expect((await kpi('revenue_won', w.repB1.id))?.value).toBe(0);
+  });
+
+  it("deals won counts a split deal as each person's share", async () => {
+    expect((await kpi('deals_won'))?.value).toBe(1.5);
+    expect((await kpi('deals_won', w.repA2.id))?.value).toBe(0.5);
+  });
+
+  it('win rate is won ÷ closed, and "—" when nothing closed', async () => {
+    expect(await kpi('win_rate')).toEqual({ value: 60, numerator: 1.5, denominator: 2.5 });
+    expect((await kpi('win_rate', w.repB1.id))?.value).toBeNull();
+  });
+
+  it('average deal size and sales cycle length', async () => {
+    expect((await kpi('avg_deal_size'))?.value).toBe(166_667);
+    expect((await kpi('sales_cycle_days'))?.value).toBe(15);
+    expect((await kpi('sales_cycle_days', w.repB1.id))?.value).toBeNull();
+  });
+
+  it('weighted and open pipeline count open deals only (a reopened deal is open)', async () => {
+    expect((await kpi('weighted_pipeline'))?.value).toBe(100_000 + 40_000);
+    expect((await kpi('open_pipeline'))?.value).toBe(200_000);
+  });
+
+  it('pipeline velocity multiplies open deals, win rate and size over the cycle', async () => {
+    // 2 open × 0.6 × 166,667.33 ÷ 15 days
+    expect((await kpi('pipeline_velocity'))?.value).toBe(Math.round((2 * 0.6 * (250_001 / 1.5)) / 15));
+  });
+
+  it('counts activities by local month boundaries', async () => {
+    expect((await kpi('activities'))?.value).toBe(4 + 3 + 2 + 1);
+    expect((await kpi('calls'))?.value).toBe(3);
+    expect((await kpi('visits'))?.value).toBe(4);
+    expect((await kpi('meetings'))?.value).toBe(1);
+  });
+
+  it('verified-visit rate, visits per local field day, meetings from outreach, strike rate', async () => {
+    expect(await kpi('verified_visit_rate')).toEqual({ value: 75, numerator: 3, denominator: 4 });
+    // 8 March 23:30 local is still 8 March: two field days, not three.
+    expect(await kpi('visits_per_field_day')).toEqual({ value: 2, numerator: 4, denominator: 2 });
+    expect(await kpi('meetings_from_outreach')).toEqual({ value: 20, numerator: 1, denominator: 5 });
+    // The 10 March visit to X is followed by the win on X on 20 March.
+    expect(await kpi('strike_rate')).toEqual({ value: 25, numerator: 1, denominator: 4 });
+  });
+});

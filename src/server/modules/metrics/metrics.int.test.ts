@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
+import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { as, createTestApp, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
+
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await makeWorld(t.db, t.clock);
+  const account = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id);
+  await makeDeal(t.db, t.clock, w.org.orgId, w.repA1.id, account, { stage: 'won', amountMinor: 12_345 });
+  const other = await makeAccount(t.db, t.clock, w.org.orgId, w.repA2.id);
+  await makeDeal(t.db, t.clock, w.org.orgId, w.repA2.id, other, { stage: 'won', amountMinor: 500 });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('metrics API', () => {
+  it('lists the catalog with definitions', async () => {
+    const s = await signIn(t.app, w.repA1.email, PASSWORD);
+    const res = (await as(t.app, s)({ method: 'GET', url: '/api/metrics/catalog' })).json();
+    expect(res.items.find((m: { key: string }) => m.key === 'win_rate').definition).toContain('won');
+  });
+
+  it('gives a rep their own value for the current period, with comparisons', async () => {
+    const s = await signIn(t.app, w.repA1.email, PASSWORD);
+    const res = (
+      await as(t.app, s)({ method: 'GET', url: '/api/metrics/values?metric=revenue_won&kind=month' })
+    ).json();
+    expect(res.period.key).toBe('2026-01');
+    expect(res.rows).toEqual([
+      {
+        user: { id: w.repA1.id, name: 'Ari Rep' },
+        value: 12_345,
+        numerator: null,
+        denominator: null,
+        previous: 0,
+        lastYear: 0,
+      },
+    ]);
+  });
+
+  it("never gives a rep a teammate's value, even when asking for their reach", async () => {
+    const s = await signIn(t.app, w.repA1.email, PASSWORD);
+    const res = await as(
+      t.app,
+      s,
+    )({ method: 'GET', url: '/api/metrics/values?metric=revenue_won&scope=reach' });
+    expect(res.json().rows.map((r: { user: { id: string } }) => r.user.id)).toEqual([w.repA1.id]);
+    expect(res.body).not.toContain(w.repA2.id);
+  });
+
+  it('gives a manager everyone on their team', async () => {
+    const s = await signIn(t.app, w.managerA.email, PASSWORD);
+    const res = (
+      await as(
+        t.app,
+        s,
+      )({ method: 'GET', url: '/api/metrics/values?metric=revenue_won&scope=reach&period=2026-01' })
+    ).json();
+    const byUser = Object.fromEntries(
+      res.rows.map((r: { user: { id: string }; value: number }) => [r.user.id, r.value]),
+    );
+    expect(byUser[w.repA1.id]).toBe(12_345);
+    expect(byUser[w.repA2.id]).toBe(500);
+    expect(byUser[w.repB1.id]).toBeUndefined();
+  });
+
+  it('names an unknown metric or period', async () => {
+    const s = await signIn(t.app, w.repA1.email, PASSWORD);
+    const bad = await as(t.app, s)({ method: 'GET', url: '/api/metrics/values?metric=happiness' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.fields[0].path).toBe('metric');
+    const badPeriod = await as(
+      t.app,
+      s,
+    )({ method: 'GET', url: '/api/metrics/values?metric=visits&period=2026-13' });
+    expect(badPeriod.statusCode).toBe(400);
+    expect(badPeriod.json().error.details.fields[0].path).toBe('period');
+  });
+});

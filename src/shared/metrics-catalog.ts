@@ -1,0 +1,145 @@
+/**
+ * The built-in KPI catalog: what each metric means, in words shown to users next to every number.
+ * The server computes them in `modules/metrics/metrics.engine.ts`; this file is the definition.
+ */
+export type MetricUnit = 'money' | 'count' | 'percent' | 'days' | 'money_per_day' | 'ratio';
+export type Direction = 'higher' | 'lower';
+
+export interface MetricInfo {
+  key: string;
+  name: string;
+  definition: string;
+  unit: MetricUnit;
+  direction: Direction;
+  /** Point-in-time metrics look at open deals now, not at what happened during a period. */
+  snapshot?: boolean;
+}
+
+export const STRIKE_WINDOW_DAYS = 30;
+
+export const builtinMetrics: readonly MetricInfo[] = [
+  {
+    key: 'revenue_won',
+    name: 'Revenue won',
+    definition:
+      'Sum of the amounts of deals won (closed in a won stage) in the period, in the org currency. A split deal credits each person their share.',
+    unit: 'money',
+    direction: 'higher',
+  },
+  {
+    key: 'deals_won',
+    name: 'Deals won',
+    definition: "Number of deals won in the period; a split deal counts as each person's share (e.g. 0.5).",
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'win_rate',
+    name: 'Win rate',
+    definition: 'Deals won ÷ deals closed (won + lost) in the period. "—" when nothing closed.',
+    unit: 'percent',
+    direction: 'higher',
+  },
+  {
+    key: 'avg_deal_size',
+    name: 'Average deal size',
+    definition: 'Revenue won ÷ deals won in the period.',
+    unit: 'money',
+    direction: 'higher',
+  },
+  {
+    key: 'sales_cycle_days',
+    name: 'Sales cycle length',
+    definition: "Average days from a deal's creation to its win, over deals won in the period.",
+    unit: 'days',
+    direction: 'lower',
+  },
+  {
+    key: 'weighted_pipeline',
+    name: 'Weighted pipeline',
+    definition:
+      "Σ amount × probability over open deals now (probability: the deal's override, else its stage's).",
+    unit: 'money',
+    direction: 'higher',
+    snapshot: true,
+  },
+  {
+    key: 'open_pipeline',
+    name: 'Open pipeline',
+    definition: 'Sum of the amounts of open deals expected to close by the end of the period.',
+    unit: 'money',
+    direction: 'higher',
+    snapshot: true,
+  },
+  {
+    key: 'pipeline_velocity',
+    name: 'Pipeline velocity',
+    definition:
+      'Open deals × win rate × average deal size ÷ sales cycle length: revenue the pipeline produces per day.',
+    unit: 'money_per_day',
+    direction: 'higher',
+    snapshot: true,
+  },
+  {
+    key: 'activities',
+    name: 'Activities',
+    definition:
+      'Number of activities of any kind (visits, calls, emails, meetings, demos, tasks) in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'visits',
+    name: 'Visits',
+    definition: 'Number of visits logged in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'calls',
+    name: 'Calls',
+    definition: 'Number of calls logged in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'meetings',
+    name: 'Meetings',
+    definition: 'Number of meetings logged in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'verified_visit_rate',
+    name: 'Verified-visit rate',
+    definition:
+      "Visits whose check-in lay within the org's radius of the account ÷ all visits in the period.",
+    unit: 'percent',
+    direction: 'higher',
+  },
+  {
+    key: 'visits_per_field_day',
+    name: 'Visits per field day',
+    definition: "Visits ÷ days (in the org's time zone) with at least one visit, in the period.",
+    unit: 'ratio',
+    direction: 'higher',
+  },
+  {
+    key: 'meetings_from_outreach',
+    name: 'Meetings from outreach',
+    definition: 'Meetings ÷ outreach activities (calls and emails) in the period.',
+    unit: 'percent',
+    direction: 'higher',
+  },
+  {
+    key: 'strike_rate',
+    name: 'Strike rate',
+    definition: `Visits in the period followed by a deal won on the same account within ${STRIKE_WINDOW_DAYS} days ÷ visits in the period.`,
+    unit: 'percent',
+    direction: 'higher',
+  },
+];
+
+export function metricInfo(key: string): MetricInfo | undefined {
+  return builtinMetrics.find((m) => m.key === key);
+}
