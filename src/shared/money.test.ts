@@ -26,7 +26,9 @@ describe('mulDiv', () => {
         fc.integer({ min: 1, max: 10_000 }),
         (v, n, d) => {
           const r = mulDiv(v, n, d);
-          expect(Math.abs(r * d - v * n)).toBeLessThanOrEqual(d / 2 + 1e-6 * Math.abs(v * n));
+          // Checked in BigInt: v × n can pass 2^53, where float arithmetic would blur the bound.
+          const diff = BigInt(r) * BigInt(d) - BigInt(v) * BigInt(n);
+          expect((diff < 0n ? -diff : diff) * 2n <= BigInt(d)).toBe(true);
         },
       ),
     );
@@ -51,7 +53,9 @@ describe('allocate', () => {
           expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
           const sum = weights.reduce((a, b) => a + b, 0);
           parts.forEach((p, i) => {
-            expect(Math.abs(p - (total * weights[i]!) / sum)).toBeLessThan(1 + 1e-6);
+            // |p × sum − total × w| < sum, in exact integers.
+            const gap = BigInt(p) * BigInt(sum) - BigInt(total) * BigInt(weights[i]!);
+            expect((gap < 0n ? -gap : gap) < BigInt(sum)).toBe(true);
           });
         },
       ),

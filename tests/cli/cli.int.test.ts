@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/server/app.ts';
 import { fakeClock } from '../../src/server/lib/clock.ts';
 import { verifyPassword } from '../../src/server/lib/secrets.ts';
@@ -35,6 +35,9 @@ function setupArgs(email = 'owner@acme.test'): string[] {
     ADMIN_PASSWORD,
   ];
 }
+
+// Each test spawns the real CLI (tsx start-up, argon2, demo data): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 describe(`the outfield CLI on ${testEngine()}`, () => {
   it('sets up the first org with its admin, then creates a user who can sign in', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/cli/demo/demo-data.ts';
 import type { Db } from '../../src/server/db/database.ts';
 import { verifyPassword } from '../../src/server/lib/secrets.ts';
@@ -28,6 +28,9 @@ async function rolesByOrg(db: Db): Promise<Record<string, Record<string, number>
   }
   return result;
 }
+
+// Each test spawns the real CLI (tsx start-up, argon2, demo data): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 describe(`outfield demo --no-serve on ${testEngine()}`, () => {
   it('creates both demo orgs with their admins, managers and reps, and is idempotent', async () => {
