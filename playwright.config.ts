@@ -48,6 +48,7 @@ const serverEnv = { LOG_LEVEL: 'warn' };
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
+  globalTeardown: './tests/e2e/global-teardown.ts',
   outputDir: 'test-results/e2e',
   fullyParallel: true,
   forbidOnly: Boolean(env.CI),

@@ -12,6 +12,7 @@ import { openAndMigrate, type RunningServer, startServer } from '../server/start
 import { backup, restore } from './backup.ts';
 import { DEMO_PASSWORD, type DemoLogin, demoExists, seedDemo } from './demo/demo-data.ts';
 import { type DatasetSize, datasetSizes, seedBench } from './demo/seed-bench.ts';
+import { importCommand } from './import.ts';
 import { progressBar } from './progress.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
@@ -228,6 +229,8 @@ program
     await db.close();
     console.log(`Restored ${file}`);
   });
+
+importCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof EnvError) console.error(error.message);

@@ -131,7 +131,10 @@ export const ROLE_OPTIONS: Option[] = [
 export function dayStartInZone(day: string, timeZone: string, addDays = 0): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
   try {
-    const start = dayjs.tz(day, timeZone).add(addDays, 'day');
+    // Shift the calendar date first, then find its midnight in the zone: adding days to a zoned
+    // instant would keep the old UTC offset across a daylight-saving change.
+    const date = dayjs(day).add(addDays, 'day').format('YYYY-MM-DD');
+    const start = dayjs.tz(date, timeZone);
     return start.isValid() ? start.toISOString() : undefined;
   } catch {
     return undefined;
