@@ -4,6 +4,7 @@ import type { Executor } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
 import { newId } from '../../../lib/ids.ts';
 import { canReadOwned, canWriteOwned } from '../../../policy/policy.ts';
+import { syncDealCredits } from '../deals.service.ts';
 import type { Candidate, ImportContext, RowError } from './import-rows.ts';
 
 export interface BatchResult {
@@ -374,6 +375,43 @@ export async function processBatch(
         .execute();
       for (const part of chunk(history, 1000))
         await db.insertInto('deal_stage_history').values(part).execute();
+      // Keep revenue credits in step with the imported amounts and owners (metrics read them).
+      for (const part of chunk(
+        rows.map((r) => r.id),
+        500,
+      )) {
+        await db.deleteFrom('deal_credits').where('org_id', '=', o).where('deal_id', 'in', part).execute();
+        await db
+          .insertInto('deal_credits')
+          .columns(['org_id', 'deal_id', 'user_id', 'share_bp', 'credit_minor'])
+          .expression((eb) =>
+            eb
+              .selectFrom('deals as d')
+              .select(['d.org_id', 'd.id', 'd.owner_id', eb.val(10_000).as('share_bp'), 'd.amount_minor'])
+              .where('d.org_id', '=', o)
+              .where('d.id', 'in', part)
+              .where((w) =>
+                w.not(
+                  w.exists(
+                    w
+                      .selectFrom('deal_splits as s')
+                      .select('s.deal_id')
+                      .whereRef('s.org_id', '=', 'd.org_id')
+                      .whereRef('s.deal_id', '=', 'd.id'),
+                  ),
+                ),
+              ),
+          )
+          .execute();
+        const split = await db
+          .selectFrom('deal_splits')
+          .select('deal_id')
+          .distinct()
+          .where('org_id', '=', o)
+          .where('deal_id', 'in', part)
+          .execute();
+        for (const d of split) await syncDealCredits(db, o, d.deal_id);
+      }
       break;
     }
     case 'activities': {

@@ -192,6 +192,16 @@ describe('CSV import: Salesforce exports', () => {
       .where('org_id', '=', w.org.orgId)
       .executeTakeFirstOrThrow();
     expect(Number(history.n)).toBeGreaterThanOrEqual(3);
+    // Imported deals credit their owner in full, so revenue metrics count them.
+    const credits = await t.db.kysely
+      .selectFrom('deal_credits as c')
+      .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+      .select(['d.external_id', 'c.user_id', 'c.credit_minor'])
+      .where('c.org_id', '=', w.org.orgId)
+      .where('d.external_source', '=', 'salesforce')
+      .orderBy('d.external_id')
+      .execute();
+    expect(credits.map((c) => c.credit_minor)).toEqual([123_450, 2_000_000, 9_990]);
 
     const tasks = await importFile(rep, 'activities', fixture('salesforce-tasks.csv'), {
       preset: 'salesforce',
