@@ -255,7 +255,9 @@ export async function buildApp(
   const webRoot = options.config.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });
+    // wildcard: files are looked up per request, so a rebuilt bundle is served without a restart;
+    // a missing file falls through to the not-found handler (SPA index or JSON 404 under /api).
+    await app.register(fastifyStatic, { root: webRoot, wildcard: true, index: false });
   }
   app.setNotFoundHandler((req, reply) => {
     if (req.method === 'GET' && !req.url.startsWith('/api/') && hasWeb) {

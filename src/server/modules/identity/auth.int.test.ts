@@ -397,3 +397,22 @@ describe('users of a deactivated account', () => {
     expect(list.json().items.map((u: { id: string }) => u.id)).toEqual([rep.id]);
   });
 });
+
+describe('my sessions', () => {
+  it('lists only sessions that can still be used, and signs one out', async () => {
+    const org = await makeOrg(t.db, t.clock);
+    const old = await signIn(t.app, org.admin.email, PASSWORD);
+    t.clock.advance(31 * 60_000);
+    const current = await signIn(t.app, org.admin.email, PASSWORD);
+    const other = await signIn(t.app, org.admin.email, PASSWORD);
+    const list = (await as(t.app, current)({ method: 'GET', url: '/api/me/sessions' })).json().items;
+    expect(list).toHaveLength(2);
+    expect(list.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+    const otherId = list.find((s: { current: boolean }) => !s.current).id;
+    expect(
+      (await as(t.app, current)({ method: 'DELETE', url: `/api/me/sessions/${otherId}` })).statusCode,
+    ).toBe(204);
+    expect((await as(t.app, other)({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
+    expect((await as(t.app, old)({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
+  });
+});

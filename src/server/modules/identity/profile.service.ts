@@ -131,8 +131,15 @@ export async function revokeToken(deps: Deps, actor: Actor, tokenId: string): Pr
   });
 }
 
+/** Sessions still usable: not past their absolute expiry and not idle longer than the idle limit. */
+async function liveSessions(deps: Deps, actor: Actor) {
+  const now = deps.clock.now();
+  const rows = await listSessions(deps.db.kysely, actor.orgId, actor.userId, now);
+  return rows.filter((r) => now - r.last_seen_at < deps.config.sessionIdleMs);
+}
+
 export async function listMySessions(deps: Deps, actor: Actor) {
-  const rows = await listSessions(deps.db.kysely, actor.orgId, actor.userId, deps.clock.now());
+  const rows = await liveSessions(deps, actor);
   return {
     items: rows.map((r) => ({
       // The stored id is a hash of the cookie: safe to show, useless to replay.
@@ -148,7 +155,7 @@ export async function listMySessions(deps: Deps, actor: Actor) {
 }
 
 export async function revokeMySession(deps: Deps, actor: Actor, sessionId: string): Promise<void> {
-  const rows = await listSessions(deps.db.kysely, actor.orgId, actor.userId, deps.clock.now());
+  const rows = await liveSessions(deps, actor);
   if (!rows.some((r) => r.id === sessionId)) throw notFound('Session');
   await deleteSession(deps.db.kysely, sessionId);
 }
