@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { engineOf, openDb, sqlitePath } from '../server/db/database.ts';
@@ -24,7 +24,8 @@ export async function backup(url: string, file: string): Promise<void> {
  * Restores a backup into the configured database, replacing what is there. Stop the app first.
  * On SQLite the backup is checked (readable, integrity check, has Outfield's migrations) and
  * copied beside the database before anything is replaced, so a bad file leaves the database as
- * it was.
+ * it was. On PostgreSQL the whole `public` schema is replaced in one transaction (see
+ * restorePostgres), so tables from migrations newer than the backup go too.
  */
 export async function restore(url: string, file: string): Promise<void> {
   if (!existsSync(file)) throw new Error(`No backup file at ${file}`);
@@ -43,14 +44,92 @@ export async function restore(url: string, file: string): Promise<void> {
     renameSync(staging, target);
     return;
   }
-  run('pg_restore', [
-    '--clean',
-    '--if-exists',
-    '--no-owner',
-    '--single-transaction',
-    `--dbname=${url}`,
-    file,
-  ]);
+  await restorePostgres(url, file);
+}
+
+/**
+ * Drops and recreates `public` (keeping its owner, privileges and comment) and then runs the
+ * archive's SQL, all in one transaction. `pg_restore --clean` would drop only the objects the
+ * archive holds: a table made by a migration after the backup would survive next to a migration
+ * history that no longer lists it, and re-running that migration would fail. pg_restore writes the
+ * SQL and psql runs it; COMMIT is sent only after pg_restore has succeeded, and any error (a
+ * corrupt archive, a failing statement) ends psql without it, which rolls everything back.
+ */
+async function restorePostgres(url: string, file: string): Promise<void> {
+  // Fails fast, before anything is touched, on a file that is not a pg_dump archive.
+  run('pg_restore', ['--list', file], 'ignore');
+  const psql = spawn('psql', ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--dbname=${url}`], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const dump = spawn('pg_restore', ['--no-owner', '--file=-', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const psqlDone = exited(psql, 'psql');
+  const dumpDone = exited(dump, 'pg_restore');
+  // psql may stop reading early (ON_ERROR_STOP); its exit status reports why, not the broken pipe.
+  psql.stdin?.on('error', () => {});
+  // A psql that stopped early must not leave pg_restore blocked on a full pipe.
+  psqlDone.then(
+    () => dump.kill(),
+    () => dump.kill(),
+  );
+  psql.stdin?.write(`BEGIN;\n${REPLACE_PUBLIC_SCHEMA}\n`);
+  dump.stdout?.pipe(psql.stdin!, { end: false });
+  const dumpResult = await dumpDone.catch((error: unknown) => {
+    psql.kill();
+    throw error;
+  });
+  const psqlStopped = psql.exitCode !== null || psql.signalCode !== null;
+  if (dumpResult.code === 0) psql.stdin?.end('COMMIT;\n');
+  else if (!psqlStopped) psql.kill();
+  const psqlResult = await psqlDone;
+  if (psqlStopped || (dumpResult.code === 0 && psqlResult.code !== 0)) {
+    throw new Error(`Restore failed and was rolled back: ${psqlResult.stderr}`);
+  }
+  if (dumpResult.code !== 0) throw new Error(`pg_restore failed: ${dumpResult.stderr}`);
+}
+
+/** Replaces `public` with an empty schema that has the same owner, privileges and comment. */
+const REPLACE_PUBLIC_SCHEMA = `SET client_min_messages = warning;
+DO $restore$
+DECLARE
+  old_owner text;
+  old_acl aclitem[];
+  old_comment text;
+  grant_row record;
+BEGIN
+  SELECT n.nspowner::regrole::text, n.nspacl, obj_description(n.oid, 'pg_namespace')
+    INTO old_owner, old_acl, old_comment
+    FROM pg_namespace n WHERE n.nspname = 'public';
+  DROP SCHEMA IF EXISTS public CASCADE;
+  CREATE SCHEMA public;
+  IF old_owner IS NOT NULL THEN
+    EXECUTE format('ALTER SCHEMA public OWNER TO %s', old_owner);
+  END IF;
+  IF old_acl IS NOT NULL THEN
+    EXECUTE format('REVOKE ALL ON SCHEMA public FROM %s', coalesce(old_owner, 'CURRENT_USER'));
+    FOR grant_row IN SELECT a.grantee, a.privilege_type FROM aclexplode(old_acl) a LOOP
+      EXECUTE format('GRANT %s ON SCHEMA public TO %s', grant_row.privilege_type,
+        CASE WHEN grant_row.grantee = 0 THEN 'PUBLIC' ELSE grant_row.grantee::regrole::text END);
+    END LOOP;
+  END IF;
+  IF old_comment IS NOT NULL THEN
+    EXECUTE format('COMMENT ON SCHEMA public IS %L', old_comment);
+  END IF;
+END
+$restore$;
+`;
+
+function exited(child: ChildProcess, command: string): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', (error) => {
+      reject(new Error(`${command} is needed for PostgreSQL restores: ${error.message}`));
+    });
+    child.on('close', (code) => resolve({ code, stderr: stderr.trim() }));
+  });
 }
 
 async function copyCheckedSqliteBackup(file: string, destination: string): Promise<void> {
@@ -81,8 +160,8 @@ function sqliteBackupProblem(source: SqliteDatabase.Database): string | null {
   return migrations.n === 0 ? 'it is not an Outfield database (it has no migrations table)' : null;
 }
 
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+function run(command: string, args: string[], stdout: 'inherit' | 'ignore' = 'inherit'): void {
+  const result = spawnSync(command, args, { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8' });
   if (result.error) throw new Error(`${command} is needed for PostgreSQL backups: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
 }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -20,6 +19,7 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { AppError, forbidden, unauthenticated } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
 import { safeEqual } from './lib/secrets.ts';
+import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { crmRoutes } from './modules/crm/crm.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
@@ -108,7 +108,7 @@ export async function buildApp(
   });
 
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

@@ -74,8 +74,8 @@ function contextFor(name: string): BenchContext {
       ctx.defer(() => fresh.drop());
       return fresh;
     },
-    async seededDb() {
-      return seedDataset(await ctx.freshDb(), dataset, ctx.log);
+    async seededDb(options) {
+      return seedDataset(await ctx.freshDb(), dataset, ctx.log, options);
     },
   };
   return ctx;

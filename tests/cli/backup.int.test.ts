@@ -2,11 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { sql } from 'kysely';
+import { type Migration, Migrator, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backup, restore } from '../../src/cli/backup.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { type Db, openDb, sqlitePath } from '../../src/server/db/database.ts';
+import { migrateToLatest } from '../../src/server/db/migrate.ts';
 import { fakeClock } from '../../src/server/lib/clock.ts';
 import { makeUser, makeWorld, PASSWORD } from '../factories/identity.ts';
 import { as, signIn, testConfig } from '../setup/test-app.ts';
@@ -161,5 +162,86 @@ describe.runIf(testEngine() === 'sqlite')('SQLite restore safety', () => {
     other.close();
     await expect(restore(tdb.url, foreign)).rejects.toThrow('it is not an Outfield database');
     expect(await snapshot(db)).toEqual(before);
+  });
+});
+
+/**
+ * Stands for a migration that lands after a backup was taken: the migrations already recorded in
+ * the database (not run again) plus one that creates `late_feature`.
+ */
+async function migrateWithLateFeature(target: Db) {
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(target.kysely);
+  const migrations: Record<string, Migration> = Object.fromEntries(
+    rows.map((row) => [row.name, { async up() {} } satisfies Migration]),
+  );
+  migrations['9999_late_feature'] = {
+    async up(k) {
+      await k.schema
+        .createTable('late_feature')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .execute();
+    },
+  };
+  const migrator = new Migrator({
+    db: target.kysely,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).map((r) => `${r.migrationName}: ${r.status}`);
+}
+
+async function tableNames(target: Db): Promise<string[]> {
+  const tables = await target.kysely.introspection.getTables({ withInternalKyselyTables: true });
+  return tables.map((t) => t.name).sort();
+}
+
+describe.runIf(testEngine() === 'postgres')('PostgreSQL restore replaces the whole schema', () => {
+  it('drops what was created after the backup, so a migration newer than the backup runs again cleanly', async () => {
+    await makeWorld(db, clock);
+    const file = join(dir, 'before-late-migration.backup');
+    await backup(tdb.url, file);
+    const before = await snapshot(db);
+    const tablesBefore = await tableNames(db);
+
+    expect(await migrateWithLateFeature(db)).toEqual(['9999_late_feature: Success']);
+    await db.kysely.schema.createTable('scratch_after_backup').addColumn('n', 'integer').execute();
+    await sql`create view late_view as select id from late_feature`.execute(db.kysely);
+    expect(await tableNames(db)).toEqual(
+      [...tablesBefore, 'late_feature', 'late_view', 'scratch_after_backup'].sort(),
+    );
+
+    const restored = await restoreStopped(file);
+    expect(await tableNames(restored)).toEqual(tablesBefore);
+    expect(await snapshot(restored)).toEqual(before);
+    // The schema keeps its owner and privileges: the app can create tables in it again.
+    expect(await migrateToLatest(restored)).toEqual([]);
+    expect(await migrateWithLateFeature(restored)).toEqual(['9999_late_feature: Success']);
+    const { rows } = await sql<{ acl: string | null; owner: string }>`
+      select nspacl::text as acl, nspowner::regrole::text as owner from pg_namespace where nspname = 'public'`.execute(
+      restored.kysely,
+    );
+    expect(rows[0]).toEqual({
+      acl: '{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}',
+      owner: 'pg_database_owner',
+    });
+  });
+
+  it('rolls back when the archive fails part-way, leaving the database as it was', async () => {
+    await makeWorld(db, clock);
+    const file = join(dir, 'valid.backup');
+    await backup(tdb.url, file);
+    const full = readFileSync(file);
+    const truncated = join(dir, 'truncated.backup');
+    writeFileSync(truncated, full.subarray(0, Math.floor(full.length * 0.9)));
+    await db.kysely.schema.createTable('scratch_after_backup').addColumn('n', 'integer').execute();
+    const before = await snapshot(db);
+
+    await db.close();
+    await expect(restore(tdb.url, truncated)).rejects.toThrow(/pg_restore failed|rolled back/);
+    const still = openDb(tdb.url);
+    reopened.push(still);
+    expect(await snapshot(still)).toEqual(before);
   });
 });

@@ -1,5 +1,13 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import {
+  Kysely,
+  type SqliteDatabase as KyselySqliteDatabase,
+  type LogEvent,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteStatement,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -30,6 +38,43 @@ function setPgTypes(): void {
     return n;
   });
   pgTypesSet = true;
+}
+
+/** Distinct SQL texts kept prepared per SQLite connection; `in (…)` lists of many lengths stay bounded. */
+export const SQLITE_STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The better-sqlite3 handle as Kysely sees it, preparing each distinct SQL text once. Kysely's
+ * driver calls `prepare` for every query, and compiling the statement was the largest single cost
+ * of a small read. Statements are kept in a bounded LRU keyed by SQL text; a statement still busy
+ * (a streamed query iterating it) is never handed out twice, a fresh one is prepared instead.
+ * SQLite re-prepares a cached statement by itself when the schema changes.
+ */
+export function cachingSqliteHandle(
+  raw: SqliteDatabase.Database,
+  maxStatements = SQLITE_STATEMENT_CACHE_SIZE,
+): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close() {
+      cache.clear();
+      raw.close();
+    },
+    prepare(sql: string): SqliteStatement {
+      let stmt = cache.get(sql);
+      if (stmt !== undefined) {
+        if (stmt.busy) return raw.prepare(sql);
+        // Refresh its place in the LRU order (a Map iterates in insertion order).
+        cache.delete(sql);
+        cache.set(sql, stmt);
+        return stmt;
+      }
+      stmt = raw.prepare(sql);
+      cache.set(sql, stmt);
+      if (cache.size > maxStatements) cache.delete(cache.keys().next().value as string);
+      return stmt;
+    },
+  };
 }
 
 export function engineOf(url: string): Engine {
@@ -63,7 +108,7 @@ export function openDb(
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
     const kysely = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: raw }),
+      dialect: new SqliteDialect({ database: cachingSqliteHandle(raw) }),
       ...(log ? { log } : {}),
     });
     return {

@@ -1,6 +1,6 @@
 import type { DatasetSize } from '../../../src/cli/demo/seed-bench.ts';
 import type { Engine } from '../../../src/server/db/database.ts';
-import type { FreshDb, SeededDb } from './fresh-db.ts';
+import type { FreshDb, SeededDb, SeedOptions } from './fresh-db.ts';
 
 /** `ms` is a time (lower is better); `rows/s` and `req/s` are throughputs (higher is better). */
 export type Unit = 'ms' | 'rows/s' | 'req/s';
@@ -20,8 +20,12 @@ export interface BenchContext {
   log(message: string): void;
   /** A fresh, migrated, empty database of the engine under test; dropped after the benchmark. */
   freshDb(): Promise<FreshDb>;
-  /** A fresh database with the benchmark dataset (`seedBench` of the chosen size); dropped after. */
-  seededDb(): Promise<SeededDb>;
+  /**
+   * A fresh database with the benchmark dataset (`seedBench` of the chosen size); dropped after.
+   * `options` says what the benchmark needs beyond the org chart (CRM history is seeded unless
+   * `{ crm: false }`).
+   */
+  seededDb(options?: SeedOptions): Promise<SeededDb>;
   /** Runs `cleanup` after the benchmark, even when it fails (last registered runs first). */
   defer(cleanup: () => unknown): void;
 }

@@ -82,16 +82,24 @@ async function adminQuery(statement: string): Promise<void> {
   }
 }
 
+/** What a benchmark needs seeded beyond the org chart; each benchmark asks for only what it reads. */
+export interface SeedOptions {
+  /** CRM history (accounts, contacts, deals, activities); default true. Slow to seed on M and L. */
+  crm?: boolean;
+}
+
 /** Seeds the deterministic benchmark dataset (`outfield seed --size`) into a fresh database. */
 export async function seedDataset(
   fresh: FreshDb,
   size: DatasetSize,
   log: (message: string) => void,
+  options: SeedOptions = {},
 ): Promise<SeededDb> {
   const started = performance.now();
-  const result = await seedBench(fresh.db, systemClock, size, stderrProgress(log));
+  const crm = options.crm ?? true;
+  const result = await seedBench(fresh.db, systemClock, size, stderrProgress(log), { crm });
   log(
-    `seeded dataset ${size} (${datasetSizes[size]} reps) in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+    `seeded dataset ${size} (${datasetSizes[size]} reps${crm ? ', with CRM history' : ''}) in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );
   return { ...fresh, ...result, password: BENCH_PASSWORD };
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 
 export async function insertSession(
@@ -30,9 +31,8 @@ export async function insertSession(
     .execute();
 }
 
-/** A session with its membership, in one query: the hot path of every cookie request. */
-export async function findSessionWithMembership(db: Executor, sessionId: string) {
-  return db
+const sessionWithMembership = compiledQuery((db: Executor, sessionId: string) =>
+  db
     .selectFrom('sessions as s')
     .innerJoin('memberships as m', (j) =>
       j.onRef('m.org_id', '=', 's.org_id').onRef('m.user_id', '=', 's.user_id'),
@@ -47,8 +47,12 @@ export async function findSessionWithMembership(db: Executor, sessionId: string)
       'm.role',
       'm.active',
     ])
-    .where('s.id', '=', sessionId)
-    .executeTakeFirst();
+    .where('s.id', '=', sessionId),
+);
+
+/** A session with its membership, in one precompiled query: the hot path of every cookie request. */
+export async function findSessionWithMembership(db: Executor, sessionId: string) {
+  return (await sessionWithMembership(db, sessionId))[0];
 }
 
 export async function touchSession(db: Executor, sessionId: string, now: number): Promise<void> {
@@ -70,8 +74,8 @@ export async function listSessions(db: Executor, orgId: string, userId: string, 
     .execute();
 }
 
-export async function findTokenWithMembership(db: Executor, tokenHash: string) {
-  return db
+const tokenWithMembership = compiledQuery((db: Executor, tokenHash: string) =>
+  db
     .selectFrom('api_tokens as t')
     .innerJoin('memberships as m', (j) =>
       j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
@@ -86,8 +90,12 @@ export async function findTokenWithMembership(db: Executor, tokenHash: string) {
       'm.role',
       'm.active',
     ])
-    .where('t.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .where('t.token_hash', '=', tokenHash),
+);
+
+/** An API token with its membership, in one precompiled query: the hot path of every Bearer request. */
+export async function findTokenWithMembership(db: Executor, tokenHash: string) {
+  return (await tokenWithMembership(db, tokenHash))[0];
 }
 
 export async function touchToken(db: Executor, orgId: string, tokenId: string, now: number): Promise<void> {

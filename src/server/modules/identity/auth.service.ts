@@ -33,12 +33,10 @@ import {
 import {
   countOrgs,
   findLoginByEmail,
-  findOrg,
-  findProfile,
+  findMeRows,
   findUserByEmail,
   insertMembership,
   insertUser,
-  listTeamsOfUser,
 } from './identity.repository.ts';
 import { type MeResponse, type SetupInput, toOrgResponse } from './identity.schemas.ts';
 
@@ -163,15 +161,24 @@ export async function loadMe(
   userId: string,
   csrfToken: string,
 ): Promise<MeResponse> {
-  const [profile, org, teams] = await Promise.all([
-    findProfile(db, orgId, userId),
-    findOrg(db, orgId),
-    listTeamsOfUser(db, orgId, userId),
-  ]);
-  if (!profile || !org) throw unauthenticated();
+  const rows = await findMeRows(db, orgId, userId);
+  const profile = rows[0];
+  if (!profile) throw unauthenticated();
+  const teams: MeResponse['teams'] = [];
+  for (const row of rows) {
+    if (row.team_id !== null && row.team_name !== null && row.relation !== null) {
+      teams.push({ id: row.team_id, name: row.team_name, relation: row.relation });
+    }
+  }
   return {
     user: { id: profile.id, email: profile.email, name: profile.name, timeZone: profile.time_zone },
-    org: toOrgResponse(org),
+    org: toOrgResponse({
+      id: profile.org_id,
+      name: profile.org_name,
+      currency: profile.org_currency,
+      time_zone: profile.org_time_zone,
+      fiscal_year_start_month: profile.org_fiscal_year_start_month,
+    }),
     role: profile.role,
     teams,
     csrfToken,

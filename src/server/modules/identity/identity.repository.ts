@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Role } from '../../db/schema.ts';
 
@@ -53,25 +54,48 @@ export async function findProfile(db: Executor, orgId: string, userId: string) {
     .executeTakeFirst();
 }
 
-export async function listTeamsOfUser(db: Executor, orgId: string, userId: string) {
-  return db
-    .selectFrom('team_members as tm')
-    .innerJoin('teams as t', (j) => j.onRef('t.id', '=', 'tm.team_id').onRef('t.org_id', '=', 'tm.org_id'))
-    .select(['t.id', 't.name', sql<'member' | 'manager'>`'member'`.as('relation')])
-    .where('tm.org_id', '=', orgId)
-    .where('tm.user_id', '=', userId)
+/**
+ * Everything GET /api/me shows, in one statement: the user, their membership and org, and one row
+ * per team they belong to or manage (a single row with null team columns when none). One round
+ * trip and one pool connection on PostgreSQL; the relation filters sit inside the union so both
+ * engines use the (org_id, user_id) keys. Precompiled: it runs on every page load of the web app.
+ */
+export const findMeRows = compiledQuery((db: Executor, orgId: string, userId: string) => {
+  const relations = db
+    .selectFrom('team_members')
+    .select(['team_id', sql<'member' | 'manager'>`'member'`.as('relation')])
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
     .unionAll(
       db
-        .selectFrom('team_managers as tg')
-        .innerJoin('teams as t', (j) =>
-          j.onRef('t.id', '=', 'tg.team_id').onRef('t.org_id', '=', 'tg.org_id'),
-        )
-        .select(['t.id', 't.name', sql<'member' | 'manager'>`'manager'`.as('relation')])
-        .where('tg.org_id', '=', orgId)
-        .where('tg.user_id', '=', userId),
-    )
-    .execute();
-}
+        .selectFrom('team_managers')
+        .select(['team_id', sql<'member' | 'manager'>`'manager'`.as('relation')])
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId),
+    );
+  return db
+    .selectFrom('users as u')
+    .innerJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id').on('m.org_id', '=', orgId))
+    .innerJoin('orgs as o', 'o.id', 'm.org_id')
+    .leftJoin(relations.as('r'), (j) => j.onTrue())
+    .leftJoin('teams as t', (j) => j.onRef('t.id', '=', 'r.team_id').on('t.org_id', '=', orgId))
+    .select([
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.time_zone',
+      'm.role',
+      'o.id as org_id',
+      'o.name as org_name',
+      'o.currency as org_currency',
+      'o.time_zone as org_time_zone',
+      'o.fiscal_year_start_month as org_fiscal_year_start_month',
+      't.id as team_id',
+      't.name as team_name',
+      'r.relation',
+    ])
+    .where('u.id', '=', userId);
+});
 
 export async function findUserByEmail(db: Executor, email: string) {
   return db.selectFrom('users').select(['id']).where('email', '=', email).executeTakeFirst();

@@ -1,0 +1,53 @@
+import type { CompiledQuery, QueryExecutor } from 'kysely';
+import type { Executor } from './database.ts';
+
+/** Stands in for argument `i` while the query is compiled; never a real value (NUL is refused in text). */
+const SENTINEL_PREFIX = '\u0000outfield-arg:';
+
+interface Template {
+  query: CompiledQuery;
+  /** For each parameter: the index of the argument it takes, or -1 to keep the compiled value. */
+  slots: number[];
+}
+
+/**
+ * A fixed-shape query compiled once per database dialect and then executed with fresh arguments.
+ * Building and compiling a Kysely query costs more CPU than SQLite takes to run a keyed lookup, so
+ * the hottest queries (one per authenticated request) skip it. `build` must produce the same SQL
+ * for any arguments: it may pass them only as values (no branching on them, no arrays for `in`,
+ * no string concatenation); compiling checks that every argument appears as a whole parameter.
+ * Queries made with plugins are compiled every time (a plugin may rewrite them per call).
+ */
+export function compiledQuery<A extends readonly unknown[], R>(
+  build: (db: Executor, ...args: A) => { compile(): CompiledQuery<R> },
+): (db: Executor, ...args: A) => Promise<R[]> {
+  const templates = new WeakMap<QueryExecutor['adapter'], Template>();
+  const compile = (db: Executor, arity: number): Template => {
+    const sentinels = Array.from({ length: arity }, (_, i) => `${SENTINEL_PREFIX}${i}`);
+    const query = build(db, ...(sentinels as unknown as A)).compile();
+    const slots = query.parameters.map((p) => {
+      if (typeof p !== 'string' || !p.includes(SENTINEL_PREFIX)) return -1;
+      const index = sentinels.indexOf(p);
+      if (index === -1)
+        throw new Error(`compiledQuery: an argument was altered before binding: ${query.sql}`);
+      return index;
+    });
+    for (let i = 0; i < arity; i++) {
+      if (!slots.includes(i))
+        throw new Error(`compiledQuery: argument ${i} is not a parameter of ${query.sql}`);
+    }
+    return { query, slots };
+  };
+  return async (db, ...args) => {
+    const executor = db.getExecutor();
+    let template = executor.plugins.length === 0 ? templates.get(executor.adapter) : undefined;
+    if (template === undefined) {
+      template = compile(db, args.length);
+      if (executor.plugins.length === 0) templates.set(executor.adapter, template);
+    }
+    const { query, slots } = template;
+    const parameters = slots.map((slot, i) => (slot === -1 ? query.parameters[i] : args[slot]));
+    const result = await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
+    return result.rows;
+  };
+}
