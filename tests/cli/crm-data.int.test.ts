@@ -15,7 +15,8 @@ afterEach(async () => {
 const shape = {
   accountsPerRep: 6,
   dealsPerRep: 8,
-  activitiesPerDay: 4,
+  // 7 a day puts activities at fractional hours: instants must still be whole milliseconds.
+  activitiesPerDay: 7,
   months: 2,
   center: { lat: 41.8781, lng: -87.6298, city: 'Chicago', region: 'IL', country: 'US' },
   spread: 0.3,

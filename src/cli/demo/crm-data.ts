@@ -360,10 +360,12 @@ export async function generateCrm(
           const account = pick(random, accounts);
           const kind = weightedKind(random);
           // Working hours 8:00–17:00 UTC-ish; good enough for demo timelines.
-          const at =
+          // Whole milliseconds: instants are bigint columns (PostgreSQL refuses fractions).
+          const at = Math.round(
             day +
-            (14 + i * (9 / Math.max(1, shape.activitiesPerDay))) * 3_600_000 +
-            Math.floor(random() * 1_800_000);
+              (14 + i * (9 / Math.max(1, shape.activitiesPerDay))) * 3_600_000 +
+              Math.floor(random() * 1_800_000),
+          );
           if (at > now) continue;
           const isVisit = kind === 'visit';
           const off = isVisit ? (random() < 0.85 ? random() * 0.0008 : 0.002 + random() * 0.01) : 0;
