@@ -258,6 +258,8 @@ export async function buildApp(
     // wildcard: files are looked up per request, so a rebuilt bundle is served without a restart;
     // a missing file falls through to the not-found handler (SPA index or JSON 404 under /api).
     await app.register(fastifyStatic, { root: webRoot, wildcard: true, index: false });
+    // The wildcard would answer "/" with a directory error: the app's root is the SPA page.
+    app.get('/', { schema: { hide: true } }, (_req, reply) => reply.type('text/html').sendFile('index.html'));
   }
   app.setNotFoundHandler((req, reply) => {
     if (req.method === 'GET' && !req.url.startsWith('/api/') && hasWeb) {

@@ -21,6 +21,9 @@ afterAll(async () => {
 describe('serving the web app', () => {
   it('serves assets, answers app routes with the SPA page and unknown API paths with JSON 404', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/assets/app-1.js' })).body).toBe('console.log(1)');
+    const root = await t.app.inject({ method: 'GET', url: '/' });
+    expect(root.statusCode).toBe(200);
+    expect(root.body).toContain('<div id="root">');
     const page = await t.app.inject({ method: 'GET', url: '/users/123' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<div id="root">');
