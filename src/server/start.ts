@@ -19,7 +19,12 @@ export async function openAndMigrate(url: string): Promise<Db> {
     const file = sqlitePath(url);
     if (file !== '' && file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   }
-  const db = openDb(url);
+  const db = openDb(url, {
+    onPoolError: (error) =>
+      process.stderr.write(
+        `${JSON.stringify({ level: 40, time: Date.now(), msg: 'a database connection dropped; the pool reconnects', err: error.message })}\n`,
+      ),
+  });
   await migrateToLatest(db);
   return db;
 }

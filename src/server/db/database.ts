@@ -90,7 +90,12 @@ export function sqlitePath(url: string): string {
 /** Opens a database from a `sqlite:<path>` or `postgres://…` URL with the settings we rely on. */
 export function openDb(
   url: string,
-  options: { poolSize?: number; onQuery?: (sql: string) => void } = {},
+  options: {
+    poolSize?: number;
+    onQuery?: (sql: string) => void;
+    /** Told about connection-level errors of idle PostgreSQL clients (server restart, failover). */
+    onPoolError?: (error: Error) => void;
+  } = {},
 ): Db {
   const onQuery = options.onQuery;
   const log = onQuery
@@ -123,6 +128,10 @@ export function openDb(
   }
   setPgTypes();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client whose connection drops (the server restarted, failed over, or terminated it) is
+  // already removed from the pool by pg; without a listener the pool's 'error' event would crash
+  // the process. The next query simply opens a new connection.
+  pool.on('error', (error) => options.onPoolError?.(error));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return {
     kysely,
@@ -130,7 +139,21 @@ export function openDb(
     url,
     pool,
     async close() {
+      // pool.end() resolves once every client was asked to end, not once its connection closed;
+      // wait for the 'remove' events too so that nothing of ours is still talking to the server.
+      const open = pool.totalCount;
+      let removed = 0;
+      const allRemoved = new Promise<void>((resolve) => {
+        if (open === 0) resolve();
+        pool.on('remove', () => {
+          removed += 1;
+          if (removed >= open) resolve();
+        });
+      });
       await kysely.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([allRemoved, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
     },
   };
 }
