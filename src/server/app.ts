@@ -17,7 +17,7 @@ import type { AppConfig, Deps } from './context.ts';
 import type { Db } from './db/database.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { AppError, forbidden, unauthenticated } from './lib/errors.ts';
-import { newId } from './lib/ids.ts';
+import { requestIdGenerator } from './lib/ids.ts';
 import { safeEqual } from './lib/secrets.ts';
 import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -75,13 +75,14 @@ function isApiRoute(url: string): boolean {
 export async function buildApp(
   options: BuildAppOptions,
 ): Promise<FastifyInstance & { routeList: RegisteredRoute[] }> {
+  const nextRequestId = requestIdGenerator();
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : newId();
+      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : nextRequestId();
     },
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
@@ -108,21 +109,25 @@ export async function buildApp(
   });
 
   await app.register(fastifyCookie);
-  registerSecurityHeaders(app, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // Mantine sets style attributes at run time; scripts stay strict.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
+  registerSecurityHeaders(
+    app,
+    {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          // Mantine sets style attributes at run time; scripts stay strict.
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
       },
+      hsts: false,
     },
-    hsts: false,
-  });
+    isApiRoute,
+  );
 
   await app.register(fastifySwagger, {
     openapi: {

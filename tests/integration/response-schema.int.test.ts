@@ -58,14 +58,24 @@ describe('responses follow their schema', () => {
     expect(res.statusCode).toBe(200);
     expect(meResponse.strict().safeParse(res.json()).success).toBe(true);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['x-frame-options']).toBe('DENY');
   });
 
   it('sends the security headers on errors too', async () => {
     for (const url of ['/api/me', '/api/no-such-route']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode).toBeGreaterThanOrEqual(400);
-      expect(String(res.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+    }
+    // Pages (and the HTML API docs) get the page policy: scripts only from us, never inline.
+    for (const url of ['/no-such-page', '/api/docs']) {
+      const res = await app.inject({ method: 'GET', url });
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(csp).toContain("frame-ancestors 'none'");
       expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
     }
   });

@@ -56,6 +56,21 @@ describe('compiledQuery', () => {
     expect(rows).toEqual([{ id: 'a', name: 'Renamed' }]);
   });
 
+  it('never sees the uncommitted writes of a transaction open at the same time', async () => {
+    let outside: Promise<unknown> | undefined;
+    await expect(
+      tdb.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('orgs').set({ name: 'Uncommitted' }).where('id', '=', 'a').execute();
+        // Another request reads while this transaction holds its write (on SQLite: the one
+        // connection is inside BEGIN, so the read must wait rather than run inside it).
+        outside = orgByIdAndCurrency(tdb.db.kysely, 'a', 'EUR');
+        await new Promise((r) => setTimeout(r, 20));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await outside).toEqual([{ id: 'a', name: 'Org a' }]);
+  });
+
   it('refuses a query that does not pass an argument as a whole parameter', async () => {
     const ignoresArgument = compiledQuery((db: Executor, _id: string) =>
       db.selectFrom('orgs').select('id').where('id', '=', 'a'),

@@ -1,5 +1,5 @@
 import type { CompiledQuery, QueryExecutor } from 'kysely';
-import type { Executor } from './database.ts';
+import { type Executor, trySyncRead } from './database.ts';
 
 /** Stands in for argument `i` while the query is compiled; never a real value (NUL is refused in text). */
 const SENTINEL_PREFIX = '\u0000outfield-arg:';
@@ -47,6 +47,11 @@ export function compiledQuery<A extends readonly unknown[], R>(
     }
     const { query, slots } = template;
     const parameters = slots.map((slot, i) => (slot === -1 ? query.parameters[i] : args[slot]));
+    if (query.query.kind === 'SelectQueryNode') {
+      // SQLite, outside any transaction: run the prepared statement right away (see trySyncRead).
+      const rows = trySyncRead(db, query.sql, parameters);
+      if (rows !== undefined) return rows as R[];
+    }
     const result = await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
     return result.rows;
   };

@@ -112,9 +112,18 @@ export function openDb(
     raw.pragma('synchronous = FULL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
+    const handle = cachingSqliteHandle(raw);
     const kysely = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: cachingSqliteHandle(raw) }),
+      dialect: new SqliteDialect({ database: handle }),
       ...(log ? { log } : {}),
+    });
+    syncReaders.set(kysely, (text, parameters) => {
+      if (!raw.open || raw.inTransaction) return undefined;
+      const stmt = handle.prepare(text) as SqliteDatabase.Statement;
+      if (!stmt.reader) return undefined;
+      const rows = stmt.all(...parameters) as unknown[];
+      onQuery?.(text);
+      return rows;
     });
     return {
       kysely,
@@ -156,6 +165,27 @@ export function openDb(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Synchronous readers of SQLite databases, by their root Kysely instance (never a transaction's).
+ * A read-only statement on the one better-sqlite3 connection runs to completion inside one JS turn,
+ * so when no transaction is open on that connection it cannot interleave with anyone's writes; the
+ * hottest queries (see compiledQuery) then skip Kysely's connection mutex and its promise hops.
+ */
+const syncReaders = new WeakMap<
+  object,
+  (sql: string, parameters: readonly unknown[]) => unknown[] | undefined
+>();
+
+/**
+ * Runs `sql` at once when `db` is a root SQLite Kysely with no transaction open on its connection;
+ * undefined means "not possible here, go through Kysely". Only for statements that return rows
+ * and change nothing (SELECT).
+ */
+export function trySyncRead(db: object, sql: string, parameters: readonly unknown[]): unknown[] | undefined {
+  const reader = syncReaders.get(db);
+  return reader === undefined ? undefined : reader(sql, parameters);
 }
 
 /** SQLite has no boolean type; flags are 0/1 on both engines. */

@@ -14,6 +14,25 @@ export function hashSecret(key: string, secret: string): string {
   return createHmac('sha256', key).update(secret).digest('base64url');
 }
 
+const MEMO_MAX = 4096;
+const memo = new Map<string, string>();
+
+/**
+ * hashSecret for the token of every authenticated request: the same few tokens arrive again and
+ * again, and an HMAC costs more than the database lookup it keys. A bounded first-in-first-out
+ * memo keeps the last few thousand in this process only (they are in its memory per request anyway).
+ */
+export function hashSecretMemo(key: string, secret: string): string {
+  const memoKey = `${key}\u0000${secret}`;
+  let hashed = memo.get(memoKey);
+  if (hashed === undefined) {
+    hashed = hashSecret(key, secret);
+    memo.set(memoKey, hashed);
+    if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value as string);
+  }
+  return hashed;
+}
+
 export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);

@@ -14,6 +14,7 @@ import {
   burnPasswordCheck,
   hashPassword,
   hashSecret,
+  hashSecretMemo,
   randomSecret,
   verifyPassword,
 } from '../../lib/secrets.ts';
@@ -80,7 +81,7 @@ export async function createSession(
 
 /** The session behind a cookie, or null when it is unknown, expired, idle too long or the user deactivated. */
 export async function resolveSession(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
-  const id = hashSecret(deps.config.sessionSecret, token);
+  const id = hashSecretMemo(deps.config.sessionSecret, token);
   const row = await findSessionWithMembership(deps.db.kysely, id);
   if (!row) return null;
   const now = deps.clock.now();
@@ -100,7 +101,7 @@ export const API_TOKEN_PREFIX = 'ofp_';
 /** The user behind a personal API token (Authorization: Bearer), or null. */
 export async function resolveApiToken(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  const row = await findTokenWithMembership(deps.db.kysely, hashSecret(deps.config.sessionSecret, token));
+  const row = await findTokenWithMembership(deps.db.kysely, hashSecretMemo(deps.config.sessionSecret, token));
   if (row?.active !== 1 || row.revoked_at !== null) return null;
   const now = deps.clock.now();
   if (row.expires_at !== null && now >= row.expires_at) return null;

@@ -60,41 +60,49 @@ export async function findProfile(db: Executor, orgId: string, userId: string) {
  * trip and one pool connection on PostgreSQL; the relation filters sit inside the union so both
  * engines use the (org_id, user_id) keys. Precompiled: it runs on every page load of the web app.
  */
+/**
+ * The signed-in user's profile, org and role with one row per team they belong to or manage (or
+ * one row with a null team). Two flat index lookups joined by UNION ALL: every row carries the
+ * profile, and nothing is materialised (this runs on every /api/me).
+ */
 export const findMeRows = compiledQuery((db: Executor, orgId: string, userId: string) => {
-  const relations = db
-    .selectFrom('team_members')
-    .select(['team_id', sql<'member' | 'manager'>`'member'`.as('relation')])
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', userId)
-    .unionAll(
-      db
-        .selectFrom('team_managers')
-        .select(['team_id', sql<'member' | 'manager'>`'manager'`.as('relation')])
-        .where('org_id', '=', orgId)
-        .where('user_id', '=', userId),
-    );
+  const profile = [
+    'u.id',
+    'u.email',
+    'u.name',
+    'u.time_zone',
+    'm.role',
+    'o.id as org_id',
+    'o.name as org_name',
+    'o.currency as org_currency',
+    'o.time_zone as org_time_zone',
+    'o.fiscal_year_start_month as org_fiscal_year_start_month',
+    't.id as team_id',
+    't.name as team_name',
+  ] as const;
   return db
     .selectFrom('users as u')
     .innerJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id').on('m.org_id', '=', orgId))
     .innerJoin('orgs as o', 'o.id', 'm.org_id')
-    .leftJoin(relations.as('r'), (j) => j.onTrue())
-    .leftJoin('teams as t', (j) => j.onRef('t.id', '=', 'r.team_id').on('t.org_id', '=', orgId))
-    .select([
-      'u.id',
-      'u.email',
-      'u.name',
-      'u.time_zone',
-      'm.role',
-      'o.id as org_id',
-      'o.name as org_name',
-      'o.currency as org_currency',
-      'o.time_zone as org_time_zone',
-      'o.fiscal_year_start_month as org_fiscal_year_start_month',
-      't.id as team_id',
-      't.name as team_name',
-      'r.relation',
-    ])
-    .where('u.id', '=', userId);
+    .leftJoin('team_members as tm', (j) =>
+      j.onRef('tm.org_id', '=', 'm.org_id').onRef('tm.user_id', '=', 'u.id'),
+    )
+    .leftJoin('teams as t', (j) => j.onRef('t.org_id', '=', 'tm.org_id').onRef('t.id', '=', 'tm.team_id'))
+    .select([...profile, sql<'member' | 'manager'>`'member'`.as('relation')])
+    .where('u.id', '=', userId)
+    .unionAll(
+      db
+        .selectFrom('team_managers as g')
+        .innerJoin('teams as t', (j) => j.onRef('t.org_id', '=', 'g.org_id').onRef('t.id', '=', 'g.team_id'))
+        .innerJoin('users as u', 'u.id', 'g.user_id')
+        .innerJoin('memberships as m', (j) =>
+          j.onRef('m.org_id', '=', 'g.org_id').onRef('m.user_id', '=', 'g.user_id'),
+        )
+        .innerJoin('orgs as o', 'o.id', 'g.org_id')
+        .select([...profile, sql<'member' | 'manager'>`'manager'`.as('relation')])
+        .where('g.org_id', '=', orgId)
+        .where('g.user_id', '=', userId),
+    );
 });
 
 export async function findUserByEmail(db: Executor, email: string) {
