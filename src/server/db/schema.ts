@@ -35,6 +35,7 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   import_runs: ImportRunsTable;
 }
 
@@ -427,3 +428,14 @@ export type NewAudit = Insertable<AuditLogTable>;
 export type OrgUpdate = Updateable<OrgsTable>;
 // Re-exported so migrations and repositories need one import for column helpers.
 export type { ColumnType, Generated };
+
+export interface WebhookDeliveryAttemptsTable {
+  org_id: string;
+  delivery_id: string;
+  attempt: number;
+  attempted_at: number;
+  response_status: number | null;
+  response_snippet: string | null;
+  error: string | null;
+  duration_ms: number | null;
+}

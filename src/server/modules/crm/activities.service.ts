@@ -15,6 +15,7 @@ import {
   readableOwnerIds,
 } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
+import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
 import { afterKey, cappedCount, likePattern, teamMemberIds } from './crm.repository.ts';
 import {
@@ -294,7 +295,9 @@ export async function createActivity(
       verified: verified === null ? null : verified === 1,
       source: input.source,
     });
-    return { activity: toActivityResponse((await findActivity(trx, actor.orgId, id))!, true), created: true };
+    const activity = toActivityResponse((await findActivity(trx, actor.orgId, id))!, true);
+    if (isVisit) await emitEvent(trx, deps, actor.orgId, 'visit.logged', { activity });
+    return { activity, created: true };
   });
 }
 

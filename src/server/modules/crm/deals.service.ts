@@ -15,6 +15,7 @@ import {
   readableOwnerIds,
 } from '../../policy/policy.ts';
 import { audit, diff } from '../audit/audit.service.ts';
+import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
 import { activeMembers, afterKey, cappedCount, likePattern, teamMemberIds } from './crm.repository.ts';
 import type { DealCreateInput, DealListQuery, DealResponse, DealUpdateInput } from './crm.schemas.ts';
@@ -403,7 +404,9 @@ export async function createDeal(
       ownerId,
     });
     const { row, splits } = await readableDeal(trx, actor, reach, id);
-    return toDealResponse(row, splits, true);
+    const deal = toDealResponse(row, splits, true);
+    if (stage.kind === 'won') await emitEvent(trx, deps, actor.orgId, 'deal.won', { deal });
+    return deal;
   });
 }
 
@@ -503,7 +506,10 @@ export async function updateDeal(
       : 'update';
     await audit(trx, deps, actor, 'deal', dealId, action, changes);
     const { row, splits } = await readableDeal(trx, actor, reach, dealId);
-    return toDealResponse(row, splits, true);
+    const deal = toDealResponse(row, splits, true);
+    // Queued in this transaction: receivers hear of the win only if it is stored.
+    if (action === 'won') await emitEvent(trx, deps, actor.orgId, 'deal.won', { deal });
+    return deal;
   });
 }
 

@@ -95,12 +95,31 @@ export function registerWebhookJobs(registry: JobRegistry): void {
           duration_ms?: number | null;
           delivered_at?: number | null;
         }) =>
-          db
-            .updateTable('webhook_deliveries')
-            .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1), last_attempt_at: deps.clock.now() }))
-            .where('org_id', '=', orgId)
-            .where('id', '=', deliveryId)
-            .execute();
+          db.transaction().execute(async (trx) => {
+            const now = deps.clock.now();
+            const updated = await trx
+              .updateTable('webhook_deliveries')
+              .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1), last_attempt_at: now }))
+              .where('org_id', '=', orgId)
+              .where('id', '=', deliveryId)
+              .returning('attempts')
+              .executeTakeFirst();
+            // A cancelled message was not sent: there is no attempt to log.
+            if (!updated || set.status === 'cancelled') return;
+            await trx
+              .insertInto('webhook_delivery_attempts')
+              .values({
+                org_id: orgId,
+                delivery_id: deliveryId,
+                attempt: updated.attempts,
+                attempted_at: now,
+                response_status: set.response_status ?? null,
+                response_snippet: set.response_snippet ?? null,
+                error: set.error ?? null,
+                duration_ms: set.duration_ms ?? null,
+              })
+              .execute();
+          });
         // Deleted or paused endpoints get nothing more; a test event still goes to a paused one.
         if (row.deleted_at !== null || (row.active === 0 && row.event_type !== 'webhook.test')) {
           await record({ status: 'cancelled', error: 'endpoint deleted or paused' });

@@ -137,6 +137,20 @@ describe('webhooks', () => {
     expect(new Set(receiver.received.map((r) => r.body)).size).toBe(1);
     log = (await as(t.app, admin)({ method: 'GET', url: `/api/webhooks/${endpoint.id}/deliveries` })).json();
     expect(log.items[0]).toMatchObject({ status: 'succeeded', attempts: 3, responseStatus: 204 });
+    // The log keeps every attempt, in order, with its own answer and time.
+    const attempts = log.items[0].attemptLog;
+    expect(attempts.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.map((a: { responseStatus: number }) => a.responseStatus)).toEqual([503, 503, 204]);
+    expect(attempts.map((a: { responseSnippet: string }) => a.responseSnippet)).toEqual([
+      'busy 0',
+      'busy 1',
+      '',
+    ]);
+    expect(attempts[0].error).toBe('receiver answered 503');
+    expect(attempts[2].error).toBeNull();
+    const times = attempts.map((a: { attemptedAt: string }) => Date.parse(a.attemptedAt));
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(60_000);
+    expect(times[2] - times[1]).toBeGreaterThanOrEqual(120_000);
   });
 
   it('cuts off a receiver that hangs after the timeout', async () => {
@@ -158,6 +172,9 @@ describe('webhooks', () => {
       responseStatus: null,
     });
     expect(log.items[0].error).toMatch(/timed out/);
+    expect(log.items[0].attemptLog).toHaveLength(1);
+    expect(log.items[0].attemptLog[0]).toMatchObject({ attempt: 1, responseStatus: null });
+    expect(log.items[0].attemptLog[0].error).toMatch(/timed out/);
   });
 
   it('refuses bad URLs with a field error', async () => {
@@ -215,3 +232,91 @@ async function makeOrgUser(t: TestApp, org: Awaited<ReturnType<typeof makeOrg>>)
   const m = await makeUser(t.db, t.clock, org, 'manager');
   return signIn(t.app, m.email, PASSWORD);
 }
+
+describe('CRM events', () => {
+  it('delivers deal.won when a deal is won (created won or moved to a won stage) and visit.logged once per visit', async () => {
+    const { t, admin } = await setup();
+    const receiver = await startHttpReceiver();
+    cleanups.push(receiver.close);
+    await register(t, admin, receiver.url, ['deal.won', 'visit.logged']);
+    const api = as(t.app, admin);
+
+    type Stage = { id: string; kind: string };
+    const listed = (await api({ method: 'GET', url: '/api/crm/pipelines' })).json() as
+      | { items: Array<{ stages: Stage[] }> }
+      | Array<{ stages: Stage[] }>;
+    const stages = (Array.isArray(listed) ? listed : listed.items)[0]!.stages;
+    const open = stages.find((s) => s.kind === 'open')!;
+    const won = stages.find((s) => s.kind === 'won')!;
+    const lost = stages.find((s) => s.kind === 'lost')!;
+
+    const account = (
+      await api({ method: 'POST', url: '/api/crm/accounts', payload: { name: 'Hook Account' } })
+    ).json() as { id: string };
+    const deal = (
+      await api({
+        method: 'POST',
+        url: '/api/crm/deals',
+        payload: { accountId: account.id, name: 'Open deal', amountMinor: 5000, stageId: open.id },
+      })
+    ).json() as { id: string };
+    const lostDeal = (
+      await api({
+        method: 'POST',
+        url: '/api/crm/deals',
+        payload: { accountId: account.id, name: 'Lost deal', amountMinor: 700, stageId: open.id },
+      })
+    ).json() as { id: string };
+    expect(
+      (await api({ method: 'PATCH', url: `/api/crm/deals/${deal.id}`, payload: { stageId: won.id } }))
+        .statusCode,
+    ).toBe(200);
+    // Renaming a won deal is not a second win; losing a deal is not a win.
+    await api({ method: 'PATCH', url: `/api/crm/deals/${deal.id}`, payload: { name: 'Won deal' } });
+    await api({ method: 'PATCH', url: `/api/crm/deals/${lostDeal.id}`, payload: { stageId: lost.id } });
+    const wonAtOnce = (
+      await api({
+        method: 'POST',
+        url: '/api/crm/deals',
+        payload: { accountId: account.id, name: 'Signed on the spot', amountMinor: 900, stageId: won.id },
+      })
+    ).json() as { id: string };
+
+    const visit = {
+      id: '0190aaaa-0000-7000-8000-0000000c0ffe',
+      kind: 'visit',
+      subject: 'Quarterly visit',
+      accountId: account.id,
+      checkIn: { lat: 41.88, lng: -87.63, at: new Date(t.clock.now() - 3_600_000).toISOString() },
+    };
+    const logged = await api({ method: 'POST', url: '/api/crm/activities', payload: visit });
+    expect(logged.statusCode, logged.body).toBe(201);
+    // The offline outbox may send the same visit again: stored once, announced once.
+    await api({ method: 'POST', url: '/api/crm/activities', payload: visit });
+    await api({
+      method: 'POST',
+      url: '/api/crm/activities',
+      payload: { kind: 'call', subject: 'Not a visit' },
+    });
+
+    await t.app.jobs.runDue();
+    const events = receiver.received.map(
+      (r) =>
+        JSON.parse(r.body) as {
+          type: string;
+          data: { deal: { id: string }; activity: { id: string } };
+        },
+    );
+    const wins = events.filter((e) => e.type === 'deal.won');
+    expect(wins.map((e) => e.data.deal.id).sort()).toEqual([deal.id, wonAtOnce.id].sort());
+    expect(wins.find((e) => e.data.deal.id === deal.id)!.data.deal).toMatchObject({ amountMinor: 5000 });
+    const visits = events.filter((e) => e.type === 'visit.logged');
+    expect(visits).toHaveLength(1);
+    expect(visits[0]!.data.activity).toMatchObject({
+      id: visit.id,
+      kind: 'visit',
+      account: { id: account.id },
+    });
+    expect(events).toHaveLength(3);
+  });
+});

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
+import type {
+  WebhookDeliveriesTable,
+  WebhookDeliveryAttemptsTable,
+  WebhookEndpointsTable,
+} from '../../db/schema.ts';
 import { pageQuery } from '../../lib/pagination.ts';
 import { iso, isoOrNull } from '../identity/identity.schemas.ts';
 import { WEBHOOK_URL_MAX_LENGTH } from './webhook-url.ts';
@@ -83,6 +87,15 @@ export function toWebhookResponse(row: EndpointRow): z.infer<typeof webhookRespo
 
 export const deliveryListQuery = z.object({ ...pageQuery });
 
+export const deliveryAttemptResponse = z.object({
+  attempt: z.number().int(),
+  attemptedAt: z.string(),
+  responseStatus: z.number().int().nullable(),
+  responseSnippet: z.string().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+});
+
 export const deliveryResponse = z.object({
   id: z.string(),
   eventType: z.string(),
@@ -96,6 +109,8 @@ export const deliveryResponse = z.object({
   lastAttemptAt: z.string().nullable(),
   deliveredAt: z.string().nullable(),
   payload: z.unknown(),
+  /** Every attempt, oldest first: when, the receiver's answer or the error, and how long it took. */
+  attemptLog: z.array(deliveryAttemptResponse),
 });
 
 export const deliveryPage = z.object({ items: z.array(deliveryResponse), nextCursor: z.string().nullable() });
@@ -116,7 +131,12 @@ export type DeliveryRow = Pick<
   | 'body'
 >;
 
-export function toDeliveryResponse(row: DeliveryRow): z.infer<typeof deliveryResponse> {
+export type DeliveryAttemptRow = Omit<WebhookDeliveryAttemptsTable, 'org_id'>;
+
+export function toDeliveryResponse(
+  row: DeliveryRow,
+  attempts: readonly DeliveryAttemptRow[],
+): z.infer<typeof deliveryResponse> {
   return {
     id: row.id,
     eventType: row.event_type,
@@ -130,5 +150,13 @@ export function toDeliveryResponse(row: DeliveryRow): z.infer<typeof deliveryRes
     lastAttemptAt: isoOrNull(row.last_attempt_at),
     deliveredAt: isoOrNull(row.delivered_at),
     payload: JSON.parse(row.body) as unknown,
+    attemptLog: attempts.map((a) => ({
+      attempt: a.attempt,
+      attemptedAt: iso(a.attempted_at),
+      responseStatus: a.response_status,
+      responseSnippet: a.response_snippet,
+      error: a.error,
+      durationMs: a.duration_ms,
+    })),
   };
 }

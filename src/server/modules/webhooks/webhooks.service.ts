@@ -11,6 +11,7 @@ import { audit } from '../audit/audit.service.ts';
 import { newWebhookSecret } from './webhook-signing.ts';
 import { webhookUrlProblem } from './webhook-url.ts';
 import {
+  type DeliveryAttemptRow,
   type DeliveryRow,
   type deliveryListQuery,
   type EndpointRow,
@@ -208,7 +209,36 @@ export async function listDeliveries(
     .limit(input.limit + 1)
     .execute();
   const page = pageOf(rows, input.limit, (r) => encodeCursor(r.created_at, r.id));
-  return { items: page.items.map(toDeliveryResponse), nextCursor: page.nextCursor };
+  // The attempts of the whole page in one query.
+  const attempts =
+    page.items.length === 0
+      ? []
+      : await deps.db.kysely
+          .selectFrom('webhook_delivery_attempts')
+          .select([
+            'delivery_id',
+            'attempt',
+            'attempted_at',
+            'response_status',
+            'response_snippet',
+            'error',
+            'duration_ms',
+          ])
+          .where('org_id', '=', actor.orgId)
+          .where(
+            'delivery_id',
+            'in',
+            page.items.map((d) => d.id),
+          )
+          .orderBy('delivery_id')
+          .orderBy('attempt')
+          .execute();
+  const byDelivery = new Map<string, DeliveryAttemptRow[]>();
+  for (const a of attempts) byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), a]);
+  return {
+    items: page.items.map((d) => toDeliveryResponse(d, byDelivery.get(d.id) ?? [])),
+    nextCursor: page.nextCursor,
+  };
 }
 
 async function queueDelivery(

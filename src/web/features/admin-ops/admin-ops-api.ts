@@ -49,6 +49,14 @@ export interface WebhookDelivery {
   lastAttemptAt: string | null;
   deliveredAt: string | null;
   payload: unknown;
+  attemptLog: Array<{
+    attempt: number;
+    attemptedAt: string;
+    responseStatus: number | null;
+    responseSnippet: string | null;
+    error: string | null;
+    durationMs: number | null;
+  }>;
 }
 
 /** Mirrors the server's subscribable events (src/server/modules/webhooks/webhooks.schemas.ts). */

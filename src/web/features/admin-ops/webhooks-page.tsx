@@ -149,7 +149,21 @@ function DeliveryLog({ endpoint }: { endpoint: Webhook }) {
                   {d.status}
                 </Badge>
               </Table.Td>
-              <Table.Td>{d.attempts}</Table.Td>
+              <Table.Td>
+                {d.attemptLog.length === 0 ? (
+                  d.attempts
+                ) : (
+                  <Stack gap={0} aria-label={`Attempts of ${d.eventType}`}>
+                    {d.attemptLog.map((a) => (
+                      <Text key={a.attempt} size="xs" c={a.error ? 'red' : undefined}>
+                        #{a.attempt} · {a.responseStatus ?? 'no answer'}
+                        {a.durationMs !== null ? ` · ${a.durationMs} ms` : ''} ·{' '}
+                        {formatDateTime(a.attemptedAt)}
+                      </Text>
+                    ))}
+                  </Stack>
+                )}
+              </Table.Td>
               <Table.Td maw={280}>
                 <Text size="xs" lineClamp={2}>
                   {d.responseStatus !== null ? `${d.responseStatus} ` : ''}
