@@ -133,7 +133,7 @@ function DeliveryLog({ endpoint }: { endpoint: Webhook }) {
               <Table.Td>
                 <Code>{d.eventType}</Code>
               </Table.Td>
-              <Table.Td>
+              <Table.Td miw={110}>
                 <Badge
                   variant="light"
                   color={
@@ -292,9 +292,10 @@ export function WebhooksPage() {
       />
       {secret ? (
         <Alert
-          color="yellow"
+          color="blue"
           title="Copy the signing secret now"
           withCloseButton
+          closeButtonLabel="Dismiss the signing secret"
           onClose={() => setSecret(null)}
         >
           <Stack gap="xs">
