@@ -44,6 +44,14 @@ export const envSchema = z.object({
   /** false makes this instance serve HTTP only and claim no background jobs. */
   JOBS_ENABLED: z.stringbool().default(true),
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Where CSV uploads wait for their import job; instances sharing a database must share it. */
+  OUTFIELD_IMPORT_DIR: z.string().min(1).optional(),
+  /** Largest accepted import upload in bytes (read by the import service; default 50 MB). */
+  OUTFIELD_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int('must be a whole number of bytes')
+    .positive('must be a positive number of bytes')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -36,6 +36,16 @@ describe('environment validation', () => {
     );
   });
 
+  it('checks the import upload settings at start-up, naming the variable', () => {
+    const problems = problemsOf({ OUTFIELD_IMPORT_MAX_BYTES: '50MB' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^OUTFIELD_IMPORT_MAX_BYTES:/);
+    expect(problemsOf({ OUTFIELD_IMPORT_MAX_BYTES: '-5' })[0]).toMatch(
+      /^OUTFIELD_IMPORT_MAX_BYTES: .*positive/,
+    );
+    expect(loadEnv({ OUTFIELD_IMPORT_MAX_BYTES: '1048576' }).OUTFIELD_IMPORT_MAX_BYTES).toBe(1_048_576);
+  });
+
   it('lists each problem on its own line of the error message', () => {
     expect(() =>
       loadEnv({ PORT: '70000', LOG_LEVEL: 'loud', PUBLIC_URL: 'not a url', TRUST_PROXY: 'maybe' }),
