@@ -1,5 +1,4 @@
 import { Badge, Tooltip } from '@mantine/core';
-import { IconCircleCheck, IconCircleDashed } from '@tabler/icons-react';
 import { capitalize, formatDistance } from './crm-format.ts';
 import type { Activity } from './crm-types.ts';
 
@@ -18,24 +17,14 @@ export function VerifiedBadge({
   const distance = distanceM === null ? null : formatDistance(distanceM);
   if (verified)
     return (
-      <Badge
-        color="green"
-        variant="light"
-        leftSection={<IconCircleCheck size={12} aria-hidden />}
-        data-testid="visit-verified"
-      >
+      <Badge color="green" variant="dot" data-testid="visit-verified">
         Verified{distance ? ` · ${distance}` : ''}
       </Badge>
     );
   const why = !hadFix ? 'no GPS check-in' : distance ? `${distance} away` : 'account has no location';
   return (
     <Tooltip label="The check-in was not within the org's visit radius of the account">
-      <Badge
-        color="orange"
-        variant="light"
-        leftSection={<IconCircleDashed size={12} aria-hidden />}
-        data-testid="visit-unverified"
-      >
+      <Badge color="orange" variant="dot" data-testid="visit-unverified">
         Unverified · {why}
       </Badge>
     </Tooltip>

@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import type { PersonRef } from '../../lib/types.ts';
 import { OwnerFilter, SearchFilter } from './crm-filters.tsx';
-import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
+import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Contact } from './crm-types.ts';
 
 /** CRM → Contacts: people at the accounts I can see. */
@@ -39,7 +39,7 @@ export function ContactsPage() {
 
 export function ContactsTable({ contacts, showAccount }: { contacts: Contact[]; showAccount: boolean }) {
   return (
-    <Table.ScrollContainer minWidth={showAccount ? 720 : 480}>
+    <ScrollTable label="Contacts" minWidth={showAccount ? 720 : 480}>
       <Table striped verticalSpacing="xs" data-testid="contacts-table">
         <Table.Thead>
           <Table.Tr>
@@ -76,6 +76,6 @@ export function ContactsTable({ contacts, showAccount }: { contacts: Contact[]; 
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }

@@ -122,3 +122,24 @@ export function ListStates({
     </Stack>
   );
 }
+
+/**
+ * A table that scrolls sideways on narrow screens. The scrolling box takes keyboard focus (arrow
+ * keys scroll it) and is named, since its rows may hold nothing focusable.
+ */
+export function ScrollTable({
+  label,
+  minWidth,
+  children,
+}: {
+  label: string;
+  minWidth: number;
+  children: ReactNode;
+}) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+    <section aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
+      <div style={{ minWidth }}>{children}</div>
+    </section>
+  );
+}

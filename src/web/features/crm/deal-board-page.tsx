@@ -192,7 +192,7 @@ function StageColumn({
           <Text id={headingId} fw={700} size="sm" component="h2" m={0}>
             {column.stage.name}
           </Text>
-          <Badge variant="light" color={STATUS_COLORS[column.stage.kind]} data-testid="column-count">
+          <Badge variant="dot" color={STATUS_COLORS[column.stage.kind]} data-testid="column-count">
             {column.count}
           </Badge>
         </Group>

@@ -10,7 +10,7 @@ import type { PersonRef } from '../../lib/types.ts';
 import { pipelinesQuery } from './crm-api.ts';
 import { OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { formatAmount } from './crm-format.ts';
-import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
+import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Deal, StageKind } from './crm-types.ts';
 
 const SORTS = [
@@ -124,7 +124,7 @@ export function DealsPage() {
 
 export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount: boolean }) {
   return (
-    <Table.ScrollContainer minWidth={showAccount ? 860 : 620}>
+    <ScrollTable label="Deals" minWidth={showAccount ? 860 : 620}>
       <Table striped verticalSpacing="xs" data-testid="deals-table">
         <Table.Thead>
           <Table.Tr>
@@ -150,7 +150,7 @@ export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount:
               ) : null}
               <Table.Td>{deal.owner.name}</Table.Td>
               <Table.Td>
-                <Badge variant="light" color={STATUS_COLORS[deal.status]}>
+                <Badge variant="dot" color={STATUS_COLORS[deal.status]}>
                   {deal.stage.name}
                 </Badge>
               </Table.Td>
@@ -165,6 +165,6 @@ export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount:
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }

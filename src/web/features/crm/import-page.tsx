@@ -133,7 +133,7 @@ export function ImportPage() {
           />
           <FileInput
             label="CSV file"
-            placeholder="Choose a .csv file"
+            description="A .csv file, for example a Salesforce or HubSpot export"
             accept=".csv,text/csv"
             leftSection={<IconFileTypeCsv size={16} aria-hidden />}
             value={file}
@@ -282,13 +282,13 @@ function DryRunResult({ dryRun }: { dryRun: DryRun }) {
         ) : null}
         <Group gap="xs">
           <Badge variant="light">{dryRun.totalRows} rows</Badge>
-          <Badge variant="light" color="green">
+          <Badge variant="dot" color="green">
             {dryRun.wouldInsert} new
           </Badge>
-          <Badge variant="light" color="blue">
+          <Badge variant="dot" color="blue">
             {dryRun.wouldUpdate} updates
           </Badge>
-          <Badge variant="light" color={dryRun.badRows > 0 ? 'red' : 'gray'} data-testid="import-bad-rows">
+          <Badge variant="dot" color={dryRun.badRows > 0 ? 'red' : 'gray'} data-testid="import-bad-rows">
             {dryRun.badRows} bad rows
           </Badge>
         </Group>
