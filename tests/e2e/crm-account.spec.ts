@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { findRichAccount } from './crm-helpers.ts';
-import { DEMO, signInByApi, snap } from './helpers.ts';
+import { DEMO, signInByApi, snap, unique } from './helpers.ts';
 
 test('an account page shows its contacts, deals, timeline and a map without fetching tiles', async ({
   page,
@@ -58,4 +58,33 @@ test('with a tile source configured the account map is a Leaflet map loading til
   await expect(map.locator('.leaflet-control-attribution')).toContainText('Test tiles');
   await expect.poll(() => tiles.length).toBeGreaterThan(0);
   expect(tiles.every((url) => /\/test-tiles\/15\/\d+\/\d+\.png$/.test(url))).toBe(true);
+});
+
+test('a new account form shows the server field errors under their fields, then creates the account', async ({
+  page,
+  isMobile,
+}, testInfo) => {
+  test.skip(isMobile, 'creating accounts is checked on desktop');
+  await signInByApi(page, DEMO.rep, '/crm/accounts');
+  await page.getByRole('button', { name: 'New account' }).click();
+  const form = page.getByRole('form', { name: 'New account' });
+  const name = unique(testInfo, 'Created');
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Latitude').fill('95');
+  await form.getByLabel('Longitude').fill('-87.6');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await expect(form.getByText('Must be between -90 and 90')).toBeVisible();
+  await expect(form.getByLabel('Latitude')).toHaveAttribute('aria-invalid', 'true');
+
+  await form.getByLabel('Latitude').fill('41.9');
+  await form.getByLabel('Longitude').fill('');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await expect(form.getByText('Give latitude and longitude together')).toBeVisible();
+  await expect(form.getByLabel('Longitude')).toHaveAttribute('aria-invalid', 'true');
+
+  await form.getByLabel('Longitude').fill('-87.65');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  await expect(page.getByTestId('map-coordinates')).toHaveText('41.90000, -87.65000');
+  await expect(page.getByTestId('account-contacts').getByTestId('list-empty')).toHaveText('No contacts yet.');
 });

@@ -1,12 +1,13 @@
 import { Anchor, Badge, Button, Select, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { IconUpload } from '@tabler/icons-react';
+import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
+import { IconPlus, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import { formatDate } from '../../lib/locale.ts';
 import { useSession } from '../../lib/session-context.ts';
 import type { PersonRef } from '../../lib/types.ts';
+import { AccountFormModal } from './account-form-modal.tsx';
 import { OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
 import type { Account } from './crm-types.ts';
@@ -42,6 +43,7 @@ export function AccountsPage() {
     dir,
   };
   const { query, items, total } = useCrmList<Account>('accounts', filters);
+  const [formOpened, { open: openForm, close: closeForm }] = useDisclosure(false);
 
   return (
     <Stack maw={1200}>
@@ -50,6 +52,9 @@ export function AccountsPage() {
         description={<CountText total={total} noun="accounts" />}
         actions={
           <>
+            <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={openForm}>
+              New account
+            </Button>
             <Button
               component={Link}
               to="/crm/import"
@@ -62,6 +67,7 @@ export function AccountsPage() {
           </>
         }
       />
+      <AccountFormModal opened={formOpened} onClose={closeForm} />
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
         <SearchFilter value={q} onChange={setQ} />
         <OwnerFilter value={owner} onChange={setOwner} />
