@@ -87,4 +87,21 @@ test('a new account form shows the server field errors under their fields, then 
   await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
   await expect(page.getByTestId('map-coordinates')).toHaveText('41.90000, -87.65000');
   await expect(page.getByTestId('account-contacts').getByTestId('list-empty')).toHaveText('No contacts yet.');
+
+  // A note's Markdown is rendered; its raw HTML and javascript: link are not.
+  const notes = page.getByTestId('account-notes');
+  await notes
+    .getByLabel('New note')
+    .fill(
+      '**Met the buyer.** See [price list](https://example.com/prices) and [this](javascript:alert(1)) <b id="raw">raw</b>',
+    );
+  await notes.getByRole('button', { name: 'Add note' }).click();
+  const note = notes.getByTestId('note');
+  await expect(note.locator('strong')).toHaveText('Met the buyer.');
+  await expect(note.getByRole('link', { name: 'price list' })).toHaveAttribute(
+    'href',
+    'https://example.com/prices',
+  );
+  await expect(note.locator('a[href^="javascript"]')).toHaveCount(0);
+  await expect(note.locator('#raw')).toHaveCount(0);
 });

@@ -48,6 +48,19 @@ test('importing accounts: preview shows the bad row, skip-bad-rows imports the r
   await expect(table.getByRole('link', { name: `${tag} Bravo` })).toHaveCount(0);
   await expect(page.getByTestId('list-count')).toHaveText('2 accounts');
 
+  // The export of the list on screen carries its filters.
+  await page.getByTestId('export-menu').click();
+  const csvHref = await page.getByTestId('export-csv').getAttribute('href');
+  expect(csvHref).toContain(`q=${encodeURIComponent(tag)}`);
+  expect(csvHref).toContain('format=csv');
+  const exported = await page.request.get(csvHref!);
+  expect(exported.headers()['content-type']).toContain('text/csv');
+  const csvText = await exported.text();
+  expect(csvText).toContain(`${tag} Alpha`);
+  expect(csvText).toContain(`${tag} Charlie`);
+  expect(csvText).not.toContain(`${tag} Bravo`);
+  await page.keyboard.press('Escape');
+
   const stored = await apiJson<{ items: { name: string; tier: string | null }[] }>(
     page,
     `/api/crm/accounts?q=${encodeURIComponent(tag)}`,

@@ -74,7 +74,7 @@ function AccountView({ account }: { account: Account }) {
   const address = formatAddress(account);
   const contacts = useCrmList<Contact>('contacts', { accountId: account.id });
   const deals = useCrmList<Deal>('deals', { accountId: account.id });
-  const activities = useCrmList<Activity>('activities', { accountId: account.id });
+  const activities = useCrmList<Activity>('activities', { accountId: account.id }, 20);
 
   return (
     <Stack maw={1200} gap="md">

@@ -34,8 +34,13 @@ export type Filters = Record<string, QueryValue>;
 
 export type ListEntity = 'accounts' | 'contacts' | 'deals' | 'activities';
 
-export function fetchCrmPage<T>(entity: ListEntity, filters: Filters, cursor: string | null) {
-  return apiGet<CrmPage<T>>(`/api/crm/${entity}`, { ...filters, cursor, limit: PAGE_SIZE });
+export function fetchCrmPage<T>(
+  entity: ListEntity,
+  filters: Filters,
+  cursor: string | null,
+  limit = PAGE_SIZE,
+) {
+  return apiGet<CrmPage<T>>(`/api/crm/${entity}`, { ...filters, cursor, limit });
 }
 
 /** The export link of a list with its current filters (the browser downloads it with the session cookie). */

@@ -3,15 +3,15 @@ import { IconDownload } from '@tabler/icons-react';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { errorMessage } from '../../lib/notify.ts';
-import { CRM_KEY, exportUrl, type Filters, fetchCrmPage, type ListEntity } from './crm-api.ts';
+import { CRM_KEY, exportUrl, type Filters, fetchCrmPage, type ListEntity, PAGE_SIZE } from './crm-api.ts';
 import { formatCount } from './crm-format.ts';
 import type { ListCount } from './crm-types.ts';
 
 /** One CRM list with its filters: cursor pages ("load more") and the capped total of the first page. */
-export function useCrmList<T>(entity: ListEntity, filters: Filters) {
+export function useCrmList<T>(entity: ListEntity, filters: Filters, pageSize = PAGE_SIZE) {
   const query = useInfiniteQuery({
-    queryKey: [...CRM_KEY, entity, 'list', filters],
-    queryFn: ({ pageParam }) => fetchCrmPage<T>(entity, filters, pageParam),
+    queryKey: [...CRM_KEY, entity, 'list', filters, pageSize],
+    queryFn: ({ pageParam }) => fetchCrmPage<T>(entity, filters, pageParam, pageSize),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,
