@@ -104,4 +104,16 @@ test('a new account form shows the server field errors under their fields, then 
   );
   await expect(note.locator('a[href^="javascript"]')).toHaveCount(0);
   await expect(note.locator('#raw')).toHaveCount(0);
+
+  // Logging a call: the server's "required" error shows under Subject, then the call is on the timeline.
+  await page.getByTestId('account-timeline').getByRole('button', { name: 'Log activity' }).click();
+  const log = page.getByRole('form', { name: 'Log activity' });
+  await log.getByRole('button', { name: 'Log activity' }).click();
+  await expect(log.getByLabel('Subject')).toHaveAttribute('aria-invalid', 'true');
+  await log.getByLabel('Subject').fill('Called about the spring order');
+  await log.getByLabel('Duration (minutes)').fill('15');
+  await log.getByRole('button', { name: 'Log activity' }).click();
+  const item = page.getByTestId('account-timeline').getByTestId('timeline-item').first();
+  await expect(item).toContainText('Called about the spring order');
+  await expect(item).toContainText('15 min');
 });

@@ -2,6 +2,7 @@ import {
   Alert,
   Anchor,
   Badge,
+  Button,
   Card,
   Center,
   Grid,
@@ -12,8 +13,10 @@ import {
   Timeline,
   Title,
 } from '@mantine/core';
-import { IconArrowLeft, IconPhoneCall, IconRoute } from '@tabler/icons-react';
+import { useDisclosure } from '@mantine/hooks';
+import { IconArrowLeft, IconPhoneCall, IconPlus, IconRoute } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { usePageTitle } from '../../components/page-header.tsx';
 import { formatDate, formatDateTime } from '../../lib/locale.ts';
@@ -27,6 +30,7 @@ import { formatAddress, formatCount } from './crm-format.ts';
 import { ListStates, useCrmList } from './crm-list.tsx';
 import type { Account, Activity, Contact, Deal } from './crm-types.ts';
 import { DealsTable } from './deals-page.tsx';
+import { LogActivityModal } from './log-activity-modal.tsx';
 import { NotesPanel } from './notes-panel.tsx';
 
 /** One account: its details and location, contacts, deals, a timeline of activities and notes. */
@@ -58,12 +62,25 @@ export function AccountPage() {
   return <AccountView account={account.data} />;
 }
 
-function Section({ title, children, testId }: { title: string; children: React.ReactNode; testId: string }) {
+function Section({
+  title,
+  children,
+  testId,
+  action,
+}: {
+  title: string;
+  children: ReactNode;
+  testId: string;
+  action?: ReactNode;
+}) {
   return (
     <Card withBorder radius="md" padding="md" component="section" aria-label={title} data-testid={testId}>
-      <Title order={2} size="h4" mb="sm">
-        {title}
-      </Title>
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">
+          {title}
+        </Title>
+        {action}
+      </Group>
       {children}
     </Card>
   );
@@ -75,9 +92,11 @@ function AccountView({ account }: { account: Account }) {
   const contacts = useCrmList<Contact>('contacts', { accountId: account.id });
   const deals = useCrmList<Deal>('deals', { accountId: account.id });
   const activities = useCrmList<Activity>('activities', { accountId: account.id }, 20);
+  const [logOpened, { open: openLog, close: closeLog }] = useDisclosure(false);
 
   return (
     <Stack maw={1200} gap="md">
+      <LogActivityModal opened={logOpened} onClose={closeLog} accountId={account.id} />
       <Anchor component={Link} to="/crm/accounts" size="sm">
         <Group gap={4} component="span">
           <IconArrowLeft size={14} aria-hidden /> Accounts
@@ -155,7 +174,20 @@ function AccountView({ account }: { account: Account }) {
                 {() => <DealsTable deals={deals.items} showAccount={false} />}
               </ListStates>
             </Section>
-            <Section title="Timeline" testId="account-timeline">
+            <Section
+              title="Timeline"
+              testId="account-timeline"
+              action={
+                <Button
+                  size="compact-sm"
+                  variant="light"
+                  onClick={openLog}
+                  leftSection={<IconPlus size={14} aria-hidden />}
+                >
+                  Log activity
+                </Button>
+              }
+            >
               <ListStates
                 query={activities.query}
                 count={activities.items.length}

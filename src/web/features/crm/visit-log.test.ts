@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildCheckIn, buildCheckOut, loadOpenVisit, type OpenVisit, saveOpenVisit } from './visit-log.ts';
+import {
+  buildCheckIn,
+  buildCheckOut,
+  buildLogActivity,
+  loadOpenVisit,
+  type OpenVisit,
+  saveOpenVisit,
+} from './visit-log.ts';
 
 const now = new Date('2025-03-10T15:04:05.000Z');
 
@@ -55,6 +62,29 @@ describe('visit ops', () => {
     expect(buildCheckOut('v1', '   ', null, now).body).toEqual({
       outcome: null,
       checkOut: { at: now.toISOString() },
+    });
+  });
+});
+
+describe('logging another activity', () => {
+  it('posts a finished activity with a client id, trimmed text and no blank outcome', () => {
+    const op = buildLogActivity(
+      { kind: 'call', subject: '  Called the buyer ', outcome: ' ', durationMinutes: 15, accountId: 'a1' },
+      now,
+      'id-2',
+    );
+    expect(op).toEqual({
+      type: 'log',
+      body: {
+        id: 'id-2',
+        kind: 'call',
+        subject: 'Called the buyer',
+        outcome: null,
+        durationMinutes: 15,
+        accountId: 'a1',
+        source: 'online',
+        occurredAt: now.toISOString(),
+      },
     });
   });
 });

@@ -37,7 +37,22 @@ export interface CheckOutOp {
   };
 }
 
-export type VisitOp = CheckInOp | CheckOutOp;
+/** Any other activity (a call, an email…) logged in one go. */
+export interface LogActivityOp {
+  type: 'log';
+  body: {
+    id: string;
+    kind: string;
+    subject: string;
+    outcome: string | null;
+    durationMinutes: number | null;
+    accountId: string | null;
+    source: 'online' | 'offline';
+    occurredAt: string;
+  };
+}
+
+export type VisitOp = CheckInOp | CheckOutOp | LogActivityOp;
 
 /** A visit checked in and not yet checked out, kept across reloads of the page. */
 export interface OpenVisit {
@@ -94,10 +109,39 @@ export function buildCheckOut(
   };
 }
 
-/** The one place a visit reaches the server. */
+/** A finished activity of `kind` on an account, at `now`, with a fresh client id. */
+export function buildLogActivity(
+  input: {
+    kind: string;
+    subject: string;
+    outcome: string;
+    durationMinutes: number | null;
+    accountId: string | null;
+  },
+  now: Date,
+  id: string = newClientId(),
+): LogActivityOp {
+  const outcome = input.outcome.trim();
+  return {
+    type: 'log',
+    body: {
+      id,
+      kind: input.kind,
+      subject: input.subject.trim(),
+      outcome: outcome ? outcome : null,
+      durationMinutes: input.durationMinutes,
+      accountId: input.accountId,
+      source: 'online',
+      occurredAt: now.toISOString(),
+    },
+  };
+}
+
+/** The one place where logged visits and activities reach the server (an offline outbox wraps this). */
 export function sendVisitOp(op: VisitOp): Promise<Activity> {
   switch (op.type) {
     case 'check-in':
+    case 'log':
       return apiPost<Activity>('/api/crm/activities', op.body);
     case 'check-out':
       return apiPatch<Activity>(`/api/crm/activities/${encodeURIComponent(op.activityId)}`, op.body);

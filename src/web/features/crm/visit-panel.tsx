@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { LatLng } from '../../../shared/geo.ts';
-import { apiGet } from '../../lib/api.ts';
+import { ApiError, apiGet } from '../../lib/api.ts';
 import { formatDateTime } from '../../lib/locale.ts';
 import { errorMessage, notifyError, notifySuccess } from '../../lib/notify.ts';
 import { useSession } from '../../lib/session-context.ts';
@@ -126,7 +126,14 @@ export function VisitPanel() {
       await queryClient.invalidateQueries({ queryKey: ACTIVITIES_KEY });
       await queryClient.invalidateQueries({ queryKey: CRM_KEY });
     },
-    onError: (error) => notifyError(error, 'Could not check out'),
+    onError: (error) => {
+      if (error instanceof ApiError && error.status === 404) {
+        // The visit was deleted meanwhile (or is no longer ours): nothing is left to check out of.
+        saveOpenVisit(me.user.id, null);
+        setOpenVisit(null);
+      }
+      notifyError(error, 'Could not check out');
+    },
   });
 
   return (
