@@ -3,10 +3,8 @@ import { queryOptions } from '@tanstack/react-query';
 import { apiGet, apiPatch, apiPost, apiUpload, buildQuery, type QueryValue } from '../../lib/api.ts';
 import type {
   Account,
-  Activity,
   Board,
   ClientConfig,
-  Contact,
   CrmPage,
   CrmSettings,
   Deal,
@@ -100,8 +98,6 @@ export function notesQuery(entityType: NoteEntity, entityId: string) {
 export function addNote(entityType: NoteEntity, entityId: string, body: string) {
   return apiPost<Note>('/api/crm/notes', { entityType, entityId, body });
 }
-
-export type { Account, Activity, Contact, Deal };
 
 // ---- import -------------------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@ import {
   type DragEndEvent,
   KeyboardSensor,
   PointerSensor,
-  TouchSensor,
   useDraggable,
   useDroppable,
   useSensor,
@@ -75,8 +74,8 @@ export function DealBoardPage() {
   const board = useQuery(options);
   const move = useMoveDeal(options.queryKey);
   const sensors = useSensors(
+    // Pointer events cover mouse, pen and touch (the handle sets touch-action: none).
     useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
-    useSensor(TouchSensor, { activationConstraint: { delay: 200, tolerance: 8 } }),
     useSensor(KeyboardSensor),
   );
 

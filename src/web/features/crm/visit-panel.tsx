@@ -9,7 +9,7 @@ import { formatDateTime } from '../../lib/locale.ts';
 import { errorMessage, notifyError, notifySuccess } from '../../lib/notify.ts';
 import { useSession } from '../../lib/session-context.ts';
 import { VerifiedBadge, visitCheck } from './activity-bits.tsx';
-import { ACCOUNTS_KEY, ACTIVITIES_KEY, CRM_KEY, fetchNearby } from './crm-api.ts';
+import { ACCOUNTS_KEY, CRM_KEY, fetchNearby } from './crm-api.ts';
 import { formatDistance } from './crm-format.ts';
 import type { Account, Activity, CrmPage } from './crm-types.ts';
 import { rankVisitCandidates, type VisitCandidate } from './nearby.ts';
@@ -83,9 +83,9 @@ export function VisitPanel() {
     queryFn: () => fetchNearby(position!.lat, position!.lng),
     enabled: position !== null,
   });
-  const useNearby = position !== null && (nearby.data?.items.length ?? 0) > 0;
+  const showNearby = position !== null && (nearby.data?.items.length ?? 0) > 0;
   const candidates: VisitCandidate[] = rankVisitCandidates(
-    useNearby ? (nearby.data?.items ?? []) : (planned.data?.items ?? []),
+    showNearby ? (nearby.data?.items ?? []) : (planned.data?.items ?? []),
     position,
   ).slice(0, 8);
 
@@ -123,7 +123,7 @@ export function VisitPanel() {
       setOutcome('');
       setLastVisit(activity);
       notifySuccess('Visit logged');
-      await queryClient.invalidateQueries({ queryKey: ACTIVITIES_KEY });
+      // Lists, the account's last activity and its timeline all change.
       await queryClient.invalidateQueries({ queryKey: CRM_KEY });
     },
     onError: (error) => {
@@ -203,7 +203,7 @@ export function VisitPanel() {
             </Alert>
           ) : null}
           <Text size="xs" c="dimmed">
-            {useNearby ? 'Nearest accounts' : 'Your accounts, longest unvisited first'}
+            {showNearby ? 'Nearest accounts' : 'Your accounts, longest unvisited first'}
           </Text>
           {planned.isPending || (position !== null && nearby.isPending) ? (
             <Loader size="sm" aria-label="Loading accounts" />
