@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Select, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
+import { Anchor, Badge, Button, Select, Stack, Table, TextInput } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { IconPlus, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -8,7 +8,7 @@ import { formatDate } from '../../lib/locale.ts';
 import { useSession } from '../../lib/session-context.ts';
 import type { PersonRef } from '../../lib/types.ts';
 import { AccountFormModal } from './account-form-modal.tsx';
-import { OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
+import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
 import type { Account } from './crm-types.ts';
 
@@ -68,8 +68,10 @@ export function AccountsPage() {
         }
       />
       <AccountFormModal opened={formOpened} onClose={closeForm} />
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
-        <SearchFilter value={q} onChange={setQ} />
+      <FilterBar
+        search={<SearchFilter value={q} onChange={setQ} />}
+        active={countActive([owner, teamId, territory, tier, status])}
+      >
         <OwnerFilter value={owner} onChange={setOwner} />
         {me.role === 'rep' ? null : <TeamFilter value={teamId} onChange={setTeamId} />}
         <TextInput
@@ -105,7 +107,7 @@ export function AccountsPage() {
           onChange={(value) => setSort(value ?? 'name:asc')}
           allowDeselect={false}
         />
-      </SimpleGrid>
+      </FilterBar>
       <ListStates
         query={query}
         count={items.length}

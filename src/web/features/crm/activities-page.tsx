@@ -1,4 +1,4 @@
-import { Anchor, Group, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -8,7 +8,7 @@ import { useSession } from '../../lib/session-context.ts';
 import type { PersonRef } from '../../lib/types.ts';
 import { KindBadge, VerifiedBadge, visitCheck } from './activity-bits.tsx';
 import { crmSettingsQuery } from './crm-api.ts';
-import { OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
+import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { capitalize } from './crm-format.ts';
 import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
 import type { Activity } from './crm-types.ts';
@@ -50,8 +50,10 @@ export function ActivitiesPage() {
         description={<CountText total={total} noun="activities" />}
         actions={<ExportMenu entity="activities" filters={filters} />}
       />
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
-        <SearchFilter label="Search subjects" value={q} onChange={setQ} />
+      <FilterBar
+        search={<SearchFilter label="Search subjects" value={q} onChange={setQ} />}
+        active={countActive([owner, teamId, kind, verified, fromDay, toDay])}
+      >
         <OwnerFilter value={owner} onChange={setOwner} />
         {me.role === 'rep' ? null : <TeamFilter value={teamId} onChange={setTeamId} />}
         <Select label="Kind" placeholder="Any kind" data={kinds} value={kind} onChange={setKind} clearable />
@@ -78,7 +80,7 @@ export function ActivitiesPage() {
           value={toDay}
           onChange={(e) => setToDay(e.currentTarget.value)}
         />
-      </SimpleGrid>
+      </FilterBar>
       <Text size="xs" c="dimmed">
         Dates and times in {zone}.
       </Text>

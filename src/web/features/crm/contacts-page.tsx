@@ -1,9 +1,9 @@
-import { Anchor, SimpleGrid, Stack, Table } from '@mantine/core';
+import { Anchor, Stack, Table } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import type { PersonRef } from '../../lib/types.ts';
-import { OwnerFilter, SearchFilter } from './crm-filters.tsx';
+import { countActive, FilterBar, OwnerFilter, SearchFilter } from './crm-filters.tsx';
 import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Contact } from './crm-types.ts';
 
@@ -21,10 +21,9 @@ export function ContactsPage() {
         description={<CountText total={total} noun="contacts" />}
         actions={<ExportMenu entity="contacts" filters={filters} />}
       />
-      <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="sm">
-        <SearchFilter value={q} onChange={setQ} />
+      <FilterBar search={<SearchFilter value={q} onChange={setQ} />} active={countActive([owner])}>
         <OwnerFilter value={owner} onChange={setOwner} />
-      </SimpleGrid>
+      </FilterBar>
       <ListStates
         query={query}
         count={items.length}

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Select, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
+import { Anchor, Badge, Button, Select, Stack, Table, TextInput } from '@mantine/core';
 import { IconLayoutKanban } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -8,7 +8,7 @@ import { formatDate } from '../../lib/locale.ts';
 import { useSession } from '../../lib/session-context.ts';
 import type { PersonRef } from '../../lib/types.ts';
 import { pipelinesQuery } from './crm-api.ts';
-import { OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
+import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { formatAmount } from './crm-format.ts';
 import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Deal, StageKind } from './crm-types.ts';
@@ -71,8 +71,10 @@ export function DealsPage() {
           </>
         }
       />
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
-        <SearchFilter value={q} onChange={setQ} />
+      <FilterBar
+        search={<SearchFilter value={q} onChange={setQ} />}
+        active={countActive([owner, teamId, stageId, status, closeFrom, closeTo])}
+      >
         <OwnerFilter value={owner} onChange={setOwner} />
         {me.role === 'rep' ? null : <TeamFilter value={teamId} onChange={setTeamId} />}
         <Select
@@ -114,7 +116,7 @@ export function DealsPage() {
           onChange={(value) => setSort(value ?? 'createdAt:desc')}
           allowDeselect={false}
         />
-      </SimpleGrid>
+      </FilterBar>
       <ListStates query={query} count={items.length} label="deals" empty="No deals match these filters.">
         {() => <DealsTable deals={items} showAccount />}
       </ListStates>
