@@ -21,6 +21,7 @@ import { requestIdGenerator } from './lib/ids.ts';
 import { safeEqual } from './lib/secrets.ts';
 import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { clientConfigRoutes } from './modules/client-config/client-config.routes.ts';
 import { crmRoutes } from './modules/crm/crm.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
 import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
@@ -254,6 +255,7 @@ export async function buildApp(
   authRoutes(app, deps);
   identityRoutes(app, deps);
   auditRoutes(app, deps);
+  clientConfigRoutes(app, deps);
   crmRoutes(app, deps);
   metricsRoutes(app, deps);
 

@@ -18,6 +18,10 @@ export interface AppConfig {
   loginLimits: LoginLimits;
   /** Where the built web app lives; absent in API-only tests. */
   webRoot: string | undefined;
+  /** Map tile URL template for the web app (MAP_TILE_URL); unset: maps show no tiles. */
+  mapTileUrl?: string | undefined;
+  /** Attribution shown with the tiles (MAP_TILE_ATTRIBUTION). */
+  mapTileAttribution?: string | undefined;
 }
 
 /** Everything a service needs, passed explicitly (no globals, no god object with behaviour). */

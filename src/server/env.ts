@@ -14,6 +14,17 @@ function isSmtpUrl(value: string): boolean {
 // Values of these are never echoed back in an error (they may hold passwords).
 const secretVariables = new Set(['SESSION_SECRET', 'SMTP_URL', 'METRICS_TOKEN']);
 
+/** A Leaflet tile template: https:// (the page's CSP allows https images) or a same-origin path. */
+function isTileUrl(value: string): boolean {
+  if (!['{z}', '{x}', '{y}'].every((part) => value.includes(part))) return false;
+  if (value.startsWith('/') && !value.startsWith('//')) return true;
+  try {
+    return new URL(value.replace(/\{[a-z]\}/g, '0')).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -52,6 +63,12 @@ export const envSchema = z.object({
     .int('must be a whole number of bytes')
     .positive('must be a positive number of bytes')
     .optional(),
+  /** Map tiles for account maps, e.g. https://tile.example.com/{z}/{x}/{y}.png; unset: no tiles fetched. */
+  MAP_TILE_URL: z
+    .string()
+    .refine(isTileUrl, 'must be an https:// URL or a /path containing {z}, {x} and {y}')
+    .optional(),
+  MAP_TILE_ATTRIBUTION: z.string().max(300).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -57,6 +57,8 @@ export async function configFromEnv(db: Db, env: Env): Promise<AppConfig> {
     publicUrl: env.PUBLIC_URL,
     loginLimits: { perAccount: 10, perIp: 50, windowMs: 15 * 60_000 },
     webRoot,
+    mapTileUrl: env.MAP_TILE_URL,
+    mapTileAttribution: env.MAP_TILE_ATTRIBUTION,
   };
 }
 

@@ -3,6 +3,13 @@ import { AppLayout } from './components/app-layout.tsx';
 import { RequireRole } from './components/require-role.tsx';
 import { JobsPage } from './features/admin-ops/jobs-page.tsx';
 import { WebhooksPage } from './features/admin-ops/webhooks-page.tsx';
+import { AccountPage } from './features/crm/account-page.tsx';
+import { AccountsPage } from './features/crm/accounts-page.tsx';
+import { ActivitiesPage } from './features/crm/activities-page.tsx';
+import { ContactsPage } from './features/crm/contacts-page.tsx';
+import { DealBoardPage } from './features/crm/deal-board-page.tsx';
+import { DealsPage } from './features/crm/deals-page.tsx';
+import { ImportPage } from './features/crm/import-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { HomePage } from './routes/home.tsx';
 import { InvitePage } from './routes/invite.tsx';
@@ -25,6 +32,13 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <HomePage /> },
       { path: 'profile', element: <ProfilePage /> },
+      { path: 'crm/accounts', element: <AccountsPage /> },
+      { path: 'crm/accounts/:id', element: <AccountPage /> },
+      { path: 'crm/contacts', element: <ContactsPage /> },
+      { path: 'crm/deals', element: <DealsPage /> },
+      { path: 'crm/board', element: <DealBoardPage /> },
+      { path: 'crm/activities', element: <ActivitiesPage /> },
+      { path: 'crm/import', element: <ImportPage /> },
       {
         path: 'team',
         element: (

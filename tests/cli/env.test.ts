@@ -27,6 +27,18 @@ describe('environment validation', () => {
     expect(env.PUBLIC_URL).toBeUndefined();
   });
 
+  it('accepts an https or same-origin map tile template and refuses one without {z}/{x}/{y} or over http', () => {
+    expect(loadEnv({}).MAP_TILE_URL).toBeUndefined();
+    const https = 'https://tiles.example.com/{z}/{x}/{y}.png';
+    expect(loadEnv({ MAP_TILE_URL: https }).MAP_TILE_URL).toBe(https);
+    expect(loadEnv({ MAP_TILE_URL: '/tiles/{z}/{x}/{y}.png' }).MAP_TILE_URL).toBe('/tiles/{z}/{x}/{y}.png');
+    expect(problemsOf({ MAP_TILE_URL: 'http://tiles.example.com/{z}/{x}/{y}.png' })[0]).toMatch(
+      /^MAP_TILE_URL: must be an https/,
+    );
+    expect(problemsOf({ MAP_TILE_URL: 'https://tiles.example.com/tile.png' })[0]).toMatch(/^MAP_TILE_URL:/);
+    expect(problemsOf({ MAP_TILE_URL: '//tiles.example.com/{z}/{x}/{y}.png' })[0]).toMatch(/^MAP_TILE_URL:/);
+  });
+
   it('names every bad variable in one error, not just the first', () => {
     const problems = problemsOf({ PORT: 'abc', DATABASE_URL: 'mysql://x' });
     expect(problems).toHaveLength(2);

@@ -39,3 +39,47 @@ test('the admin screens and the profile have no serious accessibility violations
     });
   }
 });
+
+/** [navigation link, page heading, screenshot name] of the CRM. */
+const CRM_PAGES: [link: string, heading: string, shot: string][] = [
+  ['Accounts', 'Accounts', 'crm-accounts'],
+  ['Contacts', 'Contacts', 'crm-contacts'],
+  ['Deals', 'Deals', 'crm-deals'],
+  ['Deal board', 'Deal board', 'crm-board'],
+  ['Activities', 'Activities', 'crm-activities'],
+  ['Import', 'Import', 'crm-import'],
+];
+
+test('the CRM screens have no serious accessibility violations', async ({ page, isMobile }, testInfo) => {
+  test.setTimeout(150_000);
+  await signInByApi(page, DEMO.rep);
+  await test.step('home with the visit panel', async () => {
+    await expect(page.getByTestId('visit-candidate').first()).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  for (const [link, heading, shot] of CRM_PAGES) {
+    await test.step(heading, async () => {
+      if (isMobile) await page.getByTestId('nav-burger').click();
+      await nav.getByRole('link', { name: link, exact: true }).click();
+      await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
+      await page.waitForLoadState('networkidle');
+      await expect(page.locator('.mantine-Loader-root')).toHaveCount(0);
+      if (isMobile && link === 'Accounts') {
+        // On a phone the filters other than search fold behind one button.
+        await expect(page.getByLabel('Tier').first()).toBeHidden();
+        await page.getByRole('button', { name: 'Filters' }).click();
+        await expect(page.getByLabel('Tier').first()).toBeVisible();
+      }
+      await expectNoSeriousA11yViolations(page);
+      await snap(page, testInfo, shot);
+    });
+  }
+  await test.step('account page', async () => {
+    await page.goto('/crm/accounts');
+    await page.getByTestId('accounts-table').getByRole('link').first().click();
+    await expect(page.getByTestId('account-timeline')).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    await expectNoSeriousA11yViolations(page);
+  });
+});

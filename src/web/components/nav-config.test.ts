@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { isActivePath, navItemsFor } from './nav-config.ts';
 
 describe('navItemsFor', () => {
-  it('gives reps Home and Profile, managers also Team, and admins the administration sections', () => {
+  it('gives reps Home, Profile and the CRM, managers also Team, and admins the administration sections', () => {
     const keys = (role: 'rep' | 'manager' | 'admin') => navItemsFor(role).map((item) => item.key);
-    expect(keys('rep')).toEqual(['home', 'profile']);
-    expect(keys('manager')).toEqual(['home', 'team', 'profile']);
+    const crm = ['accounts', 'contacts', 'deals', 'board', 'activities', 'import'];
+    expect(keys('rep')).toEqual(['home', 'profile', ...crm]);
+    expect(keys('manager')).toEqual(['home', 'team', 'profile', ...crm]);
     expect(keys('admin')).toEqual(
       expect.arrayContaining(['home', 'team', 'profile', 'settings', 'users', 'teams', 'audit']),
     );
@@ -13,6 +14,11 @@ describe('navItemsFor', () => {
 });
 
 describe('isActivePath', () => {
+  it('keeps Accounts active on an account page', () => {
+    expect(isActivePath('/crm/accounts', '/crm/accounts/0190aaaa')).toBe(true);
+    expect(isActivePath('/crm/deals', '/crm/board')).toBe(false);
+  });
+
   it('matches a section and its sub-pages, and Home only on itself', () => {
     expect(isActivePath('/admin/users', '/admin/users')).toBe(true);
     expect(isActivePath('/admin/users', '/admin/users/42')).toBe(true);

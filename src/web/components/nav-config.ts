@@ -1,7 +1,13 @@
 import {
+  IconAddressBook,
+  IconBuildingStore,
   IconClockPlay,
+  IconFileImport,
   IconHistory,
   IconHome,
+  IconLayoutKanban,
+  IconListCheck,
+  IconReportMoney,
   IconSettings,
   IconSitemap,
   IconUserCircle,
@@ -12,7 +18,7 @@ import {
 import type { ComponentType } from 'react';
 import type { Role } from '../lib/types.ts';
 
-export type NavGroup = 'main' | 'admin';
+export type NavGroup = 'main' | 'crm' | 'admin';
 
 export interface NavItem {
   /** Stable key, also used as the test id `nav-<key>`. */
@@ -28,7 +34,11 @@ const EVERYONE: readonly Role[] = ['rep', 'manager', 'admin'];
 const MANAGERS: readonly Role[] = ['manager', 'admin'];
 const ADMINS: readonly Role[] = ['admin'];
 
-export const NAV_GROUP_LABELS: Record<NavGroup, string> = { main: 'Workspace', admin: 'Administration' };
+export const NAV_GROUP_LABELS: Record<NavGroup, string> = {
+  main: 'Workspace',
+  crm: 'CRM',
+  admin: 'Administration',
+};
 
 /**
  * Every section of the app and who sees it. Later sections (CRM, Goals, KPIs, Check-ins, Pay, Feedback,
@@ -44,6 +54,47 @@ export const NAV_ITEMS: readonly NavItem[] = [
     icon: IconUserCircle,
     roles: EVERYONE,
     group: 'main',
+  },
+  {
+    key: 'accounts',
+    label: 'Accounts',
+    path: '/crm/accounts',
+    icon: IconBuildingStore,
+    roles: EVERYONE,
+    group: 'crm',
+  },
+  {
+    key: 'contacts',
+    label: 'Contacts',
+    path: '/crm/contacts',
+    icon: IconAddressBook,
+    roles: EVERYONE,
+    group: 'crm',
+  },
+  { key: 'deals', label: 'Deals', path: '/crm/deals', icon: IconReportMoney, roles: EVERYONE, group: 'crm' },
+  {
+    key: 'board',
+    label: 'Deal board',
+    path: '/crm/board',
+    icon: IconLayoutKanban,
+    roles: EVERYONE,
+    group: 'crm',
+  },
+  {
+    key: 'activities',
+    label: 'Activities',
+    path: '/crm/activities',
+    icon: IconListCheck,
+    roles: EVERYONE,
+    group: 'crm',
+  },
+  {
+    key: 'import',
+    label: 'Import',
+    path: '/crm/import',
+    icon: IconFileImport,
+    roles: EVERYONE,
+    group: 'crm',
   },
   {
     key: 'settings',

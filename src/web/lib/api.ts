@@ -105,9 +105,19 @@ async function toApiError(response: Response): Promise<ApiError> {
   );
 }
 
+/** A body sent as is (a file upload) instead of as JSON. */
+interface RawBody {
+  raw: Blob | string;
+  contentType: string;
+}
+
+function isRawBody(body: unknown): body is RawBody {
+  return typeof body === 'object' && body !== null && 'raw' in body && 'contentType' in body;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = isRawBody(body) ? body.contentType : 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
@@ -115,7 +125,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : isRawBody(body) ? body.raw : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(
@@ -138,6 +148,16 @@ export function apiGet<T>(path: string, query: Record<string, QueryValue> = {}):
 
 export function apiPost<T>(path: string, body?: unknown): Promise<T> {
   return request<T>('POST', path, body ?? {});
+}
+
+/** POSTs a file (or text) as the raw request body, e.g. a CSV upload as `text/csv`. */
+export function apiUpload<T>(
+  path: string,
+  query: Record<string, QueryValue>,
+  file: Blob | string,
+  contentType: string,
+): Promise<T> {
+  return request<T>('POST', `${path}${buildQuery(query)}`, { raw: file, contentType });
 }
 
 export function apiPatch<T>(path: string, body: unknown): Promise<T> {

@@ -1,5 +1,6 @@
 import { Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { usePageTitle } from '../components/page-header.tsx';
+import { VisitPanel } from '../features/crm/visit-panel.tsx';
 import { monthName, ROLE_LABELS } from '../lib/locale.ts';
 import { useSession } from '../lib/session-context.ts';
 
@@ -40,6 +41,7 @@ export function HomePage() {
           </Text>
         </Stack>
       </Card>
+      <VisitPanel />
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="lg">
         <Card withBorder padding="lg" radius="md">
           <Title order={2} size="h4" mb="sm">

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { accountBody } from './account-form-modal.tsx';
+
+describe('accountBody', () => {
+  it('leaves blank fields out, trims text and sends coordinates as numbers', () => {
+    expect(
+      accountBody({
+        name: '  Acme  ',
+        street: '',
+        city: 'Chicago',
+        region: ' ',
+        postalCode: '',
+        country: '',
+        latitude: '41,88',
+        longitude: '-87.63',
+        territory: '',
+        industry: '',
+        tier: null,
+        status: 'active',
+      }),
+    ).toEqual({ name: 'Acme', city: 'Chicago', latitude: 41.88, longitude: -87.63, status: 'active' });
+  });
+
+  it('sends a coordinate that is not a number as typed, for the server to refuse by field', () => {
+    const body = accountBody({
+      name: 'X',
+      street: '',
+      city: '',
+      region: '',
+      postalCode: '',
+      country: '',
+      latitude: 'north',
+      longitude: '',
+      territory: '',
+      industry: '',
+      tier: 'A',
+      status: 'active',
+    });
+    expect(body.tier).toBe('A');
+    expect(body.latitude).toBe('north');
+    expect(JSON.parse(JSON.stringify(body)).latitude).toBe('north');
+  });
+});

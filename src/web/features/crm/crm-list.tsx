@@ -1,0 +1,145 @@
+import { Alert, Button, Center, Group, Loader, Menu, Stack, Text } from '@mantine/core';
+import { IconDownload } from '@tabler/icons-react';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { errorMessage } from '../../lib/notify.ts';
+import { CRM_KEY, exportUrl, type Filters, fetchCrmPage, type ListEntity, PAGE_SIZE } from './crm-api.ts';
+import { formatCount } from './crm-format.ts';
+import type { ListCount } from './crm-types.ts';
+
+/** One CRM list with its filters: cursor pages ("load more") and the capped total of the first page. */
+export function useCrmList<T>(entity: ListEntity, filters: Filters, pageSize = PAGE_SIZE) {
+  const query = useInfiniteQuery({
+    queryKey: [...CRM_KEY, entity, 'list', filters, pageSize],
+    queryFn: ({ pageParam }) => fetchCrmPage<T>(entity, filters, pageParam, pageSize),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+  });
+  const items = query.data?.pages.flatMap((page) => page.items) ?? [];
+  const total = query.data?.pages[0]?.total ?? null;
+  return { query, items, total };
+}
+
+/** "CSV" and "JSON" downloads of the list with the filters on screen. */
+export function ExportMenu({ entity, filters }: { entity: ListEntity; filters: Filters }) {
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <Button
+          variant="default"
+          leftSection={<IconDownload size={16} aria-hidden />}
+          data-testid="export-menu"
+        >
+          Export
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Current filters</Menu.Label>
+        <Menu.Item component="a" href={exportUrl(entity, filters, 'csv')} download data-testid="export-csv">
+          CSV (spreadsheet)
+        </Menu.Item>
+        <Menu.Item component="a" href={exportUrl(entity, filters, 'json')} download data-testid="export-json">
+          JSON
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+export function CountText({ total, noun }: { total: ListCount | null; noun: string }) {
+  if (!total) return null;
+  return (
+    <Text size="sm" c="dimmed" data-testid="list-count" aria-live="polite">
+      {formatCount(total)} {noun}
+    </Text>
+  );
+}
+
+/**
+ * Loading, error and empty states around a list body, and the "load more" button under it.
+ * `children` renders the rows and is only called when there are some.
+ */
+export function ListStates({
+  query,
+  count,
+  empty,
+  label,
+  children,
+}: {
+  query: {
+    isPending: boolean;
+    isError: boolean;
+    error: unknown;
+    hasNextPage: boolean;
+    isFetchingNextPage: boolean;
+    fetchNextPage: () => Promise<unknown>;
+    refetch: () => Promise<unknown>;
+  };
+  count: number;
+  empty: ReactNode;
+  label: string;
+  children: () => ReactNode;
+}) {
+  if (query.isPending)
+    return (
+      <Center py="xl" role="status">
+        <Loader aria-label={`Loading ${label}`} />
+      </Center>
+    );
+  if (query.isError)
+    return (
+      <Alert color="red" title={`Could not load ${label}`} role="alert">
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">{errorMessage(query.error)}</Text>
+          <Button size="xs" variant="default" onClick={() => void query.refetch()}>
+            Try again
+          </Button>
+        </Stack>
+      </Alert>
+    );
+  if (count === 0)
+    return (
+      <Text c="dimmed" py="md" data-testid="list-empty">
+        {empty}
+      </Text>
+    );
+  return (
+    <Stack gap="sm">
+      {children()}
+      {query.hasNextPage ? (
+        <Group>
+          <Button
+            variant="default"
+            loading={query.isFetchingNextPage}
+            onClick={() => void query.fetchNextPage()}
+            data-testid="load-more"
+          >
+            Load more
+          </Button>
+        </Group>
+      ) : null}
+    </Stack>
+  );
+}
+
+/**
+ * A table that scrolls sideways on narrow screens. The scrolling box takes keyboard focus (arrow
+ * keys scroll it) and is named, since its rows may hold nothing focusable.
+ */
+export function ScrollTable({
+  label,
+  minWidth,
+  children,
+}: {
+  label: string;
+  minWidth: number;
+  children: ReactNode;
+}) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+    <section aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
+      <div style={{ minWidth }}>{children}</div>
+    </section>
+  );
+}

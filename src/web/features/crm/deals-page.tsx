@@ -1,0 +1,172 @@
+import { Anchor, Badge, Button, Select, Stack, Table, TextInput } from '@mantine/core';
+import { IconLayoutKanban } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { PageHeader } from '../../components/page-header.tsx';
+import { formatDate } from '../../lib/locale.ts';
+import { useSession } from '../../lib/session-context.ts';
+import type { PersonRef } from '../../lib/types.ts';
+import { pipelinesQuery } from './crm-api.ts';
+import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
+import { formatAmount } from './crm-format.ts';
+import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
+import type { Deal, StageKind } from './crm-types.ts';
+
+const SORTS = [
+  { value: 'createdAt:desc', label: 'Newest first' },
+  { value: 'amount:desc', label: 'Largest amount first' },
+  { value: 'expectedCloseDate:asc', label: 'Closing soonest' },
+  { value: 'name:asc', label: 'Name A–Z' },
+];
+
+export const STATUS_COLORS: Record<StageKind, string> = { open: 'blue', won: 'green', lost: 'gray' };
+
+/** CRM → Deals: the deals I can see, filtered by pipeline stage, status, owner and close date. */
+export function DealsPage() {
+  const me = useSession();
+  const pipelines = useQuery(pipelinesQuery);
+  const [q, setQ] = useState('');
+  const [owner, setOwner] = useState<PersonRef | null>(null);
+  const [teamId, setTeamId] = useState<string | null>(null);
+  const [stageId, setStageId] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [closeFrom, setCloseFrom] = useState('');
+  const [closeTo, setCloseTo] = useState('');
+  const [sort, setSort] = useState('createdAt:desc');
+  const [sortField, dir] = sort.split(':') as [string, string];
+  const filters = {
+    q,
+    ownerId: owner?.id,
+    teamId,
+    stageId,
+    status,
+    closeFrom,
+    closeTo,
+    sort: sortField,
+    dir,
+  };
+  const { query, items, total } = useCrmList<Deal>('deals', filters);
+  const stageOptions = (pipelines.data ?? []).map((pipeline) => ({
+    group: pipeline.name,
+    items: pipeline.stages.map((stage) => ({ value: stage.id, label: stage.name })),
+  }));
+
+  return (
+    <Stack maw={1200}>
+      <PageHeader
+        title="Deals"
+        description={<CountText total={total} noun="deals" />}
+        actions={
+          <>
+            <Button
+              component={Link}
+              to="/crm/board"
+              variant="default"
+              leftSection={<IconLayoutKanban size={16} aria-hidden />}
+            >
+              Board
+            </Button>
+            <ExportMenu entity="deals" filters={filters} />
+          </>
+        }
+      />
+      <FilterBar
+        search={<SearchFilter value={q} onChange={setQ} />}
+        active={countActive([owner, teamId, stageId, status, closeFrom, closeTo])}
+      >
+        <OwnerFilter value={owner} onChange={setOwner} />
+        {me.role === 'rep' ? null : <TeamFilter value={teamId} onChange={setTeamId} />}
+        <Select
+          label="Stage"
+          placeholder="Any stage"
+          data={stageOptions}
+          value={stageId}
+          onChange={setStageId}
+          clearable
+        />
+        <Select
+          label="Status"
+          placeholder="Any status"
+          data={[
+            { value: 'open', label: 'Open' },
+            { value: 'won', label: 'Won' },
+            { value: 'lost', label: 'Lost' },
+          ]}
+          value={status}
+          onChange={setStatus}
+          clearable
+        />
+        <TextInput
+          label="Closing from"
+          type="date"
+          value={closeFrom}
+          onChange={(event) => setCloseFrom(event.currentTarget.value)}
+        />
+        <TextInput
+          label="Closing until"
+          type="date"
+          value={closeTo}
+          onChange={(event) => setCloseTo(event.currentTarget.value)}
+        />
+        <Select
+          label="Sort"
+          data={SORTS}
+          value={sort}
+          onChange={(value) => setSort(value ?? 'createdAt:desc')}
+          allowDeselect={false}
+        />
+      </FilterBar>
+      <ListStates query={query} count={items.length} label="deals" empty="No deals match these filters.">
+        {() => <DealsTable deals={items} showAccount />}
+      </ListStates>
+    </Stack>
+  );
+}
+
+export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount: boolean }) {
+  return (
+    <ScrollTable label="Deals" minWidth={showAccount ? 860 : 620}>
+      <Table striped verticalSpacing="xs" data-testid="deals-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Deal</Table.Th>
+            {showAccount ? <Table.Th>Account</Table.Th> : null}
+            <Table.Th>Owner</Table.Th>
+            <Table.Th>Stage</Table.Th>
+            <Table.Th ta="right">Amount</Table.Th>
+            <Table.Th ta="right">Weighted</Table.Th>
+            <Table.Th>Expected close</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {deals.map((deal) => (
+            <Table.Tr key={deal.id}>
+              <Table.Td>{deal.name}</Table.Td>
+              {showAccount ? (
+                <Table.Td>
+                  <Anchor component={Link} to={`/crm/accounts/${deal.account.id}`}>
+                    {deal.account.name}
+                  </Anchor>
+                </Table.Td>
+              ) : null}
+              <Table.Td>{deal.owner.name}</Table.Td>
+              <Table.Td>
+                <Badge variant="dot" color={STATUS_COLORS[deal.status]}>
+                  {deal.stage.name}
+                </Badge>
+              </Table.Td>
+              <Table.Td ta="right">{formatAmount(deal.amountMinor, deal.currency)}</Table.Td>
+              <Table.Td ta="right">
+                {formatAmount(deal.weightedAmountMinor, deal.currency)} ({deal.probability}%)
+              </Table.Td>
+              <Table.Td>
+                {deal.expectedCloseDate ? formatDate(`${deal.expectedCloseDate}T00:00:00Z`, 'UTC') : '—'}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollTable>
+  );
+}

@@ -1,0 +1,115 @@
+import { expect, type Locator, type Page, test } from '@playwright/test';
+import { apiJson } from './crm-helpers.ts';
+import { DEMO, signInByApi, snap } from './helpers.ts';
+
+interface BoardDeal {
+  id: string;
+  name: string;
+  canEdit: boolean;
+  stage: { id: string };
+}
+interface Board {
+  columns: { stage: { id: string; name: string; kind: string }; deals: BoardDeal[] }[];
+}
+
+/** Drags with real pointer events: press on the handle, move in steps, release over the target. */
+async function drag(page: Page, handle: Locator, target: Locator): Promise<void> {
+  await handle.scrollIntoViewIfNeeded();
+  const from = await handle.boundingBox();
+  const to = await target.boundingBox();
+  if (!from || !to) throw new Error('drag: element not visible');
+  const startX = from.x + from.width / 2;
+  const startY = from.y + from.height / 2;
+  await page.mouse.move(startX, startY);
+  await page.mouse.down();
+  await page.mouse.move(startX + 12, startY + 12, { steps: 4 });
+  await page.mouse.move(to.x + to.width / 2, to.y + Math.min(120, to.height / 2), { steps: 20 });
+  await page.mouse.up();
+}
+
+/**
+ * Two neighbouring open stages and a deal the rep may move in the first. The two tests of this file
+ * run in parallel: one takes the newest movable deal of the column, the other the oldest.
+ */
+async function pickMove(page: Page, which: 'newest' | 'oldest') {
+  const board = await apiJson<Board>(page, '/api/crm/deals/board');
+  const open = board.columns.filter((column) => column.stage.kind === 'open');
+  for (let i = 0; i + 1 < open.length; i += 1) {
+    const movable = open[i]!.deals.filter((d) => d.canEdit);
+    if (movable.length < 2) continue;
+    const deal = which === 'newest' ? movable[0]! : movable[movable.length - 1]!;
+    return { deal, from: open[i]!.stage, to: open[i + 1]!.stage };
+  }
+  throw new Error('No column with two movable deals on the demo board');
+}
+
+test('dragging a deal card to another stage moves it, and the stage persists after a reload', async ({
+  page,
+  isMobile,
+}, testInfo) => {
+  test.skip(isMobile, 'the board is dragged with a mouse on desktop; phones use the card menu');
+  await signInByApi(page, DEMO.rep, '/crm/board');
+  const { deal, from, to } = await pickMove(page, 'newest');
+  await page.goto('/crm/board');
+  const card = page.getByTestId(`deal-card-${deal.id}`);
+  const source = page.getByTestId(`board-column-${from.id}`);
+  const target = page.getByTestId(`board-column-${to.id}`);
+  await expect(source.getByTestId(`deal-card-${deal.id}`)).toBeVisible();
+
+  const patched = page.waitForResponse(
+    (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/crm/deals/${deal.id}`),
+  );
+  await drag(page, card.getByTestId('drag-handle'), target);
+  // Optimistic: the card is in the new column at once; then the server confirms.
+  await expect(target.getByTestId(`deal-card-${deal.id}`)).toBeVisible();
+  expect((await patched).status()).toBe(200);
+
+  await page.reload();
+  await expect(page.getByTestId(`board-column-${to.id}`).getByTestId(`deal-card-${deal.id}`)).toBeVisible();
+  await expect(page.getByTestId(`board-column-${from.id}`).getByTestId(`deal-card-${deal.id}`)).toHaveCount(
+    0,
+  );
+  const stored = await apiJson<{ stage: { id: string } }>(page, `/api/crm/deals/${deal.id}`);
+  expect(stored.stage.id).toBe(to.id);
+  await snap(page, testInfo, 'crm-board');
+});
+
+test('a deal can be moved from its card menu, and a refused move puts the card back', async ({
+  page,
+  isMobile,
+}) => {
+  test.skip(isMobile, 'desktop board; the menu is the same on a phone');
+  await signInByApi(page, DEMO.rep, '/crm/board');
+  const { deal, from, to } = await pickMove(page, 'oldest');
+  await page.goto('/crm/board');
+  const source = page.getByTestId(`board-column-${from.id}`);
+  const target = page.getByTestId(`board-column-${to.id}`);
+
+  // The server refuses this move: the card must come back to where it was.
+  await page.route(`**/api/crm/deals/${deal.id}`, (route) =>
+    route.request().method() === 'PATCH'
+      ? route.fulfill({
+          status: 409,
+          json: { error: { code: 'conflict', message: 'The deal changed meanwhile', details: null } },
+        })
+      : route.fallback(),
+  );
+  const moveButton = page
+    .getByTestId(`deal-card-${deal.id}`)
+    .getByRole('button', { name: /to another stage$/ });
+  await moveButton.click();
+  await page.getByRole('menuitem', { name: to.name, exact: true }).click();
+  await expect(page.getByText('The deal changed meanwhile')).toBeVisible();
+  await expect(source.getByTestId(`deal-card-${deal.id}`)).toBeVisible();
+  await expect(target.getByTestId(`deal-card-${deal.id}`)).toHaveCount(0);
+
+  // Through the keyboard-reachable menu for real this time.
+  await page.unroute(`**/api/crm/deals/${deal.id}`);
+  await moveButton.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('menuitem', { name: to.name, exact: true }).click();
+  await expect(target.getByTestId(`deal-card-${deal.id}`)).toBeVisible();
+  await expect
+    .poll(async () => (await apiJson<{ stage: { id: string } }>(page, `/api/crm/deals/${deal.id}`)).stage.id)
+    .toBe(to.id);
+});

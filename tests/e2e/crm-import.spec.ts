@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import { apiJson } from './crm-helpers.ts';
+import { DEMO, signInByApi, snap, unique } from './helpers.ts';
+
+test('importing accounts: preview shows the bad row, skip-bad-rows imports the rest with progress', async ({
+  page,
+  isMobile,
+}, testInfo) => {
+  test.skip(isMobile, 'importing is a laptop task');
+  const tag = unique(testInfo, 'Imported');
+  // Salesforce account export headers; row 3 has a rating that is not a tier.
+  const csv = [
+    'Account ID,Account Name,Billing City,Billing Latitude,Billing Longitude,Rating',
+    `${tag}-1,${tag} Alpha,Chicago,41.88,-87.63,Hot`,
+    `${tag}-2,${tag} Bravo,Chicago,41.89,-87.64,Lukewarm`,
+    `${tag}-3,${tag} Charlie,Chicago,41.90,-87.65,B`,
+    '',
+  ].join('\n');
+  await signInByApi(page, DEMO.rep, '/crm/import');
+  await expect(page.getByRole('heading', { name: 'Import', level: 1 })).toBeVisible();
+  await page
+    .locator('input[type="file"]')
+    .setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await expect(page.getByTestId('import-uploaded')).toContainText('6 columns');
+
+  await page.getByTestId('import-dry-run').click();
+  const preview = page.getByTestId('import-preview');
+  await expect(preview.getByTestId('import-bad-rows')).toHaveText('1 bad rows');
+  const errorRow = preview.getByTestId('import-errors').getByRole('row').nth(1);
+  await expect(errorRow.getByRole('cell').nth(0)).toHaveText('3');
+  await expect(errorRow.getByRole('cell').nth(1)).toHaveText('Rating');
+  await expect(errorRow.getByRole('cell').nth(2)).toContainText('not a tier');
+  await snap(page, testInfo, 'crm-import-preview');
+
+  await page.getByLabel('Skip bad rows and import the rest').check();
+  await page.getByTestId('import-start').click();
+  const progress = page.getByTestId('import-progress');
+  await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(progress).toContainText('2 added, 0 updated, 1 skipped');
+  await expect(progress.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+
+  await progress.getByTestId('import-view-list').click();
+  await expect(page).toHaveURL(/\/crm\/accounts$/);
+  await page.getByLabel('Search').fill(tag);
+  const table = page.getByTestId('accounts-table');
+  await expect(table.getByRole('link', { name: `${tag} Alpha` })).toBeVisible();
+  await expect(table.getByRole('link', { name: `${tag} Charlie` })).toBeVisible();
+  await expect(table.getByRole('link', { name: `${tag} Bravo` })).toHaveCount(0);
+  await expect(page.getByTestId('list-count')).toHaveText('2 accounts');
+
+  // The export of the list on screen carries its filters.
+  await page.getByTestId('export-menu').click();
+  const csvHref = await page.getByTestId('export-csv').getAttribute('href');
+  expect(csvHref).toContain(`q=${encodeURIComponent(tag)}`);
+  expect(csvHref).toContain('format=csv');
+  const exported = await page.request.get(csvHref!);
+  expect(exported.headers()['content-type']).toContain('text/csv');
+  const csvText = await exported.text();
+  expect(csvText).toContain(`${tag} Alpha`);
+  expect(csvText).toContain(`${tag} Charlie`);
+  expect(csvText).not.toContain(`${tag} Bravo`);
+  await page.keyboard.press('Escape');
+
+  const stored = await apiJson<{ items: { name: string; tier: string | null }[] }>(
+    page,
+    `/api/crm/accounts?q=${encodeURIComponent(tag)}`,
+  );
+  expect(stored.items.map((a) => [a.name, a.tier]).sort()).toEqual([
+    [`${tag} Alpha`, 'A'],
+    [`${tag} Charlie`, 'B'],
+  ]);
+});
