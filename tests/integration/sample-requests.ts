@@ -94,10 +94,17 @@ export const sampleBodies: Record<string, unknown> = {
   'PUT /api/targets/grid': {
     period: 'FY2026-Q2',
     cells: [
-      { subjectType: 'user', subjectId: '0190aaaa-0000-7000-8000-00000000dead', metric: 'visits', amount: 40 },
+      {
+        subjectType: 'user',
+        subjectId: '0190aaaa-0000-7000-8000-00000000dead',
+        metric: 'visits',
+        amount: 40,
+      },
     ],
   },
-  'POST /api/targets/import': { csv: 'email,metric,period,amount\nnobody@example.test,visits,FY2026-Q2,40\n' },
+  'POST /api/targets/import': {
+    csv: 'email,metric,period,amount\nnobody@example.test,visits,FY2026-Q2,40\n',
+  },
   'PATCH /api/targets/:id': { amount: 5 },
   'DELETE /api/targets/:id': undefined,
   'POST /api/notifications/:id/read': undefined,

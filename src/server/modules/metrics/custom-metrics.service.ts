@@ -132,7 +132,7 @@ async function validateDefinition(
   const visiting = new Set<string>();
   const visit = (k: string, trail: string[]) => {
     const m = byKey.get(k);
-    if (!m?.spec || m.spec.block !== 'ratio') return;
+    if (m?.spec?.block !== 'ratio') return;
     if (visiting.has(k)) throw invalidField(`${base}`, `makes a cycle: ${[...trail, k].join(' → ')}`);
     visiting.add(k);
     visit(m.spec.numerator, [...trail, k]);
