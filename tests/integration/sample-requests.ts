@@ -107,6 +107,14 @@ export const sampleBodies: Record<string, unknown> = {
   },
   'PATCH /api/targets/:id': { amount: 5 },
   'DELETE /api/targets/:id': undefined,
+  'POST /api/playbooks': {
+    name: 'Walk playbook',
+    scope: { type: 'role', role: 'rep' },
+    document: { responsibilities: ['Walk'], targets: [], metrics: [] },
+  },
+  'PUT /api/playbooks/:id/draft': { document: { responsibilities: ['Walked'], targets: [], metrics: [] } },
+  'POST /api/playbooks/:id/publish': undefined,
+  'POST /api/playbooks/:id/acknowledge': { version: 1 },
   'POST /api/notifications/:id/read': undefined,
   'POST /api/notifications/read-all': undefined,
   'PUT /api/notifications/preferences': {
