@@ -11,6 +11,7 @@ import { invalidField, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { type Actor, assertRole } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
+import { builtinActivityKinds } from '../crm/crm.schemas.ts';
 import { loadCrmSettings } from '../crm/crm-settings.service.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import {
@@ -89,6 +90,7 @@ async function validateDefinition(
     loadOrgMetrics(db, orgId),
   ]);
   if (!org) throw notFound('Organization');
+  const kinds: string[] = [...builtinActivityKinds, ...crm.activityKinds];
   const stageKind = new Map(stages.map((s) => [s.id, s.kind]));
   const byKey = new Map<string, OrgMetric | { key: string; spec: CustomMetricSpec }>(
     metrics.map((m) => [m.key, m]),
@@ -102,10 +104,10 @@ async function validateDefinition(
     case 'activity_sum':
     case 'activity_average':
       for (const [i, kind] of (spec.filters.kinds ?? []).entries())
-        if (!crm.activityKinds.includes(kind))
+        if (!kinds.includes(kind))
           throw invalidField(
             `${base}.filters.kinds.${i}`,
-            `"${kind}" is not an activity kind of this org (${crm.activityKinds.join(', ')})`,
+            `"${kind}" is not an activity kind of this org (${kinds.join(', ')})`,
           );
       break;
     case 'deal_count':

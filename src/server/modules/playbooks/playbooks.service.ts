@@ -404,7 +404,7 @@ export async function publishPlaybook(deps: Deps, actor: Actor, reach: Reach, id
   return deps.db.kysely.transaction().execute(async (trx) => {
     const p = await manageable(trx, actor, reach, id);
     const last = (await listVersions(trx, actor.orgId, id)).at(-1);
-    if (!last || last.status !== 'draft') throw conflict('There is no draft to publish; save a draft first');
+    if (last?.status !== 'draft') throw conflict('There is no draft to publish; save a draft first');
     const now = deps.clock.now();
     await publishDraft(trx, actor.orgId, id, last.version, actor.userId, now);
     await touchPlaybook(trx, actor.orgId, id, { current_version: last.version, updated_at: now });
