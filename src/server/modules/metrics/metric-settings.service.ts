@@ -4,6 +4,7 @@ import type { Executor } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { type Actor, assertRole, type PeerVisibility, peerVisibilities } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
+import { loadOrgMetrics } from './metric-registry.ts';
 
 /**
  * Org-wide metric settings, kept in `orgs.settings.metrics`:
@@ -62,17 +63,18 @@ export function visibilityOf(settings: MetricSettings, metricKey: string): PeerV
   return settings.visibility[metricKey] ?? settings.defaultVisibility;
 }
 
-/** Changes visibility and ramp settings (admin), audited. Unknown metric keys are refused by the caller. */
+/** Changes visibility and ramp settings (admin), audited. Unknown metric keys are refused by name. */
 export async function updateMetricSettings(
   deps: Deps,
   actor: Actor,
   input: z.infer<typeof metricSettingsUpdate>,
-  knownMetric: (key: string) => Promise<boolean>,
 ): Promise<MetricSettings> {
   assertRole(actor, 'admin');
   return deps.db.kysely.transaction().execute(async (trx) => {
-    for (const key of Object.keys(input.visibility ?? {})) {
-      if (!(await knownMetric(key)))
+    const known = new Set((await loadOrgMetrics(trx, actor.orgId)).map((m) => m.key));
+    for (const [key, value] of Object.entries(input.visibility ?? {})) {
+      // A setting may be removed (null) even for a metric that no longer exists.
+      if (value !== null && !known.has(key))
         throw invalidField(`visibility.${key}`, 'is not a metric of the catalog');
     }
     const doc = await readDoc(trx, actor.orgId);

@@ -21,7 +21,7 @@ import {
   metricSettingsUpdate,
   updateMetricSettings,
 } from './metric-settings.service.ts';
-import { catalog, isOrgMetric, metricValues, valuesQuery } from './metrics.service.ts';
+import { catalog, metricValues, valuesQuery } from './metrics.service.ts';
 
 const metricSchema = z.object({
   key: z.string(),
@@ -119,8 +119,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: metricSettingsSchema },
       },
     },
-    async (req) =>
-      updateMetricSettings(deps, req.actor!, req.body, (key) => isOrgMetric(deps, req.actor!.orgId, key)),
+    async (req) => updateMetricSettings(deps, req.actor!, req.body),
   );
 
   const ctags = ['custom metrics'];

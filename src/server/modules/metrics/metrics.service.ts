@@ -52,11 +52,6 @@ export async function catalog(deps: Deps, actor: Actor) {
   return { items: (await loadOrgMetrics(deps.db.kysely, actor.orgId)).map(catalogItem) };
 }
 
-/** Whether a key names a metric of the org's catalog (built-in or custom). */
-export async function isOrgMetric(deps: Deps, orgId: string, key: string): Promise<boolean> {
-  return (await loadOrgMetrics(deps.db.kysely, orgId)).some((m) => m.key === key);
-}
-
 async function scopeUserIds(
   deps: Deps,
   actor: Actor,
