@@ -331,6 +331,18 @@ describe('custom metric validation', () => {
       /itself/,
     ],
     ['builtin key', metric('visits', { block: 'activity_count' }), 'key'],
+    [
+      'a money format on a count',
+      metric('m7', { block: 'activity_count' }, 'money', 'money'),
+      'format',
+      /no amount/,
+    ],
+    [
+      'a count format on an amount',
+      metric('m8', { block: 'deal_sum', field: 'amount', deals: 'won' }, 'count', 'count'),
+      'format',
+      /must be money/,
+    ],
     ['bad key', metric('Bad Key', { block: 'activity_count' }), 'key'],
   ];
   for (const [what, body, path, reason] of refused) {

@@ -82,6 +82,7 @@ async function validateDefinition(
   orgId: string,
   key: string,
   spec: CustomMetricSpec,
+  format: (typeof metricFormats)[number],
 ): Promise<void> {
   const [org, crm, stages, metrics] = await Promise.all([
     findOrg(db, orgId),
@@ -207,6 +208,12 @@ async function validateDefinition(
     if (n.currency && d.currency && n.currency !== d.currency)
       throw invalidField(`${base}.denominator`, `mixes currencies: ${n.currency} ÷ ${d.currency}`);
   }
+  // Amounts of money are shown as money, and only they are.
+  const money = analyseSpec(spec).currency !== null;
+  if (money && format !== 'money')
+    throw invalidField('format', 'must be money: the definition yields an amount');
+  if (!money && format === 'money')
+    throw invalidField('format', 'is money, but the definition yields no amount');
 }
 
 /** Whether any other custom metric's ratio uses `key`. */
@@ -236,7 +243,7 @@ export async function createCustomMetric(deps: Deps, actor: Actor, input: z.infe
     const existing = await listCustomMetricRows(trx, actor.orgId);
     if (existing.some((r) => r.key === input.key))
       throw invalidField('key', 'is already used by another custom metric');
-    await validateDefinition(trx, actor.orgId, input.key, input.definition);
+    await validateDefinition(trx, actor.orgId, input.key, input.definition, input.format);
     const now = deps.clock.now();
     const id = newId();
     await insertCustomMetric(trx, {
@@ -271,7 +278,16 @@ export async function updateCustomMetric(
   return deps.db.kysely.transaction().execute(async (trx) => {
     const row = await findCustomMetricRow(trx, actor.orgId, id);
     if (!row) throw notFound('Custom metric');
-    if (input.definition) await validateDefinition(trx, actor.orgId, row.key, input.definition);
+    if (input.definition || input.format) {
+      const stored = toCustomMetricResponse(row);
+      await validateDefinition(
+        trx,
+        actor.orgId,
+        row.key,
+        input.definition ?? stored.definition,
+        input.format ?? stored.format,
+      );
+    }
     await updateCustomMetricRow(trx, actor.orgId, id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),

@@ -68,7 +68,8 @@ export function userTargetsFrom(
   const out = new Map<string, UserTarget>();
   for (const r of rows) {
     const started = starts.get(r.subject_id);
-    const joinDate = started === undefined ? periodStart : dateInZone(started, timeZone);
+    // No membership start known (not expected): treat as long-standing, never ramp by accident.
+    const joinDate = started === undefined ? '1970-01-01' : dateInZone(started, timeZone);
     const percent = rampPercent(ramp, joinDate, periodStart);
     const amount = Number(r.amount);
     out.set(r.subject_id, {

@@ -6,13 +6,7 @@ import type { Executor } from '../../db/database.ts';
 import type { TargetSubject } from '../../db/schema.ts';
 import { AppError, conflict, invalidField, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import {
-  type Actor,
-  canReadTargetsOf,
-  canSeeTeam,
-  canSetTargetFor,
-  type Reach,
-} from '../../policy/policy.ts';
+import { type Actor, canReadTargetsOf, canSetTargetFor, type Reach } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
 import { CellError, minorDigits, parseAmountMinor, parseWhole } from '../crm/import/import-values.ts';
 import { findOrg } from '../identity/identity.repository.ts';
@@ -363,7 +357,8 @@ export async function deleteTarget(
  */
 export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof gridQuery>) {
   const db = deps.db.kysely;
-  if (actor.role === 'rep' || !canSeeTeam(reach, input.teamId)) throw notFound('Team');
+  // The grid is a manager's tool: teams they manage (and below), or any team for admins.
+  if (!(reach.all || reach.managedTeamIds.has(input.teamId))) throw notFound('Team');
   const org = await orgCtx(deps, db, actor.orgId);
   const period = parsePeriod(input.period, org.cal, 'period');
   const teams = await teamTree(db, actor.orgId);
