@@ -491,6 +491,18 @@ describe('ramp for new reps', () => {
       cells: [{ amount: 1_000_002, effective: 500_001 }],
     });
     expect(grid.teamRow.cells[0]).toMatchObject({ source: 'sum', effective: 500_001 + 500_000 });
+    // Quota attainment divides by the ramped target.
+    const attainment = (
+      await as(
+        t.app,
+        admin,
+      )({ method: 'GET', url: '/api/metrics/values?metric=quota_attainment&period=2026-02&scope=org' })
+    ).json();
+    expect(attainment.rows.find((r: { user: { id: string } }) => r.user.id === newbie.id)).toMatchObject({
+      value: 0,
+      numerator: 0,
+      denominator: 250_000,
+    });
     await as(t.app, admin)({ method: 'PATCH', url: '/api/metrics/settings', payload: { ramp: [] } });
   });
 });
