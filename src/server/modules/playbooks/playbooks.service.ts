@@ -406,7 +406,9 @@ export async function publishPlaybook(deps: Deps, actor: Actor, reach: Reach, id
     const last = (await listVersions(trx, actor.orgId, id)).at(-1);
     if (last?.status !== 'draft') throw conflict('There is no draft to publish; save a draft first');
     const now = deps.clock.now();
-    await publishDraft(trx, actor.orgId, id, last.version, actor.userId, now);
+    // Another request may have published it in between: then this one has nothing left to publish.
+    if ((await publishDraft(trx, actor.orgId, id, last.version, actor.userId, now)) === 0)
+      throw conflict('There is no draft to publish; save a draft first');
     await touchPlaybook(trx, actor.orgId, id, { current_version: last.version, updated_at: now });
     const people = await audienceOf(trx, actor.orgId, p);
     for (const person of people) {

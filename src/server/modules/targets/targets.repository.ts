@@ -128,7 +128,8 @@ export async function applyTargetWrites(
   for (const w of writes) {
     const key = keyOf(w.subjectType, w.subjectId, w.metricKey, w.period.kind, w.period.startDate);
     const row = byKey.get(key);
-    if (w.amount === null) {
+    const amount = w.amount;
+    if (amount === null) {
       if (row) {
         await db.deleteFrom('targets').where('org_id', '=', orgId).where('id', '=', row.id).execute();
         byKey.delete(key);
@@ -136,14 +137,14 @@ export async function applyTargetWrites(
       } else result.unchanged += 1;
       result.ids.push(null);
     } else if (row) {
-      if (Number(row.amount) !== w.amount) {
+      if (Number(row.amount) !== amount) {
         await db
           .updateTable('targets')
-          .set({ amount: w.amount, updated_at: meta.now })
+          .set({ amount, updated_at: meta.now })
           .where('org_id', '=', orgId)
           .where('id', '=', row.id)
           .execute();
-        row.amount = w.amount;
+        row.amount = amount;
         result.updated += 1;
       } else result.unchanged += 1;
       result.ids.push(row.id);
@@ -159,11 +160,17 @@ export async function applyTargetWrites(
           metric_key: w.metricKey,
           period_kind: w.period.kind,
           period_start: w.period.startDate,
-          amount: w.amount,
+          amount,
           created_by: meta.userId,
           created_at: meta.now,
           updated_at: meta.now,
         })
+        // Two writers racing on the same cell: the later amount wins instead of a unique-key error.
+        .onConflict((oc) =>
+          oc
+            .columns(['org_id', 'metric_key', 'period_kind', 'period_start', 'subject_type', 'subject_id'])
+            .doUpdateSet({ amount, updated_at: meta.now }),
+        )
         .execute();
       byKey.set(key, {
         id,
@@ -172,7 +179,7 @@ export async function applyTargetWrites(
         metric_key: w.metricKey,
         period_kind: w.period.kind,
         period_start: w.period.startDate,
-        amount: w.amount,
+        amount,
       });
       result.created += 1;
       result.ids.push(id);

@@ -283,14 +283,21 @@ export async function createTarget(
       now: org.now,
       newId,
     });
-    const id = result.ids[0]!;
+    // Read back by its natural key: a racing writer may own the row (and its id) by now.
+    const [row] = await targetsFor(
+      trx,
+      actor.orgId,
+      period,
+      [{ type: input.subjectType, ids: [input.subjectId] }],
+      [input.metric],
+    );
+    const id = row?.id ?? result.ids[0]!;
     await audit(trx, deps, actor, 'target', id, 'create', {
       subject: `${input.subjectType}:${input.subjectId}`,
       metric: input.metric,
       period: period.key,
       amount: input.amount,
     });
-    const row = await findTarget(trx, actor.orgId, id);
     return (await toResponses(trx, org, [row!]))[0]!;
   });
 }
