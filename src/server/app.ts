@@ -27,6 +27,8 @@ import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
 import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
+import { playbooksRoutes } from './modules/playbooks/playbooks.routes.ts';
+import { targetsRoutes } from './modules/targets/targets.routes.ts';
 import type { OpsConfig } from './ops/ops-config.ts';
 import { registerOps } from './ops/ops-plugin.ts';
 import { type Actor, type Permission, permissions, type Reach, roleAllows } from './policy/policy.ts';
@@ -258,6 +260,8 @@ export async function buildApp(
   clientConfigRoutes(app, deps);
   crmRoutes(app, deps);
   metricsRoutes(app, deps);
+  targetsRoutes(app, deps);
+  playbooksRoutes(app, deps);
 
   const webRoot = options.config.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));

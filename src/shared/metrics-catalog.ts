@@ -3,6 +3,8 @@
  * The server computes them in `modules/metrics/metrics.engine.ts`; this file is the definition.
  */
 export type MetricUnit = 'money' | 'count' | 'percent' | 'days' | 'money_per_day' | 'ratio';
+/** How a value is shown: money in the org currency, a count, a percent, days, or a plain number. */
+export type MetricFormat = 'money' | 'count' | 'percent' | 'days' | 'number';
 export type Direction = 'higher' | 'lower';
 
 export interface MetricInfo {
@@ -31,6 +33,14 @@ export const builtinMetrics: readonly MetricInfo[] = [
     name: 'Deals won',
     definition: "Number of deals won in the period; a split deal counts as each person's share (e.g. 0.5).",
     unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'quota_attainment',
+    name: 'Quota attainment',
+    definition:
+      'Revenue won ÷ the effective revenue target for the period (the revenue_won target after any ramp for new reps). "—" without a target.',
+    unit: 'percent',
     direction: 'higher',
   },
   {
@@ -68,6 +78,15 @@ export const builtinMetrics: readonly MetricInfo[] = [
     name: 'Open pipeline',
     definition: 'Sum of the amounts of open deals expected to close by the end of the period.',
     unit: 'money',
+    direction: 'higher',
+    snapshot: true,
+  },
+  {
+    key: 'pipeline_coverage',
+    name: 'Pipeline coverage',
+    definition:
+      'Open pipeline (open deals expected to close by the end of the period) ÷ remaining target (the effective revenue target − revenue won so far in the period). "—" without a target or once it is met.',
+    unit: 'ratio',
     direction: 'higher',
     snapshot: true,
   },
@@ -139,6 +158,27 @@ export const builtinMetrics: readonly MetricInfo[] = [
     direction: 'higher',
   },
 ];
+
+/** The format a built-in unit is shown in. */
+export function formatOfUnit(unit: MetricUnit): MetricFormat {
+  switch (unit) {
+    case 'money':
+    case 'money_per_day':
+      return 'money';
+    case 'count':
+      return 'count';
+    case 'percent':
+      return 'percent';
+    case 'days':
+      return 'days';
+    case 'ratio':
+      return 'number';
+    default: {
+      const never: never = unit;
+      throw new Error(`unknown unit ${String(never)}`);
+    }
+  }
+}
 
 export function metricInfo(key: string): MetricInfo | undefined {
   return builtinMetrics.find((m) => m.key === key);

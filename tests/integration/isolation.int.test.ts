@@ -59,6 +59,12 @@ async function snapshot(): Promise<string> {
         'notes',
         'pipelines',
         'stages',
+        'targets',
+        'playbooks',
+        'playbook_versions',
+        'playbook_targets',
+        'playbook_acknowledgements',
+        'custom_metrics',
       ] as const
     ).map((table) => db.selectFrom(table).selectAll().where('org_id', '=', orgId).execute()),
   );
@@ -143,6 +149,59 @@ beforeAll(async () => {
     })
   ).json();
   const pipelines = (await as(t.app, admin)({ method: 'GET', url: '/api/crm/pipelines' })).json();
+  const target = (
+    await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/targets',
+      payload: {
+        subjectType: 'user',
+        subjectId: w.repA1.id,
+        metric: 'visits',
+        period: 'FY2026-Q2',
+        amount: 40,
+      },
+    })
+  ).json();
+  const playbook = (
+    await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/playbooks',
+      payload: {
+        name: 'Victim playbook',
+        scope: { type: 'team', teamId: w.teamA },
+        document: {
+          responsibilities: ['Secret'],
+          targets: [{ metric: 'visits', periodKind: 'week', amount: 9 }],
+          metrics: [],
+        },
+      },
+    })
+  ).json();
+  await as(t.app, admin)({ method: 'POST', url: `/api/playbooks/${playbook.id}/publish` });
+  const customMetric = (
+    await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/metrics/custom',
+      payload: {
+        key: 'victim_calls',
+        name: 'Victim calls',
+        description: 'Calls',
+        definition: { block: 'activity_count', filters: { kinds: ['call'] } },
+        unit: 'count',
+        direction: 'higher',
+        format: 'count',
+      },
+    })
+  ).json();
   orgIds = [
     w.org.orgId,
     w.org.admin.id,
@@ -161,6 +220,10 @@ beforeAll(async () => {
     note.id,
     pipelines.items[0].id,
     deal.stage.id,
+    target.id,
+    playbook.id,
+    playbook.shown.document.targets[0].id,
+    customMetric.id,
   ];
   foreignAdmin = await signIn(t.app, w.other.admin.email, PASSWORD);
 });

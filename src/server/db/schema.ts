@@ -37,6 +37,12 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   import_runs: ImportRunsTable;
+  targets: TargetsTable;
+  playbooks: PlaybooksTable;
+  playbook_versions: PlaybookVersionsTable;
+  playbook_targets: PlaybookTargetsTable;
+  playbook_acknowledgements: PlaybookAcknowledgementsTable;
+  custom_metrics: CustomMetricsTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';
@@ -418,6 +424,93 @@ export interface ImportRunsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+}
+
+export type TargetSubject = 'user' | 'team';
+export type TargetPeriodKind = 'week' | 'month' | 'quarter' | 'year';
+
+export interface TargetsTable {
+  org_id: string;
+  id: string;
+  subject_type: TargetSubject;
+  /** A user id (rep target) or a team id (a team target set directly). */
+  subject_id: string;
+  metric_key: string;
+  period_kind: TargetPeriodKind;
+  /** First local date of the period ('YYYY-MM-DD'), in the org's calendar. */
+  period_start: string;
+  /** Whole number in the metric's unit: money in minor units, counts, whole percent, days. */
+  amount: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaybooksTable {
+  org_id: string;
+  id: string;
+  name: string;
+  scope_type: 'role' | 'team';
+  scope_role: Role | null;
+  scope_team_id: string | null;
+  /** The latest published version (null until the first publication). */
+  current_version: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaybookVersionsTable {
+  org_id: string;
+  playbook_id: string;
+  version: number;
+  /** Drafts may change; a published version never does. */
+  status: 'draft' | 'published';
+  summary: string;
+  /** JSON array of strings. */
+  responsibilities: string;
+  /** JSON array of { metric, note }. */
+  judged_metrics: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  published_by: string | null;
+  published_at: number | null;
+}
+
+export interface PlaybookTargetsTable {
+  org_id: string;
+  id: string;
+  playbook_id: string;
+  version: number;
+  position: number;
+  metric_key: string;
+  period_kind: TargetPeriodKind;
+  amount: number;
+}
+
+export interface PlaybookAcknowledgementsTable {
+  org_id: string;
+  playbook_id: string;
+  user_id: string;
+  version: number;
+  acknowledged_at: number;
+}
+
+export interface CustomMetricsTable {
+  org_id: string;
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  /** JSON of the validated building-block definition (see shared/custom-metrics.ts). */
+  spec: string;
+  unit: string;
+  direction: 'higher' | 'lower';
+  format: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export type OrgRow = Selectable<OrgsTable>;

@@ -26,6 +26,12 @@ export const permissions = [
   'crm.write',
   'crm.admin',
   'metrics.read',
+  'metrics.admin',
+  'targets.read',
+  'targets.manage',
+  'playbooks.read',
+  'playbooks.acknowledge',
+  'playbooks.manage',
   'notifications.read',
   'notifications.update',
   'jobs.manage',
@@ -44,15 +50,22 @@ const everyone: Permission[] = [
   'crm.read',
   'crm.write',
   'metrics.read',
+  'targets.read',
+  'playbooks.read',
+  'playbooks.acknowledge',
   'notifications.read',
   'notifications.update',
 ];
 
+const managing: Permission[] = ['targets.manage', 'playbooks.manage'];
+
 const grants: Record<Role, ReadonlySet<Permission>> = {
   rep: new Set(everyone),
-  manager: new Set(everyone),
+  manager: new Set([...everyone, ...managing]),
   admin: new Set([
     ...everyone,
+    ...managing,
+    'metrics.admin',
     'org.update',
     'users.manage',
     'teams.manage',
@@ -165,4 +178,43 @@ export function readableOwnerIds(
 /** Whom the actor may make the owner of a record: themselves, their reports, or anyone (admins). */
 export function canAssignTo(actor: Actor, reach: Reach, ownerId: string): boolean {
   return canWriteOwned(actor, reach, ownerId);
+}
+
+/** What reps see of peers' numbers for a metric (an org setting per metric). */
+export const peerVisibilities = ['none', 'ranks', 'values'] as const;
+export type PeerVisibility = (typeof peerVisibilities)[number];
+
+/**
+ * How much of another person's metric value the actor may see: everything about themselves, the
+ * people under them and (admins) the org — what a manager sees about a rep, the rep sees too;
+ * about anyone else (peers, other teams) only what the org's visibility setting for the metric
+ * allows: the value, the rank alone, or nothing at all.
+ */
+export function peerMetricView(
+  actor: Actor,
+  reach: Reach,
+  userId: string,
+  visibility: PeerVisibility,
+): 'value' | 'rank' | 'hidden' {
+  const relation = relationTo(actor, reach, userId);
+  if (relation === 'self' || relation === 'teams_under_me' || relation === 'org') return 'value';
+  if (visibility === 'values') return 'value';
+  return visibility === 'ranks' ? 'rank' : 'hidden';
+}
+
+/**
+ * Whose targets the actor may set: managers those of people and teams under them, admins anyone.
+ * Nobody sets their own (a manager's quota comes from above).
+ */
+export function canSetTargetFor(actor: Actor, reach: Reach, subject: { type: 'user' | 'team'; id: string }) {
+  if (actor.role === 'rep') return false;
+  if (reach.all) return true;
+  if (subject.type === 'team') return reach.managedTeamIds.has(subject.id);
+  return subject.id !== actor.userId && reach.reportUserIds.has(subject.id);
+}
+
+/** Who may read a person's targets: the same people who may read what they own. */
+export function canReadTargetsOf(actor: Actor, reach: Reach, subject: { type: 'user' | 'team'; id: string }) {
+  if (subject.type === 'team') return canSeeTeam(reach, subject.id);
+  return canReadOwned(actor, reach, subject.id);
 }

@@ -1,7 +1,11 @@
-import { sql } from 'kysely';
-import { STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
+import { type MetricFormat, STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
+import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
+import type { Database } from '../../db/schema.ts';
+import { effectiveUserTargets } from '../targets/targets.effective.ts';
 
 /**
  * Computes built-in KPIs for a set of people over a period, straight from the CRM rows with one
@@ -16,6 +20,10 @@ export interface MetricScope {
   start: number;
   end: number;
   now: number;
+  /** The period itself: needed by target-based metrics (quota attainment, pipeline coverage). */
+  period?: Pick<Period, 'kind' | 'startDate'>;
+  /** The org's custom metrics by key (definitions validated when saved). */
+  custom?: ReadonlyMap<string, { spec: CustomMetricSpec; format: MetricFormat }>;
 }
 
 export interface MetricValue {
@@ -190,12 +198,239 @@ function plain(users: string[], totals: Totals): Map<string, MetricValue> {
   return new Map(users.map((u) => [u, { value: totals.get(u) ?? 0 }]));
 }
 
-/** Computes one built-in metric for every user of the scope. Unknown keys throw. */
+/** The effective revenue targets of the scope's users for its period (ramp applied). */
+async function revenueTargets(db: Executor, s: MetricScope): Promise<Totals> {
+  if (!s.period) throw new Error('target-based metrics need the scope period');
+  const targets = await effectiveUserTargets(
+    db,
+    { id: s.orgId, timeZone: s.timeZone },
+    s.userIds,
+    'revenue_won',
+    s.period,
+  );
+  return new Map([...targets].map(([u, t]) => [u, t.effective]));
+}
+
+/** Tier/territory filters: the record's account must match (a correlated EXISTS, still one query). */
+function accountMatches(
+  eb: ExpressionBuilder<Database, 'activities' | 'deals'>,
+  orgRef: 'a.org_id' | 'd.org_id',
+  accountRef: 'a.account_id' | 'd.account_id',
+  f: { tiers?: ('A' | 'B' | 'C')[]; territories?: string[] },
+) {
+  let sub = eb
+    .selectFrom('accounts as acc')
+    .select('acc.id')
+    .whereRef('acc.org_id', '=', sql.ref(orgRef))
+    .whereRef('acc.id', '=', sql.ref(accountRef));
+  if (f.tiers) sub = sub.where('acc.tier', 'in', f.tiers);
+  if (f.territories) sub = sub.where('acc.territory', 'in', f.territories);
+  return eb.exists(sub);
+}
+
+type ActivityBlock = Extract<
+  CustomMetricSpec,
+  { block: 'activity_count' | 'activity_sum' | 'activity_average' }
+>;
+type DealBlock = Extract<CustomMetricSpec, { block: 'deal_count' | 'deal_sum' | 'deal_average' }>;
+
+/** One grouped aggregate over activities for a custom building block. */
+async function activityBlock(
+  db: Executor,
+  s: MetricScope,
+  spec: ActivityBlock,
+): Promise<Map<string, MetricValue>> {
+  const users = s.userIds;
+  if (users.length === 0) return new Map();
+  const f = spec.filters;
+  let q = db
+    .selectFrom('activities as a')
+    .select([
+      'a.owner_id as user_id',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('a.duration_minutes').as('total'),
+      (eb) => eb.fn.count<number>('a.duration_minutes').as('with_duration'),
+    ])
+    .where('a.org_id', '=', s.orgId)
+    .where('a.owner_id', 'in', users)
+    .where('a.occurred_at', '>=', s.start)
+    .where('a.occurred_at', '<', s.end);
+  if (f.tiers || f.territories)
+    q = q.where((eb) => accountMatches(eb as never, 'a.org_id', 'a.account_id', f));
+  if (f.kinds) q = q.where('a.kind', 'in', f.kinds);
+  if (f.outcomes) q = q.where('a.outcome', 'in', f.outcomes);
+  if (f.verified !== undefined) q = q.where('a.verified', '=', f.verified ? 1 : 0);
+  const rows = await q.groupBy('a.owner_id').execute();
+  const by = new Map(rows.map((r) => [r.user_id, r]));
+  return new Map(
+    users.map((u): [string, MetricValue] => {
+      const r = by.get(u);
+      const n = Number(r?.n ?? 0);
+      const total = Number(r?.total ?? 0);
+      const withDuration = Number(r?.with_duration ?? 0);
+      switch (spec.block) {
+        case 'activity_count':
+          return [u, { value: n }];
+        case 'activity_sum':
+          return [u, { value: total }];
+        case 'activity_average':
+          return [
+            u,
+            {
+              value: withDuration === 0 ? null : Math.round((total / withDuration) * 10) / 10,
+              numerator: total,
+              denominator: withDuration,
+            },
+          ];
+        default: {
+          const never: never = spec;
+          throw new Error(`unknown block ${String(never)}`);
+        }
+      }
+    }),
+  );
+}
+
+/** One grouped aggregate over credited deals for a custom building block. */
+async function dealBlock(db: Executor, s: MetricScope, spec: DealBlock): Promise<Map<string, MetricValue>> {
+  const users = s.userIds;
+  if (users.length === 0) return new Map();
+  const f = spec.filters;
+  let q = db
+    .selectFrom('deal_credits as c')
+    .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+    .select([
+      'c.user_id',
+      (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
+      (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
+    ])
+    .where('c.org_id', '=', s.orgId)
+    .where('c.user_id', 'in', users)
+    .where('d.currency', '=', f.currency ?? s.currency);
+  switch (spec.deals) {
+    case 'won':
+    case 'lost':
+      q = q
+        .where('d.status', '=', spec.deals)
+        .where('d.closed_at', '>=', s.start)
+        .where('d.closed_at', '<', s.end);
+      break;
+    case 'closed':
+      q = q
+        .where('d.status', 'in', ['won', 'lost'])
+        .where('d.closed_at', '>=', s.start)
+        .where('d.closed_at', '<', s.end);
+      break;
+    case 'open':
+      q = q.where('d.status', '=', 'open');
+      break;
+    case 'created':
+      q = q.where('d.created_at', '>=', s.start).where('d.created_at', '<', s.end);
+      break;
+    default: {
+      const never: never = spec.deals;
+      throw new Error(`unknown deal selection ${String(never)}`);
+    }
+  }
+  if (f.stageIds) q = q.where('d.stage_id', 'in', f.stageIds);
+  if (f.tiers || f.territories)
+    q = q.where((eb) => accountMatches(eb as never, 'd.org_id', 'd.account_id', f));
+  const rows = await q.groupBy('c.user_id').execute();
+  const by = new Map(rows.map((r) => [r.user_id, r]));
+  return new Map(
+    users.map((u): [string, MetricValue] => {
+      const r = by.get(u);
+      const amount = Number(r?.amount ?? 0);
+      const count = Number(r?.share ?? 0) / 10_000;
+      switch (spec.block) {
+        case 'deal_count':
+          return [u, { value: count }];
+        case 'deal_sum':
+          return [u, { value: amount }];
+        case 'deal_average':
+          return [
+            u,
+            {
+              value: count === 0 ? null : roundHalfEven(amount / count),
+              numerator: amount,
+              denominator: count,
+            },
+          ];
+        default: {
+          const never: never = spec;
+          throw new Error(`unknown block ${String(never)}`);
+        }
+      }
+    }),
+  );
+}
+
+/** A custom metric: its building block, or the ratio of two metrics computed by this same engine. */
+async function computeCustom(
+  db: Executor,
+  spec: CustomMetricSpec,
+  format: MetricFormat,
+  s: MetricScope,
+  depth: number,
+): Promise<Map<string, MetricValue>> {
+  switch (spec.block) {
+    case 'activity_count':
+    case 'activity_sum':
+    case 'activity_average':
+      return activityBlock(db, s, spec);
+    case 'deal_count':
+    case 'deal_sum':
+    case 'deal_average':
+      return dealBlock(db, s, spec);
+    case 'ratio': {
+      const [num, den] = await Promise.all([
+        computeAny(db, spec.numerator, s, depth + 1),
+        computeAny(db, spec.denominator, s, depth + 1),
+      ]);
+      const scale = format === 'percent' ? 100 : 1;
+      return new Map(
+        s.userIds.map((u): [string, MetricValue] => {
+          const n = num.get(u)?.value ?? null;
+          const d = den.get(u)?.value ?? null;
+          return [
+            u,
+            {
+              value: n === null || d === null || d === 0 ? null : (n / d) * scale,
+              numerator: n ?? undefined,
+              denominator: d ?? undefined,
+            },
+          ];
+        }),
+      );
+    }
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown block ${String(never)}`);
+    }
+  }
+}
+
+async function computeAny(db: Executor, key: string, s: MetricScope, depth: number) {
+  // Definitions are checked for cycles when saved; this guards against one slipping through.
+  if (depth > 8) throw new Error(`metric ${key} nests too deeply (a cycle?)`);
+  const custom = s.custom?.get(key);
+  if (custom) return computeCustom(db, custom.spec, custom.format, s, depth);
+  return computeBuiltin(db, key, s);
+}
+
+/**
+ * Computes one metric — built-in, or custom from `s.custom` — for every user of the scope, with
+ * one grouped aggregate per building block (never a query per person). Unknown keys throw.
+ */
 export async function computeMetric(
   db: Executor,
   key: string,
   s: MetricScope,
 ): Promise<Map<string, MetricValue>> {
+  return computeAny(db, key, s, 0);
+}
+
+async function computeBuiltin(db: Executor, key: string, s: MetricScope): Promise<Map<string, MetricValue>> {
   const users = s.userIds;
   switch (key) {
     case 'revenue_won':
@@ -220,6 +455,41 @@ export async function computeMetric(
           u,
           { value: won.count.has(u) ? Math.round((won.cycleDays.get(u) ?? 0) * 10) / 10 : null },
         ]),
+      );
+    }
+    case 'quota_attainment': {
+      const [won, targets] = await Promise.all([closedDeals(db, s, 'won'), revenueTargets(db, s)]);
+      return new Map(
+        users.map((u): [string, MetricValue] => {
+          const target = targets.get(u);
+          const n = won.amount.get(u) ?? 0;
+          if (target === undefined) return [u, { value: null, numerator: n }];
+          return [u, { value: target === 0 ? null : (n / target) * 100, numerator: n, denominator: target }];
+        }),
+      );
+    }
+    case 'pipeline_coverage': {
+      const closeBy = dateInZone(s.end, s.timeZone);
+      const [open, won, targets] = await Promise.all([
+        openDeals(db, s, closeBy),
+        closedDeals(db, s, 'won'),
+        revenueTargets(db, s),
+      ]);
+      return new Map(
+        users.map((u): [string, MetricValue] => {
+          const pipeline = open.amount.get(u) ?? 0;
+          const target = targets.get(u);
+          if (target === undefined) return [u, { value: null, numerator: pipeline }];
+          const remaining = Math.max(0, target - (won.amount.get(u) ?? 0));
+          return [
+            u,
+            {
+              value: remaining === 0 ? null : pipeline / remaining,
+              numerator: pipeline,
+              denominator: remaining,
+            },
+          ];
+        }),
       );
     }
     case 'weighted_pipeline':

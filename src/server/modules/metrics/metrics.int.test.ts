@@ -33,11 +33,14 @@ describe('metrics API', () => {
     expect(res.rows).toEqual([
       {
         user: { id: w.repA1.id, name: 'Ari Rep' },
+        view: 'value',
+        rank: 1,
         value: 12_345,
         numerator: null,
         denominator: null,
         previous: 0,
         lastYear: 0,
+        target: null,
       },
     ]);
   });

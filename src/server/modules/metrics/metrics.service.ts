@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { builtinMetrics, metricInfo } from '../../../shared/metrics-catalog.ts';
 import {
   elapsedFraction,
   periodAt,
@@ -10,9 +9,12 @@ import {
 } from '../../../shared/periods.ts';
 import type { Deps } from '../../context.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
-import { type Actor, type Reach, readableOwnerIds } from '../../policy/policy.ts';
+import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
-import { computeMetric } from './metrics.engine.ts';
+import { effectiveUserTargets } from '../targets/targets.effective.ts';
+import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
+import { loadMetricSettings, visibilityOf } from './metric-settings.service.ts';
+import { computeMetric, type MetricScope } from './metrics.engine.ts';
 
 export const valuesQuery = z.object({
   metric: z.string().max(60),
@@ -25,19 +27,80 @@ export const valuesQuery = z.object({
     ),
   kind: z.enum(periodKinds as [string, ...string[]]).default('month'),
   scope: z
-    .enum(['me', 'reach'])
+    .enum(['me', 'reach', 'team', 'org'])
     .default('me')
-    .describe('me: my own value; reach: everyone I manage (and me)'),
+    .describe(
+      'me: my own value; reach: everyone I manage (and me); team: my team and the teams I manage; org: everyone. Peers outside my reach appear as the org’s visibility setting allows (values, ranks only, or not at all).',
+    ),
 });
 
-export function catalog() {
-  return { items: builtinMetrics.map((m) => ({ ...m, snapshot: m.snapshot ?? false })) };
+function catalogItem(m: OrgMetric) {
+  return {
+    key: m.key,
+    name: m.name,
+    definition: m.definition,
+    unit: m.unit,
+    direction: m.direction,
+    format: m.format,
+    snapshot: m.snapshot,
+    custom: m.custom,
+  };
+}
+
+/** Built-in KPIs followed by the org's custom metrics, each with its definition. */
+export async function catalog(deps: Deps, actor: Actor) {
+  return { items: (await loadOrgMetrics(deps.db.kysely, actor.orgId)).map(catalogItem) };
+}
+
+async function scopeUserIds(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  scope: z.infer<typeof valuesQuery>['scope'],
+) {
+  switch (scope) {
+    case 'me':
+      return [actor.userId];
+    case 'reach':
+    case 'org': {
+      const owners = scope === 'reach' ? readableOwnerIds(actor, reach) : null;
+      if (owners) return owners;
+      const rows = await deps.db.kysely
+        .selectFrom('memberships')
+        .select('user_id')
+        .where('org_id', '=', actor.orgId)
+        .where('active', '=', 1)
+        .execute();
+      return rows.map((r) => r.user_id);
+    }
+    case 'team':
+      return [...new Set([actor.userId, ...reach.teammateUserIds, ...reach.reportUserIds])];
+    default: {
+      const never: never = scope;
+      throw new Error(`unknown scope ${String(never)}`);
+    }
+  }
+}
+
+/** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
+function ranks(values: Map<string, number | null>, direction: 'higher' | 'lower'): Map<string, number> {
+  const sorted = [...values]
+    .filter((e): e is [string, number] => e[1] !== null)
+    .sort((a, b) => (direction === 'higher' ? b[1] - a[1] : a[1] - b[1]));
+  const out = new Map<string, number>();
+  sorted.forEach(([user, value], i) => {
+    const prev = sorted[i - 1];
+    out.set(user, prev && prev[1] === value ? out.get(prev[0])! : i + 1);
+  });
+  return out;
 }
 
 /**
- * A metric's values for a period, for the actor alone or for everyone in their reach, with the
- * previous period and the same period last year for comparison and the pace (elapsed share of the
- * period). What a manager sees about a rep, the rep sees about themselves through the same call.
+ * A metric's values for a period for the people of a scope, with the previous period, the same
+ * period last year, the effective target (after ramp) and a rank. The policy module decides per
+ * person what the actor receives: everything about themselves and the people under them (what a
+ * manager sees about a rep, the rep sees too); about peers only what the org's visibility setting
+ * for this metric allows — values, the rank alone (every number nulled), or nothing (row left out).
  */
 export async function metricValues(
   deps: Deps,
@@ -45,14 +108,16 @@ export async function metricValues(
   reach: Reach,
   input: z.infer<typeof valuesQuery>,
 ) {
-  const info = metricInfo(input.metric);
-  if (!info)
-    throw invalidField(
-      'metric',
-      `is not a metric of the catalog (${builtinMetrics.map((m) => m.key).join(', ')})`,
-    );
-  const org = await findOrg(deps.db.kysely, actor.orgId);
+  const db = deps.db.kysely;
+  const [org, metrics, settings] = await Promise.all([
+    findOrg(db, actor.orgId),
+    loadOrgMetrics(db, actor.orgId),
+    loadMetricSettings(db, actor.orgId),
+  ]);
   if (!org) throw notFound('Organization');
+  const info = metrics.find((m) => m.key === input.metric);
+  if (!info)
+    throw invalidField('metric', `is not a metric of the catalog (${metrics.map((m) => m.key).join(', ')})`);
   const cal = { timeZone: org.time_zone, fiscalYearStartMonth: org.fiscal_year_start_month };
   const now = deps.clock.now();
   const period = input.period
@@ -61,25 +126,18 @@ export async function metricValues(
   if (!period)
     throw invalidField('period', 'is not a period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026');
 
-  let userIds: string[];
-  if (input.scope === 'me') userIds = [actor.userId];
-  else {
-    const owners = readableOwnerIds(actor, reach);
-    if (owners) userIds = owners;
-    else {
-      const rows = await deps.db.kysely
-        .selectFrom('memberships')
-        .select('user_id')
-        .where('org_id', '=', actor.orgId)
-        .where('active', '=', 1)
-        .execute();
-      userIds = rows.map((r) => r.user_id);
-    }
-  }
+  const visibility = visibilityOf(settings, info.key);
+  const scoped = await scopeUserIds(deps, actor, reach, input.scope);
+  const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+  // People the actor may not see at all are not even computed.
+  const userIds = scoped.filter((u) => views.get(u) !== 'hidden');
   const names = userIds.length
-    ? await deps.db.kysely.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute()
+    ? await db.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute()
     : [];
-  const scopeFor = (p: { start: number; end: number }) => ({
+  const custom = new Map(
+    metrics.filter((m) => m.spec).map((m) => [m.key, { spec: m.spec!, format: m.format }]),
+  );
+  const scopeFor = (p: typeof period): MetricScope => ({
     orgId: actor.orgId,
     currency: org.currency,
     timeZone: org.time_zone,
@@ -87,17 +145,22 @@ export async function metricValues(
     start: p.start,
     end: p.end,
     now,
+    period: p,
+    custom,
   });
   const previous = previousPeriod(period, cal);
   const lastYear = samePeriodLastYear(period, cal);
-  const [current, prev, ly] = await Promise.all([
-    computeMetric(deps.db.kysely, info.key, scopeFor(period)),
-    info.snapshot ? Promise.resolve(undefined) : computeMetric(deps.db.kysely, info.key, scopeFor(previous)),
-    info.snapshot ? Promise.resolve(undefined) : computeMetric(deps.db.kysely, info.key, scopeFor(lastYear)),
+  const [current, prev, ly, targets] = await Promise.all([
+    computeMetric(db, info.key, scopeFor(period)),
+    info.snapshot ? Promise.resolve(undefined) : computeMetric(db, info.key, scopeFor(previous)),
+    info.snapshot ? Promise.resolve(undefined) : computeMetric(db, info.key, scopeFor(lastYear)),
+    effectiveUserTargets(db, { id: actor.orgId, timeZone: org.time_zone }, userIds, info.key, period),
   ]);
+  const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
   return {
-    metric: { ...info, snapshot: info.snapshot ?? false },
+    metric: catalogItem(info),
     currency: org.currency,
+    visibility,
     period: {
       key: period.key,
       label: period.label,
@@ -108,14 +171,20 @@ export async function metricValues(
     previousPeriod: { key: previous.key, label: previous.label },
     lastYearPeriod: { key: lastYear.key, label: lastYear.label },
     rows: names
-      .map((u) => ({
-        user: { id: u.id, name: u.name },
-        value: current.get(u.id)?.value ?? null,
-        numerator: current.get(u.id)?.numerator ?? null,
-        denominator: current.get(u.id)?.denominator ?? null,
-        previous: prev?.get(u.id)?.value ?? null,
-        lastYear: ly?.get(u.id)?.value ?? null,
-      }))
+      .map((u) => {
+        const full = views.get(u.id) === 'value';
+        return {
+          user: { id: u.id, name: u.name },
+          view: full ? ('value' as const) : ('rank' as const),
+          rank: rankOf.get(u.id) ?? null,
+          value: full ? (current.get(u.id)?.value ?? null) : null,
+          numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
+          denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
+          previous: full ? (prev?.get(u.id)?.value ?? null) : null,
+          lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
+          target: full ? (targets.get(u.id)?.effective ?? null) : null,
+        };
+      })
       .sort((a, b) => a.user.name.localeCompare(b.user.name)),
   };
 }

@@ -20,6 +20,7 @@ export const notificationCategories = {
   approval: { label: 'Approval requested or decided', emailImmediate: true, digest: 'off' },
   review: { label: 'Review step waiting', emailImmediate: true, digest: 'off' },
   challenge: { label: 'Challenge started or ended', emailImmediate: false, digest: 'weekly' },
+  playbook: { label: 'Playbook to acknowledge', emailImmediate: false, digest: 'daily' },
 } as const satisfies Record<string, { label: string; emailImmediate: boolean; digest: DigestFrequency }>;
 
 export type NotificationCategory = keyof typeof notificationCategories;

@@ -1,0 +1,54 @@
+import type { Executor } from '../../db/database.ts';
+import type { CustomMetricsTable } from '../../db/schema.ts';
+
+// SQL only; every query filters by org_id.
+
+const columns = [
+  'id',
+  'key',
+  'name',
+  'description',
+  'spec',
+  'unit',
+  'direction',
+  'format',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type CustomMetricRow = Pick<CustomMetricsTable, (typeof columns)[number]>;
+
+export async function listCustomMetricRows(db: Executor, orgId: string): Promise<CustomMetricRow[]> {
+  return db.selectFrom('custom_metrics').select(columns).where('org_id', '=', orgId).orderBy('key').execute();
+}
+
+export async function findCustomMetricRow(db: Executor, orgId: string, id: string) {
+  return db
+    .selectFrom('custom_metrics')
+    .select(columns)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function insertCustomMetric(db: Executor, row: CustomMetricsTable): Promise<void> {
+  await db.insertInto('custom_metrics').values(row).execute();
+}
+
+export async function updateCustomMetricRow(
+  db: Executor,
+  orgId: string,
+  id: string,
+  values: Partial<Omit<CustomMetricsTable, 'org_id' | 'id' | 'key' | 'created_by' | 'created_at'>>,
+): Promise<void> {
+  await db
+    .updateTable('custom_metrics')
+    .set(values)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteCustomMetricRow(db: Executor, orgId: string, id: string): Promise<void> {
+  await db.deleteFrom('custom_metrics').where('org_id', '=', orgId).where('id', '=', id).execute();
+}

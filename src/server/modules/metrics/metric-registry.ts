@@ -1,0 +1,98 @@
+import { type CustomMetricSpec, customMetricSpec } from '../../../shared/custom-metrics.ts';
+import {
+  builtinMetrics,
+  type Direction,
+  formatOfUnit,
+  type MetricFormat,
+  type MetricUnit,
+} from '../../../shared/metrics-catalog.ts';
+import type { Executor } from '../../db/database.ts';
+import { listCustomMetricRows } from './custom-metrics.repository.ts';
+
+/** A metric of an org's catalog: a built-in KPI or one of the org's custom metrics. */
+export interface OrgMetric {
+  key: string;
+  name: string;
+  definition: string;
+  unit: MetricUnit;
+  direction: Direction;
+  format: MetricFormat;
+  /** Point-in-time (open deals now): no previous-period comparison. */
+  snapshot: boolean;
+  custom: boolean;
+  /** The custom metric's id; null for built-ins. */
+  id: string | null;
+  spec: CustomMetricSpec | null;
+}
+
+const builtins: OrgMetric[] = builtinMetrics.map((m) => ({
+  key: m.key,
+  name: m.name,
+  definition: m.definition,
+  unit: m.unit,
+  direction: m.direction,
+  format: formatOfUnit(m.unit),
+  snapshot: m.snapshot ?? false,
+  custom: false,
+  id: null,
+  spec: null,
+}));
+
+export function isBuiltinKey(key: string): boolean {
+  return builtins.some((m) => m.key === key);
+}
+
+/** Whether a definition reads open deals now (directly or through a ratio's operands). */
+export function specIsSnapshot(
+  spec: CustomMetricSpec,
+  byKey: ReadonlyMap<string, OrgMetric>,
+  seen = new Set<string>(),
+): boolean {
+  switch (spec.block) {
+    case 'deal_count':
+    case 'deal_sum':
+    case 'deal_average':
+      return spec.deals === 'open';
+    case 'activity_count':
+    case 'activity_sum':
+    case 'activity_average':
+      return false;
+    case 'ratio':
+      return [spec.numerator, spec.denominator].some((k) => {
+        const m = byKey.get(k);
+        if (!m || seen.has(k)) return false;
+        if (!m.spec) return m.snapshot;
+        seen.add(k);
+        return specIsSnapshot(m.spec, byKey, seen);
+      });
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown block ${String(never)}`);
+    }
+  }
+}
+
+/** Built-ins followed by the org's custom metrics (one query). */
+export async function loadOrgMetrics(db: Executor, orgId: string): Promise<OrgMetric[]> {
+  const rows = await listCustomMetricRows(db, orgId);
+  const custom: OrgMetric[] = rows.map((r) => ({
+    key: r.key,
+    name: r.name,
+    definition: r.description,
+    unit: r.unit as MetricUnit,
+    direction: r.direction,
+    format: r.format as MetricFormat,
+    snapshot: false,
+    custom: true,
+    id: r.id,
+    spec: customMetricSpec.parse(JSON.parse(r.spec)),
+  }));
+  const all = [...builtins, ...custom];
+  const byKey = new Map(all.map((m) => [m.key, m]));
+  for (const m of custom) m.snapshot = specIsSnapshot(m.spec!, byKey);
+  return all;
+}
+
+export function metricsByKey(metrics: OrgMetric[]): Map<string, OrgMetric> {
+  return new Map(metrics.map((m) => [m.key, m]));
+}

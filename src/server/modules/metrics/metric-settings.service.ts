@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { Deps } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import { invalidField, notFound } from '../../lib/errors.ts';
+import { type Actor, assertRole, type PeerVisibility, peerVisibilities } from '../../policy/policy.ts';
+import { audit } from '../audit/audit.service.ts';
+import { loadOrgMetrics } from './metric-registry.ts';
+
+/**
+ * Org-wide metric settings, kept in `orgs.settings.metrics`:
+ * - `visibility`: per metric, what reps see of peers (nothing, ranks only, values); metrics not
+ *   listed use `defaultVisibility`. Enforced through `peerMetricView` in the policy module.
+ * - `ramp`: percent of the full target a new rep carries in month 1, 2, … of tenure (tenure counted
+ *   from the membership start); from the month after the last entry on, 100 %.
+ */
+export const metricKeySchema = z
+  .string()
+  .min(2)
+  .max(60)
+  .regex(/^[a-z][a-z0-9_]*$/, 'must be lower-case letters, digits and _');
+
+export const metricSettingsSchema = z.object({
+  defaultVisibility: z.enum(peerVisibilities).default('ranks'),
+  visibility: z.record(metricKeySchema, z.enum(peerVisibilities)).default({}),
+  ramp: z.array(z.number().int().min(0).max(100)).max(24).default([]),
+});
+export type MetricSettings = z.infer<typeof metricSettingsSchema>;
+
+export const metricSettingsUpdate = z
+  .object({
+    defaultVisibility: z.enum(peerVisibilities),
+    visibility: z
+      .record(metricKeySchema, z.enum(peerVisibilities).nullable())
+      .describe('Per metric; null removes the metric’s own setting (back to the default)'),
+    ramp: z
+      .array(z.number().int().min(0).max(100))
+      .max(24)
+      .describe('Percent of full target by month of tenure: [25, 50, 75] = 25 % in month 1 …'),
+  })
+  .partial()
+  .strict();
+
+interface SettingsDoc {
+  metrics?: unknown;
+  [key: string]: unknown;
+}
+
+async function readDoc(db: Executor, orgId: string): Promise<SettingsDoc> {
+  const row = await db.selectFrom('orgs').select('settings').where('id', '=', orgId).executeTakeFirst();
+  if (!row) throw notFound('Organization');
+  return JSON.parse(row.settings) as SettingsDoc;
+}
+
+/** The org's metric settings with defaults filled in. */
+export async function loadMetricSettings(db: Executor, orgId: string): Promise<MetricSettings> {
+  const doc = await readDoc(db, orgId);
+  const parsed = metricSettingsSchema.safeParse(doc.metrics ?? {});
+  return parsed.success ? parsed.data : metricSettingsSchema.parse({});
+}
+
+/** The visibility that applies to one metric. */
+export function visibilityOf(settings: MetricSettings, metricKey: string): PeerVisibility {
+  return settings.visibility[metricKey] ?? settings.defaultVisibility;
+}
+
+/** Changes visibility and ramp settings (admin), audited. Unknown metric keys are refused by name. */
+export async function updateMetricSettings(
+  deps: Deps,
+  actor: Actor,
+  input: z.infer<typeof metricSettingsUpdate>,
+): Promise<MetricSettings> {
+  assertRole(actor, 'admin');
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const known = new Set((await loadOrgMetrics(trx, actor.orgId)).map((m) => m.key));
+    for (const [key, value] of Object.entries(input.visibility ?? {})) {
+      // A setting may be removed (null) even for a metric that no longer exists.
+      if (value !== null && !known.has(key))
+        throw invalidField(`visibility.${key}`, 'is not a metric of the catalog');
+    }
+    const doc = await readDoc(trx, actor.orgId);
+    const before = await loadMetricSettings(trx, actor.orgId);
+    const visibility = { ...before.visibility };
+    for (const [key, value] of Object.entries(input.visibility ?? {})) {
+      if (value === null) delete visibility[key];
+      else visibility[key] = value;
+    }
+    const next = metricSettingsSchema.parse({
+      defaultVisibility: input.defaultVisibility ?? before.defaultVisibility,
+      visibility,
+      ramp: input.ramp ?? before.ramp,
+    });
+    await trx
+      .updateTable('orgs')
+      .set({ settings: JSON.stringify({ ...doc, metrics: next }), updated_at: deps.clock.now() })
+      .where('id', '=', actor.orgId)
+      .execute();
+    await audit(trx, deps, actor, 'metric_settings', actor.orgId, 'update', { before, after: next });
+    return next;
+  });
+}

@@ -1,0 +1,131 @@
+import { mulDiv } from '../../../shared/money.ts';
+import type { Period } from '../../../shared/periods.ts';
+import { dateInZone } from '../../../shared/time.ts';
+import type { Executor } from '../../db/database.ts';
+import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
+import { membershipStarts, targetsFor } from './targets.repository.ts';
+
+/**
+ * Effective targets: what a rep or team is measured against, computed when read (never stored):
+ * - a rep's target × the org's ramp percent for the month of tenure the period starts in
+ *   (tenure counted from the membership start in the org's zone; a period that starts before the
+ *   rep joined counts as month 1); rounded half-even to a whole number (minor units for money);
+ * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
+ *   plus its sub-teams' effective targets (null when none of them has one).
+ */
+
+/** Whole months from `joinDate` to `onDate` (0 in the first month of tenure). */
+export function tenureMonthIndex(joinDate: string, onDate: string): number {
+  if (onDate <= joinDate) return 0;
+  const [jy, jm, jd] = joinDate.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = onDate.split('-').map(Number) as [number, number, number];
+  return (y - jy) * 12 + (m - jm) - (d < jd ? 1 : 0);
+}
+
+/** The ramp percent for a rep who joined on `joinDate`, for a period starting on `periodStart`. */
+export function rampPercent(ramp: readonly number[], joinDate: string, periodStart: string): number {
+  const month = tenureMonthIndex(joinDate, periodStart);
+  return month < ramp.length ? ramp[month]! : 100;
+}
+
+export function rampedAmount(amount: number, percent: number): number {
+  return percent === 100 ? amount : mulDiv(amount, percent, 100);
+}
+
+export interface UserTarget {
+  targetId: string;
+  amount: number;
+  rampPercent: number;
+  effective: number;
+  /** Month of tenure (1 = first) at the start of the period. */
+  tenureMonth: number;
+}
+
+/** The effective targets of a metric for users over a period: three queries whatever the number of users. */
+export async function effectiveUserTargets(
+  db: Executor,
+  org: { id: string; timeZone: string },
+  userIds: string[],
+  metricKey: string,
+  period: Pick<Period, 'kind' | 'startDate'>,
+): Promise<Map<string, UserTarget>> {
+  if (userIds.length === 0) return new Map();
+  const [rows, starts, settings] = await Promise.all([
+    targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], [metricKey]),
+    membershipStarts(db, org.id, userIds),
+    loadMetricSettings(db, org.id),
+  ]);
+  return userTargetsFrom(rows, starts, settings.ramp, org.timeZone, period.startDate);
+}
+
+export function userTargetsFrom(
+  rows: { id: string; subject_id: string; amount: number }[],
+  starts: ReadonlyMap<string, number>,
+  ramp: readonly number[],
+  timeZone: string,
+  periodStart: string,
+): Map<string, UserTarget> {
+  const out = new Map<string, UserTarget>();
+  for (const r of rows) {
+    const started = starts.get(r.subject_id);
+    // No membership start known (not expected): treat as long-standing, never ramp by accident.
+    const joinDate = started === undefined ? '1970-01-01' : dateInZone(started, timeZone);
+    const percent = rampPercent(ramp, joinDate, periodStart);
+    const amount = Number(r.amount);
+    out.set(r.subject_id, {
+      targetId: r.id,
+      amount,
+      rampPercent: percent,
+      effective: rampedAmount(amount, percent),
+      tenureMonth: tenureMonthIndex(joinDate, periodStart) + 1,
+    });
+  }
+  return out;
+}
+
+export interface TeamTarget {
+  targetId: string | null;
+  direct: number | null;
+  /** Σ members' effective targets + Σ sub-teams' effective targets (null when none has one). */
+  sum: number | null;
+  effective: number | null;
+  source: 'direct' | 'sum' | 'none';
+}
+
+/** Effective team targets over a team tree, bottom-up. */
+export function teamTargetsFrom(
+  teams: { id: string; parent_team_id: string | null }[],
+  members: { team_id: string; user_id: string }[],
+  direct: ReadonlyMap<string, { id: string; amount: number }>,
+  users: ReadonlyMap<string, UserTarget>,
+): Map<string, TeamTarget> {
+  const children = new Map<string, string[]>();
+  for (const t of teams)
+    if (t.parent_team_id) children.set(t.parent_team_id, [...(children.get(t.parent_team_id) ?? []), t.id]);
+  const membersOf = new Map<string, string[]>();
+  for (const m of members) membersOf.set(m.team_id, [...(membersOf.get(m.team_id) ?? []), m.user_id]);
+  const out = new Map<string, TeamTarget>();
+  const visit = (id: string, seen: Set<string>): TeamTarget => {
+    const done = out.get(id);
+    if (done) return done;
+    seen.add(id);
+    let sum: number | null = null;
+    for (const u of membersOf.get(id) ?? []) {
+      const t = users.get(u);
+      if (t) sum = (sum ?? 0) + t.effective;
+    }
+    for (const c of children.get(id) ?? []) {
+      if (seen.has(c)) continue;
+      const t = visit(c, seen);
+      if (t.effective !== null) sum = (sum ?? 0) + t.effective;
+    }
+    const d = direct.get(id);
+    const result: TeamTarget = d
+      ? { targetId: d.id, direct: Number(d.amount), sum, effective: Number(d.amount), source: 'direct' }
+      : { targetId: null, direct: null, sum, effective: sum, source: sum === null ? 'none' : 'sum' };
+    out.set(id, result);
+    return result;
+  };
+  for (const t of teams) visit(t.id, new Set());
+  return out;
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { metricKeySchema } from '../metrics/metric-settings.service.ts';
+
+const id = z.string().min(1).max(64);
+export const subjectTypeSchema = z.enum(['user', 'team']);
+export const periodKeySchema = z
+  .string()
+  .min(4)
+  .max(20)
+  .describe('A period key: 2026-W11 (week), 2026-03 (month), FY2026-Q2 (quarter), FY2026 (year)');
+export const targetAmount = z
+  .number()
+  .int('must be a whole number (money in minor units, e.g. cents)')
+  .min(0, 'must not be negative')
+  .max(Number.MAX_SAFE_INTEGER);
+const confirmClosed = z
+  .boolean()
+  .default(false)
+  .describe('Admins only: confirm changing targets of a period that has ended');
+
+export const targetCreateBody = z
+  .object({
+    subjectType: subjectTypeSchema.describe('user: a rep; team: a team target set directly'),
+    subjectId: id,
+    metric: metricKeySchema,
+    period: periodKeySchema,
+    amount: targetAmount,
+    confirmClosedPeriod: confirmClosed,
+  })
+  .strict();
+export const targetUpdateBody = z
+  .object({ amount: targetAmount, confirmClosedPeriod: confirmClosed })
+  .strict();
+export const targetDeleteQuery = z.object({ confirmClosedPeriod: z.stringbool().default(false) });
+
+export const targetListQuery = z.object({
+  userId: id.optional(),
+  teamId: id.optional(),
+  metric: metricKeySchema.optional(),
+  period: periodKeySchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const periodResponse = z.object({
+  key: z.string(),
+  label: z.string(),
+  kind: z.enum(['week', 'month', 'quarter', 'year']),
+  startDate: z.string(),
+  endDate: z.string(),
+  closed: z.boolean(),
+});
+
+export const targetResponse = z.object({
+  id: z.string(),
+  subjectType: subjectTypeSchema,
+  subject: z.object({ id: z.string(), name: z.string() }),
+  metric: z.string(),
+  period: periodResponse,
+  amount: z.number(),
+  effectiveAmount: z.number().describe('After ramp (users); equal to amount for team targets'),
+  rampPercent: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const gridQuery = z.object({
+  teamId: id,
+  period: periodKeySchema,
+  metrics: z
+    .string()
+    .max(600)
+    .optional()
+    .describe('Comma-separated metric keys; default: metrics with a target in this period, else revenue_won'),
+});
+
+export const gridPutBody = z
+  .object({
+    period: periodKeySchema,
+    confirmClosedPeriod: confirmClosed,
+    cells: z
+      .array(
+        z
+          .object({
+            subjectType: subjectTypeSchema,
+            subjectId: id,
+            metric: metricKeySchema,
+            amount: targetAmount.nullable().describe('null removes the target'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(5000),
+  })
+  .strict();
+
+const teamCell = z.object({
+  metric: z.string(),
+  targetId: z.string().nullable(),
+  direct: z.number().nullable(),
+  sum: z.number().nullable(),
+  effective: z.number().nullable(),
+  source: z.enum(['direct', 'sum', 'none']),
+});
+
+export const gridResponse = z.object({
+  team: z.object({ id: z.string(), name: z.string() }),
+  period: periodResponse,
+  currency: z.string(),
+  metrics: z.array(z.object({ key: z.string(), name: z.string(), format: z.string() })),
+  rows: z.array(
+    z.object({
+      user: z.object({ id: z.string(), name: z.string() }),
+      tenureMonth: z.number(),
+      rampPercent: z.number(),
+      cells: z.array(
+        z.object({
+          metric: z.string(),
+          targetId: z.string().nullable(),
+          amount: z.number().nullable(),
+          effective: z.number().nullable(),
+        }),
+      ),
+    }),
+  ),
+  teamRow: z.object({ cells: z.array(teamCell) }),
+  subTeams: z.array(
+    z.object({ team: z.object({ id: z.string(), name: z.string() }), cells: z.array(teamCell) }),
+  ),
+});
+
+export const writeSummary = z.object({
+  created: z.number(),
+  updated: z.number(),
+  deleted: z.number(),
+  unchanged: z.number(),
+});
+
+export const importBody = z
+  .object({
+    csv: z
+      .string()
+      .min(1)
+      .max(900_000)
+      .describe(
+        'CSV with a header: email or team (name or id), metric, period, amount. Money amounts in major units (1250.50).',
+      ),
+    confirmClosedPeriods: z.boolean().default(false),
+    dryRun: z.boolean().default(false).describe('Validate every row and store nothing'),
+  })
+  .strict();
+
+export const importResponse = writeSummary.extend({ rows: z.number(), dryRun: z.boolean() });
