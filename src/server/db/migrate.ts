@@ -4,6 +4,7 @@ import * as m0002 from '../../../db/migrations/0002_crm.ts';
 import * as m0003 from '../../../db/migrations/0003_ops.ts';
 import * as m0004 from '../../../db/migrations/0004_import.ts';
 import * as m0005 from '../../../db/migrations/0005_metrics.ts';
+import * as m0007 from '../../../db/migrations/0007_goals.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0003_ops': m0003,
   '0004_import': m0004,
   '0005_metrics': m0005,
+  '0007_goals': m0007,
 };
 
 const provider: MigrationProvider = {
