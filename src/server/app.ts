@@ -22,6 +22,7 @@ import { safeEqual } from './lib/secrets.ts';
 import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { crmRoutes } from './modules/crm/crm.routes.ts';
+import { goalsRoutes } from './modules/goals/goals.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
 import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
@@ -251,6 +252,7 @@ export async function buildApp(
   auditRoutes(app, deps);
   crmRoutes(app, deps);
   metricsRoutes(app, deps);
+  goalsRoutes(app, deps);
 
   const webRoot = options.config.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
