@@ -59,6 +59,11 @@ async function snapshot(): Promise<string> {
         'notes',
         'pipelines',
         'stages',
+        'goal_objectives',
+        'goals',
+        'goal_checkpoints',
+        'goal_events',
+        'goal_progress_updates',
       ] as const
     ).map((table) => db.selectFrom(table).selectAll().where('org_id', '=', orgId).execute()),
   );
@@ -143,6 +148,27 @@ beforeAll(async () => {
     })
   ).json();
   const pipelines = (await as(t.app, admin)({ method: 'GET', url: '/api/crm/pipelines' })).json();
+  const objective = (
+    await as(t.app, admin)({ method: 'POST', url: '/api/objectives', payload: { title: 'Victim objective' } })
+  ).json();
+  const goal = (
+    await as(
+      t.app,
+      rep,
+    )({
+      method: 'POST',
+      url: '/api/goals',
+      payload: {
+        title: 'Log 20 victim visits',
+        metricKey: 'visits',
+        baseline: 0,
+        target: 20,
+        startDate: '2026-01-05',
+        deadline: '2026-01-30',
+        supports: { kind: 'objective', id: objective.id },
+      },
+    })
+  ).json();
   orgIds = [
     w.org.orgId,
     w.org.admin.id,
@@ -161,6 +187,8 @@ beforeAll(async () => {
     note.id,
     pipelines.items[0].id,
     deal.stage.id,
+    objective.id,
+    goal.id,
   ];
   foreignAdmin = await signIn(t.app, w.other.admin.email, PASSWORD);
 });
