@@ -606,6 +606,52 @@ describe('progress', () => {
   });
 });
 
+describe('SMART check with data', () => {
+  it('judges the target against the owner’s own history, and a new rep’s against the team', async () => {
+    const veteran = await makeUser(t.db, t.clock, w.org, 'rep', { teamId: w.teamB });
+    const rookie = await makeUser(t.db, t.clock, w.org, 'rep', { teamId: w.teamB });
+    // Ten visits in each of the six 30-day blocks before 2026-01-05 (imported history: it counts even
+    // though the membership is newer).
+    const start = Date.UTC(2026, 0, 5, 6);
+    for (let block = 0; block < 6; block++)
+      for (let i = 0; i < 10; i++)
+        await logActivity(veteran.id, 'visit', start - block * 30 * DAY - (i + 1) * DAY);
+    const check = async (email: string, target: number) => {
+      const session = await signIn(t.app, email, PASSWORD);
+      const res = await as(
+        t.app,
+        session,
+      )({
+        method: 'POST',
+        url: '/api/goals/smart-check',
+        payload: {
+          title: 'Log visits to A-tier accounts in the North territory',
+          metricKey: 'visits',
+          baseline: 0,
+          target,
+          startDate: '2026-01-05',
+          deadline: '2026-02-03',
+        },
+      });
+      expect(res.statusCode).toBe(200);
+      return res.json().items.find((i: { letter: string }) => i.letter === 'A');
+    };
+    expect(await check(veteran.email, 9)).toEqual({
+      letter: 'A',
+      verdict: 'pass',
+      message:
+        "The target (9 visits) is within the owner's past results (90th percentile 10 visits for 30 days).",
+    });
+    expect((await check(veteran.email, 14)).verdict).toBe('warn');
+    expect((await check(veteran.email, 16)).message).toBe(
+      "The target (16 visits) is more than 1.5× beyond the owner's best ever (10 visits for 30 days): make it smaller or split it into steps.",
+    );
+    expect((await check(rookie.email, 14)).message).toBe(
+      "There is no history of the owner for this metric yet, so this compares with the team: The target (14 visits) is beyond the team's 90th percentile (10 visits for 30 days): a stretch, so check it is realistic.",
+    );
+  });
+});
+
 describe('objectives', () => {
   it('lets admins keep objectives and everyone read them; one in use cannot be deleted', async () => {
     const repCreate = await as(

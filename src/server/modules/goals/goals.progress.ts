@@ -237,7 +237,8 @@ export async function progressSeries(
 
 /**
  * What the SMART check needs from data: the owner's values for the metric in HISTORY_BLOCKS blocks
- * of HISTORY_BLOCK_DAYS before the goal starts (only blocks after they joined), the team's values
+ * of HISTORY_BLOCK_DAYS before the goal starts (blocks after they joined, or with data of theirs in
+ * them), the team's values
  * as a fallback, and for revenue the weighted pipeline closing before the deadline and the owner's
  * win rate over the last 180 days.
  */
@@ -276,17 +277,21 @@ export async function smartData(
   for (let i = 0; i < HISTORY_BLOCKS; i++) {
     const to = start - i * HISTORY_BLOCK_DAYS * DAY_MS;
     const from = to - HISTORY_BLOCK_DAYS * DAY_MS;
-    const present = people.filter((u) => (joined.get(u) ?? Number.POSITIVE_INFINITY) <= from);
-    if (present.length === 0) continue;
+    if (people.length === 0) break;
     const values = await computeMetric(db, info.key, {
       orgId: org.id,
       currency: org.currency,
       timeZone: org.timeZone,
-      userIds: present,
+      userIds: people,
       start: from,
       end: to,
       now,
     });
+    // A block counts for someone who had joined by then, or who has data in it (imported history).
+    const counts = (u: string) =>
+      (joined.get(u) ?? Number.POSITIVE_INFINITY) <= from || (values.get(u)?.value ?? 0) !== 0;
+    const present = people.filter(counts);
+    if (present.length === 0) continue;
     if (goal.owner_kind === 'team') {
       const v = combineValues(
         info,
