@@ -4,6 +4,8 @@ import { RequireRole } from './components/require-role.tsx';
 import { JobsPage } from './features/admin-ops/jobs-page.tsx';
 import { WebhooksPage } from './features/admin-ops/webhooks-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
+import { GoalDetailPage } from './routes/goal-detail.tsx';
+import { GoalsPage, NewGoalPage } from './routes/goals.tsx';
 import { HomePage } from './routes/home.tsx';
 import { InvitePage } from './routes/invite.tsx';
 import { NotFoundPage } from './routes/not-found.tsx';
@@ -24,6 +26,9 @@ const router = createBrowserRouter([
     element: <AppLayout />,
     children: [
       { index: true, element: <HomePage /> },
+      { path: 'goals', element: <GoalsPage /> },
+      { path: 'goals/new', element: <NewGoalPage /> },
+      { path: 'goals/:id', element: <GoalDetailPage /> },
       { path: 'profile', element: <ProfilePage /> },
       {
         path: 'team',

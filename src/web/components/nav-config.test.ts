@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isActivePath, navItemsFor } from './nav-config.ts';
 
 describe('navItemsFor', () => {
-  it('gives reps Home and Profile, managers also Team, and admins the administration sections', () => {
+  it('gives reps Home, Goals and Profile, managers also Team, and admins the administration sections', () => {
     const keys = (role: 'rep' | 'manager' | 'admin') => navItemsFor(role).map((item) => item.key);
-    expect(keys('rep')).toEqual(['home', 'profile']);
-    expect(keys('manager')).toEqual(['home', 'team', 'profile']);
+    expect(keys('rep')).toEqual(['home', 'goals', 'profile']);
+    expect(keys('manager')).toEqual(['home', 'goals', 'team', 'profile']);
     expect(keys('admin')).toEqual(
       expect.arrayContaining(['home', 'team', 'profile', 'settings', 'users', 'teams', 'audit']),
     );

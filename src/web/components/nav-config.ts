@@ -4,6 +4,7 @@ import {
   IconHome,
   IconSettings,
   IconSitemap,
+  IconTarget,
   IconUserCircle,
   IconUsers,
   IconUsersGroup,
@@ -36,6 +37,7 @@ export const NAV_GROUP_LABELS: Record<NavGroup, string> = { main: 'Workspace', a
  */
 export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'home', label: 'Home', path: '/', icon: IconHome, roles: EVERYONE, group: 'main' },
+  { key: 'goals', label: 'Goals', path: '/goals', icon: IconTarget, roles: EVERYONE, group: 'main' },
   { key: 'team', label: 'Team', path: '/team', icon: IconUsersGroup, roles: MANAGERS, group: 'main' },
   {
     key: 'profile',
