@@ -64,7 +64,7 @@ function ProgressCard({ goal }: { goal: GoalDetail }) {
   const p = goal.progressNow;
   const scale = isMoney(goal.metric?.unit) ? 100 : 1;
   const data = (series.data?.points ?? []).map((pt) => ({
-    date: pt.date,
+    t: Date.parse(pt.at),
     Actual: pt.actual === null ? null : pt.actual / scale,
     Pace: pt.pace / scale,
     Forecast: pt.forecast === null ? null : pt.forecast / scale,
@@ -114,7 +114,14 @@ function ProgressCard({ goal }: { goal: GoalDetail }) {
           <LineChart
             h={260}
             data={data}
-            dataKey="date"
+            dataKey="t"
+            xAxisProps={{
+              type: 'number',
+              scale: 'time',
+              domain: ['dataMin', 'dataMax'],
+              tickFormatter: (t: number) => new Date(t).toISOString().slice(5, 10),
+            }}
+            tooltipProps={{ labelFormatter: (t) => new Date(Number(t)).toISOString().slice(0, 10) }}
             withLegend
             connectNulls={false}
             series={[

@@ -264,6 +264,15 @@ describe('agreement, both ways', () => {
     ).json().id;
     await as(t.app, managerA)({ method: 'POST', url: `/api/goals/${id}/propose`, payload: {} });
     await as(t.app, repA1)({ method: 'POST', url: `/api/goals/${id}/agree`, payload: {} });
+    const same = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'PATCH',
+      url: `/api/goals/${id}`,
+      payload: { target: 30, checkpoints: [{ date: '2026-02-15', target: 12 }] },
+    });
+    expect(same.json().status).toBe('agreed');
     const changed = await as(
       t.app,
       repA1,

@@ -204,21 +204,21 @@ export async function progressSeries(
   goal: GoalShape & { id: string },
   checkpoints: readonly { date: string; target: number }[],
   now: number,
-  samples = 8,
+  samples = 12,
 ) {
   const pg = toProgressGoal(goal, checkpoints, org.timeZone);
   const userIds = goal.metric_key ? await goalUserIds(db, org.id, goal) : [];
   const current = await computeProgress(db, org, goal, checkpoints, now);
   const last = Math.min(now, pg.end);
-  const instants = new Set<number>([pg.start]);
-  if (last > pg.start)
-    for (let i = 1; i <= samples; i++) instants.add(pg.start + ((last - pg.start) * i) / samples);
+  // Evenly spaced over the whole goal, plus today and the checkpoints, so the chart reads as time.
+  const instants = new Set<number>([pg.start, pg.end, last]);
+  for (let i = 1; i < samples; i++) instants.add(Math.round(pg.start + ((pg.end - pg.start) * i) / samples));
   for (const c of pg.checkpoints) instants.add(c.at);
-  instants.add(pg.end);
   const points = [];
   for (const at of [...instants].sort((a, b) => a - b)) {
     const past = at <= last;
     points.push({
+      at: new Date(at).toISOString(),
       date: dateInZone(Math.min(at, pg.end - 1), org.timeZone),
       actual: past ? (at === last ? current.view.actual : await actualAt(db, org, goal, userIds, at)) : null,
       pace: paceAt(pg, at),

@@ -694,10 +694,16 @@ export async function updateGoal(
     ];
     if (problems.length > 0) fail(problems);
     const changes = diff(row as unknown as Record<string, unknown>, next);
-    if (input.checkpoints !== undefined) {
-      changes.checkpoints = [before.map((c) => ({ date: c.date, target: c.target })), checkpoints];
+    const sortedBefore = before.map((c) => ({ date: c.date, target: c.target }));
+    const sameCheckpoints =
+      JSON.stringify(sortedBefore) ===
+      JSON.stringify([...checkpoints].sort((a, b) => a.date.localeCompare(b.date)).map((c) => ({ ...c })));
+    if (input.checkpoints !== undefined && !sameCheckpoints) {
+      changes.checkpoints = [sortedBefore, checkpoints];
       await replaceCheckpoints(trx, actor.orgId, goalId, checkpoints);
     }
+    // Saving the same values again changes nothing: no event, and an agreement stays agreed.
+    if (Object.keys(changes).length === 0) return reload(trx, actor, reach, goalId);
     // Changing a proposed or agreed goal reopens it: both sides must agree on the new version.
     const status = row.status === 'proposed' || row.status === 'agreed' ? 'draft' : row.status;
     const now = deps.clock.now();
@@ -772,7 +778,7 @@ async function markAgreed(
     comment,
   });
   const agreed = await findGoal(trx, actor.orgId, row.id);
-  await refreshStatus(trx, deps, org, agreed!, actor.userId, now);
+  await refreshStatus(trx, deps, org, agreed!, now);
 }
 
 export async function proposeGoal(
@@ -968,7 +974,7 @@ export async function addProgressUpdate(
       comment: input.evidence,
       changes: { value: input.value },
     });
-    await refreshStatus(trx, deps, org, row, actor.userId, now);
+    await refreshStatus(trx, deps, org, row, now);
     await audit(trx, deps, actor, 'goal', goalId, 'progress', { updateId, value: input.value });
     return reload(trx, actor, reach, goalId);
   });
@@ -986,7 +992,6 @@ export async function refreshStatus(
   deps: Pick<Deps, 'clock'>,
   org: OrgContext,
   row: GoalRow,
-  actorUserId: string | null,
   now: number,
 ): Promise<string | null> {
   if (row.status !== 'agreed') return null;
@@ -1001,7 +1006,8 @@ export async function refreshStatus(
     orgId: org.id,
     goalId: row.id,
     at: now,
-    actorUserId,
+    // Computed from data, not done by anyone.
+    actorUserId: null,
     kind: 'status',
     comment: view.reason,
     changes: { status: [row.progress_status, view.status] },
@@ -1039,7 +1045,7 @@ export async function refreshOrgGoalStatuses(
       const fresh = await findGoal(trx, orgId, row.id);
       if (!fresh) return;
       const now = deps.clock.now();
-      const status = await refreshStatus(trx, deps, org, fresh, null, now);
+      const status = await refreshStatus(trx, deps, org, fresh, now);
       if (status) {
         changed += 1;
         // No person acted: the audit row names none.

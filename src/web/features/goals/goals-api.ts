@@ -65,6 +65,7 @@ export interface GoalDetail extends Goal {
 }
 
 export interface SeriesPoint {
+  at: string;
   date: string;
   actual: number | null;
   pace: number;
