@@ -96,7 +96,7 @@ export default defineConfig({
       // The phone checks what differs on a phone: signing in and out, the burger navigation and
       // accessibility. First-run setup can only happen once per server and the admin flows are
       // laptop-first, so those run on desktop only (keeping the whole suite well under three minutes).
-      testMatch: ['**/auth.spec.ts', '**/phone-nav.spec.ts', '**/a11y.spec.ts'],
+      testMatch: ['**/auth.spec.ts', '**/phone-nav.spec.ts', '**/a11y.spec.ts', '**/goals.spec.ts'],
       use: {
         browserName: 'chromium',
         viewport: { width: 390, height: 844 },

@@ -64,7 +64,8 @@ function ProgressCard({ goal }: { goal: GoalDetail }) {
   const p = goal.progressNow;
   const scale = isMoney(goal.metric?.unit) ? 100 : 1;
   const data = (series.data?.points ?? []).map((pt) => ({
-    t: Date.parse(pt.at),
+    // The server spaces the points evenly over the goal (plus today and the checkpoints).
+    date: pt.date,
     Actual: pt.actual === null ? null : pt.actual / scale,
     Pace: pt.pace / scale,
     Forecast: pt.forecast === null ? null : pt.forecast / scale,
@@ -114,14 +115,7 @@ function ProgressCard({ goal }: { goal: GoalDetail }) {
           <LineChart
             h={260}
             data={data}
-            dataKey="t"
-            xAxisProps={{
-              type: 'number',
-              scale: 'time',
-              domain: ['dataMin', 'dataMax'],
-              tickFormatter: (t: number) => new Date(t).toISOString().slice(5, 10),
-            }}
-            tooltipProps={{ labelFormatter: (t) => new Date(Number(t)).toISOString().slice(0, 10) }}
+            dataKey="date"
             withLegend
             connectNulls={false}
             series={[
