@@ -235,6 +235,21 @@ describe('agreement, both ways', () => {
     ).toBe('agreed');
   });
 
+  it('sends a manager’s own goal to the manager above, who agrees', async () => {
+    const id = (await as(t.app, managerA)({ method: 'POST', url: '/api/goals', payload: goodGoal() })).json()
+      .id;
+    expect(
+      (await as(t.app, managerA)({ method: 'POST', url: `/api/goals/${id}/propose`, payload: {} })).json(),
+    ).toMatchObject({ status: 'proposed', awaiting: 'manager' });
+    const inbox = (await as(t.app, director)({ method: 'GET', url: '/api/notifications' })).json();
+    expect(inbox.items.some((n: { link: string }) => n.link === `/goals/${id}`)).toBe(true);
+    expect(
+      (await as(t.app, managerB)({ method: 'POST', url: `/api/goals/${id}/agree`, payload: {} })).statusCode,
+    ).toBe(404);
+    const agreed = await as(t.app, director)({ method: 'POST', url: `/api/goals/${id}/agree`, payload: {} });
+    expect(agreed.json().status).toBe('agreed');
+  });
+
   it('saves a goal that fails the SMART check as a draft but refuses to agree to it', async () => {
     const created = await as(
       t.app,

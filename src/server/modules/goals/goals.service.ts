@@ -171,8 +171,26 @@ async function partyUserIds(db: Executor, orgId: string, row: GoalRow, side: Goa
   if (row.owner_kind === 'user') {
     if (side === 'owner') return [row.owner_user_id!];
     const team = await teamOfUser(db, orgId, row.owner_user_id!);
-    if (!team) return [];
-    return (await teamManagers(db, orgId, [team])).get(team) ?? [];
+    if (team)
+      return ((await teamManagers(db, orgId, [team])).get(team) ?? []).filter((u) => u !== row.owner_user_id);
+    // A manager's own goal: the managers of the teams above the teams they manage.
+    const managed = await db
+      .selectFrom('team_managers')
+      .select('team_id')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', row.owner_user_id!)
+      .execute();
+    const teams = await orgTeams(db, orgId);
+    const parents = [
+      ...new Set(
+        managed.flatMap((m) => {
+          const parent = teams.find((t) => t.id === m.team_id)?.parent_team_id;
+          return parent ? [parent] : [];
+        }),
+      ),
+    ];
+    const byTeam = await teamManagers(db, orgId, parents);
+    return [...new Set(parents.flatMap((p) => byTeam.get(p) ?? []))].filter((u) => u !== row.owner_user_id);
   }
   if (side === 'owner')
     return (await teamManagers(db, orgId, [row.owner_team_id!])).get(row.owner_team_id!) ?? [];
