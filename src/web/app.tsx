@@ -9,6 +9,7 @@ import { GoalsPage, NewGoalPage } from './routes/goals.tsx';
 import { HomePage } from './routes/home.tsx';
 import { InvitePage } from './routes/invite.tsx';
 import { NotFoundPage } from './routes/not-found.tsx';
+import { ObjectivesPage } from './routes/objectives.tsx';
 import { OrgSettingsPage } from './routes/org-settings.tsx';
 import { ProfilePage } from './routes/profile.tsx';
 import { SetupPage } from './routes/setup.tsx';
@@ -59,6 +60,14 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={['admin']}>
             <TeamsPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin/objectives',
+        element: (
+          <RequireRole roles={['admin']}>
+            <ObjectivesPage />
           </RequireRole>
         ),
       },

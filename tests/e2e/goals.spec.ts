@@ -118,3 +118,23 @@ test('the goal list and editor work on this screen size with no serious accessib
   await expectNoSeriousA11yViolations(page);
   await snap(page, testInfo, 'goal-editor');
 });
+
+test('an admin adds an org objective that goals can then support', async ({ page, isMobile }, testInfo) => {
+  test.skip(isMobile, 'admin screens are laptop-first');
+  const title = `Grow the North ${unique(testInfo, 'o')}`;
+  await signInByApi(page, DEMO.admin, '/admin/objectives');
+  await expect(page.getByRole('heading', { name: 'Objectives', level: 1 })).toBeVisible();
+  await page.getByLabel('New objective').fill(title);
+  await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByTestId('objective-row').filter({ hasText: title })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  await expectNoSeriousA11yViolations(page);
+  await snap(page, testInfo, 'objectives');
+
+  await page.goto('/goals/new');
+  await page.getByRole('combobox', { name: 'Supports' }).click();
+  await page.getByRole('option', { name: title }).click();
+  await page.getByTestId('goal-title').fill('Log 40 visits to A-tier accounts in the North territory');
+  await expect(page.getByTestId('smart-R')).toHaveAttribute('data-verdict', 'pass');
+  await expect(page.getByTestId('smart-R')).toContainText(`It supports the org objective "${title}".`);
+});

@@ -1,5 +1,6 @@
 import {
   IconClockPlay,
+  IconFlag,
   IconHistory,
   IconHome,
   IconSettings,
@@ -57,6 +58,14 @@ export const NAV_ITEMS: readonly NavItem[] = [
   },
   { key: 'users', label: 'Users', path: '/admin/users', icon: IconUsers, roles: ADMINS, group: 'admin' },
   { key: 'teams', label: 'Teams', path: '/admin/teams', icon: IconSitemap, roles: ADMINS, group: 'admin' },
+  {
+    key: 'objectives',
+    label: 'Objectives',
+    path: '/admin/objectives',
+    icon: IconFlag,
+    roles: ADMINS,
+    group: 'admin',
+  },
   {
     key: 'audit',
     label: 'Audit log',
