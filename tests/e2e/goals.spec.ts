@@ -1,5 +1,21 @@
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap, unique } from './helpers.ts';
+import {
+  DEMO,
+  demoPasswordFromLog,
+  expectNoSeriousA11yViolations,
+  signInByApi,
+  snap,
+  unique,
+} from './helpers.ts';
+
+/** Signs `page`'s context in as `email` through the API; returns the CSRF header for writes. */
+async function apiSession(page: Page, email: string): Promise<Record<string, string>> {
+  const res = await page.request.post('/api/auth/login', {
+    data: { email, password: demoPasswordFromLog() },
+  });
+  expect(res.status()).toBe(200);
+  return { 'x-csrf-token': ((await res.json()) as { csrfToken: string }).csrfToken };
+}
 
 /** A calendar date `days` from today in the demo org's zone. */
 function dayFromToday(days: number): string {
@@ -103,8 +119,29 @@ test('the goal list and editor work on this screen size with no serious accessib
   page,
 }, testInfo) => {
   test.setTimeout(120_000);
+  // An agreed goal, so the list shows every kind of badge.
+  let headers = await apiSession(page, DEMO.rep);
+  const created = await page.request.post('/api/goals', {
+    headers,
+    data: {
+      title: `Log 40 visits to A-tier accounts ${unique(testInfo, 'a11y')}`,
+      metricKey: 'visits',
+      baseline: 10,
+      target: 40,
+      startDate: dayFromToday(0),
+      deadline: dayFromToday(25),
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const goalId = ((await created.json()) as { id: string }).id;
+  expect((await page.request.post(`/api/goals/${goalId}/propose`, { headers, data: {} })).status()).toBe(200);
+  headers = await apiSession(page, DEMO.manager);
+  const agreed = await page.request.post(`/api/goals/${goalId}/agree`, { headers, data: {} });
+  expect(agreed.status(), await agreed.text()).toBe(200);
+
   await signInByApi(page, DEMO.rep, '/goals');
   await expect(page.getByRole('heading', { name: 'Goals', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('goal-progress-status').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   await expectNoSeriousA11yViolations(page);
   await snap(page, testInfo, 'goals-list');

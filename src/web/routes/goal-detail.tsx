@@ -104,10 +104,7 @@ function ProgressCard({ goal }: { goal: GoalDetail }) {
         </div>
       </SimpleGrid>
       <Text size="sm" mb="sm" data-testid="progress-reason">
-        <strong style={{ color: `var(--mantine-color-${PROGRESS_LABELS[p.status].color}-7)` }}>
-          {PROGRESS_LABELS[p.status].label}:
-        </strong>{' '}
-        {p.reason}
+        <strong>{PROGRESS_LABELS[p.status].label}:</strong> {p.reason}
       </Text>
       {series.isPending ? <Loader size="sm" /> : null}
       {data.length > 0 ? (

@@ -22,7 +22,11 @@ export function GoalStatusBadges({ goal }: { goal: Goal }) {
         {goal.status === 'proposed' && goal.awaiting ? ` · waits for the ${goal.awaiting}` : ''}
       </Badge>
       {goal.progressStatus ? (
-        <Badge color={PROGRESS_LABELS[goal.progressStatus].color} data-testid="goal-progress-status">
+        <Badge
+          color={PROGRESS_LABELS[goal.progressStatus].color}
+          autoContrast
+          data-testid="goal-progress-status"
+        >
           {PROGRESS_LABELS[goal.progressStatus].label}
         </Badge>
       ) : null}

@@ -127,11 +127,12 @@ export const STATUS_LABELS: Record<GoalStatus, string> = {
   agreed: 'Agreed',
 };
 export const PROGRESS_LABELS: Record<ProgressStatus, { label: string; color: string }> = {
-  on_track: { label: 'On track', color: 'teal' },
-  at_risk: { label: 'At risk', color: 'yellow' },
-  off_track: { label: 'Off track', color: 'red' },
-  achieved: { label: 'Achieved', color: 'green' },
-  missed: { label: 'Missed', color: 'gray' },
+  // Dark shades (or auto-contrast text on yellow) keep badges readable: WCAG AA contrast.
+  on_track: { label: 'On track', color: 'teal.9' },
+  at_risk: { label: 'At risk', color: 'yellow.4' },
+  off_track: { label: 'Off track', color: 'red.9' },
+  achieved: { label: 'Achieved', color: 'green.9' },
+  missed: { label: 'Missed', color: 'gray.8' },
 };
 
 /** Money metrics travel in minor units; people type and read major units. */
