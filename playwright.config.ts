@@ -102,6 +102,7 @@ export default defineConfig({
         '**/a11y.spec.ts',
         '**/crm-visit.spec.ts',
         '**/crm-account.spec.ts',
+        '**/goals.spec.ts',
       ],
       use: {
         browserName: 'chromium',

@@ -23,6 +23,7 @@ import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { clientConfigRoutes } from './modules/client-config/client-config.routes.ts';
 import { crmRoutes } from './modules/crm/crm.routes.ts';
+import { goalsRoutes } from './modules/goals/goals.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
 import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
@@ -262,6 +263,7 @@ export async function buildApp(
   metricsRoutes(app, deps);
   targetsRoutes(app, deps);
   playbooksRoutes(app, deps);
+  goalsRoutes(app, deps);
 
   const webRoot = options.config.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));

@@ -11,9 +11,12 @@ import { DealBoardPage } from './features/crm/deal-board-page.tsx';
 import { DealsPage } from './features/crm/deals-page.tsx';
 import { ImportPage } from './features/crm/import-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
+import { GoalDetailPage } from './routes/goal-detail.tsx';
+import { GoalsPage, NewGoalPage } from './routes/goals.tsx';
 import { HomePage } from './routes/home.tsx';
 import { InvitePage } from './routes/invite.tsx';
 import { NotFoundPage } from './routes/not-found.tsx';
+import { ObjectivesPage } from './routes/objectives.tsx';
 import { OrgSettingsPage } from './routes/org-settings.tsx';
 import { ProfilePage } from './routes/profile.tsx';
 import { SetupPage } from './routes/setup.tsx';
@@ -31,6 +34,9 @@ const router = createBrowserRouter([
     element: <AppLayout />,
     children: [
       { index: true, element: <HomePage /> },
+      { path: 'goals', element: <GoalsPage /> },
+      { path: 'goals/new', element: <NewGoalPage /> },
+      { path: 'goals/:id', element: <GoalDetailPage /> },
       { path: 'profile', element: <ProfilePage /> },
       { path: 'crm/accounts', element: <AccountsPage /> },
       { path: 'crm/accounts/:id', element: <AccountPage /> },
@@ -68,6 +74,14 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={['admin']}>
             <TeamsPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin/objectives',
+        element: (
+          <RequireRole roles={['admin']}>
+            <ObjectivesPage />
           </RequireRole>
         ),
       },

@@ -65,6 +65,11 @@ async function snapshot(): Promise<string> {
         'playbook_targets',
         'playbook_acknowledgements',
         'custom_metrics',
+        'goal_objectives',
+        'goals',
+        'goal_checkpoints',
+        'goal_events',
+        'goal_progress_updates',
       ] as const
     ).map((table) => db.selectFrom(table).selectAll().where('org_id', '=', orgId).execute()),
   );
@@ -202,6 +207,27 @@ beforeAll(async () => {
       },
     })
   ).json();
+  const objective = (
+    await as(t.app, admin)({ method: 'POST', url: '/api/objectives', payload: { title: 'Victim objective' } })
+  ).json();
+  const goal = (
+    await as(
+      t.app,
+      rep,
+    )({
+      method: 'POST',
+      url: '/api/goals',
+      payload: {
+        title: 'Log 20 victim visits',
+        metricKey: 'visits',
+        baseline: 0,
+        target: 20,
+        startDate: '2026-01-05',
+        deadline: '2026-01-30',
+        supports: { kind: 'objective', id: objective.id },
+      },
+    })
+  ).json();
   orgIds = [
     w.org.orgId,
     w.org.admin.id,
@@ -224,6 +250,8 @@ beforeAll(async () => {
     playbook.id,
     playbook.shown.document.targets[0].id,
     customMetric.id,
+    objective.id,
+    goal.id,
   ];
   foreignAdmin = await signIn(t.app, w.other.admin.email, PASSWORD);
 });

@@ -103,6 +103,43 @@ async function grow(n: number): Promise<void> {
         updated_at: 1,
       })
       .execute();
+    const goalId = `g-${i}-${Math.random()}`;
+    await t.db.kysely
+      .insertInto('goals')
+      .values({
+        org_id: w.org.orgId,
+        id: goalId,
+        owner_kind: i % 3 ? 'user' : 'team',
+        owner_user_id: i % 3 ? owner : null,
+        owner_team_id: i % 3 ? null : w.teamA,
+        title: `Goal ${i}`,
+        description: '',
+        metric_key: 'visits',
+        manual_unit: null,
+        done_criterion: null,
+        currency: null,
+        baseline: 0,
+        target: 10 + i,
+        start_date: '2026-01-05',
+        deadline: '2026-03-31',
+        status: 'draft',
+        awaiting: null,
+        proposed_by: null,
+        agreed_at: null,
+        progress_status: null,
+        progress_reason: null,
+        progress_checked_at: null,
+        supports_kind: null,
+        supports_id: null,
+        created_by: owner,
+        created_at: 1,
+        updated_at: 1,
+      })
+      .execute();
+    await t.db.kysely
+      .insertInto('goal_checkpoints')
+      .values({ org_id: w.org.orgId, id: `${goalId}-cp`, goal_id: goalId, date: '2026-02-15', target: 5 })
+      .execute();
   }
 }
 
@@ -120,6 +157,7 @@ describe('list pages make no N+1 queries', () => {
       '/api/targets',
       '/api/playbooks',
       '/api/metrics/custom',
+      '/api/goals?limit=100',
     ];
     // KPI values and the target grid compute per person in grouped aggregates: their cost is fixed too.
     const metricUrls = [

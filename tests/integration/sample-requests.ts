@@ -127,6 +127,26 @@ export const sampleBodies: Record<string, unknown> = {
   'DELETE /api/webhooks/:id': undefined,
   'POST /api/webhooks/:id/rotate-secret': undefined,
   'POST /api/webhooks/:id/test': undefined,
+  'PATCH /api/goals/settings': { horizonDays: 365 },
+  'POST /api/goals/smart-check': { title: 'Walk goal', metricKey: 'visits', baseline: 1, target: 2 },
+  'POST /api/goals': {
+    title: 'Log 10 visits to walk accounts',
+    metricKey: 'visits',
+    baseline: 0,
+    target: 10,
+    startDate: '2026-01-05',
+    deadline: '2026-01-30',
+  },
+  'PATCH /api/goals/:id': { title: 'Walked goal' },
+  'DELETE /api/goals/:id': undefined,
+  'POST /api/goals/:id/propose': {},
+  'POST /api/goals/:id/agree': {},
+  'POST /api/goals/:id/request-changes': { comment: 'walk' },
+  'POST /api/goals/:id/comments': { comment: 'walk' },
+  'POST /api/goals/:id/progress': { value: 1, evidence: 'walk' },
+  'POST /api/objectives': { title: 'Walk objective' },
+  'PATCH /api/objectives/:id': { title: 'Walked objective' },
+  'DELETE /api/objectives/:id': undefined,
 };
 
 export function routeKey(method: string, url: string): string {

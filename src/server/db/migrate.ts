@@ -5,6 +5,7 @@ import * as m0003 from '../../../db/migrations/0003_ops.ts';
 import * as m0004 from '../../../db/migrations/0004_import.ts';
 import * as m0005 from '../../../db/migrations/0005_metrics.ts';
 import * as m0006 from '../../../db/migrations/0006_targets.ts';
+import * as m0007 from '../../../db/migrations/0007_goals.ts';
 import * as m0008 from '../../../db/migrations/0008_team_managers_by_user.ts';
 import * as m0009 from '../../../db/migrations/0009_webhook_attempts.ts';
 import type { Db } from './database.ts';
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0004_import': m0004,
   '0005_metrics': m0005,
   '0006_targets': m0006,
+  '0007_goals': m0007,
   '0008_team_managers_by_user': m0008,
   '0009_webhook_attempts': m0009,
 };

@@ -43,6 +43,11 @@ export interface Database {
   playbook_targets: PlaybookTargetsTable;
   playbook_acknowledgements: PlaybookAcknowledgementsTable;
   custom_metrics: CustomMetricsTable;
+  goal_objectives: GoalObjectivesTable;
+  goals: GoalsTable;
+  goal_checkpoints: GoalCheckpointsTable;
+  goal_events: GoalEventsTable;
+  goal_progress_updates: GoalProgressUpdatesTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';
@@ -531,4 +536,95 @@ export interface WebhookDeliveryAttemptsTable {
   response_snippet: string | null;
   error: string | null;
   duration_ms: number | null;
+}
+
+export interface GoalObjectivesTable {
+  org_id: string;
+  id: string;
+  title: string;
+  description: string;
+  active: Flag;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type GoalOwnerKind = 'user' | 'team';
+export type GoalAgreementStatus = 'draft' | 'proposed' | 'changes_requested' | 'agreed';
+export type GoalParty = 'owner' | 'manager';
+export type GoalProgressStatus = 'on_track' | 'at_risk' | 'off_track' | 'achieved' | 'missed';
+/** 'goal' = the goal's parent in a cascade. Playbook targets join once playbooks land. */
+export type GoalSupportKind = 'goal' | 'objective';
+
+export interface GoalsTable {
+  org_id: string;
+  id: string;
+  owner_kind: GoalOwnerKind;
+  owner_user_id: string | null;
+  owner_team_id: string | null;
+  title: string;
+  description: string;
+  /** A catalog metric key; null for a manual measure. */
+  metric_key: string | null;
+  manual_unit: string | null;
+  done_criterion: string | null;
+  /** ISO currency of money metrics (the org's at creation); null otherwise. */
+  currency: string | null;
+  baseline: number;
+  target: number;
+  start_date: string;
+  deadline: string;
+  status: GoalAgreementStatus;
+  awaiting: GoalParty | null;
+  proposed_by: string | null;
+  agreed_at: number | null;
+  progress_status: GoalProgressStatus | null;
+  progress_reason: string | null;
+  progress_checked_at: number | null;
+  supports_kind: GoalSupportKind | null;
+  supports_id: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GoalCheckpointsTable {
+  org_id: string;
+  id: string;
+  goal_id: string;
+  date: string;
+  target: number;
+}
+
+export type GoalEventKind =
+  | 'created'
+  | 'updated'
+  | 'proposed'
+  | 'agreed'
+  | 'changes_requested'
+  | 'comment'
+  | 'progress'
+  | 'status';
+
+export interface GoalEventsTable {
+  org_id: string;
+  id: string;
+  goal_id: string;
+  at: number;
+  actor_user_id: string | null;
+  kind: GoalEventKind;
+  comment: string | null;
+  /** JSON. */
+  changes: string;
+}
+
+export interface GoalProgressUpdatesTable {
+  org_id: string;
+  id: string;
+  goal_id: string;
+  value: number;
+  evidence: string;
+  evidence_url: string | null;
+  created_by: string;
+  created_at: number;
 }

@@ -3,6 +3,7 @@ import type { Deps } from '../context.ts';
 import { createJobRegistry } from '../jobs/job-registry.ts';
 import { createJobRunner, type JobRunner } from '../jobs/job-runner.ts';
 import { jobsRoutes } from '../jobs/jobs.routes.ts';
+import { registerGoalJobs } from '../modules/goals/goals-status-job.ts';
 import { registerNotificationJobs } from '../modules/notifications/notification-email.ts';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes.ts';
 import { registerWebhookJobs } from '../modules/webhooks/webhook-delivery.ts';
@@ -33,6 +34,7 @@ export function registerOps(
   const registry = createJobRegistry();
   registerNotificationJobs(registry);
   registerWebhookJobs(registry);
+  registerGoalJobs(registry);
   const runner = createJobRunner(opsDeps, registry, config.jobs);
   app.decorate('jobs', runner);
 

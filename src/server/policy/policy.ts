@@ -36,6 +36,9 @@ export const permissions = [
   'notifications.update',
   'jobs.manage',
   'webhooks.manage',
+  'goals.read',
+  'goals.write',
+  'goals.admin',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -55,6 +58,8 @@ const everyone: Permission[] = [
   'playbooks.acknowledge',
   'notifications.read',
   'notifications.update',
+  'goals.read',
+  'goals.write',
 ];
 
 const managing: Permission[] = ['targets.manage', 'playbooks.manage'];
@@ -74,6 +79,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
     'crm.admin',
     'jobs.manage',
     'webhooks.manage',
+    'goals.admin',
   ]),
 };
 
@@ -217,4 +223,78 @@ export function canSetTargetFor(actor: Actor, reach: Reach, subject: { type: 'us
 export function canReadTargetsOf(actor: Actor, reach: Reach, subject: { type: 'user' | 'team'; id: string }) {
   if (subject.type === 'team') return canSeeTeam(reach, subject.id);
   return canReadOwned(actor, reach, subject.id);
+}
+
+/**
+ * Goals: which side of a goal's agreement the actor stands on. The owner side is the person whose
+ * goal it is (for a team goal: a direct manager of the team); the manager side is whoever manages
+ * the owner through the org chart (for a team goal: a manager of a team above it), and admins.
+ * A goal has two sides so that either can propose and the other decides.
+ */
+export type GoalSide = 'owner' | 'manager';
+
+export interface GoalOwner {
+  kind: 'user' | 'team';
+  userId: string | null;
+  teamId: string | null;
+  /** For team goals: the team's direct managers. */
+  teamManagerIds?: readonly string[];
+}
+
+export function goalSides(actor: Actor, reach: Reach, owner: GoalOwner): Set<GoalSide> {
+  const sides = new Set<GoalSide>();
+  if (owner.kind === 'user') {
+    if (owner.userId === actor.userId) sides.add('owner');
+    const relation = relationTo(actor, reach, owner.userId!);
+    if (relation === 'teams_under_me' || (relation === 'org' && actor.role === 'admin')) sides.add('manager');
+    if (relation === 'self' && reach.all) sides.add('manager');
+  } else {
+    const direct = owner.teamManagerIds?.includes(actor.userId) ?? false;
+    if (direct) sides.add('owner');
+    if (reach.all || (reach.managedTeamIds.has(owner.teamId!) && !direct)) sides.add('manager');
+  }
+  return sides;
+}
+
+/**
+ * Teams above the actor's own team and the teams they manage: the goals a cascade comes down from,
+ * which everyone beneath may read (a rep sees the region goal their team goal supports).
+ */
+export function teamsAbove(
+  reach: Reach,
+  teams: readonly { id: string; parent_team_id: string | null }[],
+): Set<string> {
+  const parent = new Map(teams.map((t) => [t.id, t.parent_team_id]));
+  const above = new Set<string>();
+  for (const start of [...reach.managedTeamIds, ...(reach.ownTeamId ? [reach.ownTeamId] : [])]) {
+    let current = parent.get(start) ?? null;
+    while (current && !above.has(current)) {
+      above.add(current);
+      current = parent.get(current) ?? null;
+    }
+  }
+  return above;
+}
+
+/**
+ * Reps see their own goals, their team's and those of the teams above; managers their reports' and
+ * the goals of their teams, the teams beneath and above; admins all.
+ */
+export function canReadGoal(
+  actor: Actor,
+  reach: Reach,
+  owner: GoalOwner,
+  above: ReadonlySet<string> = new Set(),
+): boolean {
+  if (owner.kind === 'user') return canReadOwned(actor, reach, owner.userId!);
+  return canSeeTeam(reach, owner.teamId!) || above.has(owner.teamId!);
+}
+
+/**
+ * Whether a goal needs the other side's agreement before it counts. A policy decision on purpose:
+ * the oversight level (a later issue) will let autonomous reps set goals without approval. Today
+ * every goal needs it.
+ */
+export function goalNeedsApproval(_actor: Actor, _reach: Reach, _owner: GoalOwner): boolean {
+  return true;
 }

@@ -3,6 +3,7 @@ import {
   IconBuildingStore,
   IconClockPlay,
   IconFileImport,
+  IconFlag,
   IconHistory,
   IconHome,
   IconLayoutKanban,
@@ -10,6 +11,7 @@ import {
   IconReportMoney,
   IconSettings,
   IconSitemap,
+  IconTarget,
   IconUserCircle,
   IconUsers,
   IconUsersGroup,
@@ -46,6 +48,7 @@ export const NAV_GROUP_LABELS: Record<NavGroup, string> = {
  */
 export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'home', label: 'Home', path: '/', icon: IconHome, roles: EVERYONE, group: 'main' },
+  { key: 'goals', label: 'Goals', path: '/goals', icon: IconTarget, roles: EVERYONE, group: 'main' },
   { key: 'team', label: 'Team', path: '/team', icon: IconUsersGroup, roles: MANAGERS, group: 'main' },
   {
     key: 'profile',
@@ -106,6 +109,14 @@ export const NAV_ITEMS: readonly NavItem[] = [
   },
   { key: 'users', label: 'Users', path: '/admin/users', icon: IconUsers, roles: ADMINS, group: 'admin' },
   { key: 'teams', label: 'Teams', path: '/admin/teams', icon: IconSitemap, roles: ADMINS, group: 'admin' },
+  {
+    key: 'objectives',
+    label: 'Objectives',
+    path: '/admin/objectives',
+    icon: IconFlag,
+    roles: ADMINS,
+    group: 'admin',
+  },
   {
     key: 'audit',
     label: 'Audit log',
