@@ -626,6 +626,35 @@ describe('progress', () => {
         by: { id: w.repA1.id, name: expect.any(String) },
       }),
     ]);
+
+    // Reaching the target: achieved, and a goal.achieved webhook is queued with the status.
+    const admin = await signIn(t.app, w.org.admin.email, PASSWORD);
+    const hook = await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/webhooks',
+      payload: { url: 'https://hooks.example.test/goals', events: ['goal.achieved'] },
+    });
+    expect(hook.statusCode).toBe(201);
+    const done = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'POST',
+      url: `/api/goals/${goal.id}/progress`,
+      payload: { value: 6, evidence: 'Certificate uploaded' },
+    });
+    expect(done.json().progressStatus).toBe('achieved');
+    const queued = await t.db.kysely
+      .selectFrom('webhook_deliveries')
+      .select(['event_type', 'body'])
+      .where('org_id', '=', w.org.orgId)
+      .where('event_type', '=', 'goal.achieved')
+      .execute();
+    expect(queued).toHaveLength(1);
+    expect(JSON.parse(queued[0]!.body).data.goal).toMatchObject({ id: goal.id, target: 6 });
     await travel(Date.UTC(2026, 0, 5, 9));
   });
 });

@@ -35,6 +35,7 @@ import { insertAudit } from '../audit/audit.repository.ts';
 import { audit, diff } from '../audit/audit.service.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { notify } from '../notifications/notifications.service.ts';
+import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { computeProgress, type OrgContext, progressSeries, smartData } from './goals.progress.ts';
 import {
   countChildren,
@@ -1030,6 +1031,25 @@ export async function refreshStatus(
     comment: view.reason,
     changes: { status: [row.progress_status, view.status] },
   });
+  if (view.status === 'achieved') {
+    // Queued in this transaction: receivers hear of it only if the status is stored.
+    await emitEvent(trx, deps, org.id, 'goal.achieved', {
+      goal: {
+        id: row.id,
+        title: row.title,
+        ownerKind: row.owner_kind,
+        ownerUserId: row.owner_user_id,
+        ownerTeamId: row.owner_team_id,
+        metricKey: row.metric_key,
+        manualUnit: row.manual_unit,
+        baseline: row.baseline,
+        target: row.target,
+        deadline: row.deadline,
+        achievedAt: new Date(now).toISOString(),
+        reason: view.reason,
+      },
+    });
+  }
   if (row.progress_status !== null) {
     const recipients = new Set([
       ...(await partyUserIds(trx, org.id, row, 'owner')),
