@@ -554,7 +554,7 @@ export type GoalAgreementStatus = 'draft' | 'proposed' | 'changes_requested' | '
 export type GoalParty = 'owner' | 'manager';
 export type GoalProgressStatus = 'on_track' | 'at_risk' | 'off_track' | 'achieved' | 'missed';
 /** 'goal' = the goal's parent in a cascade. Playbook targets join once playbooks land. */
-export type GoalSupportKind = 'goal' | 'objective';
+export type GoalSupportKind = 'goal' | 'objective' | 'playbook_target';
 
 export interface GoalsTable {
   org_id: string;

@@ -734,3 +734,73 @@ describe('objectives', () => {
     )({ method: 'PATCH', url: `/api/objectives/${objectiveId}`, payload: { active: true } });
   });
 });
+
+describe('playbook targets', () => {
+  it('lets a goal support a target of a published playbook, and refuses a draft’s or an unknown one', async () => {
+    const playbook = (
+      await as(
+        t.app,
+        admin,
+      )({
+        method: 'POST',
+        url: '/api/playbooks',
+        payload: {
+          name: 'Field rep playbook',
+          scope: { type: 'role', role: 'rep' },
+          document: {
+            responsibilities: ['Visit every A account monthly'],
+            targets: [{ metric: 'visits', periodKind: 'month', amount: 20 }],
+            metrics: [],
+          },
+        },
+      })
+    ).json();
+    const draft = (await as(t.app, admin)({ method: 'GET', url: `/api/playbooks/${playbook.id}` })).json();
+    const draftTarget = draft.shown.document.targets[0].id as string;
+    const refused = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'POST',
+      url: '/api/goals',
+      payload: goodGoal({ supports: { kind: 'playbook_target', id: draftTarget } }),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.details.fields[0].path).toBe('supports.id');
+
+    const published = await as(
+      t.app,
+      admin,
+    )({ method: 'POST', url: `/api/playbooks/${playbook.id}/publish` });
+    expect(published.statusCode).toBeLessThan(300);
+    const shown = (await as(t.app, repA1)({ method: 'GET', url: `/api/playbooks/${playbook.id}` })).json();
+    const targetId = shown.shown.document.targets[0].id as string;
+    const created = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'POST',
+      url: '/api/goals',
+      payload: goodGoal({ supports: { kind: 'playbook_target', id: targetId } }),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().supports).toEqual({ kind: 'playbook_target', id: targetId });
+    const detail = (await as(t.app, repA1)({ method: 'GET', url: `/api/goals/${created.json().id}` })).json();
+    const relevant = detail.smart.items.find((i: { letter: string }) => i.letter === 'R');
+    expect(relevant.verdict).toBe('pass');
+    expect(relevant.message).toContain('playbook target "Field rep playbook');
+
+    const unknown = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'POST',
+      url: '/api/goals',
+      payload: goodGoal({
+        supports: { kind: 'playbook_target', id: '0190aaaa-0000-7000-8000-000000000bad' },
+      }),
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.details.fields[0].path).toBe('supports.id');
+  });
+});

@@ -15,7 +15,11 @@ export const metricKeys = builtinMetrics.map((m) => m.key) as [string, ...string
 export const goalStatusSchema = z.enum(['draft', 'proposed', 'changes_requested', 'agreed']);
 export const progressStatusSchema = z.enum(['on_track', 'at_risk', 'off_track', 'achieved', 'missed']);
 export const supportsSchema = z.object({
-  kind: z.enum(['goal', 'objective']).describe('goal: the team goal this one cascades from'),
+  kind: z
+    .enum(['goal', 'objective', 'playbook_target'])
+    .describe(
+      'goal: the team goal this one cascades from; playbook_target: a target of a published playbook',
+    ),
   id,
 });
 export const checkpointInput = z.object({ date: dateOnly, target: metricValue });
@@ -148,7 +152,7 @@ export const goalResponse = z.object({
   agreedAt: z.string().nullable(),
   progressStatus: progressStatusSchema.nullable(),
   progressReason: z.string().nullable(),
-  supports: z.object({ kind: z.enum(['goal', 'objective']), id: z.string() }).nullable(),
+  supports: z.object({ kind: z.enum(['goal', 'objective', 'playbook_target']), id: z.string() }).nullable(),
   permissions: z.object({
     edit: z.boolean(),
     propose: z.boolean(),

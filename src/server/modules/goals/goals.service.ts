@@ -35,6 +35,7 @@ import { insertAudit } from '../audit/audit.repository.ts';
 import { audit, diff } from '../audit/audit.service.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { notify } from '../notifications/notifications.service.ts';
+import { findPlaybookTarget } from '../playbooks/playbooks.repository.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { computeProgress, type OrgContext, progressSeries, smartData } from './goals.progress.ts';
 import {
@@ -338,6 +339,12 @@ async function supportProblems(
     const objective = await findObjective(db, actor.orgId, supportsId);
     return objective ? [] : [{ path: 'supports.id', message: 'is not an objective of the org' }];
   }
+  if (kind === 'playbook_target') {
+    const target = await findPlaybookTarget(db, actor.orgId, supportsId);
+    return target?.published
+      ? []
+      : [{ path: 'supports.id', message: 'is not a target of a published playbook of the org' }];
+  }
   const parent = await findGoal(db, actor.orgId, supportsId);
   const managers = await teamManagers(db, actor.orgId, parent?.owner_team_id ? [parent.owner_team_id] : []);
   if (
@@ -363,6 +370,13 @@ async function linkFor(
   if (kind === 'objective') {
     const o = await findObjective(db, orgId, id);
     return o ? { title: o.title, active: o.active === 1 } : null;
+  }
+  if (kind === 'playbook_target') {
+    const t = await findPlaybookTarget(db, orgId, id);
+    // Active while it belongs to the playbook's current published version.
+    return t?.published
+      ? { title: `${t.playbookName} v${t.version}: ${t.metricKey} per ${t.periodKind}`, active: t.isCurrent }
+      : null;
   }
   const g = await findGoal(db, orgId, id);
   return g ? { title: g.title, active: g.deadline >= today } : null;

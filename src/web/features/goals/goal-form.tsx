@@ -26,10 +26,12 @@ import {
   fetchGoalSettings,
   fetchGoals,
   fetchObjectives,
+  fetchPlaybookTargets,
   GOALS_KEY,
   type Goal,
   type GoalInput,
   isMoney,
+  type SupportKind,
   serverSmartCheck,
 } from './goals-api.ts';
 import { SmartPanel } from './smart-panel.tsx';
@@ -111,7 +113,7 @@ function toInput(s: FormState, meId: string): GoalInput {
   const info = s.measure === 'metric' && s.metricKey ? metricInfo(s.metricKey) : undefined;
   const scale = isMoney(info?.unit) ? 100 : 1;
   const num = (v: number | '') => (v === '' ? Number.NaN : Math.round(v * scale * 1e6) / 1e6);
-  const [kind, id] = s.supports ? (s.supports.split(':') as ['goal' | 'objective', string]) : [null, null];
+  const [kind, id] = s.supports ? (s.supports.split(':') as [SupportKind, string]) : [null, null];
   return {
     ownerKind: s.ownerMode === 'team' ? 'team' : 'user',
     ownerUserId: s.ownerMode === 'person' ? s.person?.id : s.ownerMode === 'me' ? meId : undefined,
@@ -155,6 +157,7 @@ export function GoalForm({
   const settings = useQuery({ queryKey: [...GOALS_KEY, 'settings'], queryFn: fetchGoalSettings });
   const objectives = useQuery({ queryKey: ['objectives'], queryFn: fetchObjectives });
   const goals = useQuery({ queryKey: GOALS_KEY, queryFn: fetchGoals });
+  const playbookTargets = useQuery({ queryKey: ['playbooks', 'targets'], queryFn: fetchPlaybookTargets });
 
   const input = toInput(s, me.user.id);
   const supportOptions = [
@@ -163,6 +166,10 @@ export function GoalForm({
       items: (objectives.data?.items ?? [])
         .filter((o) => o.active || `objective:${o.id}` === s.supports)
         .map((o) => ({ value: `objective:${o.id}`, label: o.title })),
+    },
+    {
+      group: 'Playbook targets',
+      items: (playbookTargets.data ?? []).map((t) => ({ value: `playbook_target:${t.id}`, label: t.label })),
     },
     {
       group: 'Team goals',

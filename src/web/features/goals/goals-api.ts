@@ -2,6 +2,7 @@ import type { SmartResult } from '../../../shared/smart-check.ts';
 import { apiGet, apiPatch, apiPost } from '../../lib/api.ts';
 
 export const GOALS_KEY = ['goals'] as const;
+export type SupportKind = 'goal' | 'objective' | 'playbook_target';
 
 export type GoalStatus = 'draft' | 'proposed' | 'changes_requested' | 'agreed';
 export type ProgressStatus = 'on_track' | 'at_risk' | 'off_track' | 'achieved' | 'missed';
@@ -29,7 +30,7 @@ export interface Goal {
   agreedAt: string | null;
   progressStatus: ProgressStatus | null;
   progressReason: string | null;
-  supports: { kind: 'goal' | 'objective'; id: string } | null;
+  supports: { kind: SupportKind; id: string } | null;
   permissions: { edit: boolean; propose: boolean; decide: boolean };
   createdAt: string;
   updatedAt: string;
@@ -99,7 +100,7 @@ export interface GoalInput {
   startDate: string;
   deadline: string;
   checkpoints: { date: string; target: number }[];
-  supports: { kind: 'goal' | 'objective'; id: string } | null;
+  supports: { kind: SupportKind; id: string } | null;
 }
 
 export const fetchGoals = () => apiGet<{ items: Goal[] }>('/api/goals', { limit: 500 });
@@ -107,6 +108,41 @@ export const fetchGoal = (id: string) => apiGet<GoalDetail>(`/api/goals/${encode
 export const fetchSeries = (id: string) =>
   apiGet<{ points: SeriesPoint[] }>(`/api/goals/${encodeURIComponent(id)}/series`);
 export const fetchObjectives = () => apiGet<{ items: Objective[] }>('/api/objectives');
+
+export interface PlaybookTargetOption {
+  id: string;
+  label: string;
+}
+
+/** Targets of the published playbooks the user can read, as goal links ("supports"). */
+export async function fetchPlaybookTargets(): Promise<PlaybookTargetOption[]> {
+  const list = await apiGet<{ items: Array<{ id: string; currentVersion: number | null }> }>(
+    '/api/playbooks',
+  );
+  const published = list.items.filter((p) => p.currentVersion !== null);
+  const details = await Promise.all(
+    published.map((p) =>
+      apiGet<{
+        name: string;
+        shown: {
+          version: number;
+          status: 'draft' | 'published';
+          document: {
+            targets: Array<{ id: string; metric: { name: string }; periodKind: string; amount: number }>;
+          };
+        } | null;
+      }>(`/api/playbooks/${encodeURIComponent(p.id)}`),
+    ),
+  );
+  return details.flatMap((d) =>
+    d.shown?.status === 'published'
+      ? d.shown.document.targets.map((t) => ({
+          id: t.id,
+          label: `${d.name}: ${t.metric.name} ${t.amount} per ${t.periodKind}`,
+        }))
+      : [],
+  );
+}
 export const fetchGoalSettings = () => apiGet<GoalSettings>('/api/goals/settings');
 export const createGoal = (input: GoalInput) => apiPost<Goal>('/api/goals', input);
 export const updateGoal = (id: string, input: Partial<GoalInput>) =>
