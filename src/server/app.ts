@@ -4,7 +4,13 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifySchema,
+  type FastifyServerOptions,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -58,6 +64,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   permission: Permission | undefined;
+  /** The route's input schemas as declared (zod), so test suites can walk and fuzz every route. */
+  schema: Pick<FastifySchema, 'params' | 'querystring' | 'body'>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -65,6 +73,14 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 function isApiRoute(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
+}
+
+function sendUnreadableUrl(error: FastifyError, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid' : error.message;
+  return reply.code(status).send({
+    error: { code: 'bad_request', message, details: { fields: [{ path: '', in: 'params', message }] } },
+  });
 }
 
 /**
@@ -85,6 +101,9 @@ export async function buildApp(
       return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : nextRequestId();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // URLs the router cannot read (a malformed %-escape, an over-long path parameter) answer in the
+    // same error shape as everything else instead of Fastify's own.
+    frameworkErrors: (error, _req, reply) => sendUnreadableUrl(error, reply as FastifyReply),
   }).withTypeProvider<ZodTypeProvider>();
   const deps: Deps = {
     db: options.db,
@@ -104,7 +123,9 @@ export async function buildApp(
       throw new Error(`Route ${methods.join(',')} ${route.url} declares no permission`);
     }
     for (const method of methods) {
-      if (method !== 'HEAD') routeList.push({ method, url: route.url, permission });
+      if (method === 'HEAD') continue;
+      const { params, querystring, body } = route.schema ?? {};
+      routeList.push({ method, url: route.url, permission, schema: { params, querystring, body } });
     }
   });
 
@@ -202,13 +223,20 @@ export async function buildApp(
         .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const fields = error.validation.map((v) => ({
-        path:
-          v.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
-          String((v.params?.issue && (v.params.issue as { path?: unknown[] }).path?.join('.')) || ''),
-        in: error.validationContext ?? 'body',
-        message: v.message ?? 'is invalid',
-      }));
+      const where = error.validationContext ?? 'body';
+      const fields = error.validation.flatMap((v) => {
+        const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        // zod reports unknown keys on the object that holds them: name each key instead.
+        const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+        if (Array.isArray(keys) && keys.length > 0) {
+          return keys.map((key) => ({
+            path: path ? `${path}.${String(key)}` : String(key),
+            in: where,
+            message: 'is not a known field',
+          }));
+        }
+        return [{ path, in: where, message: v.message ?? 'is invalid' }];
+      });
       const first = fields[0];
       return reply.code(400).send({
         error: {
@@ -226,9 +254,11 @@ export async function buildApp(
     }
     const status = fastifyError.statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply
-        .code(status)
-        .send({ error: { code: 'bad_request', message: fastifyError.message ?? 'Bad request' } });
+      const message = fastifyError.message ?? 'Bad request';
+      // A 400 from here is a body the parser refused as a whole (not JSON, empty, a __proto__ key):
+      // the empty path is the root marker, as for a body that is not an object.
+      const details = status === 400 ? { fields: [{ path: '', in: 'body', message }] } : undefined;
+      return reply.code(status).send({ error: { code: 'bad_request', message, details } });
     }
     req.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({

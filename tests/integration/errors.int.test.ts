@@ -41,6 +41,45 @@ describe('error contract', () => {
     expect(JSON.stringify(res.json().error.details)).toContain('id');
   });
 
+  it('names each unknown field by its path (not the object holding it)', async () => {
+    const res = await as(
+      t.app,
+      admin,
+    )({ method: 'PATCH', url: '/api/org', payload: { name: 'Ok', id: 'other-org', orgId: 'x' } });
+    expect(res.statusCode).toBe(400);
+    expect(
+      res
+        .json()
+        .error.details.fields.map((f: { path: string }) => f.path)
+        .sort(),
+    ).toEqual(['id', 'orgId']);
+  });
+
+  it('answers a body the parser refuses as a whole with the root marker (empty path)', async () => {
+    for (const payload of ['{"name": ', '{"__proto__": {"x": 1}, "name": "A"}', '']) {
+      const res = await as(
+        t.app,
+        admin,
+      )({ method: 'PATCH', url: '/api/me', payload, headers: { 'content-type': 'application/json' } });
+      expect(res.statusCode, payload).toBe(400);
+      expect(res.json().error.details.fields).toEqual([
+        { path: '', in: 'body', message: expect.any(String) },
+      ]);
+    }
+  });
+
+  it('answers a URL with a malformed %-escape in our error shape', async () => {
+    const res = await as(t.app, admin)({ method: 'GET', url: '/api/users/%zz' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'The URL is not valid',
+        details: { fields: [{ path: '', in: 'params', message: 'The URL is not valid' }] },
+      },
+    });
+  });
+
   it('names the query parameter at fault', async () => {
     const res = await as(t.app, admin)({ method: 'GET', url: '/api/users?limit=5000' });
     expect(res.statusCode).toBe(400);
