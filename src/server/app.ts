@@ -226,11 +226,12 @@ export async function buildApp(
       const where = error.validationContext ?? 'body';
       const fields = error.validation.flatMap((v) => {
         const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-        // zod reports unknown keys on the object that holds them: name each key instead.
+        // zod reports unknown keys on the object that holds them: name each key instead (an empty
+        // key is written "" so that it cannot read as the root marker).
         const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
         if (Array.isArray(keys) && keys.length > 0) {
           return keys.map((key) => ({
-            path: path ? `${path}.${String(key)}` : String(key),
+            path: [path, String(key) || '""'].filter(Boolean).join('.'),
             in: where,
             message: 'is not a known field',
           }));

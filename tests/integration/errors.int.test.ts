@@ -45,14 +45,14 @@ describe('error contract', () => {
     const res = await as(
       t.app,
       admin,
-    )({ method: 'PATCH', url: '/api/org', payload: { name: 'Ok', id: 'other-org', orgId: 'x' } });
+    )({ method: 'PATCH', url: '/api/org', payload: { name: 'Ok', id: 'other-org', orgId: 'x', '': 1 } });
     expect(res.statusCode).toBe(400);
     expect(
       res
         .json()
         .error.details.fields.map((f: { path: string }) => f.path)
         .sort(),
-    ).toEqual(['id', 'orgId']);
+    ).toEqual(['""', 'id', 'orgId']);
   });
 
   it('answers a body the parser refuses as a whole with the root marker (empty path)', async () => {
