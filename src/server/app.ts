@@ -75,6 +75,36 @@ function isApiRoute(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
 }
 
+/**
+ * The path of the first string (value or key) holding a NUL character, or null. PostgreSQL text
+ * cannot store NUL (the insert or even the lookup failed with a 500), and no field needs one.
+ */
+function isPlainObject(value: object): boolean {
+  // (The query-string and router objects are built on a null-prototype prototype.)
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+export function findNul(input: unknown): string | null {
+  const stack: [unknown, string][] = [[input, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop() as [unknown, string];
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (
+      Array.isArray(value) ||
+      (value !== null && typeof value === 'object' && isPlainObject(value))
+    ) {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return childPath;
+        stack.push([child, childPath]);
+      }
+    }
+  }
+  return null;
+}
+
 function sendUnreadableUrl(error: FastifyError, reply: FastifyReply): FastifyReply {
   const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
   const message = error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid' : error.message;
@@ -213,6 +243,22 @@ export async function buildApp(
       }
     }
     if (!roleAllows(req.actor.role, permission)) throw forbidden();
+  });
+
+  app.addHook('preValidation', async (req) => {
+    for (const [where, part] of [
+      ['params', req.params],
+      ['querystring', req.query],
+      ['body', req.body],
+    ] as const) {
+      const path = findNul(part);
+      if (path !== null) {
+        const message = 'must not contain a NUL character';
+        throw new AppError(400, 'validation_failed', `${where} ${path || '(root)'}: ${message}`, {
+          fields: [{ path, in: where, message }],
+        });
+      }
+    }
   });
 
   app.setErrorHandler((error, req, reply) => {

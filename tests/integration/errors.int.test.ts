@@ -68,6 +68,20 @@ describe('error contract', () => {
     }
   });
 
+  it('refuses a NUL character in any input part, naming where (PostgreSQL cannot store one)', async () => {
+    const param = await as(t.app, admin)({ method: 'GET', url: '/api/users/a%00b' });
+    expect(param.statusCode).toBe(400);
+    expect(param.json().error.details.fields).toEqual([
+      { path: 'id', in: 'params', message: expect.any(String) },
+    ]);
+    const body = await as(t.app, admin)({ method: 'PATCH', url: '/api/me', payload: { name: 'a\u0000b' } });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().error.details.fields[0]).toMatchObject({ path: 'name', in: 'body' });
+    const query = await as(t.app, admin)({ method: 'GET', url: '/api/users?q=%00' });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.details.fields[0]).toMatchObject({ path: 'q', in: 'querystring' });
+  });
+
   it('answers a URL with a malformed %-escape in our error shape', async () => {
     const res = await as(t.app, admin)({ method: 'GET', url: '/api/users/%zz' });
     expect(res.statusCode).toBe(400);
