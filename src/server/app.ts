@@ -96,7 +96,7 @@ export function findNul(input: unknown): string | null {
       (value !== null && typeof value === 'object' && isPlainObject(value))
     ) {
       for (const [key, child] of Object.entries(value)) {
-        const childPath = path ? `${path}.${key}` : key;
+        const childPath = [path, key || '""'].filter(Boolean).join('.'); // (as for unknown keys)
         if (key.includes('\u0000')) return childPath;
         stack.push([child, childPath]);
       }

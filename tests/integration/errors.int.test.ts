@@ -80,6 +80,8 @@ describe('error contract', () => {
     const query = await as(t.app, admin)({ method: 'GET', url: '/api/users?q=%00' });
     expect(query.statusCode).toBe(400);
     expect(query.json().error.details.fields[0]).toMatchObject({ path: 'q', in: 'querystring' });
+    const emptyKey = await as(t.app, admin)({ method: 'GET', url: '/api/users?=%00' });
+    expect(emptyKey.json().error.details.fields[0]).toMatchObject({ path: '""', in: 'querystring' });
   });
 
   it('answers a URL with a malformed %-escape in our error shape', async () => {
