@@ -4,7 +4,13 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifySchema,
+  type FastifyServerOptions,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -62,6 +68,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   permission: Permission | undefined;
+  /** The route's input schemas as declared (zod), so test suites can walk and fuzz every route. */
+  schema: Pick<FastifySchema, 'params' | 'querystring' | 'body'>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -69,6 +77,44 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 function isApiRoute(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
+}
+
+/**
+ * The path of the first string (value or key) holding a NUL character, or null. PostgreSQL text
+ * cannot store NUL (the insert or even the lookup failed with a 500), and no field needs one.
+ */
+function isPlainObject(value: object): boolean {
+  // (The query-string and router objects are built on a null-prototype prototype.)
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+export function findNul(input: unknown): string | null {
+  const stack: [unknown, string][] = [[input, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop() as [unknown, string];
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (
+      Array.isArray(value) ||
+      (value !== null && typeof value === 'object' && isPlainObject(value))
+    ) {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = [path, key || '""'].filter(Boolean).join('.'); // (as for unknown keys)
+        if (key.includes('\u0000')) return childPath;
+        stack.push([child, childPath]);
+      }
+    }
+  }
+  return null;
+}
+
+function sendUnreadableUrl(error: FastifyError, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid' : error.message;
+  return reply.code(status).send({
+    error: { code: 'bad_request', message, details: { fields: [{ path: '', in: 'params', message }] } },
+  });
 }
 
 /**
@@ -89,6 +135,9 @@ export async function buildApp(
       return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : nextRequestId();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // URLs the router cannot read (a malformed %-escape, an over-long path parameter) answer in the
+    // same error shape as everything else instead of Fastify's own.
+    frameworkErrors: (error, _req, reply) => sendUnreadableUrl(error, reply as FastifyReply),
   }).withTypeProvider<ZodTypeProvider>();
   const deps: Deps = {
     db: options.db,
@@ -108,7 +157,9 @@ export async function buildApp(
       throw new Error(`Route ${methods.join(',')} ${route.url} declares no permission`);
     }
     for (const method of methods) {
-      if (method !== 'HEAD') routeList.push({ method, url: route.url, permission });
+      if (method === 'HEAD') continue;
+      const { params, querystring, body } = route.schema ?? {};
+      routeList.push({ method, url: route.url, permission, schema: { params, querystring, body } });
     }
   });
 
@@ -198,6 +249,22 @@ export async function buildApp(
     if (!roleAllows(req.actor.role, permission)) throw forbidden();
   });
 
+  app.addHook('preValidation', async (req) => {
+    for (const [where, part] of [
+      ['params', req.params],
+      ['querystring', req.query],
+      ['body', req.body],
+    ] as const) {
+      const path = findNul(part);
+      if (path !== null) {
+        const message = 'must not contain a NUL character';
+        throw new AppError(400, 'validation_failed', `${where} ${path || '(root)'}: ${message}`, {
+          fields: [{ path, in: where, message }],
+        });
+      }
+    }
+  });
+
   app.setErrorHandler((error, req, reply) => {
     if (error instanceof AppError) {
       if (error.headers) reply.headers(error.headers);
@@ -206,13 +273,21 @@ export async function buildApp(
         .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const fields = error.validation.map((v) => ({
-        path:
-          v.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
-          String((v.params?.issue && (v.params.issue as { path?: unknown[] }).path?.join('.')) || ''),
-        in: error.validationContext ?? 'body',
-        message: v.message ?? 'is invalid',
-      }));
+      const where = error.validationContext ?? 'body';
+      const fields = error.validation.flatMap((v) => {
+        const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        // zod reports unknown keys on the object that holds them: name each key instead (an empty
+        // key is written "" so that it cannot read as the root marker).
+        const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+        if (Array.isArray(keys) && keys.length > 0) {
+          return keys.map((key) => ({
+            path: [path, String(key) || '""'].filter(Boolean).join('.'),
+            in: where,
+            message: 'is not a known field',
+          }));
+        }
+        return [{ path, in: where, message: v.message ?? 'is invalid' }];
+      });
       const first = fields[0];
       return reply.code(400).send({
         error: {
@@ -230,9 +305,11 @@ export async function buildApp(
     }
     const status = fastifyError.statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply
-        .code(status)
-        .send({ error: { code: 'bad_request', message: fastifyError.message ?? 'Bad request' } });
+      const message = fastifyError.message ?? 'Bad request';
+      // A 400 from here is a body the parser refused as a whole (not JSON, empty, a __proto__ key):
+      // the empty path is the root marker, as for a body that is not an object.
+      const details = status === 400 ? { fields: [{ path: '', in: 'body', message }] } : undefined;
+      return reply.code(status).send({ error: { code: 'bad_request', message, details } });
     }
     req.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({

@@ -41,6 +41,61 @@ describe('error contract', () => {
     expect(JSON.stringify(res.json().error.details)).toContain('id');
   });
 
+  it('names each unknown field by its path (not the object holding it)', async () => {
+    const res = await as(
+      t.app,
+      admin,
+    )({ method: 'PATCH', url: '/api/org', payload: { name: 'Ok', id: 'other-org', orgId: 'x', '': 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(
+      res
+        .json()
+        .error.details.fields.map((f: { path: string }) => f.path)
+        .sort(),
+    ).toEqual(['""', 'id', 'orgId']);
+  });
+
+  it('answers a body the parser refuses as a whole with the root marker (empty path)', async () => {
+    for (const payload of ['{"name": ', '{"__proto__": {"x": 1}, "name": "A"}', '']) {
+      const res = await as(
+        t.app,
+        admin,
+      )({ method: 'PATCH', url: '/api/me', payload, headers: { 'content-type': 'application/json' } });
+      expect(res.statusCode, payload).toBe(400);
+      expect(res.json().error.details.fields).toEqual([
+        { path: '', in: 'body', message: expect.any(String) },
+      ]);
+    }
+  });
+
+  it('refuses a NUL character in any input part, naming where (PostgreSQL cannot store one)', async () => {
+    const param = await as(t.app, admin)({ method: 'GET', url: '/api/users/a%00b' });
+    expect(param.statusCode).toBe(400);
+    expect(param.json().error.details.fields).toEqual([
+      { path: 'id', in: 'params', message: expect.any(String) },
+    ]);
+    const body = await as(t.app, admin)({ method: 'PATCH', url: '/api/me', payload: { name: 'a\u0000b' } });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().error.details.fields[0]).toMatchObject({ path: 'name', in: 'body' });
+    const query = await as(t.app, admin)({ method: 'GET', url: '/api/users?q=%00' });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.details.fields[0]).toMatchObject({ path: 'q', in: 'querystring' });
+    const emptyKey = await as(t.app, admin)({ method: 'GET', url: '/api/users?=%00' });
+    expect(emptyKey.json().error.details.fields[0]).toMatchObject({ path: '""', in: 'querystring' });
+  });
+
+  it('answers a URL with a malformed %-escape in our error shape', async () => {
+    const res = await as(t.app, admin)({ method: 'GET', url: '/api/users/%zz' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'The URL is not valid',
+        details: { fields: [{ path: '', in: 'params', message: 'The URL is not valid' }] },
+      },
+    });
+  });
+
   it('names the query parameter at fault', async () => {
     const res = await as(t.app, admin)({ method: 'GET', url: '/api/users?limit=5000' });
     expect(res.statusCode).toBe(400);

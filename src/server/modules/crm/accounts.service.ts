@@ -23,7 +23,7 @@ import {
   cappedCount,
   findAccount,
   likePattern,
-  teamMemberIds,
+  teamMembersQuery,
 } from './crm.repository.ts';
 import {
   type AccountCreateInput,
@@ -71,7 +71,7 @@ export async function listAccounts(deps: Deps, actor: Actor, reach: Reach, input
   let q = accountsQuery(db, actor.orgId);
   if (owners) q = q.where('a.owner_id', 'in', owners);
   if (input.ownerId) q = q.where('a.owner_id', '=', input.ownerId);
-  if (input.teamId) q = q.where('a.owner_id', 'in', await teamMemberIds(db, actor.orgId, input.teamId));
+  if (input.teamId) q = q.where('a.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
   if (input.territory) q = q.where('a.territory', '=', input.territory);
   if (input.tier) q = q.where('a.tier', '=', input.tier);
   if (input.status) q = q.where('a.status', '=', input.status);

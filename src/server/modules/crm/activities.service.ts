@@ -17,7 +17,7 @@ import {
 import { audit } from '../audit/audit.service.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
-import { afterKey, cappedCount, likePattern, teamMemberIds } from './crm.repository.ts';
+import { afterKey, cappedCount, likePattern, teamMembersQuery } from './crm.repository.ts';
 import {
   type ActivityCreateInput,
   type ActivityListQuery,
@@ -359,7 +359,7 @@ export async function listActivities(deps: Deps, actor: Actor, reach: Reach, inp
   let q = activitiesQuery(db, actor.orgId);
   if (owners) q = q.where('x.owner_id', 'in', owners);
   if (input.ownerId) q = q.where('x.owner_id', '=', input.ownerId);
-  if (input.teamId) q = q.where('x.owner_id', 'in', await teamMemberIds(db, actor.orgId, input.teamId));
+  if (input.teamId) q = q.where('x.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
   if (input.accountId) q = q.where('x.account_id', '=', input.accountId);
   if (input.dealId) q = q.where('x.deal_id', '=', input.dealId);
   if (input.kind) q = q.where('x.kind', '=', input.kind);

@@ -83,12 +83,14 @@ export async function activeMembers(db: Executor, orgId: string, userIds: string
   return new Set(rows.map((r) => r.user_id));
 }
 
-export async function teamMemberIds(db: Executor, orgId: string, teamId: string): Promise<string[]> {
-  const rows = await db
+/**
+ * The members of a team, as a subquery for `owner_id in (…)` filters (a materialised list of an
+ * unknown team's members was empty, and `in ()` is a syntax error on PostgreSQL).
+ */
+export function teamMembersQuery(db: Executor, orgId: string, teamId: string) {
+  return db
     .selectFrom('team_members')
     .select('user_id')
     .where('org_id', '=', orgId)
-    .where('team_id', '=', teamId)
-    .execute();
-  return rows.map((r) => r.user_id);
+    .where('team_id', '=', teamId);
 }

@@ -17,7 +17,7 @@ import {
 import { audit, diff } from '../audit/audit.service.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
-import { activeMembers, afterKey, cappedCount, likePattern, teamMemberIds } from './crm.repository.ts';
+import { activeMembers, afterKey, cappedCount, likePattern, teamMembersQuery } from './crm.repository.ts';
 import type { DealCreateInput, DealListQuery, DealResponse, DealUpdateInput } from './crm.schemas.ts';
 import { loadCrmSettings } from './crm-settings.service.ts';
 import { defaultStage, findStage, loadPipelines } from './pipelines.service.ts';
@@ -158,7 +158,7 @@ export async function listDeals(deps: Deps, actor: Actor, reach: Reach, input: D
     );
   }
   if (input.ownerId) q = q.where('d.owner_id', '=', input.ownerId);
-  if (input.teamId) q = q.where('d.owner_id', 'in', await teamMemberIds(db, actor.orgId, input.teamId));
+  if (input.teamId) q = q.where('d.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
   if (input.accountId) q = q.where('d.account_id', '=', input.accountId);
   if (input.pipelineId) q = q.where('d.pipeline_id', '=', input.pipelineId);
   if (input.stageId) q = q.where('d.stage_id', '=', input.stageId);
@@ -533,7 +533,7 @@ export async function dealBoard(deps: Deps, actor: Actor, reach: Reach, input: z
   let q = dealsQuery(db, actor.orgId).where('d.pipeline_id', '=', pipeline.id);
   if (owners) q = q.where('d.owner_id', 'in', owners);
   if (input.ownerId) q = q.where('d.owner_id', '=', input.ownerId);
-  if (input.teamId) q = q.where('d.owner_id', 'in', await teamMemberIds(db, actor.orgId, input.teamId));
+  if (input.teamId) q = q.where('d.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
   const [totals, rows] = await Promise.all([
     q
       .select([

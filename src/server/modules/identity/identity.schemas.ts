@@ -11,6 +11,8 @@ import {
 import type { OrgRow, Role, TeamRow } from '../../db/schema.ts';
 
 export const idParam = z.object({ id: z.string().min(1).max(64) });
+/** A reference to another record in a body: never empty (an empty id skipped the existence check, then failed the foreign key: 500). */
+const refId = z.string().min(1).max(64);
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
@@ -144,7 +146,7 @@ export const userCreateBody = z.object({
   name: personNameSchema,
   role: roleSchema,
   password: passwordSchema,
-  teamId: z.string().max(64).nullable().optional(),
+  teamId: refId.nullable().optional(),
   timeZone: timeZoneSchema.optional(),
 });
 export type UserCreateInput = z.infer<typeof userCreateBody>;
@@ -154,7 +156,7 @@ export const userUpdateBody = z
     role: roleSchema,
     timeZone: timeZoneSchema,
     active: z.boolean(),
-    teamId: z.string().max(64).nullable(),
+    teamId: refId.nullable(),
   })
   .partial()
   .strict();
@@ -177,10 +179,10 @@ export function toTeamResponse(
 }
 export const teamCreateBody = z.object({
   name: z.string().trim().min(1).max(120),
-  parentTeamId: z.string().max(64).nullable().optional(),
+  parentTeamId: refId.nullable().optional(),
 });
 export const teamUpdateBody = z
-  .object({ name: z.string().trim().min(1).max(120), parentTeamId: z.string().max(64).nullable() })
+  .object({ name: z.string().trim().min(1).max(120), parentTeamId: refId.nullable() })
   .partial()
   .strict();
 export const teamManagersBody = z.object({ userIds: z.array(z.string().max(64)).max(50) });
@@ -198,7 +200,7 @@ export const invitationResponse = z.object({
 export const invitationCreateBody = z.object({
   email: emailSchema,
   role: roleSchema,
-  teamId: z.string().max(64).nullable().optional(),
+  teamId: refId.nullable().optional(),
   expiresInDays: z.number().int().min(1).max(30).default(7),
 });
 export const invitationPublicResponse = z.object({
