@@ -7,6 +7,7 @@ import { createOrgWithAdmin } from '../../server/modules/identity/auth.service.t
 import { insertUserInOrg } from '../../server/modules/identity/users.service.ts';
 import type { Progress } from '../progress.ts';
 import { type CrmShape, generateCrm } from './crm-data.ts';
+import { seedDemoGoals } from './demo-goals.ts';
 import { prng } from './seed-bench.ts';
 
 /** The one documented demo password (README). Demo orgs are for trying Outfield, never for real data. */
@@ -235,5 +236,8 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
       () => newId(),
     );
   }
+  // Goals the Northwind people agreed on (or are discussing), sized from their own history.
+  const northwind = crmWork.find((w) => w.spec.admin.email === 'admin@northwind.example');
+  if (northwind) await seedDemoGoals(db, clock, northwind.orgId, northwind.spec.timeZone);
   return logins;
 }
