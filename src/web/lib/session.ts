@@ -29,6 +29,7 @@ export const meQuery = queryOptions({
     }
   },
   staleTime: 60_000,
+  networkMode: 'offlineFirst',
 });
 
 export function useMeQuery() {

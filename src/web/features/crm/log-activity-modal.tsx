@@ -37,6 +37,8 @@ export function LogActivityModal({
   }));
 
   const log = useMutation({
+    // Runs offline too: sendVisitOp queues the op in the outbox instead of failing.
+    networkMode: 'always',
     mutationFn: () =>
       sendVisitOp(
         buildLogActivity(

@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Group, Stack, Text } from '@mantine/core';
-import { IconCloudOff, IconRefresh } from '@tabler/icons-react';
+import { useMediaQuery } from '@mantine/hooks';
+import { IconAlertTriangle, IconCloudOff, IconRefresh } from '@tabler/icons-react';
 import { useState } from 'react';
 import { ConfirmModal } from '../../components/confirm-modal.tsx';
 import { notifyError } from '../../lib/notify.ts';
@@ -29,27 +30,50 @@ export function groupOutbox(entries: readonly OutboxEntry[]): OutboxGroup[] {
   return [...groups.values()];
 }
 
-/** In the header: "Offline" and/or how many entries wait to be synced (nothing when all is sent). */
+/**
+ * In the header: offline, and how many entries wait to be synced or were refused (nothing when all is
+ * sent). On a phone only an icon and the count fit next to the menus; the full sentence is the
+ * badge's accessible name and tooltip everywhere.
+ */
 export function SyncStatusBadge() {
   const { online, entries } = useOutbox();
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const groups = groupOutbox(entries);
   const conflicts = groups.filter((g) => g.conflict).length;
   const waiting = groups.length - conflicts;
   if (online && groups.length === 0) return null;
-  const parts = [
+  const description = [
     online ? null : 'Offline',
-    waiting ? `${waiting} to sync` : null,
-    conflicts ? `${conflicts} conflict${conflicts === 1 ? '' : 's'}` : null,
-  ].filter(Boolean);
+    waiting ? `${waiting} ${waiting === 1 ? 'entry' : 'entries'} waiting to sync` : null,
+    conflicts ? `${conflicts} not saved (conflict)` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const count = conflicts || waiting;
+  const text = phone
+    ? count
+      ? String(count)
+      : ''
+    : conflicts
+      ? `${conflicts} conflict${conflicts === 1 ? '' : 's'}`
+      : online
+        ? `${waiting} to sync`
+        : waiting
+          ? `Offline · ${waiting}`
+          : 'Offline';
+  const Icon = conflicts ? IconAlertTriangle : online ? IconRefresh : IconCloudOff;
   return (
     <Badge
       color={conflicts ? 'red' : online ? 'blue' : 'gray'}
       variant="light"
-      leftSection={online ? null : <IconCloudOff size={12} aria-hidden />}
+      leftSection={<Icon size={12} aria-hidden />}
       data-testid="sync-status"
       role="status"
+      style={{ flexShrink: 0 }}
+      aria-label={description}
+      title={description}
     >
-      {parts.join(' · ')}
+      {text}
     </Badge>
   );
 }

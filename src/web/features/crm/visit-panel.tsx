@@ -72,6 +72,8 @@ export function VisitPanel() {
 
   const planned = useQuery({
     queryKey: [...ACCOUNTS_KEY, 'planned', me.user.id],
+    // Tried even when the browser says offline: the answer then comes from the device's copy.
+    networkMode: 'offlineFirst',
     queryFn: async () => {
       // Kept on the device (per user, wiped on sign-out) so that visits can be logged offline.
       const cacheKey = `plannedAccounts:${me.user.id}`;
@@ -105,6 +107,8 @@ export function VisitPanel() {
   ).slice(0, 8);
 
   const checkIn = useMutation({
+    // Runs offline too: sendVisitOp queues the op in the outbox instead of failing.
+    networkMode: 'always',
     mutationFn: async (account: Account) => {
       const fix = await readGpsFix(5000);
       const op = buildCheckIn(account, fix, new Date());
@@ -142,6 +146,8 @@ export function VisitPanel() {
   });
 
   const checkOut = useMutation({
+    // Runs offline too: sendVisitOp queues the op in the outbox instead of failing.
+    networkMode: 'always',
     mutationFn: async (visit: OpenVisit) => {
       const fix = await readGpsFix(5000);
       return sendVisitOp(buildCheckOut(visit.activityId, outcome, fix, new Date()), me.user.id);
