@@ -59,10 +59,16 @@ async function reload(): Promise<void> {
 }
 
 let running: Promise<void> | null = null;
+/** Asked for while a round ran (e.g. an op queued meanwhile): one more round follows it. */
+let again = false;
 
-/** One sync round for the signed-in user (a round already running is joined, not doubled). */
+/** One sync round for the signed-in user (never two at once in a tab; a request meanwhile runs one more). */
 export function syncOutbox(ignoreBackoff = false): Promise<void> {
-  running ??= (async () => {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
     const userId = currentUser;
     try {
       if (!userId) return;
@@ -83,6 +89,10 @@ export function syncOutbox(ignoreBackoff = false): Promise<void> {
       running = null;
       publish({ syncing: false, online: browserOnline() });
       await reload();
+      if (again) {
+        again = false;
+        void syncOutbox(ignoreBackoff);
+      }
     }
   })();
   return running;
