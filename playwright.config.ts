@@ -89,12 +89,14 @@ export default defineConfig({
   projects: [
     {
       name: 'desktop',
+      // Offline logging is a phone flow: it runs in the phone project only.
+      testIgnore: ['**/crm-offline.spec.ts'],
       use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } },
     },
     {
       name: 'phone',
       // The phone checks what differs on a phone: signing in and out, the burger navigation,
-      // accessibility, logging a visit and the account page. First-run setup can only happen once per server and the admin flows are
+      // accessibility, logging a visit (online and offline) and the account page. First-run setup can only happen once per server and the admin flows are
       // laptop-first, so those run on desktop only (keeping the whole suite well under three minutes).
       testMatch: [
         '**/auth.spec.ts',
@@ -103,6 +105,7 @@ export default defineConfig({
         '**/crm-visit.spec.ts',
         '**/crm-account.spec.ts',
         '**/goals.spec.ts',
+        '**/crm-offline.spec.ts',
       ],
       use: {
         browserName: 'chromium',

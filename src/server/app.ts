@@ -175,6 +175,8 @@ export async function buildApp(
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
           connectSrc: ["'self'"],
+          // The service worker (/sw.js) that keeps the app shell for offline use.
+          workerSrc: ["'self'"],
           frameAncestors: ["'none'"],
           upgradeInsecureRequests: null,
         },

@@ -39,6 +39,14 @@ const queryClient: QueryClient = new QueryClient({
   },
 });
 
+// The service worker keeps the app shell for offline use (production builds only: in development
+// Vite serves modules that are not in any precache list).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+  });
+}
+
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');
 

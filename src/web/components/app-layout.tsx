@@ -13,11 +13,14 @@ import {
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { IconChevronDown, IconLogout, IconUserCircle } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect } from 'react';
+import { Suspense, useCallback, useEffect } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { CRM_KEY } from '../features/crm/crm-api.ts';
+import { useOutboxSync } from '../features/crm/outbox-sync.ts';
+import { SyncStatusBadge } from '../features/crm/outbox-view.tsx';
 import { NotificationBell } from '../features/notifications/notification-bell.tsx';
 import { notifyError } from '../lib/notify.ts';
-import { signOut, useMeQuery } from '../lib/session.ts';
+import { ME_KEY, signOut, useMeQuery } from '../lib/session.ts';
 import { SessionContext } from '../lib/session-context.ts';
 import type { Me } from '../lib/types.ts';
 import { FullPageError, FullPageLoader } from './full-page-state.tsx';
@@ -96,7 +99,20 @@ function UserMenu({ me }: { me: Me }) {
 }
 
 function Shell({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
   const [opened, { toggle, close }] = useDisclosure(false);
+  // The offline outbox syncs while the signed-in shell is open; what it delivers refreshes the lists.
+  const onSynced = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: CRM_KEY }),
+    [queryClient],
+  );
+  useOutboxSync(me.user.id, onSynced);
+  // Back online after opening the app offline: load the real session (and its CSRF token) again.
+  useEffect(() => {
+    const online = () => void queryClient.invalidateQueries({ queryKey: ME_KEY });
+    window.addEventListener('online', online);
+    return () => window.removeEventListener('online', online);
+  }, [queryClient]);
   const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const location = useLocation();
   const items = navItemsFor(me.role);
@@ -140,6 +156,7 @@ function Shell({ me }: { me: Me }) {
             </Text>
           </Group>
           <Group gap="xs" wrap="nowrap">
+            <SyncStatusBadge />
             <NotificationBell />
             <UserMenu me={me} />
           </Group>

@@ -2,10 +2,12 @@ import { Button, Group, Modal, NumberInput, Select, Stack, Textarea, TextInput }
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { notifySuccess } from '../../lib/notify.ts';
+import { useSession } from '../../lib/session-context.ts';
 import { useFormErrors } from '../../lib/use-form-errors.ts';
 import { ACCOUNTS_KEY, ACTIVITIES_KEY, crmSettingsQuery } from './crm-api.ts';
 import { capitalize } from './crm-format.ts';
-import { buildLogActivity, sendVisitOp } from './visit-log.ts';
+import { sendVisitOp } from './outbox-sync.ts';
+import { buildLogActivity } from './visit-log.ts';
 
 const FIELDS = ['kind', 'subject', 'outcome', 'durationMinutes'] as const;
 // Visits are logged with a check-in from the home screen; the rest are logged here.
@@ -22,6 +24,7 @@ export function LogActivityModal({
   accountId: string;
 }) {
   const queryClient = useQueryClient();
+  const me = useSession();
   const settings = useQuery(crmSettingsQuery);
   const [kind, setKind] = useState('call');
   const [subject, setSubject] = useState('');
@@ -34,6 +37,8 @@ export function LogActivityModal({
   }));
 
   const log = useMutation({
+    // Runs offline too: sendVisitOp queues the op in the outbox instead of failing.
+    networkMode: 'always',
     mutationFn: () =>
       sendVisitOp(
         buildLogActivity(
@@ -46,9 +51,14 @@ export function LogActivityModal({
           },
           new Date(),
         ),
+        me.user.id,
       ),
-    onSuccess: async () => {
-      notifySuccess('Activity logged');
+    onSuccess: async (result) => {
+      notifySuccess(
+        result.status === 'sent'
+          ? 'Activity logged'
+          : 'Activity saved on this phone: it syncs when the connection returns',
+      );
       setSubject('');
       setOutcome('');
       setDuration('');

@@ -1,8 +1,8 @@
 /**
  * Logging a visit from the phone: check in (with the GPS position when the phone has one), write
- * the outcome, check out. Every write goes through `sendVisitOp`, and each op is plain data with a
- * client-generated id, so an offline outbox can later queue ops and replay them (the server stores
- * a check-in sent twice once).
+ * the outcome, check out. Every write goes through `sendVisitOp` (outbox-sync.ts), and each op is
+ * plain data with a client-generated id, so the offline outbox queues ops and replays them (the server
+ * stores a check-in sent twice once).
  */
 import { v7 as uuidv7 } from 'uuid';
 import { apiPatch, apiPost } from '../../lib/api.ts';
@@ -137,8 +137,11 @@ export function buildLogActivity(
   };
 }
 
-/** The one place where logged visits and activities reach the server (an offline outbox wraps this). */
-export function sendVisitOp(op: VisitOp): Promise<Activity> {
+/**
+ * Sends one op to the API, as it is. The app calls `sendVisitOp` (outbox-sync.ts), which wraps this
+ * with the offline outbox; the outbox's sync loop calls this to replay queued ops.
+ */
+export function postVisitOp(op: VisitOp): Promise<Activity> {
   switch (op.type) {
     case 'check-in':
     case 'log':

@@ -7,12 +7,15 @@ import type { LatLng } from '../../../shared/geo.ts';
 import { ApiError, apiGet } from '../../lib/api.ts';
 import { formatDateTime } from '../../lib/locale.ts';
 import { errorMessage, notifyError, notifySuccess } from '../../lib/notify.ts';
+import { loadOffline, saveOffline } from '../../lib/offline-cache.ts';
 import { useSession } from '../../lib/session-context.ts';
 import { VerifiedBadge, visitCheck } from './activity-bits.tsx';
 import { ACCOUNTS_KEY, CRM_KEY, fetchNearby } from './crm-api.ts';
 import { formatDistance } from './crm-format.ts';
 import type { Account, Activity, CrmPage } from './crm-types.ts';
 import { rankVisitCandidates, type VisitCandidate } from './nearby.ts';
+import { sendVisitOp } from './outbox-sync.ts';
+import { OutboxList } from './outbox-view.tsx';
 import {
   buildCheckIn,
   buildCheckOut,
@@ -20,7 +23,6 @@ import {
   type OpenVisit,
   readGpsFix,
   saveOpenVisit,
-  sendVisitOp,
 } from './visit-log.ts';
 
 /** The phone's position when the user has already allowed it (no prompt on page load). */
@@ -66,17 +68,32 @@ export function VisitPanel() {
   const [openVisit, setOpenVisit] = useState<OpenVisit | null>(() => loadOpenVisit(me.user.id));
   const [outcome, setOutcome] = useState('');
   const [lastVisit, setLastVisit] = useState<Activity | null>(null);
+  const [lastQueued, setLastQueued] = useState<string | null>(null);
 
   const planned = useQuery({
     queryKey: [...ACCOUNTS_KEY, 'planned', me.user.id],
-    queryFn: () =>
-      apiGet<CrmPage<Account>>('/api/crm/accounts', {
-        ownerId: me.user.id,
-        status: 'active',
-        sort: 'lastActivityAt',
-        dir: 'asc',
-        limit: 10,
-      }),
+    // Tried even when the browser says offline: the answer then comes from the device's copy.
+    networkMode: 'offlineFirst',
+    queryFn: async () => {
+      // Kept on the device (per user, wiped on sign-out) so that visits can be logged offline.
+      const cacheKey = `plannedAccounts:${me.user.id}`;
+      try {
+        const page = await apiGet<CrmPage<Account>>('/api/crm/accounts', {
+          ownerId: me.user.id,
+          status: 'active',
+          sort: 'lastActivityAt',
+          dir: 'asc',
+          limit: 10,
+        });
+        saveOffline(cacheKey, page);
+        return page;
+      } catch (error) {
+        const cached =
+          error instanceof ApiError && error.status === 0 ? loadOffline<CrmPage<Account>>(cacheKey) : null;
+        if (cached) return cached;
+        throw error;
+      }
+    },
   });
   const nearby = useQuery({
     queryKey: [...ACCOUNTS_KEY, 'nearby', position?.lat.toFixed(3), position?.lng.toFixed(3)],
@@ -90,38 +107,63 @@ export function VisitPanel() {
   ).slice(0, 8);
 
   const checkIn = useMutation({
+    // Runs offline too: sendVisitOp queues the op in the outbox instead of failing.
+    networkMode: 'always',
     mutationFn: async (account: Account) => {
       const fix = await readGpsFix(5000);
-      return sendVisitOp(buildCheckIn(account, fix, new Date()));
+      const op = buildCheckIn(account, fix, new Date());
+      return { op, fix, result: await sendVisitOp(op, me.user.id) };
     },
-    onSuccess: (activity, account) => {
-      const visit: OpenVisit = {
-        activityId: activity.id,
-        accountId: account.id,
-        accountName: account.name,
-        checkedInAt: activity.checkIn?.at ?? activity.occurredAt,
-        verified: activity.verified,
-        distanceM: activity.distanceM,
-        hadFix: visitCheck(activity).hadFix,
-      };
+    onSuccess: ({ op, fix, result }, account) => {
+      const activity = result.status === 'sent' ? result.activity : null;
+      // Queued (offline): the visit is open all the same; verification comes when the server has it.
+      const visit: OpenVisit = activity
+        ? {
+            activityId: activity.id,
+            accountId: account.id,
+            accountName: account.name,
+            checkedInAt: activity.checkIn?.at ?? activity.occurredAt,
+            verified: activity.verified,
+            distanceM: activity.distanceM,
+            hadFix: visitCheck(activity).hadFix,
+          }
+        : {
+            activityId: op.body.id,
+            accountId: account.id,
+            accountName: account.name,
+            checkedInAt: op.body.occurredAt,
+            verified: null,
+            distanceM: null,
+            hadFix: fix !== null,
+          };
       saveOpenVisit(me.user.id, visit);
       setOpenVisit(visit);
       setOutcome('');
       setLastVisit(null);
+      setLastQueued(null);
     },
     onError: (error) => notifyError(error, 'Could not check in'),
   });
 
   const checkOut = useMutation({
+    // Runs offline too: sendVisitOp queues the op in the outbox instead of failing.
+    networkMode: 'always',
     mutationFn: async (visit: OpenVisit) => {
       const fix = await readGpsFix(5000);
-      return sendVisitOp(buildCheckOut(visit.activityId, outcome, fix, new Date()));
+      return sendVisitOp(buildCheckOut(visit.activityId, outcome, fix, new Date()), me.user.id);
     },
-    onSuccess: async (activity) => {
+    onSuccess: async (result, visit) => {
       saveOpenVisit(me.user.id, null);
       setOpenVisit(null);
       setOutcome('');
-      setLastVisit(activity);
+      if (result.status === 'queued') {
+        setLastVisit(null);
+        setLastQueued(visit.accountName);
+        notifySuccess('Visit saved on this phone: it syncs when the connection returns');
+        return;
+      }
+      setLastQueued(null);
+      setLastVisit(result.activity);
       notifySuccess('Visit logged');
       // Lists, the account's last activity and its timeline all change.
       await queryClient.invalidateQueries({ queryKey: CRM_KEY });
@@ -194,6 +236,12 @@ export function VisitPanel() {
         </Stack>
       ) : (
         <Stack gap="xs">
+          <OutboxList />
+          {lastQueued ? (
+            <Alert color="gray" variant="light" data-testid="last-visit-queued">
+              <Text size="sm">Saved on this phone: {lastQueued} (waiting to sync)</Text>
+            </Alert>
+          ) : null}
           {lastVisit ? (
             <Alert color="green" variant="light" data-testid="last-visit">
               <Group gap="xs">
