@@ -94,7 +94,7 @@ export default defineConfig({
     {
       name: 'phone',
       // The phone checks what differs on a phone: signing in and out, the burger navigation,
-      // accessibility, logging a visit and the account page. First-run setup can only happen once per server and the admin flows are
+      // accessibility, logging a visit, the account page and the KPI screens (a rep's dashboard is a phone screen). First-run setup can only happen once per server and the admin flows are
       // laptop-first, so those run on desktop only (keeping the whole suite well under three minutes).
       testMatch: [
         '**/auth.spec.ts',
@@ -102,6 +102,7 @@ export default defineConfig({
         '**/a11y.spec.ts',
         '**/crm-visit.spec.ts',
         '**/crm-account.spec.ts',
+        '**/metrics.spec.ts',
       ],
       use: {
         browserName: 'chromium',
