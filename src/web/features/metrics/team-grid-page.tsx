@@ -12,6 +12,7 @@ import {
   paceStatus,
   STATUS_COLOR,
   STATUS_LABEL,
+  STATUS_TINT,
 } from './metric-format.ts';
 import { type PeriodChoice, type Values, valuesQuery } from './metrics-api.ts';
 
@@ -129,14 +130,7 @@ export function TeamGridPage() {
                           const c = cells.get(id)?.get(d.metric.key);
                           if (!c) return <Table.Td key={d.metric.key}>—</Table.Td>;
                           return (
-                            <Table.Td
-                              key={d.metric.key}
-                              bg={
-                                c.status === 'no_target'
-                                  ? undefined
-                                  : `var(--mantine-color-${STATUS_COLOR[c.status]}-light)`
-                              }
-                            >
+                            <Table.Td key={d.metric.key} bg={STATUS_TINT[c.status]}>
                               <UnstyledButton
                                 onClick={() =>
                                   setDrill({ metric: d.metric.key, period: d.period.key, user: id })
