@@ -96,7 +96,7 @@ export default defineConfig({
     {
       name: 'phone',
       // The phone checks what differs on a phone: signing in and out, the burger navigation,
-      // accessibility, logging a visit (online and offline) and the account page. First-run setup can only happen once per server and the admin flows are
+      // accessibility, logging a visit (online and offline), the account page, goals and the KPI screens (a rep's dashboard is a phone screen). First-run setup can only happen once per server and the admin flows are
       // laptop-first, so those run on desktop only (keeping the whole suite well under three minutes).
       testMatch: [
         '**/auth.spec.ts',
@@ -106,6 +106,7 @@ export default defineConfig({
         '**/crm-account.spec.ts',
         '**/goals.spec.ts',
         '**/crm-offline.spec.ts',
+        '**/metrics.spec.ts',
       ],
       use: {
         browserName: 'chromium',

@@ -10,6 +10,9 @@ import { ContactsPage } from './features/crm/contacts-page.tsx';
 import { DealBoardPage } from './features/crm/deal-board-page.tsx';
 import { DealsPage } from './features/crm/deals-page.tsx';
 import { ImportPage } from './features/crm/import-page.tsx';
+import { LeaderboardPage } from './features/metrics/leaderboard-page.tsx';
+import { MyDashboardPage } from './features/metrics/my-dashboard-page.tsx';
+import { TeamGridPage } from './features/metrics/team-grid-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { GoalDetailPage } from './routes/goal-detail.tsx';
 import { GoalsPage, NewGoalPage } from './routes/goals.tsx';
@@ -45,6 +48,16 @@ const router = createBrowserRouter([
       { path: 'crm/board', element: <DealBoardPage /> },
       { path: 'crm/activities', element: <ActivitiesPage /> },
       { path: 'crm/import', element: <ImportPage /> },
+      { path: 'kpis/me', element: <MyDashboardPage /> },
+      { path: 'kpis/leaderboard', element: <LeaderboardPage /> },
+      {
+        path: 'kpis/team',
+        element: (
+          <RequireRole roles={['manager', 'admin']}>
+            <TeamGridPage />
+          </RequireRole>
+        ),
+      },
       {
         path: 'team',
         element: (

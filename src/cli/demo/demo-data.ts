@@ -5,6 +5,7 @@ import { newId } from '../../server/lib/ids.ts';
 import { hashPassword } from '../../server/lib/secrets.ts';
 import { createOrgWithAdmin } from '../../server/modules/identity/auth.service.ts';
 import { insertUserInOrg } from '../../server/modules/identity/users.service.ts';
+import { periodAt, previousPeriod } from '../../shared/periods.ts';
 import type { Progress } from '../progress.ts';
 import { type CrmShape, generateCrm } from './crm-data.ts';
 import { seedDemoGoals } from './demo-goals.ts';
@@ -141,7 +142,7 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
   const logins: DemoLogin[] = [];
   const total = demoOrgs.reduce((n, o) => n + 1 + o.people.length, 0);
   progress.start('Demo people and teams', total);
-  const crmWork: { orgId: string; repIds: string[]; spec: OrgSpec }[] = [];
+  const crmWork: { orgId: string; adminId: string; repIds: string[]; spec: OrgSpec }[] = [];
   for (const spec of demoOrgs) {
     const repIds: string[] = [];
     await db.kysely.transaction().execute(async (trx) => {
@@ -209,7 +210,7 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
         });
         progress.tick();
       }
-      crmWork.push({ orgId, repIds, spec });
+      crmWork.push({ orgId, adminId: userId, repIds, spec });
     });
   }
   progress.stop();
@@ -235,9 +236,85 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
       progress,
       () => newId(),
     );
+    await seedDemoTargets(db, work, clock.now());
   }
   // Goals the Northwind people agreed on (or are discussing), sized from their own history.
   const northwind = crmWork.find((w) => w.spec.admin.email === 'admin@northwind.example');
   if (northwind) await seedDemoGoals(db, clock, northwind.orgId, northwind.spec.timeZone);
   return logins;
+}
+
+/**
+ * Monthly targets for every demo rep (revenue won, deals won, visits) for the last six months and
+ * the current one: about 10 % above the rep's own monthly average since then, so some reps run ahead of pace
+ * and some behind on the dashboards.
+ */
+async function seedDemoTargets(
+  db: Db,
+  work: { orgId: string; adminId: string; repIds: string[]; spec: OrgSpec },
+  now: number,
+): Promise<void> {
+  if (work.repIds.length === 0) return;
+  const cal = { timeZone: work.spec.timeZone, fiscalYearStartMonth: work.spec.fiscalYearStartMonth };
+  const months = [periodAt('month', now, cal)];
+  while (months.length < 7) months.unshift(previousPeriod(months[0]!, cal));
+  const since = months[0]!.start;
+  const k = db.kysely;
+  const [won, visits] = await Promise.all([
+    k
+      .selectFrom('deal_credits as c')
+      .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+      .select([
+        'c.user_id',
+        (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
+        (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
+      ])
+      .where('c.org_id', '=', work.orgId)
+      .where('d.status', '=', 'won')
+      .where('d.closed_at', '>=', since)
+      .where('d.closed_at', '<', now)
+      .groupBy('c.user_id')
+      .execute(),
+    k
+      .selectFrom('activities')
+      .select(['owner_id as user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('org_id', '=', work.orgId)
+      .where('kind', '=', 'visit')
+      .where('occurred_at', '>=', since)
+      .where('occurred_at', '<', now)
+      .groupBy('owner_id')
+      .execute(),
+  ]);
+  const wonBy = new Map(won.map((r) => [r.user_id, r]));
+  const visitsBy = new Map(visits.map((r) => [r.user_id, Number(r.n)]));
+  const rows = work.repIds.flatMap((repId) => {
+    const w = wonBy.get(repId);
+    // Six months and most of the current one.
+    const perMonth = (total: number) => (total / 6.5) * 1.1;
+    const amounts: [string, number][] = [
+      ['revenue_won', Math.max(100_000, Math.round(perMonth(Number(w?.amount ?? 0)) / 10_000) * 10_000)],
+      ['deals_won', Math.max(1, Math.round(perMonth(Number(w?.share ?? 0) / 10_000)))],
+      ['visits', Math.max(5, Math.round(perMonth(visitsBy.get(repId) ?? 0)))],
+    ];
+    return months.flatMap((m) =>
+      amounts.map(([metric, amount]) => ({
+        org_id: work.orgId,
+        id: newId(),
+        subject_type: 'user' as const,
+        subject_id: repId,
+        metric_key: metric,
+        period_kind: 'month' as const,
+        period_start: m.startDate,
+        amount,
+        created_by: work.adminId,
+        created_at: now,
+        updated_at: now,
+      })),
+    );
+  });
+  for (let i = 0; i < rows.length; i += 200)
+    await k
+      .insertInto('targets')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }

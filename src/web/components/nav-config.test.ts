@@ -2,11 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { isActivePath, navItemsFor } from './nav-config.ts';
 
 describe('navItemsFor', () => {
-  it('gives reps Home, Goals, Profile and the CRM, managers also Team, and admins the administration sections', () => {
+  it('gives reps Home, Goals, Profile, their KPIs and the CRM, managers also Team and the team grid, and admins the administration sections', () => {
     const keys = (role: 'rep' | 'manager' | 'admin') => navItemsFor(role).map((item) => item.key);
     const crm = ['accounts', 'contacts', 'deals', 'board', 'activities', 'import'];
-    expect(keys('rep')).toEqual(['home', 'goals', 'profile', ...crm]);
-    expect(keys('manager')).toEqual(['home', 'goals', 'team', 'profile', ...crm]);
+    expect(keys('rep')).toEqual(['home', 'goals', 'profile', 'kpis', 'leaderboard', ...crm]);
+    expect(keys('manager')).toEqual([
+      'home',
+      'goals',
+      'team',
+      'profile',
+      'kpis',
+      'kpi-team',
+      'leaderboard',
+      ...crm,
+    ]);
     expect(keys('admin')).toEqual(
       expect.arrayContaining(['home', 'team', 'profile', 'settings', 'users', 'teams', 'audit']),
     );

@@ -1,6 +1,7 @@
 import {
   IconAddressBook,
   IconBuildingStore,
+  IconChartBar,
   IconClockPlay,
   IconFileImport,
   IconFlag,
@@ -11,7 +12,9 @@ import {
   IconReportMoney,
   IconSettings,
   IconSitemap,
+  IconTable,
   IconTarget,
+  IconTrophy,
   IconUserCircle,
   IconUsers,
   IconUsersGroup,
@@ -20,7 +23,7 @@ import {
 import type { ComponentType } from 'react';
 import type { Role } from '../lib/types.ts';
 
-export type NavGroup = 'main' | 'crm' | 'admin';
+export type NavGroup = 'main' | 'kpis' | 'crm' | 'admin';
 
 export interface NavItem {
   /** Stable key, also used as the test id `nav-<key>`. */
@@ -38,6 +41,7 @@ const ADMINS: readonly Role[] = ['admin'];
 
 export const NAV_GROUP_LABELS: Record<NavGroup, string> = {
   main: 'Workspace',
+  kpis: 'KPIs',
   crm: 'CRM',
   admin: 'Administration',
 };
@@ -57,6 +61,23 @@ export const NAV_ITEMS: readonly NavItem[] = [
     icon: IconUserCircle,
     roles: EVERYONE,
     group: 'main',
+  },
+  { key: 'kpis', label: 'My numbers', path: '/kpis/me', icon: IconChartBar, roles: EVERYONE, group: 'kpis' },
+  {
+    key: 'kpi-team',
+    label: 'Team grid',
+    path: '/kpis/team',
+    icon: IconTable,
+    roles: MANAGERS,
+    group: 'kpis',
+  },
+  {
+    key: 'leaderboard',
+    label: 'Leaderboard',
+    path: '/kpis/leaderboard',
+    icon: IconTrophy,
+    roles: EVERYONE,
+    group: 'kpis',
   },
   {
     key: 'accounts',

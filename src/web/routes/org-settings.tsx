@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { FullPageError, FullPageLoader } from '../components/full-page-state.tsx';
 import { OrgFields, type OrgFieldValues } from '../components/org-fields.tsx';
 import { PageHeader } from '../components/page-header.tsx';
+import { LeaderboardSettingsCard } from '../features/metrics/leaderboard-settings.tsx';
 import { apiGet, apiPatch } from '../lib/api.ts';
 import { notifySuccess } from '../lib/notify.ts';
 import { ME_KEY } from '../lib/session.ts';
@@ -85,6 +86,7 @@ export function OrgSettingsPage() {
           </Stack>
         </form>
       </Card>
+      <LeaderboardSettingsCard />
     </Stack>
   );
 }

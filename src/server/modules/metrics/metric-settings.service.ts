@@ -12,6 +12,9 @@ import { loadOrgMetrics } from './metric-registry.ts';
  *   listed use `defaultVisibility`. Enforced through `peerMetricView` in the policy module.
  * - `ramp`: percent of the full target a new rep carries in month 1, 2, … of tenure (tenure counted
  *   from the membership start); from the month after the last entry on, 100 %.
+ * - `activityLeaderboards`: whether leaderboards of activity-count metrics (activities, visits,
+ *   calls, meetings and custom activity counts/sums) may be shown; many teams find them
+ *   demotivating for the middle of the pack.
  */
 export const metricKeySchema = z
   .string()
@@ -23,6 +26,7 @@ export const metricSettingsSchema = z.object({
   defaultVisibility: z.enum(peerVisibilities).default('ranks'),
   visibility: z.record(metricKeySchema, z.enum(peerVisibilities)).default({}),
   ramp: z.array(z.number().int().min(0).max(100)).max(24).default([]),
+  activityLeaderboards: z.boolean().default(true),
 });
 export type MetricSettings = z.infer<typeof metricSettingsSchema>;
 
@@ -36,6 +40,9 @@ export const metricSettingsUpdate = z
       .array(z.number().int().min(0).max(100))
       .max(24)
       .describe('Percent of full target by month of tenure: [25, 50, 75] = 25 % in month 1 …'),
+    activityLeaderboards: z
+      .boolean()
+      .describe('false switches off leaderboards of activity-count metrics for the whole org'),
   })
   .partial()
   .strict();
@@ -88,6 +95,7 @@ export async function updateMetricSettings(
       defaultVisibility: input.defaultVisibility ?? before.defaultVisibility,
       visibility,
       ramp: input.ramp ?? before.ramp,
+      activityLeaderboards: input.activityLeaderboards ?? before.activityLeaderboards,
     });
     await trx
       .updateTable('orgs')

@@ -15,6 +15,14 @@ import {
   listCustomMetrics,
   updateCustomMetric,
 } from './custom-metrics.service.ts';
+import { leaderboard, leaderboardQuery } from './leaderboard.service.ts';
+import {
+  metricRecords,
+  metricTrend,
+  recordRoles,
+  recordsQuery,
+  trendQuery,
+} from './metric-records.service.ts';
 import {
   loadMetricSettings,
   metricSettingsSchema,
@@ -32,6 +40,45 @@ const metricSchema = z.object({
   format: z.enum(metricFormats),
   snapshot: z.boolean(),
   custom: z.boolean(),
+});
+
+const periodSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  start: z.string(),
+  end: z.string(),
+  elapsed: z.number().describe('Fraction of the period elapsed now (0–1)'),
+});
+const personSchema = z.object({ id: z.string(), name: z.string() });
+
+const activityRecord = z.object({
+  type: z.literal('activity'),
+  id: z.string(),
+  role: z.enum(recordRoles),
+  kind: z.string(),
+  subject: z.string(),
+  outcome: z.string().nullable(),
+  occurredAt: z.string(),
+  durationMinutes: z.number().nullable(),
+  verified: z.boolean().nullable(),
+  account: z.object({ id: z.string(), name: z.string() }).nullable(),
+});
+const dealRecord = z.object({
+  type: z.literal('deal'),
+  id: z.string(),
+  role: z.enum(recordRoles),
+  name: z.string(),
+  status: z.string(),
+  stage: z.string(),
+  probability: z.number(),
+  amountMinor: z.number(),
+  currency: z.string(),
+  creditMinor: z.number().describe('The person’s credited part of the amount'),
+  shareBp: z.number().describe('The person’s share in basis points'),
+  createdAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  expectedCloseDate: z.string().nullable(),
+  account: z.object({ id: z.string(), name: z.string() }),
 });
 
 /** The KPI catalog (built-in and custom), KPI values per period, custom metrics and metric settings. */
@@ -94,6 +141,104 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
       },
     },
     async (req) => metricValues(deps, req.actor!, await req.reach(), req.query),
+  );
+
+  r.get(
+    '/api/metrics/leaderboard',
+    {
+      config: read,
+      schema: {
+        tags: ['metrics'],
+        summary:
+          'A leaderboard of any metric for a period, team or org, with movement since the previous period; peers shown by rank only carry no numbers',
+        querystring: leaderboardQuery,
+        response: {
+          200: z.object({
+            metric: metricSchema,
+            currency: z.string(),
+            visibility: z.enum(peerVisibilities),
+            scope: z.enum(['team', 'org']),
+            period: periodSchema,
+            previousPeriod: z.object({ key: z.string(), label: z.string() }),
+            rows: z.array(
+              z.object({
+                user: personSchema,
+                me: z.boolean(),
+                view: z.enum(['value', 'rank']),
+                rank: z.number().nullable(),
+                previousRank: z.number().nullable(),
+                movement: z
+                  .enum(['up', 'down', 'same', 'new'])
+                  .nullable()
+                  .describe('Rank change since the previous period; null for snapshot metrics or no rank'),
+                value: z.number().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => leaderboard(deps, req.actor!, await req.reach(), req.query),
+  );
+  r.get(
+    '/api/metrics/records',
+    {
+      config: read,
+      schema: {
+        tags: ['metrics'],
+        summary:
+          'The records behind a number: the deals or activities a metric counts for a person and period, with definition, bounds and filters',
+        querystring: recordsQuery,
+        response: {
+          200: z.object({
+            metric: metricSchema,
+            currency: z.string(),
+            user: personSchema,
+            period: periodSchema,
+            value: z.number().nullable(),
+            numerator: z.number().nullable(),
+            denominator: z.number().nullable(),
+            operands: z
+              .object({ numerator: z.string(), denominator: z.string() })
+              .nullable()
+              .describe('A custom ratio: open the records of each operand'),
+            source: z.enum(['activities', 'deals']).nullable(),
+            filters: z.array(z.string()),
+            total: z.number(),
+            items: z.array(z.discriminatedUnion('type', [activityRecord, dealRecord])),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (req) => metricRecords(deps, req.actor!, await req.reach(), req.query),
+  );
+  r.get(
+    '/api/metrics/trend',
+    {
+      config: read,
+      schema: {
+        tags: ['metrics'],
+        summary: 'One person’s value and effective target over the last periods',
+        querystring: trendQuery,
+        response: {
+          200: z.object({
+            metric: metricSchema,
+            currency: z.string(),
+            user: personSchema,
+            points: z.array(
+              z.object({
+                key: z.string(),
+                label: z.string(),
+                value: z.number().nullable(),
+                target: z.number().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => metricTrend(deps, req.actor!, await req.reach(), req.query),
   );
 
   r.get(

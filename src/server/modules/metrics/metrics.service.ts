@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   elapsedFraction,
+  type Period,
   periodAt,
   periodFromKey,
   periodKinds,
@@ -13,7 +14,7 @@ import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../
 import { findOrg } from '../identity/identity.repository.ts';
 import { effectiveUserTargets } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
-import { loadMetricSettings, visibilityOf } from './metric-settings.service.ts';
+import { loadMetricSettings, type MetricSettings, visibilityOf } from './metric-settings.service.ts';
 import { computeMetric, type MetricScope } from './metrics.engine.ts';
 
 export const valuesQuery = z.object({
@@ -34,7 +35,7 @@ export const valuesQuery = z.object({
     ),
 });
 
-function catalogItem(m: OrgMetric) {
+export function catalogItem(m: OrgMetric) {
   return {
     key: m.key,
     name: m.name,
@@ -83,7 +84,10 @@ async function scopeUserIds(
 }
 
 /** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
-function ranks(values: Map<string, number | null>, direction: 'higher' | 'lower'): Map<string, number> {
+export function ranks(
+  values: Map<string, number | null>,
+  direction: 'higher' | 'lower',
+): Map<string, number> {
   const sorted = [...values]
     .filter((e): e is [string, number] => e[1] !== null)
     .sort((a, b) => (direction === 'higher' ? b[1] - a[1] : a[1] - b[1]));
@@ -96,17 +100,16 @@ function ranks(values: Map<string, number | null>, direction: 'higher' | 'lower'
 }
 
 /**
- * A metric's values for a period for the people of a scope, with the previous period, the same
- * period last year, the effective target (after ramp) and a rank. The policy module decides per
- * person what the actor receives: everything about themselves and the people under them (what a
- * manager sees about a rep, the rep sees too); about peers only what the org's visibility setting
- * for this metric allows — values, the rank alone (every number nulled), or nothing (row left out).
+ * The shared computation behind values and leaderboards: the metric, the period, who is in the
+ * scope and what the actor may see of each (the policy module decides), the current and previous
+ * values, the last year's, targets and ranks — for the people the actor may see at all.
  */
-export async function metricValues(
+export async function computeValues(
   deps: Deps,
   actor: Actor,
   reach: Reach,
   input: z.infer<typeof valuesQuery>,
+  options: { guard?: (info: OrgMetric, settings: MetricSettings) => void } = {},
 ) {
   const db = deps.db.kysely;
   const [org, metrics, settings] = await Promise.all([
@@ -118,6 +121,7 @@ export async function metricValues(
   const info = metrics.find((m) => m.key === input.metric);
   if (!info)
     throw invalidField('metric', `is not a metric of the catalog (${metrics.map((m) => m.key).join(', ')})`);
+  options.guard?.(info, settings);
   const cal = { timeZone: org.time_zone, fiscalYearStartMonth: org.fiscal_year_start_month };
   const now = deps.clock.now();
   const period = input.period
@@ -157,20 +161,63 @@ export async function metricValues(
     effectiveUserTargets(db, { id: actor.orgId, timeZone: org.time_zone }, userIds, info.key, period),
   ]);
   const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
+  const previousRankOf = prev
+    ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
+    : null;
   return {
-    metric: catalogItem(info),
-    currency: org.currency,
+    info,
+    org,
+    settings,
     visibility,
-    period: {
-      key: period.key,
-      label: period.label,
-      start: new Date(period.start).toISOString(),
-      end: new Date(period.end).toISOString(),
-      elapsed: elapsedFraction(period, now),
-    },
-    previousPeriod: { key: previous.key, label: previous.label },
-    lastYearPeriod: { key: lastYear.key, label: lastYear.label },
-    rows: names
+    period,
+    previous,
+    lastYear,
+    now,
+    names,
+    views,
+    current,
+    prev,
+    ly,
+    targets,
+    rankOf,
+    previousRankOf,
+  };
+}
+
+/** What the API says about a period. */
+export function periodResponse(period: Period, now: number) {
+  return {
+    key: period.key,
+    label: period.label,
+    start: new Date(period.start).toISOString(),
+    end: new Date(period.end).toISOString(),
+    elapsed: elapsedFraction(period, now),
+  };
+}
+
+/**
+ * A metric's values for a period for the people of a scope, with the previous period, the same
+ * period last year, the effective target (after ramp) and a rank. The policy module decides per
+ * person what the actor receives: everything about themselves and the people under them (what a
+ * manager sees about a rep, the rep sees too); about peers only what the org's visibility setting
+ * for this metric allows — values, the rank alone (every number nulled), or nothing (row left out).
+ */
+export async function metricValues(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof valuesQuery>,
+) {
+  const c = await computeValues(deps, actor, reach, input);
+  const { current, prev, ly, targets, rankOf, views } = c;
+  return {
+    metric: catalogItem(c.info),
+    currency: c.org.currency,
+    visibility: c.visibility,
+    period: periodResponse(c.period, c.now),
+    previousPeriod: { key: c.previous.key, label: c.previous.label },
+    lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
+    rows: c.names
       .map((u) => {
         const full = views.get(u.id) === 'value';
         return {

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { periodKinds } from '../../../shared/periods.ts';
+import type { Deps } from '../../context.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { Actor, Reach } from '../../policy/policy.ts';
+import type { OrgMetric } from './metric-registry.ts';
+import type { MetricSettings } from './metric-settings.service.ts';
+import { catalogItem, computeValues, periodResponse } from './metrics.service.ts';
+
+export const leaderboardQuery = z.object({
+  metric: z.string().max(60),
+  period: z
+    .string()
+    .max(20)
+    .optional()
+    .describe(
+      'A period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026; default: the current period of `kind`',
+    ),
+  kind: z.enum(periodKinds as [string, ...string[]]).default('month'),
+  scope: z
+    .enum(['team', 'org'])
+    .default('team')
+    .describe('team: my team and the teams I manage; org: everyone the visibility setting lets me see'),
+});
+
+const builtinActivityCounts = new Set(['activities', 'visits', 'calls', 'meetings']);
+
+/**
+ * Activity-count metrics: the built-in counts of activities (all, visits, calls, meetings) and
+ * custom counts or sums over activities. An org can switch their leaderboards off.
+ */
+export function isActivityCountMetric(m: Pick<OrgMetric, 'key' | 'spec'>): boolean {
+  if (m.spec) return m.spec.block === 'activity_count' || m.spec.block === 'activity_sum';
+  return builtinActivityCounts.has(m.key);
+}
+
+export function leaderboardAllowed(m: OrgMetric, settings: MetricSettings): void {
+  if (!settings.activityLeaderboards && isActivityCountMetric(m))
+    throw new AppError(
+      403,
+      'forbidden',
+      `Leaderboards of activity counts are switched off for this organization (${m.name} is an activity count). An admin can switch them on in the metric settings.`,
+      { reason: 'activity_leaderboards_off', metric: m.key },
+    );
+}
+
+type Movement = 'up' | 'down' | 'same' | 'new' | null;
+
+/** up: a better (smaller) rank than last period; new: ranked now but not then; null: not ranked now, or a snapshot metric. */
+export function movementOf(rank: number | null, previousRank: number | null, snapshot: boolean): Movement {
+  if (snapshot || rank === null) return null;
+  if (previousRank === null) return 'new';
+  if (rank < previousRank) return 'up';
+  if (rank > previousRank) return 'down';
+  return 'same';
+}
+
+/**
+ * A leaderboard: the people of the team or org the actor may see, by rank, with the movement since
+ * the previous period. Peers the org shows by rank only come with their rank and movement and no
+ * number at all; peers it hides are not listed (nor ranked).
+ */
+export async function leaderboard(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof leaderboardQuery>,
+) {
+  const c = await computeValues(deps, actor, reach, input, { guard: leaderboardAllowed });
+  const rows = c.names.map((u) => {
+    const full = c.views.get(u.id) === 'value';
+    const rank = c.rankOf.get(u.id) ?? null;
+    const previousRank = c.previousRankOf?.get(u.id) ?? null;
+    return {
+      user: { id: u.id, name: u.name },
+      me: u.id === actor.userId,
+      view: full ? ('value' as const) : ('rank' as const),
+      rank,
+      previousRank: c.info.snapshot ? null : previousRank,
+      movement: movementOf(rank, previousRank, c.info.snapshot),
+      value: full ? (c.current.get(u.id)?.value ?? null) : null,
+    };
+  });
+  rows.sort(
+    (a, b) =>
+      (a.rank ?? Number.POSITIVE_INFINITY) - (b.rank ?? Number.POSITIVE_INFINITY) ||
+      a.user.name.localeCompare(b.user.name),
+  );
+  return {
+    metric: catalogItem(c.info),
+    currency: c.org.currency,
+    visibility: c.visibility,
+    scope: input.scope,
+    period: periodResponse(c.period, c.now),
+    previousPeriod: { key: c.previous.key, label: c.previous.label },
+    rows,
+  };
+}

@@ -1,0 +1,486 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import { z } from 'zod';
+import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
+import { STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
+import {
+  type Period,
+  periodAt,
+  periodFromKey,
+  periodKinds,
+  previousPeriod,
+} from '../../../shared/periods.ts';
+import { dateInZone } from '../../../shared/time.ts';
+import type { Deps } from '../../context.ts';
+import type { Database } from '../../db/schema.ts';
+import { invalidField, notFound } from '../../lib/errors.ts';
+import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../../lib/pagination.ts';
+import { type Actor, canReadOwned, peerMetricView, type Reach } from '../../policy/policy.ts';
+import { findOrg } from '../identity/identity.repository.ts';
+import { effectiveUserTargets } from '../targets/targets.effective.ts';
+import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
+import { loadMetricSettings, visibilityOf } from './metric-settings.service.ts';
+import { computeMetric } from './metrics.engine.ts';
+import { catalogItem, periodResponse } from './metrics.service.ts';
+
+export const recordsQuery = z.object({
+  metric: z.string().max(60),
+  period: z.string().max(20).optional().describe('A period key; default: the current period of `kind`'),
+  kind: z.enum(periodKinds as [string, ...string[]]).default('month'),
+  user: z.string().max(64).optional().describe('Whose number (default: me)'),
+  ...pageQuery,
+});
+
+/**
+ * How a record takes part in the number: counted (a plain count or sum), in the numerator and the
+ * denominator of a ratio (both), or in the denominator only (e.g. a lost deal in a win rate).
+ */
+export const recordRoles = ['counted', 'both', 'numerator', 'denominator'] as const;
+type Role = (typeof recordRoles)[number];
+
+type PlaceFilters = { tiers?: string[]; territories?: string[] };
+type ActivitySelection = PlaceFilters & {
+  source: 'activities';
+  kinds?: string[];
+  outcomes?: string[];
+  verified?: boolean;
+  /** Which records count in a ratio's numerator (the rest are denominator only). */
+  roleBy?: 'verified' | 'strike' | 'meeting';
+};
+type DealSelection = PlaceFilters & {
+  source: 'deals';
+  deals: 'won' | 'lost' | 'closed' | 'open' | 'created';
+  /** Open deals expected to close before this local date (or without a date). */
+  closeBy?: boolean;
+  stageIds?: string[];
+  currency?: string;
+  roleBy?: 'won';
+};
+type Selection = ActivitySelection | DealSelection;
+
+/** The rows behind each metric: which table, which filters, and how each row takes part. */
+function selectionOf(m: OrgMetric): Selection | null {
+  if (m.spec) return specSelection(m.spec);
+  switch (m.key) {
+    case 'revenue_won':
+    case 'deals_won':
+    case 'avg_deal_size':
+    case 'sales_cycle_days':
+    case 'quota_attainment':
+      return { source: 'deals', deals: 'won' };
+    case 'win_rate':
+      return { source: 'deals', deals: 'closed', roleBy: 'won' };
+    case 'weighted_pipeline':
+    case 'pipeline_velocity':
+      return { source: 'deals', deals: 'open' };
+    case 'open_pipeline':
+    case 'pipeline_coverage':
+      return { source: 'deals', deals: 'open', closeBy: true };
+    case 'activities':
+      return { source: 'activities' };
+    case 'visits':
+    case 'visits_per_field_day':
+      return { source: 'activities', kinds: ['visit'] };
+    case 'calls':
+      return { source: 'activities', kinds: ['call'] };
+    case 'meetings':
+      return { source: 'activities', kinds: ['meeting'] };
+    case 'verified_visit_rate':
+      return { source: 'activities', kinds: ['visit'], roleBy: 'verified' };
+    case 'strike_rate':
+      return { source: 'activities', kinds: ['visit'], roleBy: 'strike' };
+    case 'meetings_from_outreach':
+      return { source: 'activities', kinds: ['meeting', 'call', 'email'], roleBy: 'meeting' };
+    default:
+      return null;
+  }
+}
+
+function specSelection(spec: CustomMetricSpec): Selection | null {
+  switch (spec.block) {
+    case 'activity_count':
+    case 'activity_sum':
+    case 'activity_average':
+      return { source: 'activities', ...spec.filters };
+    case 'deal_count':
+    case 'deal_sum':
+    case 'deal_average':
+      return { source: 'deals', deals: spec.deals, ...spec.filters };
+    case 'ratio':
+      return null;
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown block ${String(never)}`);
+    }
+  }
+}
+
+/** The filters of a selection in words, shown beside the records. */
+function describeFilters(sel: Selection, p: { label: string; closeBy: string }, currency: string): string[] {
+  const out: string[] = [];
+  if (sel.source === 'activities') {
+    out.push(`Activities owned by the person, occurred in ${p.label}`);
+    if (sel.kinds) out.push(`Kind: ${sel.kinds.join(', ')}`);
+    if (sel.outcomes) out.push(`Outcome: ${sel.outcomes.join(', ')}`);
+    if (sel.verified !== undefined)
+      out.push(sel.verified ? 'Verified check-ins only' : 'Unverified check-ins only');
+    if (sel.roleBy === 'verified') out.push('Numerator: visits with a verified check-in');
+    if (sel.roleBy === 'strike')
+      out.push(
+        `Numerator: visits followed by a deal won on the same account within ${STRIKE_WINDOW_DAYS} days`,
+      );
+    if (sel.roleBy === 'meeting') out.push('Numerator: meetings; denominator: calls and emails');
+  } else {
+    const which = {
+      won: `Deals won in ${p.label}`,
+      lost: `Deals lost in ${p.label}`,
+      closed: `Deals closed (won or lost) in ${p.label}`,
+      open: 'Deals open now',
+      created: `Deals created in ${p.label}`,
+    }[sel.deals];
+    out.push(`${which}, credited to the person (their share of split deals)`);
+    if (sel.closeBy) out.push(`Expected to close before ${p.closeBy} (or without a date)`);
+    out.push(`Currency: ${sel.currency ?? currency}`);
+    if (sel.stageIds) out.push(`Stage: ${sel.stageIds.join(', ')}`);
+    if (sel.roleBy === 'won') out.push('Numerator: deals won; denominator: deals closed');
+  }
+  if (sel.tiers) out.push(`Account tier: ${sel.tiers.join(', ')}`);
+  if (sel.territories) out.push(`Territory: ${sel.territories.join(', ')}`);
+  return out;
+}
+
+function accountFilter(
+  eb: ExpressionBuilder<Database, 'accounts'>,
+  orgRef: string,
+  accountRef: string,
+  f: PlaceFilters,
+) {
+  let sub = eb
+    .selectFrom('accounts as acc')
+    .select('acc.id')
+    .whereRef('acc.org_id', '=', sql.ref(orgRef))
+    .whereRef('acc.id', '=', sql.ref(accountRef));
+  if (f.tiers) sub = sub.where('acc.tier', 'in', f.tiers as ('A' | 'B' | 'C')[]);
+  if (f.territories) sub = sub.where('acc.territory', 'in', f.territories);
+  return eb.exists(sub);
+}
+
+/**
+ * The metric, period and person a drill-down or trend is about; only numbers the actor may see in
+ * full (what `/api/metrics/values` shows with a value) about people whose CRM records the actor may
+ * read can be opened — anything else answers 404 like a missing person.
+ */
+async function openNumber(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: { metric: string; period?: string | undefined; kind: string; user?: string | undefined },
+) {
+  const db = deps.db.kysely;
+  const [org, metrics, settings] = await Promise.all([
+    findOrg(db, actor.orgId),
+    loadOrgMetrics(db, actor.orgId),
+    loadMetricSettings(db, actor.orgId),
+  ]);
+  if (!org) throw notFound('Organization');
+  const info = metrics.find((m) => m.key === input.metric);
+  if (!info)
+    throw invalidField('metric', `is not a metric of the catalog (${metrics.map((m) => m.key).join(', ')})`);
+  const cal = { timeZone: org.time_zone, fiscalYearStartMonth: org.fiscal_year_start_month };
+  const now = deps.clock.now();
+  const period = input.period
+    ? periodFromKey(input.period, cal)
+    : periodAt(input.kind as (typeof periodKinds)[number], now, cal);
+  if (!period)
+    throw invalidField('period', 'is not a period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026');
+  const userId = input.user ?? actor.userId;
+  const view = peerMetricView(actor, reach, userId, visibilityOf(settings, info.key));
+  if (view !== 'value' || !canReadOwned(actor, reach, userId)) throw notFound('Person');
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id'))
+    .select(['u.id', 'u.name'])
+    .where('m.org_id', '=', actor.orgId)
+    .where('u.id', '=', userId)
+    .executeTakeFirst();
+  if (!user) throw notFound('Person');
+  const custom = new Map(
+    metrics.filter((m) => m.spec).map((m) => [m.key, { spec: m.spec!, format: m.format }]),
+  );
+  const valueIn = async (p: Period) =>
+    (
+      await computeMetric(db, info.key, {
+        orgId: actor.orgId,
+        currency: org.currency,
+        timeZone: org.time_zone,
+        userIds: [userId],
+        start: p.start,
+        end: p.end,
+        now,
+        period: p,
+        custom,
+      })
+    ).get(userId) ?? { value: null };
+  return { org, info, cal, now, period, user, valueIn };
+}
+
+export const trendQuery = z.object({
+  metric: z.string().max(60),
+  period: z.string().max(20).optional().describe('The last period of the trend; default: the current one'),
+  kind: z.enum(periodKinds as [string, ...string[]]).default('month'),
+  user: z.string().max(64).optional().describe('Whose trend (default: me)'),
+  count: z.coerce.number().int().min(2).max(13).default(6),
+});
+
+/** One person's value and effective target for the last `count` periods (oldest first). */
+export async function metricTrend(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof trendQuery>) {
+  const c = await openNumber(deps, actor, reach, input);
+  const periods: Period[] = [c.period];
+  while (periods.length < input.count) periods.unshift(previousPeriod(periods[0]!, c.cal));
+  const points = await Promise.all(
+    periods.map(async (p) => {
+      const [v, targets] = await Promise.all([
+        c.valueIn(p),
+        effectiveUserTargets(
+          deps.db.kysely,
+          { id: actor.orgId, timeZone: c.org.time_zone },
+          [c.user.id],
+          c.info.key,
+          p,
+        ),
+      ]);
+      return {
+        key: p.key,
+        label: p.label,
+        value: v.value,
+        target: targets.get(c.user.id)?.effective ?? null,
+      };
+    }),
+  );
+  return { metric: catalogItem(c.info), currency: c.org.currency, user: c.user, points };
+}
+
+/**
+ * The records behind one number: for a metric, a person and a period, the activities or credited
+ * deals it counts, newest first, with the definition, the period bounds and the filters in words.
+ */
+export async function metricRecords(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof recordsQuery>,
+) {
+  const db = deps.db.kysely;
+  const { org, info, now, period, user, valueIn } = await openNumber(deps, actor, reach, input);
+  const userId = user.id;
+  const value = await valueIn(period);
+
+  const sel = selectionOf(info);
+  const closeBy = dateInZone(period.end, org.time_zone);
+  const base = {
+    metric: catalogItem(info),
+    currency: org.currency,
+    user,
+    period: periodResponse(period, now),
+    value: value.value,
+    numerator: value.numerator ?? null,
+    denominator: value.denominator ?? null,
+    operands:
+      info.spec?.block === 'ratio'
+        ? { numerator: info.spec.numerator, denominator: info.spec.denominator }
+        : null,
+  };
+  if (!sel) return { ...base, source: null, filters: [], total: 0, items: [], nextCursor: null };
+  const filters = describeFilters(sel, { label: period.label, closeBy }, org.currency);
+  const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+  if (cursor && typeof cursor.sortValue !== 'number')
+    throw invalidField('cursor', 'is not a cursor this list produced');
+
+  if (sel.source === 'activities') {
+    let q = db
+      .selectFrom('activities as a')
+      .leftJoin('accounts as acc', (j) =>
+        j.onRef('acc.org_id', '=', 'a.org_id').onRef('acc.id', '=', 'a.account_id'),
+      )
+      .where('a.org_id', '=', actor.orgId)
+      .where('a.owner_id', '=', userId)
+      .where('a.occurred_at', '>=', period.start)
+      .where('a.occurred_at', '<', period.end);
+    if (sel.kinds) q = q.where('a.kind', 'in', sel.kinds);
+    if (sel.outcomes) q = q.where('a.outcome', 'in', sel.outcomes);
+    if (sel.verified !== undefined) q = q.where('a.verified', '=', sel.verified ? 1 : 0);
+    if (sel.tiers || sel.territories)
+      q = q.where((eb) => accountFilter(eb as never, 'a.org_id', 'a.account_id', sel));
+    const totalRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    let page = q;
+    if (cursor)
+      page = page.where((eb) =>
+        eb.or([
+          eb('a.occurred_at', '<', cursor.sortValue as number),
+          eb.and([eb('a.occurred_at', '=', cursor.sortValue as number), eb('a.id', '<', cursor.id)]),
+        ]),
+      );
+    const windowMs = STRIKE_WINDOW_DAYS * 86_400_000;
+    const rows = await page
+      .select([
+        'a.id',
+        'a.kind',
+        'a.subject',
+        'a.outcome',
+        'a.occurred_at',
+        'a.duration_minutes',
+        'a.verified',
+        'a.account_id',
+        'acc.name as account_name',
+        (eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('deals as d')
+                .select('d.id')
+                .whereRef('d.org_id', '=', 'a.org_id')
+                .whereRef('d.account_id', '=', 'a.account_id')
+                .where('d.status', '=', 'won')
+                .whereRef('d.closed_at', '>=', 'a.occurred_at')
+                .where(sql<boolean>`d.closed_at <= a.occurred_at + ${windowMs}`),
+            )
+            .as('strike'),
+      ])
+      .orderBy('a.occurred_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(input.limit + 1)
+      .execute();
+    const roleOf = (r: (typeof rows)[number]): Role => {
+      switch (sel.roleBy) {
+        case 'verified':
+          return r.verified === 1 ? 'both' : 'denominator';
+        case 'strike':
+          return Number(r.strike) ? 'both' : 'denominator';
+        case 'meeting':
+          return r.kind === 'meeting' ? 'numerator' : 'denominator';
+        default:
+          return 'counted';
+      }
+    };
+    const paged = pageOf(rows, input.limit, (r) => encodeCursor(Number(r.occurred_at), r.id));
+    return {
+      ...base,
+      source: 'activities' as const,
+      filters,
+      total: Number(totalRow?.n ?? 0),
+      items: paged.items.map((r) => ({
+        type: 'activity' as const,
+        id: r.id,
+        role: roleOf(r),
+        kind: r.kind,
+        subject: r.subject,
+        outcome: r.outcome,
+        occurredAt: new Date(Number(r.occurred_at)).toISOString(),
+        durationMinutes: r.duration_minutes,
+        verified: r.verified === null ? null : r.verified === 1,
+        account: r.account_id ? { id: r.account_id, name: r.account_name ?? '' } : null,
+      })),
+      nextCursor: paged.nextCursor,
+    };
+  }
+
+  const timeCol = sel.deals === 'open' || sel.deals === 'created' ? 'd.created_at' : 'd.closed_at';
+  let q = db
+    .selectFrom('deal_credits as c')
+    .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+    .innerJoin('stages as st', (j) => j.onRef('st.org_id', '=', 'd.org_id').onRef('st.id', '=', 'd.stage_id'))
+    .innerJoin('accounts as acc', (j) =>
+      j.onRef('acc.org_id', '=', 'd.org_id').onRef('acc.id', '=', 'd.account_id'),
+    )
+    .where('c.org_id', '=', actor.orgId)
+    .where('c.user_id', '=', userId)
+    .where('d.currency', '=', sel.currency ?? org.currency);
+  switch (sel.deals) {
+    case 'won':
+    case 'lost':
+      q = q.where('d.status', '=', sel.deals);
+      break;
+    case 'closed':
+      q = q.where('d.status', 'in', ['won', 'lost']);
+      break;
+    case 'open':
+      q = q.where('d.status', '=', 'open');
+      break;
+    case 'created':
+      break;
+    default: {
+      const never: never = sel.deals;
+      throw new Error(`unknown deal selection ${String(never)}`);
+    }
+  }
+  if (sel.deals !== 'open') q = q.where(timeCol, '>=', period.start).where(timeCol, '<', period.end);
+  if (sel.closeBy)
+    q = q.where((eb) =>
+      eb.or([eb('d.expected_close_date', 'is', null), eb('d.expected_close_date', '<', closeBy)]),
+    );
+  if (sel.stageIds) q = q.where('d.stage_id', 'in', sel.stageIds);
+  if (sel.tiers || sel.territories)
+    q = q.where((eb) => accountFilter(eb as never, 'd.org_id', 'd.account_id', sel));
+  const totalRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  let page = q;
+  if (cursor)
+    page = page.where((eb) =>
+      eb.or([
+        eb(timeCol, '<', cursor.sortValue as number),
+        eb.and([eb(timeCol, '=', cursor.sortValue as number), eb('d.id', '<', cursor.id)]),
+      ]),
+    );
+  const rows = await page
+    .select([
+      'd.id',
+      'd.name',
+      'd.status',
+      'd.amount_minor',
+      'd.currency',
+      'd.created_at',
+      'd.closed_at',
+      'd.expected_close_date',
+      'd.probability_override',
+      'st.name as stage_name',
+      'st.probability',
+      'c.credit_minor',
+      'c.share_bp',
+      'd.account_id',
+      'acc.name as account_name',
+      sql<number>`${sql.ref(timeCol)}`.as('sort_at'),
+    ])
+    .orderBy(timeCol, 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(input.limit + 1)
+    .execute();
+  const paged = pageOf(rows, input.limit, (r) => encodeCursor(Number(r.sort_at), r.id));
+  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return {
+    ...base,
+    source: 'deals' as const,
+    filters,
+    total: Number(totalRow?.n ?? 0),
+    items: paged.items.map((r) => ({
+      type: 'deal' as const,
+      id: r.id,
+      role:
+        sel.roleBy === 'won'
+          ? r.status === 'won'
+            ? ('both' as const)
+            : ('denominator' as const)
+          : ('counted' as const),
+      name: r.name,
+      status: r.status,
+      stage: r.stage_name,
+      probability: r.probability_override ?? r.probability,
+      amountMinor: Number(r.amount_minor),
+      currency: r.currency,
+      creditMinor: Number(r.credit_minor),
+      shareBp: Number(r.share_bp),
+      createdAt: iso(r.created_at),
+      closedAt: iso(r.closed_at),
+      expectedCloseDate: r.expected_close_date,
+      account: { id: r.account_id, name: r.account_name },
+    })),
+    nextCursor: paged.nextCursor,
+  };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { formatMetric, paceStatus } from './metric-format.ts';
+
+const revenue = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
+const winRate = { format: 'percent', snapshot: false, unit: 'percent', direction: 'higher' } as const;
+const cycle = { format: 'days', snapshot: false, unit: 'days', direction: 'lower' } as const;
+
+describe('paceStatus', () => {
+  it('judges cumulative metrics against the elapsed part of the target', () => {
+    // Half-way through the period, 5,000 of a 10,000 target is exactly on pace.
+    expect(paceStatus(revenue, 5_000, 10_000, 0.5)).toEqual({ status: 'ahead', expected: 5_000 });
+    expect(paceStatus(revenue, 4_600, 10_000, 0.5).status).toBe('on_track');
+    expect(paceStatus(revenue, 4_000, 10_000, 0.5).status).toBe('behind');
+  });
+
+  it('judges rates against the whole target, and inverts lower-is-better metrics', () => {
+    expect(paceStatus(winRate, 30, 40, 0.1)).toEqual({ status: 'behind', expected: 40 });
+    expect(paceStatus(cycle, 20, 30, 0.5).status).toBe('ahead');
+    expect(paceStatus(cycle, 40, 30, 0.5).status).toBe('behind');
+  });
+
+  it('has no status without a target or a value', () => {
+    expect(paceStatus(revenue, 100, null, 0.5).status).toBe('no_target');
+    expect(paceStatus(winRate, null, 50, 0.5).status).toBe('no_target');
+  });
+});
+
+describe('formatMetric', () => {
+  it('shows "—" for a missing or non-finite value, never NaN', () => {
+    expect(formatMetric(null, 'percent', 'USD')).toBe('—');
+    expect(formatMetric(Number.NaN, 'count', 'USD')).toBe('—');
+    expect(formatMetric(Number.POSITIVE_INFINITY, 'number', 'USD')).toBe('—');
+  });
+
+  it('formats money from minor units, percents and days', () => {
+    expect(formatMetric(123_456, 'money', 'USD')).toBe('$1,234.56');
+    expect(formatMetric(66.666, 'percent', 'USD')).toBe('66.7 %');
+    expect(formatMetric(12.25, 'days', 'USD')).toBe('12.3 d');
+  });
+});

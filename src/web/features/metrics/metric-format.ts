@@ -1,0 +1,82 @@
+/** Display and pace helpers for KPI numbers (pure; unit-tested). */
+import { formatAmount } from '../crm/crm-format.ts';
+import type { Metric, MetricFormat } from './metrics-api.ts';
+
+/** A metric value in its format; null (a ratio with nothing to divide by, or no data) is "—". */
+export function formatMetric(
+  value: number | null | undefined,
+  format: MetricFormat,
+  currency: string,
+): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  switch (format) {
+    case 'money':
+      return formatAmount(Math.round(value), currency);
+    case 'percent':
+      return `${value.toLocaleString('en-US', { maximumFractionDigits: 1 })} %`;
+    case 'days':
+      return `${value.toLocaleString('en-US', { maximumFractionDigits: 1 })} d`;
+    case 'count':
+      return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+    default:
+      return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  }
+}
+
+export type PaceStatus = 'ahead' | 'on_track' | 'behind' | 'no_target';
+
+/** Cumulative metrics (money and counts summed over the period) are judged against the elapsed part of the target. */
+export function isCumulative(m: Pick<Metric, 'format' | 'snapshot' | 'unit'>): boolean {
+  return !m.snapshot && (m.unit === 'money' || m.unit === 'count') && m.format !== 'percent';
+}
+
+/**
+ * Where a number stands against its target: for cumulative metrics the target is scaled to the
+ * elapsed part of the period (pace); for rates and snapshots the whole target applies. Metrics where
+ * lower is better invert the comparison. On track = within 10 % of pace.
+ */
+export function paceStatus(
+  m: Pick<Metric, 'format' | 'snapshot' | 'unit' | 'direction'>,
+  value: number | null,
+  target: number | null,
+  elapsed: number,
+): { status: PaceStatus; expected: number | null } {
+  if (target === null || target <= 0 || value === null) return { status: 'no_target', expected: null };
+  const expected = isCumulative(m) ? target * Math.min(1, Math.max(0, elapsed)) : target;
+  if (expected <= 0) return { status: 'on_track', expected };
+  const ratio = m.direction === 'lower' ? expected / Math.max(value, Number.EPSILON) : value / expected;
+  return { status: ratio >= 1 ? 'ahead' : ratio >= 0.9 ? 'on_track' : 'behind', expected };
+}
+
+export const STATUS_LABEL: Record<PaceStatus, string> = {
+  ahead: 'Ahead of pace',
+  on_track: 'On track',
+  behind: 'Behind pace',
+  no_target: 'No target',
+};
+
+/** Badge colours (filled, with automatic text contrast). */
+export const STATUS_COLOR: Record<PaceStatus, string> = {
+  ahead: 'teal.9',
+  on_track: 'yellow.4',
+  behind: 'red.9',
+  no_target: 'gray.7',
+};
+
+/** Light cell backgrounds (dark text stays readable on them). */
+export const STATUS_TINT: Record<PaceStatus, string | undefined> = {
+  ahead: 'var(--mantine-color-teal-1)',
+  on_track: 'var(--mantine-color-yellow-1)',
+  behind: 'var(--mantine-color-red-1)',
+  no_target: undefined,
+};
+
+/** The team's key KPIs shown on dashboards and the team grid. */
+export const KEY_METRICS = [
+  'revenue_won',
+  'quota_attainment',
+  'deals_won',
+  'win_rate',
+  'visits',
+  'activities',
+] as const;

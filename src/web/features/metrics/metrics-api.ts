@@ -1,0 +1,167 @@
+/** Metrics calls of the web client: catalog, values, leaderboards, trends and the records behind a number. */
+import { queryOptions } from '@tanstack/react-query';
+import { apiGet } from '../../lib/api.ts';
+
+export const METRICS_KEY = ['metrics'] as const;
+
+export type MetricFormat = 'money' | 'count' | 'percent' | 'days' | 'number';
+export type PeriodKind = 'week' | 'month' | 'quarter' | 'year';
+
+export interface Metric {
+  key: string;
+  name: string;
+  definition: string;
+  unit: string;
+  direction: 'higher' | 'lower';
+  format: MetricFormat;
+  snapshot: boolean;
+  custom: boolean;
+}
+
+export interface PeriodInfo {
+  key: string;
+  label: string;
+  start: string;
+  end: string;
+  elapsed: number;
+}
+
+export interface ValueRow {
+  user: { id: string; name: string };
+  view: 'value' | 'rank';
+  rank: number | null;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  previous: number | null;
+  lastYear: number | null;
+  target: number | null;
+}
+
+export interface Values {
+  metric: Metric;
+  currency: string;
+  visibility: 'none' | 'ranks' | 'values';
+  period: PeriodInfo;
+  previousPeriod: { key: string; label: string };
+  lastYearPeriod: { key: string; label: string };
+  rows: ValueRow[];
+}
+
+export interface LeaderboardRow {
+  user: { id: string; name: string };
+  me: boolean;
+  view: 'value' | 'rank';
+  rank: number | null;
+  previousRank: number | null;
+  movement: 'up' | 'down' | 'same' | 'new' | null;
+  value: number | null;
+}
+
+export interface Leaderboard {
+  metric: Metric;
+  currency: string;
+  visibility: 'none' | 'ranks' | 'values';
+  scope: 'team' | 'org';
+  period: PeriodInfo;
+  previousPeriod: { key: string; label: string };
+  rows: LeaderboardRow[];
+}
+
+export interface Trend {
+  metric: Metric;
+  currency: string;
+  user: { id: string; name: string };
+  points: { key: string; label: string; value: number | null; target: number | null }[];
+}
+
+export type RecordRole = 'counted' | 'both' | 'numerator' | 'denominator';
+
+export interface ActivityRecord {
+  type: 'activity';
+  id: string;
+  role: RecordRole;
+  kind: string;
+  subject: string;
+  outcome: string | null;
+  occurredAt: string;
+  durationMinutes: number | null;
+  verified: boolean | null;
+  account: { id: string; name: string } | null;
+}
+
+export interface DealRecord {
+  type: 'deal';
+  id: string;
+  role: RecordRole;
+  name: string;
+  status: string;
+  stage: string;
+  probability: number;
+  amountMinor: number;
+  currency: string;
+  creditMinor: number;
+  shareBp: number;
+  createdAt: string | null;
+  closedAt: string | null;
+  expectedCloseDate: string | null;
+  account: { id: string; name: string };
+}
+
+export interface Records {
+  metric: Metric;
+  currency: string;
+  user: { id: string; name: string };
+  period: PeriodInfo;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  operands: { numerator: string; denominator: string } | null;
+  source: 'activities' | 'deals' | null;
+  filters: string[];
+  total: number;
+  items: (ActivityRecord | DealRecord)[];
+  nextCursor: string | null;
+}
+
+export interface PeriodChoice {
+  kind: PeriodKind;
+  /** A period key; undefined = the current period of `kind`. */
+  period?: string | undefined;
+}
+
+export const catalogQuery = queryOptions({
+  queryKey: [...METRICS_KEY, 'catalog'],
+  queryFn: () => apiGet<{ items: Metric[] }>('/api/metrics/catalog'),
+  staleTime: 5 * 60_000,
+});
+
+export function valuesQuery(metric: string, p: PeriodChoice, scope: 'me' | 'reach' | 'team' | 'org') {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'values', metric, p.kind, p.period ?? null, scope],
+    queryFn: () => apiGet<Values>('/api/metrics/values', { metric, kind: p.kind, period: p.period, scope }),
+  });
+}
+
+export function leaderboardQuery(metric: string, p: PeriodChoice, scope: 'team' | 'org') {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'leaderboard', metric, p.kind, p.period ?? null, scope],
+    queryFn: () =>
+      apiGet<Leaderboard>('/api/metrics/leaderboard', { metric, kind: p.kind, period: p.period, scope }),
+  });
+}
+
+export function trendQuery(metric: string, p: PeriodChoice, user?: string) {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'trend', metric, p.kind, p.period ?? null, user ?? null],
+    queryFn: () =>
+      apiGet<Trend>('/api/metrics/trend', { metric, kind: p.kind, period: p.period, user, count: 6 }),
+  });
+}
+
+export function fetchRecords(
+  q: { metric: string; period: string; user: string },
+  cursor: string | null,
+): Promise<Records> {
+  return apiGet<Records>('/api/metrics/records', { ...q, cursor, limit: 25 });
+}

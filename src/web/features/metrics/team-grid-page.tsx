@@ -1,0 +1,166 @@
+import { Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
+import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
+import { useQueries } from '@tanstack/react-query';
+import { useState } from 'react';
+import { PageHeader } from '../../components/page-header.tsx';
+import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
+import { PeriodPicker, QueryStates } from './metric-bits.tsx';
+import {
+  formatMetric,
+  KEY_METRICS,
+  type PaceStatus,
+  paceStatus,
+  STATUS_COLOR,
+  STATUS_LABEL,
+  STATUS_TINT,
+} from './metric-format.ts';
+import { type PeriodChoice, type Values, valuesQuery } from './metrics-api.ts';
+
+interface Cell {
+  value: number | null;
+  target: number | null;
+  status: PaceStatus;
+  text: string;
+}
+
+/** KPIs → Team grid: each rep × the team's key KPIs, coloured against pace, sortable, every cell drills down. */
+export function TeamGridPage() {
+  const [choice, setChoice] = useState<PeriodChoice>({ kind: 'month' });
+  const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'name', desc: false });
+  const [drill, setDrill] = useState<NumberRef | null>(null);
+  const queries = useQueries({ queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach')) });
+  const pending = queries.find((q) => q.isPending);
+  const failed = queries.find((q) => q.isError);
+  const combined = {
+    isPending: Boolean(pending),
+    isError: !pending && Boolean(failed),
+    error: failed?.error,
+    refetch: () => Promise.all(queries.map((q) => q.refetch())),
+  };
+  const loaded = queries.map((q) => q.data).filter((d): d is Values => Boolean(d));
+  const first = loaded[0];
+
+  return (
+    <Stack maw={1400}>
+      <PageHeader
+        title="Team grid"
+        description={
+          first
+            ? `${first.period.label} · ${Math.round(first.period.elapsed * 100)} % elapsed · colours compare each number with the target's pace so far`
+            : 'Each rep against the team’s key KPIs'
+        }
+      />
+      <PeriodPicker value={choice} onChange={setChoice} previous={first?.previousPeriod} />
+      <QueryStates query={combined} label="the team grid">
+        {() => {
+          const people = new Map<string, string>();
+          for (const d of loaded)
+            for (const r of d.rows) if (r.view === 'value') people.set(r.user.id, r.user.name);
+          if (people.size === 0)
+            return (
+              <Text c="dimmed" data-testid="grid-empty">
+                Nobody reports to you yet.
+              </Text>
+            );
+          const cells = new Map<string, Map<string, Cell>>();
+          for (const d of loaded)
+            for (const r of d.rows) {
+              if (r.view !== 'value') continue;
+              const pace = paceStatus(d.metric, r.value, r.target, d.period.elapsed);
+              const row = cells.get(r.user.id) ?? new Map<string, Cell>();
+              row.set(d.metric.key, {
+                value: r.value,
+                target: r.target,
+                status: pace.status,
+                text: formatMetric(r.value, d.metric.format, d.currency),
+              });
+              cells.set(r.user.id, row);
+            }
+          const rows = [...people].sort(([a, an], [b, bn]) => {
+            let cmp: number;
+            if (sort.key === 'name') cmp = an.localeCompare(bn);
+            else {
+              const va = cells.get(a)?.get(sort.key)?.value ?? Number.NEGATIVE_INFINITY;
+              const vb = cells.get(b)?.get(sort.key)?.value ?? Number.NEGATIVE_INFINITY;
+              cmp = va - vb || an.localeCompare(bn);
+            }
+            return sort.desc ? -cmp : cmp;
+          });
+          const header = (key: string, label: string) => {
+            const active = sort.key === key;
+            const Icon = active ? (sort.desc ? IconArrowDown : IconArrowUp) : IconSelector;
+            return (
+              <Table.Th key={key} aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+                <UnstyledButton
+                  onClick={() => setSort({ key, desc: active ? !sort.desc : key !== 'name' })}
+                  data-testid={`sort-${key}`}
+                >
+                  <Group gap={4} wrap="nowrap">
+                    <Text fw={700} size="sm">
+                      {label}
+                    </Text>
+                    <Icon size={14} aria-hidden />
+                  </Group>
+                </UnstyledButton>
+              </Table.Th>
+            );
+          };
+          return (
+            <>
+              <Group gap="xs">
+                {(['ahead', 'on_track', 'behind', 'no_target'] as const).map((s) => (
+                  <Badge key={s} color={STATUS_COLOR[s]} variant="filled" autoContrast>
+                    {STATUS_LABEL[s]}
+                  </Badge>
+                ))}
+              </Group>
+              <Table.ScrollContainer minWidth={900} tabIndex={0} aria-label="Team grid">
+                <Table withTableBorder data-testid="team-grid">
+                  <Table.Thead>
+                    <Table.Tr>
+                      {header('name', 'Rep')}
+                      {loaded.map((d) => header(d.metric.key, d.metric.name))}
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {rows.map(([id, name]) => (
+                      <Table.Tr key={id} data-testid="grid-row">
+                        <Table.Td>{name}</Table.Td>
+                        {loaded.map((d) => {
+                          const c = cells.get(id)?.get(d.metric.key);
+                          if (!c) return <Table.Td key={d.metric.key}>—</Table.Td>;
+                          return (
+                            <Table.Td key={d.metric.key} bg={STATUS_TINT[c.status]}>
+                              <UnstyledButton
+                                onClick={() =>
+                                  setDrill({ metric: d.metric.key, period: d.period.key, user: id })
+                                }
+                                aria-label={`${name}, ${d.metric.name}: ${c.text} (${STATUS_LABEL[c.status]}). How was this computed?`}
+                                data-testid={`cell-${d.metric.key}`}
+                                style={{ textDecoration: 'underline dotted', textUnderlineOffset: 3 }}
+                              >
+                                <Text size="sm" fw={600}>
+                                  {c.text}
+                                </Text>
+                              </UnstyledButton>
+                              {c.target !== null ? (
+                                <Text size="xs">
+                                  of {formatMetric(c.target, d.metric.format, d.currency)}
+                                </Text>
+                              ) : null}
+                            </Table.Td>
+                          );
+                        })}
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </>
+          );
+        }}
+      </QueryStates>
+      <HowComputedDrawer target={drill} onClose={() => setDrill(null)} />
+    </Stack>
+  );
+}
