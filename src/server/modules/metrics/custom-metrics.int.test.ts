@@ -305,7 +305,7 @@ describe('custom metric validation', () => {
     [
       'unknown field',
       metric('m1', { block: 'activity_count', filters: { kinds: ['visit'], sql: 'drop table' } }),
-      'definition.filters',
+      'definition.filters.sql',
     ],
     ['unknown block', metric('m2', { block: 'raw_sql', query: 'select 1' }), 'definition.block'],
     [
