@@ -37,9 +37,16 @@ test('a number drills down to the records behind it, and they add up to it', asy
   await expect(drawer).toContainText('Kind: visit');
   await expect(drawer).toContainText(`Records (${shown})`);
   // Page through every record: as many rows as the number says.
-  while (await drawer.getByRole('button', { name: 'Load more' }).isVisible())
-    await drawer.getByRole('button', { name: 'Load more' }).click();
-  await expect(drawer.getByTestId('record-row')).toHaveCount(shown);
+  const rows = drawer.getByTestId('record-row');
+  const more = drawer.getByRole('button', { name: 'Load more' });
+  for (;;) {
+    if (!(await more.isVisible())) break;
+    const before = await rows.count();
+    await more.click();
+    // Wait for the page to arrive before looking for the button again (it stays while loading).
+    await expect.poll(async () => (await rows.count()) > before || !(await more.isVisible())).toBe(true);
+  }
+  await expect(rows).toHaveCount(shown);
   await snap(page, testInfo, 'kpi-drill-down');
   await expectNoSeriousA11yViolations(page);
 });
