@@ -1,7 +1,8 @@
+import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb, testEngine } from '../../../tests/setup/test-db.ts';
 import { compiledQuery } from './compiled-query.ts';
-import { cachingSqliteHandle, type Executor } from './database.ts';
+import { cachingSqliteHandle, type Executor, sqlitePath } from './database.ts';
 
 let tdb: TestDb;
 const executed: string[] = [];
@@ -105,5 +106,72 @@ describe.runIf(testEngine() === 'sqlite')('SQLite statement cache', () => {
     expect(handle.prepare(sql).all([])).toEqual([{ id: 'a' }, { id: 'b' }]);
     expect(iterator.next().value).toEqual({ id: 'b' });
     iterator.return?.();
+  });
+});
+
+const cachedOrgName = compiledQuery(
+  (db: Executor, id: string) => db.selectFrom('orgs').select(['id', 'name']).where('id', '=', id),
+  { cached: true },
+);
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
+describe('compiledQuery with the coherent read cache', () => {
+  it('answers from memory while nothing changed, and sees every write of this connection at once', async () => {
+    await nextTurn();
+    executed.length = 0;
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+    // SQLite served the second call from the cache; PostgreSQL has no cache and asks again.
+    expect(executed.length).toBe(testEngine() === 'sqlite' ? 1 : 2);
+
+    // A write to any table, in the same turn of the event loop, is seen by the very next read.
+    await tdb.db.kysely.updateTable('orgs').set({ name: 'Changed' }).where('id', '=', 'a').execute();
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Changed' }]);
+    await tdb.db.kysely.updateTable('orgs').set({ name: 'Org a' }).where('id', '=', 'a').execute();
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+  });
+
+  it('drops what a rolled-back transaction could have touched and never serves its writes', async () => {
+    expect(await cachedOrgName(tdb.db.kysely, 'b')).toEqual([{ id: 'b', name: 'Org b' }]);
+    let outside: Promise<unknown> | undefined;
+    await expect(
+      tdb.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('orgs').set({ name: 'Uncommitted' }).where('id', '=', 'b').execute();
+        outside = cachedOrgName(tdb.db.kysely, 'b');
+        expect(await cachedOrgName(trx, 'b')).toEqual([{ id: 'b', name: 'Uncommitted' }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await outside).toEqual([{ id: 'b', name: 'Org b' }]);
+    expect(await cachedOrgName(tdb.db.kysely, 'b')).toEqual([{ id: 'b', name: 'Org b' }]);
+  });
+
+  it('hands out frozen rows, so a caller cannot change what the next caller gets', async () => {
+    const rows = await cachedOrgName(tdb.db.kysely, 'a');
+    if (testEngine() === 'sqlite') {
+      expect(Object.isFrozen(rows)).toBe(true);
+      expect(() => {
+        (rows[0] as { name: string }).name = 'mutated';
+      }).toThrow(TypeError);
+    }
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+  });
+});
+
+describe.runIf(testEngine() === 'sqlite')('SQLite coherent read cache across processes', () => {
+  it("sees another connection's commit (the CLI, a second instance) from the next turn of the event loop", async () => {
+    await nextTurn();
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+    const other = new SqliteDatabase(sqlitePath(tdb.url));
+    try {
+      other.prepare("update orgs set name = 'From elsewhere' where id = 'a'").run();
+      await nextTurn();
+      expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'From elsewhere' }]);
+      other.prepare("update orgs set name = 'Org a' where id = 'a'").run();
+      await nextTurn();
+      expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+    } finally {
+      other.close();
+    }
   });
 });

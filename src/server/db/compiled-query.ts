@@ -20,7 +20,16 @@ interface Template {
  */
 export function compiledQuery<A extends readonly unknown[], R>(
   build: (db: Executor, ...args: A) => { compile(): CompiledQuery<R> },
-): (db: Executor, ...args: A) => Promise<R[]> {
+  options: {
+    /**
+     * SQLite: serve the rows from the connection's coherent read cache while nothing in the
+     * database changed (see `coherentReadCache` in database.ts). The rows are then frozen and
+     * shared: the caller must map them, never modify them.
+     */
+    cached?: boolean;
+  } = {},
+): (db: Executor, ...args: A) => Promise<readonly R[]> {
+  const cached = options.cached === true;
   const templates = new WeakMap<QueryExecutor['adapter'], Template>();
   const compile = (db: Executor, arity: number): Template => {
     const sentinels = Array.from({ length: arity }, (_, i) => `${SENTINEL_PREFIX}${i}`);
@@ -49,8 +58,8 @@ export function compiledQuery<A extends readonly unknown[], R>(
     const parameters = slots.map((slot, i) => (slot === -1 ? query.parameters[i] : args[slot]));
     if (query.query.kind === 'SelectQueryNode') {
       // SQLite, outside any transaction: run the prepared statement right away (see trySyncRead).
-      const rows = trySyncRead(db, query.sql, parameters);
-      if (rows !== undefined) return rows as R[];
+      const rows = trySyncRead(db, query.sql, parameters, { cached });
+      if (rows !== undefined) return rows as readonly R[];
     }
     const result = await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
     return result.rows;

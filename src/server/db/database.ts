@@ -117,12 +117,19 @@ export function openDb(
       dialect: new SqliteDialect({ database: handle }),
       ...(log ? { log } : {}),
     });
-    syncReaders.set(kysely, (text, parameters) => {
+    const readCache = coherentReadCache(raw);
+    syncReaders.set(kysely, (text, parameters, cacheable) => {
       if (!raw.open || raw.inTransaction) return undefined;
+      const key = cacheable ? readCache.key(text, parameters) : undefined;
+      if (key !== undefined) {
+        const hit = readCache.get(key);
+        if (hit !== undefined) return hit;
+      }
       const stmt = handle.prepare(text) as SqliteDatabase.Statement;
       if (!stmt.reader) return undefined;
       const rows = stmt.all(...parameters) as unknown[];
       onQuery?.(text);
+      if (key !== undefined) readCache.set(key, rows);
       return rows;
     });
     return {
@@ -175,17 +182,79 @@ export function openDb(
  */
 const syncReaders = new WeakMap<
   object,
-  (sql: string, parameters: readonly unknown[]) => unknown[] | undefined
+  (sql: string, parameters: readonly unknown[], cacheable: boolean) => readonly unknown[] | undefined
 >();
+
+/** Entries kept by one connection's read cache before it starts over. */
+export const SQLITE_READ_CACHE_SIZE = 10_000;
+
+/**
+ * Results of hot identity reads (session, token, /api/me) kept per SQLite connection for as long
+ * as nothing in the database has changed. Coherence, not a time-to-live: every lookup first reads
+ * the connection's change generation — `total_changes()` (rows written by this connection,
+ * including inside transactions later rolled back, and by triggers) and, once per event-loop turn,
+ * `PRAGMA data_version` (commits by any other connection or process, e.g. the CLI deactivating a
+ * user) — and when either moved, the whole cache is dropped. So a cached row is served only when reading again would
+ * return the same row; a write anywhere simply costs the next reads their cache. Cached rows are
+ * frozen: callers must map them, never change them.
+ */
+function coherentReadCache(raw: SqliteDatabase.Database) {
+  const entries = new Map<string, readonly unknown[]>();
+  const changes = raw.prepare('SELECT total_changes()').pluck();
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck();
+  let seenChanges = -1;
+  let seenVersion = -1;
+  // Another process's commit is looked for once per turn of the event loop: every request handled
+  // in this turn was received before the check ran, so a commit the check misses happened after
+  // them, and reading the state before it is what a concurrent request may see anyway.
+  let versionCheckedThisTurn = false;
+  const newTurn = () => {
+    versionCheckedThisTurn = false;
+  };
+  return {
+    key(sql: string, parameters: readonly unknown[]): string {
+      return `${sql}\u0000${JSON.stringify(parameters)}`;
+    },
+    /** The cached rows of `key` if nothing changed since they were read; else drops every entry. */
+    get(key: string): readonly unknown[] | undefined {
+      const c = changes.get() as number;
+      let v = seenVersion;
+      if (!versionCheckedThisTurn) {
+        v = dataVersion.get() as number;
+        versionCheckedThisTurn = true;
+        setImmediate(newTurn);
+      }
+      if (c !== seenChanges || v !== seenVersion) {
+        entries.clear();
+        seenChanges = c;
+        seenVersion = v;
+        return undefined;
+      }
+      return entries.get(key);
+    },
+    /** Call right after `get(key)` missed and the rows were read (same JS turn: nothing in between). */
+    set(key: string, rows: unknown[]): void {
+      for (const row of rows) Object.freeze(row);
+      if (entries.size >= SQLITE_READ_CACHE_SIZE) entries.clear();
+      entries.set(key, Object.freeze(rows));
+    },
+  };
+}
 
 /**
  * Runs `sql` at once when `db` is a root SQLite Kysely with no transaction open on its connection;
  * undefined means "not possible here, go through Kysely". Only for statements that return rows
- * and change nothing (SELECT).
+ * and change nothing (SELECT). With `cached`, the rows may come from the connection's coherent read
+ * cache (see coherentReadCache) and are frozen.
  */
-export function trySyncRead(db: object, sql: string, parameters: readonly unknown[]): unknown[] | undefined {
+export function trySyncRead(
+  db: object,
+  sql: string,
+  parameters: readonly unknown[],
+  options: { cached?: boolean } = {},
+): readonly unknown[] | undefined {
   const reader = syncReaders.get(db);
-  return reader === undefined ? undefined : reader(sql, parameters);
+  return reader === undefined ? undefined : reader(sql, parameters, options.cached === true);
 }
 
 /** SQLite has no boolean type; flags are 0/1 on both engines. */

@@ -1,6 +1,8 @@
+import SqliteDatabase from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeOrg, makeUser, makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { sqlitePath } from '../../db/database.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -120,6 +122,27 @@ describe('sign-in and sessions', () => {
       payload: { email: w.repA1.email, password: PASSWORD },
     });
     expect(again.statusCode).toBe(401);
+  });
+
+  it('ends the sessions of a user deactivated by another process (the CLI) at once', async () => {
+    const w = await makeWorld(t.db, t.clock);
+    const rep = await signIn(t.app, w.repA1.email, PASSWORD);
+    // Warm the hot path: the session and /api/me are now in SQLite's coherent read cache.
+    for (let i = 0; i < 3; i++)
+      expect((await as(t.app, rep)({ method: 'GET', url: '/api/me' })).statusCode).toBe(200);
+    if (t.db.engine === 'sqlite') {
+      const other = new SqliteDatabase(sqlitePath(t.db.url));
+      other.prepare('update memberships set active = 0 where user_id = ?').run(w.repA1.id);
+      other.close();
+    } else {
+      await t.db.kysely
+        .updateTable('memberships')
+        .set({ active: 0 })
+        .where('user_id', '=', w.repA1.id)
+        .execute();
+    }
+    await new Promise((r) => setImmediate(r));
+    expect((await as(t.app, rep)({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
   });
 
   it('applies a role change on the next request', async () => {

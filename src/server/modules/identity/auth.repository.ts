@@ -31,23 +31,26 @@ export async function insertSession(
     .execute();
 }
 
-const sessionWithMembership = compiledQuery((db: Executor, sessionId: string) =>
-  db
-    .selectFrom('sessions as s')
-    .innerJoin('memberships as m', (j) =>
-      j.onRef('m.org_id', '=', 's.org_id').onRef('m.user_id', '=', 's.user_id'),
-    )
-    .select([
-      's.id',
-      's.org_id',
-      's.user_id',
-      's.csrf_token',
-      's.last_seen_at',
-      's.expires_at',
-      'm.role',
-      'm.active',
-    ])
-    .where('s.id', '=', sessionId),
+const sessionWithMembership = compiledQuery(
+  (db: Executor, sessionId: string) =>
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('memberships as m', (j) =>
+        j.onRef('m.org_id', '=', 's.org_id').onRef('m.user_id', '=', 's.user_id'),
+      )
+      .select([
+        's.id',
+        's.org_id',
+        's.user_id',
+        's.csrf_token',
+        's.last_seen_at',
+        's.expires_at',
+        'm.role',
+        'm.active',
+      ])
+      .where('s.id', '=', sessionId),
+  // Every cookie request reads it; the cache is coherent (any write anywhere drops it).
+  { cached: true },
 );
 
 /** A session with its membership, in one precompiled query: the hot path of every cookie request. */
@@ -74,23 +77,25 @@ export async function listSessions(db: Executor, orgId: string, userId: string, 
     .execute();
 }
 
-const tokenWithMembership = compiledQuery((db: Executor, tokenHash: string) =>
-  db
-    .selectFrom('api_tokens as t')
-    .innerJoin('memberships as m', (j) =>
-      j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
-    )
-    .select([
-      't.id',
-      't.org_id',
-      't.user_id',
-      't.expires_at',
-      't.revoked_at',
-      't.last_used_at',
-      'm.role',
-      'm.active',
-    ])
-    .where('t.token_hash', '=', tokenHash),
+const tokenWithMembership = compiledQuery(
+  (db: Executor, tokenHash: string) =>
+    db
+      .selectFrom('api_tokens as t')
+      .innerJoin('memberships as m', (j) =>
+        j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
+      )
+      .select([
+        't.id',
+        't.org_id',
+        't.user_id',
+        't.expires_at',
+        't.revoked_at',
+        't.last_used_at',
+        'm.role',
+        'm.active',
+      ])
+      .where('t.token_hash', '=', tokenHash),
+  { cached: true },
 );
 
 /** An API token with its membership, in one precompiled query: the hot path of every Bearer request. */

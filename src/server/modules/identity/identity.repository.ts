@@ -65,45 +65,50 @@ export async function findProfile(db: Executor, orgId: string, userId: string) {
  * one row with a null team). Two flat index lookups joined by UNION ALL: every row carries the
  * profile, and nothing is materialised (this runs on every /api/me).
  */
-export const findMeRows = compiledQuery((db: Executor, orgId: string, userId: string) => {
-  const profile = [
-    'u.id',
-    'u.email',
-    'u.name',
-    'u.time_zone',
-    'm.role',
-    'o.id as org_id',
-    'o.name as org_name',
-    'o.currency as org_currency',
-    'o.time_zone as org_time_zone',
-    'o.fiscal_year_start_month as org_fiscal_year_start_month',
-    't.id as team_id',
-    't.name as team_name',
-  ] as const;
-  return db
-    .selectFrom('users as u')
-    .innerJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id').on('m.org_id', '=', orgId))
-    .innerJoin('orgs as o', 'o.id', 'm.org_id')
-    .leftJoin('team_members as tm', (j) =>
-      j.onRef('tm.org_id', '=', 'm.org_id').onRef('tm.user_id', '=', 'u.id'),
-    )
-    .leftJoin('teams as t', (j) => j.onRef('t.org_id', '=', 'tm.org_id').onRef('t.id', '=', 'tm.team_id'))
-    .select([...profile, sql<'member' | 'manager'>`'member'`.as('relation')])
-    .where('u.id', '=', userId)
-    .unionAll(
-      db
-        .selectFrom('team_managers as g')
-        .innerJoin('teams as t', (j) => j.onRef('t.org_id', '=', 'g.org_id').onRef('t.id', '=', 'g.team_id'))
-        .innerJoin('users as u', 'u.id', 'g.user_id')
-        .innerJoin('memberships as m', (j) =>
-          j.onRef('m.org_id', '=', 'g.org_id').onRef('m.user_id', '=', 'g.user_id'),
-        )
-        .innerJoin('orgs as o', 'o.id', 'g.org_id')
-        .select([...profile, sql<'member' | 'manager'>`'manager'`.as('relation')])
-        .where('g.org_id', '=', orgId)
-        .where('g.user_id', '=', userId),
-    );
-});
+export const findMeRows = compiledQuery(
+  (db: Executor, orgId: string, userId: string) => {
+    const profile = [
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.time_zone',
+      'm.role',
+      'o.id as org_id',
+      'o.name as org_name',
+      'o.currency as org_currency',
+      'o.time_zone as org_time_zone',
+      'o.fiscal_year_start_month as org_fiscal_year_start_month',
+      't.id as team_id',
+      't.name as team_name',
+    ] as const;
+    return db
+      .selectFrom('users as u')
+      .innerJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id').on('m.org_id', '=', orgId))
+      .innerJoin('orgs as o', 'o.id', 'm.org_id')
+      .leftJoin('team_members as tm', (j) =>
+        j.onRef('tm.org_id', '=', 'm.org_id').onRef('tm.user_id', '=', 'u.id'),
+      )
+      .leftJoin('teams as t', (j) => j.onRef('t.org_id', '=', 'tm.org_id').onRef('t.id', '=', 'tm.team_id'))
+      .select([...profile, sql<'member' | 'manager'>`'member'`.as('relation')])
+      .where('u.id', '=', userId)
+      .unionAll(
+        db
+          .selectFrom('team_managers as g')
+          .innerJoin('teams as t', (j) =>
+            j.onRef('t.org_id', '=', 'g.org_id').onRef('t.id', '=', 'g.team_id'),
+          )
+          .innerJoin('users as u', 'u.id', 'g.user_id')
+          .innerJoin('memberships as m', (j) =>
+            j.onRef('m.org_id', '=', 'g.org_id').onRef('m.user_id', '=', 'g.user_id'),
+          )
+          .innerJoin('orgs as o', 'o.id', 'g.org_id')
+          .select([...profile, sql<'member' | 'manager'>`'manager'`.as('relation')])
+          .where('g.org_id', '=', orgId)
+          .where('g.user_id', '=', userId),
+      );
+  },
+  { cached: true },
+);
 
 export async function findUserByEmail(db: Executor, email: string) {
   return db.selectFrom('users').select(['id']).where('email', '=', email).executeTakeFirst();
