@@ -24,11 +24,13 @@ const env = process.env;
 env.E2E_RUN_DIR ??= mkdtempSync(join(tmpdir(), 'outfield-e2e-'));
 env.E2E_DEMO_PORT ??= String(await freePort());
 env.E2E_SETUP_PORT ??= String(await freePort());
+env.E2E_XSS_PORT ??= String(await freePort());
 const runDir = env.E2E_RUN_DIR;
 const demoUrl = `http://127.0.0.1:${env.E2E_DEMO_PORT}`;
 const setupUrl = `http://127.0.0.1:${env.E2E_SETUP_PORT}`;
 env.E2E_DEMO_URL = demoUrl;
 env.E2E_SETUP_URL = setupUrl;
+env.E2E_XSS_URL = `http://127.0.0.1:${env.E2E_XSS_PORT}`;
 env.E2E_DEMO_LOG = join(runDir, 'demo.log');
 
 const chromiumArgs = [
@@ -78,6 +80,16 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
+      // An empty database of its own for the stored-XSS walk (xss.spec.ts): its org is made of payloads.
+      command: 'node_modules/.bin/tsx src/cli/main.ts start',
+      url: `${env.E2E_XSS_URL}/healthz`,
+      env: { ...serverEnv, PORT: env.E2E_XSS_PORT, DATABASE_URL: `sqlite:${join(runDir, 'xss.db')}` },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       // The demo prints its logins (and their password) on start; the tests read them from this log.
       command: `node_modules/.bin/tsx src/cli/main.ts demo --fresh > "${env.E2E_DEMO_LOG}" 2>&1`,
       url: `${demoUrl}/healthz`,
@@ -107,6 +119,7 @@ export default defineConfig({
         '**/goals.spec.ts',
         '**/crm-offline.spec.ts',
         '**/metrics.spec.ts',
+        '**/xss.spec.ts',
       ],
       use: {
         browserName: 'chromium',
