@@ -89,20 +89,36 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
 }
 
+interface NulWalk {
+  value: unknown;
+  key: string;
+  parent: NulWalk | null;
+}
+
+function nulPath(node: NulWalk): string {
+  const keys: string[] = [];
+  for (let n: NulWalk | null = node; n?.parent; n = n.parent) keys.push(n.key || '""'); // (as for unknown keys)
+  return keys.reverse().join('.');
+}
+
+/**
+ * Walks the whole input once (iteratively: bodies may nest thousands deep); paths are spelled out
+ * only for the string that holds a NUL, so a clean request costs one visit per value.
+ */
 export function findNul(input: unknown): string | null {
-  const stack: [unknown, string][] = [[input, '']];
+  const stack: NulWalk[] = [{ value: input, key: '', parent: null }];
   while (stack.length > 0) {
-    const [value, path] = stack.pop() as [unknown, string];
+    const node = stack.pop() as NulWalk;
+    const value = node.value;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path;
-    } else if (
-      Array.isArray(value) ||
-      (value !== null && typeof value === 'object' && isPlainObject(value))
-    ) {
-      for (const [key, child] of Object.entries(value)) {
-        const childPath = [path, key || '""'].filter(Boolean).join('.'); // (as for unknown keys)
-        if (key.includes('\u0000')) return childPath;
-        stack.push([child, childPath]);
+      if (value.includes('\u0000')) return nulPath(node);
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], key: String(i), parent: node });
+    } else if (value !== null && typeof value === 'object' && isPlainObject(value)) {
+      for (const key of Object.keys(value)) {
+        const child = { value: (value as Record<string, unknown>)[key], key, parent: node };
+        if (key.includes('\u0000')) return nulPath(child);
+        stack.push(child);
       }
     }
   }

@@ -1,9 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type Db, type Engine, openDb } from '../../src/server/db/database.ts';
 import { migrateToLatest } from '../../src/server/db/migrate.ts';
+
+/**
+ * Where test SQLite files go: a RAM-backed /dev/shm when there is one (the same SQLite, WAL and
+ * synchronous=FULL, minus a virtual disk's fsync latency on every commit), else the OS temp dir.
+ * `OUTFIELD_TEST_TMP` overrides it.
+ */
+export function testTmpDir(): string {
+  if (process.env.OUTFIELD_TEST_TMP) return process.env.OUTFIELD_TEST_TMP;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
 
 export function testEngine(): Engine {
   return process.env.OUTFIELD_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
@@ -21,7 +36,7 @@ export async function createTestDb(
   onQuery?: (sql: string) => void,
 ): Promise<TestDb> {
   if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'outfield-test-'));
+    const dir = mkdtempSync(join(testTmpDir(), 'outfield-test-'));
     const url = `sqlite:${join(dir, 'test.db')}`;
     const db = openDb(url, { onQuery });
     await migrateToLatest(db);
