@@ -276,7 +276,7 @@ export function VisitPanel() {
                 gap="xs"
                 data-testid="visit-candidate"
               >
-                <Stack gap={0} style={{ minWidth: 0 }}>
+                <Stack gap={0} style={{ minWidth: 0, flex: 1 }}>
                   <Text size="sm" fw={600} truncate>
                     {account.name}
                   </Text>
@@ -287,6 +287,7 @@ export function VisitPanel() {
                 </Stack>
                 <Button
                   size="sm"
+                  style={{ flexShrink: 0 }}
                   leftSection={<IconLogin2 size={16} aria-hidden />}
                   onClick={() => checkIn.mutate(account)}
                   loading={checkIn.isPending && checkIn.variables?.id === account.id}
