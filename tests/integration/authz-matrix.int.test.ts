@@ -1,0 +1,207 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ActorKey, type AuthzContext, buildContext, matrixActors } from '../authz/actors.ts';
+import { isDeny, matrix, type Outcome, rowFor } from '../authz/matrix.ts';
+import { buildRequest, type Req } from '../authz/requests.ts';
+import { type Subjects, subjects } from '../authz/subjects.ts';
+import { createTestApp, type TestApp } from '../setup/test-app.ts';
+import { routeKey } from './sample-requests.ts';
+
+/**
+ * The authorization matrix (issue 7, item 1): every API route registered in the app × every actor
+ * of tests/authz/actors.ts is called with real records and compared with the table in
+ * tests/authz/matrix.ts (written from the policy rules). Then every route naming a record of org A
+ * (in its path, query or body) is called by the other org's admin and rep, and must answer byte for
+ * byte what a nonexistent id answers. Rate limits are on; the clock is the test app's fake clock.
+ */
+let t: TestApp;
+let ctx: AuthzContext;
+let s: Subjects;
+const NOWHERE = '0190aaaa-0000-7000-8000-00000000dead';
+
+beforeAll(async () => {
+  t = await createTestApp();
+  ctx = await buildContext(t);
+  s = subjects(ctx);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+function apiRoutes() {
+  return t.app.routeList.filter((r) => r.url.startsWith('/api/') && !r.url.startsWith('/api/docs'));
+}
+
+async function send(actor: ActorKey | 'foreignRep', req: Req): Promise<LightMyRequestResponse> {
+  return ctx.call(
+    actor,
+    {
+      method: req.method,
+      url: req.url,
+      payload: req.payload as string | Record<string, unknown> | undefined,
+      headers: req.headers,
+    },
+    req.session,
+  );
+}
+
+function matches(expected: Outcome, res: LightMyRequestResponse, anonymousStatus: number | null): boolean {
+  switch (expected) {
+    case 'allow':
+      return res.statusCode >= 200 && res.statusCode < 300;
+    case 'empty': {
+      if (res.statusCode !== 200) return false;
+      const items = (res.json() as { items?: unknown[] }).items;
+      return Array.isArray(items) && items.length === 0;
+    }
+    case 'public':
+      return res.statusCode === anonymousStatus && res.statusCode < 500;
+    case 400: {
+      if (res.statusCode !== 400) return false;
+      const body = res.json() as { error?: { details?: { fields?: unknown[]; rows?: unknown[] } } };
+      return (body.error?.details?.fields?.length ?? body.error?.details?.rows?.length ?? 0) > 0;
+    }
+    case 'teamRead':
+      throw new Error('resolve teamRead before matching');
+    default:
+      return res.statusCode === expected;
+  }
+}
+
+describe('authorization matrix', () => {
+  it('has a row for every registered API route (and no row for a route that is gone)', () => {
+    const keys = apiRoutes().map((r) => routeKey(r.method, r.url));
+    const missing = keys.filter((k) => !(k in matrix));
+    expect(missing, `routes missing from tests/authz/matrix.ts: ${missing.join(', ')}`).toEqual([]);
+    const stale = Object.keys(matrix).filter((k) => !keys.includes(k));
+    expect(stale, `rows of routes that no longer exist: ${stale.join(', ')}`).toEqual([]);
+  });
+
+  it('pairs every deny with an allow on the same route', () => {
+    for (const key of Object.keys(matrix)) {
+      const row = rowFor(key);
+      const cells = Object.values(row);
+      if (cells.some(isDeny) && key !== 'GET /api/openapi.json')
+        expect(
+          cells.some((c) => c === 'allow' || c === 'teamRead'),
+          `${key} denies everyone`,
+        ).toBe(true);
+    }
+  });
+
+  it('answers every route × actor as the table says', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    const routes = apiRoutes();
+    for (const route of routes) {
+      const key = routeKey(route.method, route.url);
+      const row = rowFor(key);
+      let anonymousStatus: number | null = null;
+      for (const actor of matrixActors) {
+        const expected: Outcome = row[actor] === 'teamRead' ? 404 : row[actor];
+        const req = await buildRequest(ctx, s, route.method, route.url, actor);
+        const res = await send(actor, req);
+        cases += 1;
+        if (actor === 'anonymous') anonymousStatus = res.statusCode;
+        if (res.statusCode >= 500) failures.push(`${key} as ${actor}: ${res.statusCode} ${res.body}`);
+        else if (!matches(expected, res, anonymousStatus))
+          failures.push(
+            `${key} as ${actor}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 200)}`,
+          );
+      }
+    }
+    console.info(
+      `authz matrix: ${cases} cases, ${routes.length} routes covered, ${matrixActors.length} actors (${matrixActors.join(', ')})`,
+    );
+    expect(failures).toEqual([]);
+    expect(cases).toBe(routes.length * matrixActors.length);
+  });
+
+  it("lets a teammate read (never write) the team's accounts when the org allows it", async () => {
+    const admin = ctx.sessions.admin;
+    const on = await ctx.call(
+      'admin',
+      { method: 'PATCH', url: '/api/crm/settings', payload: { repsReadTeamAccounts: true } },
+      admin,
+    );
+    expect(on.statusCode).toBe(200);
+    const failures: string[] = [];
+    let cases = 0;
+    for (const route of apiRoutes()) {
+      const key = routeKey(route.method, route.url);
+      const row = rowFor(key);
+      const entry = matrix[key];
+      if (!Object.values(row).includes('teamRead') && entry?.shape !== 'owned' && !entry?.teamReadOn)
+        continue;
+      const expected: Outcome =
+        entry?.teamReadOn?.teammate ?? (row.teammate === 'teamRead' ? 'allow' : row.teammate);
+      const res = await send('teammate', await buildRequest(ctx, s, route.method, route.url, 'teammate'));
+      cases += 1;
+      if (!matches(expected, res, null))
+        failures.push(`${key} as teammate: expected ${expected}, got ${res.statusCode}`);
+    }
+    await ctx.call('admin', {
+      method: 'PATCH',
+      url: '/api/crm/settings',
+      payload: { repsReadTeamAccounts: false },
+    });
+    console.info(`authz matrix (team read on): ${cases} teammate cases`);
+    expect(cases).toBeGreaterThan(5);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('ids of another org', () => {
+  it('answers every id of org A — in the path, the query or the body — exactly like a nonexistent one', async () => {
+    const w = ctx.w;
+    const failures: string[] = [];
+    let cases = 0;
+    let routesWithIds = 0;
+    for (const route of apiRoutes()) {
+      if (route.permission === 'public') continue;
+      const key = routeKey(route.method, route.url);
+      const req = await buildRequest(ctx, s, route.method, route.url, 'admin');
+      // Every id and email of org A this request names.
+      const text = JSON.stringify([req.url, req.payload]);
+      const known = [
+        ...new Set(text.match(/[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []),
+      ];
+      const emails = [w.repA1.email, w.repA2.email, w.managerA.email].filter((e) => text.includes(e));
+      if (known.length === 0 && emails.length === 0) continue;
+      routesWithIds += 1;
+      const swap = (value: unknown): unknown => {
+        if (value === undefined) return undefined;
+        let out = typeof value === 'string' ? value : JSON.stringify(value);
+        for (const id of known) out = out.split(id).join(NOWHERE);
+        for (const email of emails) out = out.split(email).join('nobody-at-all@example.test');
+        return typeof value === 'string' ? out : JSON.parse(out);
+      };
+      for (const actor of ['foreignAdmin', 'foreignRep'] as const) {
+        const real = await send(actor, req);
+        const missing = await send(actor, {
+          ...req,
+          url: swap(req.url) as string,
+          payload: swap(req.payload),
+        });
+        cases += 1;
+        // (An error may echo the input back: what was sent is replaced the same way before comparing.)
+        const realBody = swap(real.body) as string;
+        if (real.statusCode !== missing.statusCode || realBody !== missing.body)
+          failures.push(
+            `${key} as ${actor}: org A ids → ${real.statusCode} ${real.body.slice(0, 160)}; nonexistent → ${missing.statusCode} ${missing.body.slice(0, 160)}`,
+          );
+        if (real.statusCode < 400 && !isWriteSafe(route.method))
+          failures.push(`${key} as ${actor}: a write naming org A's records succeeded (${real.statusCode})`);
+      }
+    }
+    console.info(
+      `authz foreign-id swap: ${cases} cases over ${routesWithIds} routes naming records, 2 actors`,
+    );
+    expect(routesWithIds).toBeGreaterThan(50);
+    expect(failures).toEqual([]);
+  });
+});
+
+function isWriteSafe(method: string): boolean {
+  return method === 'GET';
+}
