@@ -302,3 +302,69 @@ export function rowFor(key: string): Row {
 export function isDeny(o: Outcome): boolean {
   return o === 401 || o === 403 || o === 404 || o === 400 || o === 'empty';
 }
+
+/**
+ * Lists filtered by a record of Team A (`?ownerId=` the rep, `?teamId=` Team A, `?accountId=` the
+ * rep's account…). 'allow' here means the list names at least one record; 'empty' that it answers
+ * 200 with none — a filter naming someone out of reach narrows to nothing, it never widens. Every
+ * GET route with such a query parameter must have a row per parameter (`METHOD /path ?param`).
+ */
+export const listFilterParams = [
+  'ownerId',
+  'userId',
+  'ownerUserId',
+  'user',
+  'actorId',
+  'teamId',
+  'ownerTeamId',
+  'accountId',
+  'dealId',
+  'entityId',
+] as const;
+export type ListFilterParam = (typeof listFilterParams)[number];
+
+const teamList = shape('empty', {
+  rep: 'allow',
+  teammate: 'allow',
+  manager: 'allow',
+  director: 'allow',
+  admin: 'allow',
+});
+
+export const listFilters: Record<string, Row> = {
+  'GET /api/users ?teamId': teamList,
+  'GET /api/audit ?entityId': { ...shapes.adminOrg, foreignAdmin: 'empty' },
+  'GET /api/audit ?actorId': { ...shapes.adminOrg, foreignAdmin: 'empty' },
+  'GET /api/crm/accounts ?ownerId': shapes.ownedList,
+  'GET /api/crm/accounts ?teamId': shapes.ownedList,
+  'GET /api/crm/contacts ?accountId': shapes.ownedList,
+  'GET /api/crm/contacts ?ownerId': shapes.ownedList,
+  'GET /api/crm/deals ?ownerId': shapes.ownedList,
+  'GET /api/crm/deals ?teamId': shapes.ownedList,
+  'GET /api/crm/deals ?accountId': shapes.ownedList,
+  'GET /api/crm/deals/board ?ownerId': shapes.ownedList,
+  'GET /api/crm/deals/board ?teamId': shapes.ownedList,
+  'GET /api/crm/activities ?ownerId': shapes.ownedList,
+  'GET /api/crm/activities ?teamId': shapes.ownedList,
+  'GET /api/crm/activities ?accountId': shapes.ownedList,
+  'GET /api/crm/activities ?dealId': shapes.ownedList,
+  'GET /api/crm/notes ?entityId': shapes.ownedTeamRead,
+  'GET /api/crm/accounts/export ?ownerId': shapes.ownedList,
+  'GET /api/crm/accounts/export ?teamId': shapes.ownedList,
+  'GET /api/crm/contacts/export ?accountId': shapes.ownedList,
+  'GET /api/crm/contacts/export ?ownerId': shapes.ownedList,
+  'GET /api/crm/deals/export ?ownerId': shapes.ownedList,
+  'GET /api/crm/deals/export ?teamId': shapes.ownedList,
+  'GET /api/crm/deals/export ?accountId': shapes.ownedList,
+  'GET /api/crm/activities/export ?ownerId': shapes.ownedList,
+  'GET /api/crm/activities/export ?teamId': shapes.ownedList,
+  'GET /api/crm/activities/export ?accountId': shapes.ownedList,
+  'GET /api/crm/activities/export ?dealId': shapes.ownedList,
+  'GET /api/metrics/records ?user': shapes.owned,
+  'GET /api/metrics/trend ?user': shapes.owned,
+  'GET /api/targets ?userId': shapes.ownedList,
+  'GET /api/targets ?teamId': teamList,
+  'GET /api/targets/grid ?teamId': shapes.managerOf,
+  'GET /api/goals ?ownerUserId': shapes.ownedList,
+  'GET /api/goals ?ownerTeamId': teamList,
+};

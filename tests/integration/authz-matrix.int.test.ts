@@ -1,7 +1,15 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActorKey, type AuthzContext, buildContext, matrixActors } from '../authz/actors.ts';
-import { isDeny, matrix, type Outcome, rowFor } from '../authz/matrix.ts';
+import {
+  isDeny,
+  type ListFilterParam,
+  listFilterParams,
+  listFilters,
+  matrix,
+  type Outcome,
+  rowFor,
+} from '../authz/matrix.ts';
 import { buildRequest, type Req } from '../authz/requests.ts';
 import { type Subjects, subjects } from '../authz/subjects.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
@@ -147,6 +155,121 @@ describe('authorization matrix', () => {
     });
     console.info(`authz matrix (team read on): ${cases} teammate cases`);
     expect(cases).toBeGreaterThan(5);
+    expect(failures).toEqual([]);
+  });
+});
+
+/** How many records a list-like answer names (items, board columns, JSON or CSV export rows). */
+function countRecords(res: LightMyRequestResponse): number {
+  if (String(res.headers['content-type']).startsWith('text/csv'))
+    return res.body.split('\n').filter((l) => l.trim() !== '').length - 1;
+  const body = res.json() as unknown;
+  if (Array.isArray(body)) return body.length;
+  const o = body as { items?: unknown[]; columns?: { deals: unknown[] }[] };
+  if (Array.isArray(o.items)) return o.items.length;
+  if (Array.isArray(o.columns)) return o.columns.reduce((n, c) => n + c.deals.length, 0);
+  throw new Error(`not a list: ${res.body.slice(0, 100)}`);
+}
+
+describe('lists filtered by a record of Team A', () => {
+  it('narrow to nothing for actors out of reach, and show the records to those in reach', async () => {
+    const w = ctx.w;
+    const accountId = await s.account();
+    const post = (actor: 'rep' | 'admin' | 'manager', url: string, payload: Record<string, unknown>) =>
+      ctx.call(actor, { method: 'POST', url, payload });
+    await post('rep', '/api/crm/contacts', { accountId, name: 'Filter Contact' });
+    const deal = (
+      await post('rep', '/api/crm/deals', { accountId, name: 'Filter deal', amountMinor: 700 })
+    ).json();
+    const activity = await post('rep', '/api/crm/activities', {
+      kind: 'visit',
+      subject: 'Filter visit',
+      accountId,
+      dealId: deal.id,
+    });
+    expect(activity.statusCode).toBe(201);
+    await post('rep', '/api/crm/notes', { entityType: 'account', entityId: accountId, body: 'filter note' });
+    await post('admin', '/api/targets', {
+      subjectType: 'team',
+      subjectId: w.teamA,
+      metric: 'visits',
+      period: 'FY2026-Q2',
+      amount: 90,
+    });
+    await s.target();
+    await s.goal();
+    const teamGoal = await post('manager', '/api/goals', {
+      ownerKind: 'team',
+      ownerTeamId: w.teamA,
+      title: 'Team A logs 100 visits',
+      metricKey: 'visits',
+      baseline: 0,
+      target: 100,
+      startDate: '2026-01-05',
+      deadline: '2026-03-30',
+    });
+    expect(teamGoal.statusCode, teamGoal.body).toBe(201);
+    const values: Record<ListFilterParam, string> = {
+      ownerId: w.repA1.id,
+      userId: w.repA1.id,
+      ownerUserId: w.repA1.id,
+      user: w.repA1.id,
+      actorId: w.repA1.id,
+      teamId: w.teamA,
+      ownerTeamId: w.teamA,
+      accountId,
+      dealId: deal.id,
+      entityId: accountId,
+    };
+    const failures: string[] = [];
+    let cases = 0;
+    const seen = new Set<string>();
+    for (const route of apiRoutes().filter((r) => r.method === 'GET')) {
+      const shape =
+        (route.schema.querystring as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+      for (const param of listFilterParams.filter((p) => p in shape)) {
+        const key = `${routeKey(route.method, route.url)} ?${param}`;
+        seen.add(key);
+        const row = listFilters[key];
+        if (!row) {
+          failures.push(`${key} has no row in listFilters (tests/authz/matrix.ts)`);
+          continue;
+        }
+        const params = new URLSearchParams({ [param]: values[param] });
+        if (param === 'entityId') params.set('entityType', 'account');
+        if (route.url.startsWith('/api/metrics/')) {
+          params.set('metric', 'visits');
+          params.set('period', '2026-01');
+        }
+        if (route.url.includes('/export')) params.set('format', param === 'dealId' ? 'csv' : 'json');
+        if (route.url === '/api/targets/grid') params.set('period', 'FY2026-Q2');
+        const url = `${route.url}?${params.toString()}`;
+        for (const actor of matrixActors) {
+          const expected: Outcome = row[actor] === 'teamRead' ? 404 : row[actor];
+          const res = await ctx.call(actor, { method: 'GET', url });
+          cases += 1;
+          let ok: boolean;
+          if (expected === 'allow')
+            ok =
+              res.statusCode === 200 &&
+              (route.url.startsWith('/api/metrics/') ||
+                route.url === '/api/targets/grid' ||
+                route.url === '/api/crm/notes' ||
+                countRecords(res) > 0);
+          else if (expected === 'empty') ok = res.statusCode === 200 && countRecords(res) === 0;
+          else ok = res.statusCode === expected;
+          if (!ok)
+            failures.push(
+              `${key} as ${actor}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`,
+            );
+        }
+      }
+    }
+    const stale = Object.keys(listFilters).filter((k) => !seen.has(k));
+    console.info(
+      `authz list filters: ${cases} cases, ${seen.size} route filters, ${matrixActors.length} actors`,
+    );
+    expect(stale, 'rows of filters that no longer exist').toEqual([]);
     expect(failures).toEqual([]);
   });
 });
