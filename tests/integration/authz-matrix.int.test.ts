@@ -159,6 +159,45 @@ describe('authorization matrix', () => {
   });
 });
 
+describe('rules about oneself', () => {
+  it('nobody sets their own target, demotes or deactivates themselves, or decides their own proposal', async () => {
+    const w = ctx.w;
+    const target = (actor: ActorKey, subjectId: string) =>
+      ctx.call(actor, {
+        method: 'POST',
+        url: '/api/targets',
+        payload: { subjectType: 'user', subjectId, metric: 'meetings', period: 'FY2026-Q4', amount: 3 },
+      });
+    const own = await target('manager', w.managerA.id);
+    expect(own.statusCode, own.body).toBe(400);
+    expect(own.json().error.details.fields[0].path).toBe('subjectId');
+    expect((await target('rep', w.repA1.id)).statusCode).toBe(403);
+    // The director above sets the manager's.
+    expect((await target('director', w.managerA.id)).statusCode).toBe(201);
+    for (const payload of [{ active: false }, { role: 'manager' }]) {
+      const res = await ctx.call('admin', { method: 'PATCH', url: `/api/users/${w.org.admin.id}`, payload });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+    }
+    // A goal the manager proposes for the rep: the manager cannot also agree; the rep can.
+    const goal = await s.goal();
+    expect(
+      (await ctx.call('manager', { method: 'POST', url: `/api/goals/${goal}/propose`, payload: {} }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await ctx.call('manager', { method: 'POST', url: `/api/goals/${goal}/agree`, payload: {} }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await ctx.call('director', { method: 'POST', url: `/api/goals/${goal}/agree`, payload: {} }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await ctx.call('rep', { method: 'POST', url: `/api/goals/${goal}/agree`, payload: {} })).statusCode,
+    ).toBe(200);
+  });
+});
+
 /** How many records a list-like answer names (items, board columns, JSON or CSV export rows). */
 function countRecords(res: LightMyRequestResponse): number {
   if (String(res.headers['content-type']).startsWith('text/csv'))
