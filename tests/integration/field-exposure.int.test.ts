@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notify } from '../../src/server/modules/notifications/notifications.service.ts';
 import { type ActorKey, type AuthzContext, buildContext } from '../authz/actors.ts';
 import { tableNames } from '../authz/db-snapshot.ts';
@@ -9,6 +9,8 @@ import { stageId } from '../factories/crm.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
 import { routeKey } from './sample-requests.ts';
 
+// Whole-app walks: one test may call every route hundreds of times (PostgreSQL on a busy CI box).
+vi.setConfig({ testTimeout: 120_000 });
 /**
  * Field exposure (issue 7, item 2): what a response body may carry.
  * - A peer's data: the teammate (repA2) fills the org with records marked by a sentinel word and a

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ActorKey, type AuthzContext, buildContext } from '../authz/actors.ts';
 import { removed, snapshot, tableNames, written } from '../authz/db-snapshot.ts';
 import { rowFor } from '../authz/matrix.ts';
@@ -8,6 +8,8 @@ import { PASSWORD } from '../factories/identity.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
 import { isWrite, routeKey } from './sample-requests.ts';
 
+// Whole-app walks: one test may call every route hundreds of times (PostgreSQL on a busy CI box).
+vi.setConfig({ testTimeout: 120_000 });
 /**
  * Mass assignment (issue 7, item 2): every write route in the app, called by the least privileged
  * actor the authorization matrix allows (rep, else manager, else admin; anonymous for public routes)

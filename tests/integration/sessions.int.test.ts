@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/server/app.ts';
 import type { Clock } from '../../src/server/lib/clock.ts';
 import { makeOrg, makeUser, PASSWORD } from '../factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../setup/test-app.ts';
 
+// Whole-app walks: one test may call every route hundreds of times (PostgreSQL on a busy CI box).
+vi.setConfig({ testTimeout: 120_000 });
 /**
  * Sessions and brute force (issue 7, item 5), with the test app's fake clock and the rate limits ON
  * (there is no bypass flag). The basics live beside the code in
