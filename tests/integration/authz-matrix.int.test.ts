@@ -421,6 +421,49 @@ describe('ids of another org', () => {
   });
 });
 
+describe('records out of reach inside the org', () => {
+  it('answer a teammate, another team and its manager exactly like a nonexistent id wherever the table says 404 or 400', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    const idPattern = /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+    for (const route of apiRoutes()) {
+      if (route.permission === 'public') continue;
+      const key = routeKey(route.method, route.url);
+      const row = rowFor(key);
+      for (const actor of ['teammate', 'otherTeamRep', 'otherManager'] as const) {
+        const expected = row[actor] === 'teamRead' ? 404 : row[actor];
+        if (expected !== 404 && expected !== 400) continue;
+        const req = await buildRequest(ctx, s, route.method, route.url, actor);
+        const mine = new Set([ctx.userOf[actor].id]);
+        const known = [...new Set(JSON.stringify([req.url, req.payload]).match(idPattern) ?? [])].filter(
+          (id) => !mine.has(id),
+        );
+        if (known.length === 0) continue;
+        const swap = (value: unknown): unknown => {
+          if (value === undefined) return undefined;
+          let out = typeof value === 'string' ? value : JSON.stringify(value);
+          for (const id of known) out = out.split(id).join(NOWHERE);
+          return typeof value === 'string' ? out : JSON.parse(out);
+        };
+        const real = await send(actor, req);
+        const missing = await send(actor, {
+          ...req,
+          url: swap(req.url) as string,
+          payload: swap(req.payload),
+        });
+        cases += 1;
+        if (real.statusCode !== missing.statusCode || (swap(real.body) as string) !== missing.body)
+          failures.push(
+            `${key} as ${actor}: out of reach → ${real.statusCode} ${real.body.slice(0, 160)}; nonexistent → ${missing.statusCode} ${missing.body.slice(0, 160)}`,
+          );
+      }
+    }
+    console.info(`authz in-org swap: ${cases} denied cases compared with nonexistent ids, 3 actors`);
+    expect(cases).toBeGreaterThan(50);
+    expect(failures).toEqual([]);
+  });
+});
+
 function isWriteSafe(method: string): boolean {
   return method === 'GET';
 }
