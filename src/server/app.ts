@@ -125,6 +125,32 @@ export function findNul(input: unknown): string | null {
   return null;
 }
 
+/**
+ * Whether a browser says a request comes from another site: an `Origin` whose host is neither the
+ * host the request was sent to nor PUBLIC_URL's (an opaque "null" origin included), or
+ * `Sec-Fetch-Site: cross-site`. Clients that send neither (curl, scripts) are judged by the CSRF
+ * token alone.
+ */
+export function isCrossSite(
+  origin: string | undefined,
+  fetchSite: string | string[] | undefined,
+  host: string,
+  publicUrl: string | undefined,
+): boolean {
+  if (fetchSite === 'cross-site') return true;
+  if (origin === undefined) return false;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return true;
+  }
+  if (originHost === '' || origin === 'null') return true;
+  const bare = (h: string) => h.toLowerCase().replace(/:(80|443)$/, '');
+  if (bare(originHost) === bare(host)) return false;
+  return publicUrl === undefined || bare(new URL(publicUrl).host) !== bare(originHost);
+}
+
 function sendUnreadableUrl(error: FastifyError, reply: FastifyReply): FastifyReply {
   const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
   const message = error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid' : error.message;
@@ -145,7 +171,10 @@ export async function buildApp(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: options.trustProxy ?? false,
+    // Trust the one proxy in front (the X-Forwarded-For entry it appended, its X-Forwarded-Proto),
+    // never addresses a client wrote further left: those would let anyone pick the IP that the
+    // login limits count (`true` in Fastify trusts every hop).
+    trustProxy: options.trustProxy === true ? (_addr: string, hop: number) => hop === 0 : false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : nextRequestId();
@@ -262,6 +291,12 @@ export async function buildApp(
       const sent = req.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !req.csrfToken || !safeEqual(sent, req.csrfToken)) {
         throw new AppError(403, 'csrf_failed', 'Missing or invalid x-csrf-token header');
+      }
+      // Defence in depth: a browser names where a write comes from; refuse other sites outright.
+      if (
+        isCrossSite(req.headers.origin, req.headers['sec-fetch-site'], req.host, options.config.publicUrl)
+      ) {
+        throw new AppError(403, 'csrf_failed', 'Cross-origin writes are refused');
       }
     }
     if (!roleAllows(req.actor.role, permission)) throw forbidden();

@@ -108,6 +108,11 @@ async function resolveAccounts(db: Executor, ctx: ImportContext, batch: Candidat
       .execute();
     for (const r of rows) byName.set(r.name_lower, [...(byName.get(r.name_lower) ?? []), r]);
   }
+  // Accounts the actor may not read do not exist for them: an import answers about them exactly
+  // as about a missing account (no existence oracle by name or id) and they never make a name
+  // ambiguous.
+  const readable = (a: { owner_id: string }) =>
+    canReadOwned(ctx.actor, ctx.reach, a.owner_id, { teamRead: ctx.settings.repsReadTeamAccounts });
   return (c: Candidate): { account?: { id: string; owner_id: string }; problem?: RowError } => {
     const ref = c.accountRef;
     if (!ref) return {};
@@ -115,6 +120,7 @@ async function resolveAccounts(db: Executor, ctx: ImportContext, batch: Candidat
     let account: { id: string; owner_id: string } | undefined;
     if (ref.externalId) {
       account = byExt.get(ref.externalId);
+      if (account && !readable(account)) account = undefined;
       if (!account)
         return {
           problem: {
@@ -124,7 +130,7 @@ async function resolveAccounts(db: Executor, ctx: ImportContext, batch: Candidat
           },
         };
     } else {
-      const matches = byName.get(ref.name!.toLowerCase()) ?? [];
+      const matches = (byName.get(ref.name!.toLowerCase()) ?? []).filter(readable);
       if (matches.length > 1)
         return {
           problem: { row: c.row, column, reason: `${matches.length} accounts are named "${ref.name}"` },
@@ -132,21 +138,9 @@ async function resolveAccounts(db: Executor, ctx: ImportContext, batch: Candidat
       account = matches[0];
       if (!account) return { problem: { row: c.row, column, reason: `no account is named "${ref.name}"` } };
     }
-    const allowed =
-      ctx.entity === 'contacts'
-        ? canWriteOwned(ctx.actor, ctx.reach, account.owner_id)
-        : canReadOwned(ctx.actor, ctx.reach, account.owner_id, {
-            teamRead: ctx.settings.repsReadTeamAccounts,
-          });
-    if (!allowed)
-      return {
-        problem: {
-          row: c.row,
-          column,
-          reason:
-            ctx.entity === 'contacts' ? 'is not an account you can edit' : 'is not an account you can see',
-        },
-      };
+    // (Readable, so saying why it cannot be used reveals nothing.)
+    if (ctx.entity === 'contacts' && !canWriteOwned(ctx.actor, ctx.reach, account.owner_id))
+      return { problem: { row: c.row, column, reason: 'is not an account you can edit' } };
     return { account };
   };
 }
