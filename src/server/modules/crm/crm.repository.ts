@@ -27,6 +27,29 @@ export function cappedCount(rows: unknown[]): { value: number; capped: boolean }
   return rows.length > COUNT_CAP ? { value: COUNT_CAP, capped: true } : { value: rows.length, capped: false };
 }
 
+/**
+ * Whether another record of the table already has this (external source, external id) — the pair is
+ * unique per org, so writes check first and answer a field error instead of a constraint failure.
+ */
+export async function externalIdTaken(
+  db: Executor,
+  table: 'contacts' | 'deals',
+  orgId: string,
+  source: string | null | undefined,
+  externalId: string | null | undefined,
+  exceptId?: string,
+): Promise<boolean> {
+  if (!source || !externalId) return false;
+  let q = db
+    .selectFrom(table)
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('external_source', '=', source)
+    .where('external_id', '=', externalId);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return (await q.executeTakeFirst()) !== undefined;
+}
+
 export const accountColumns = [
   'a.id',
   'a.name',
