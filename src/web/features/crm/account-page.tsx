@@ -35,6 +35,7 @@ import { DealFormModal } from './deal-form-modal.tsx';
 import { DealsTable } from './deals-page.tsx';
 import { LogActivityModal } from './log-activity-modal.tsx';
 import { NotesPanel } from './notes-panel.tsx';
+import { OfflineBanner, useOnline } from './offline-banner.tsx';
 
 /** One account: its details and location, contacts, deals, a timeline of activities and notes. */
 export function AccountPage() {
@@ -42,13 +43,28 @@ export function AccountPage() {
   const account = useQuery(accountQuery(id));
   usePageTitle(account.data?.name ?? 'Account');
 
+  if (account.isPending && account.fetchStatus === 'paused')
+    return (
+      <Stack maw={640}>
+        <Title order={1} size="h2">
+          Account
+        </Title>
+        <Alert color="yellow" title="Offline" role="status" data-testid="account-offline-missing">
+          This account was not opened on this device before, so it cannot be shown until the connection
+          returns.
+        </Alert>
+        <Anchor component={Link} to="/crm/accounts">
+          Back to accounts
+        </Anchor>
+      </Stack>
+    );
   if (account.isPending)
     return (
       <Center py="xl" role="status">
         <Loader aria-label="Loading the account" />
       </Center>
     );
-  if (account.isError)
+  if (account.isError && !account.data)
     return (
       <Stack maw={640}>
         <Title order={1} size="h2">
@@ -62,7 +78,12 @@ export function AccountPage() {
         </Anchor>
       </Stack>
     );
-  return <AccountView account={account.data} />;
+  return (
+    <Stack maw={1200} gap="md">
+      <OfflineBanner updatedAt={account.dataUpdatedAt} error={account.error} />
+      <AccountView account={account.data} />
+    </Stack>
+  );
 }
 
 function Section({
@@ -100,6 +121,8 @@ function AccountView({ account }: { account: Account }) {
   const [contact, setContact] = useState<Contact | null | 'new'>(null);
   const [deal, setDeal] = useState<Deal | null | 'new'>(null);
   const ref = { id: account.id, name: account.name };
+  // Offline the page is read-only, except "Log activity", which goes through the outbox.
+  const online = useOnline();
 
   return (
     <Stack maw={1200} gap="md">
@@ -155,6 +178,7 @@ function AccountView({ account }: { account: Account }) {
               variant="default"
               leftSection={<IconPencil size={14} aria-hidden />}
               onClick={openEdit}
+              disabled={!online}
             >
               Edit account
             </Button>
@@ -194,6 +218,7 @@ function AccountView({ account }: { account: Account }) {
                     size="compact-sm"
                     variant="light"
                     onClick={() => setContact('new')}
+                    disabled={!online}
                     leftSection={<IconPlus size={14} aria-hidden />}
                   >
                     Add contact
@@ -207,7 +232,13 @@ function AccountView({ account }: { account: Account }) {
                 label="contacts"
                 empty="No contacts yet."
               >
-                {() => <ContactsTable contacts={contacts.items} showAccount={false} onEdit={setContact} />}
+                {() => (
+                  <ContactsTable
+                    contacts={contacts.items}
+                    showAccount={false}
+                    onEdit={online ? setContact : undefined}
+                  />
+                )}
               </ListStates>
             </Section>
             <Section
@@ -218,6 +249,7 @@ function AccountView({ account }: { account: Account }) {
                   size="compact-sm"
                   variant="light"
                   onClick={() => setDeal('new')}
+                  disabled={!online}
                   leftSection={<IconPlus size={14} aria-hidden />}
                 >
                   New deal
@@ -225,7 +257,9 @@ function AccountView({ account }: { account: Account }) {
               }
             >
               <ListStates query={deals.query} count={deals.items.length} label="deals" empty="No deals yet.">
-                {() => <DealsTable deals={deals.items} showAccount={false} onEdit={setDeal} />}
+                {() => (
+                  <DealsTable deals={deals.items} showAccount={false} onEdit={online ? setDeal : undefined} />
+                )}
               </ListStates>
             </Section>
             <Section

@@ -8,6 +8,7 @@ import { ContactFormModal } from './contact-form-modal.tsx';
 import { countActive, FilterBar, OwnerFilter, SearchFilter } from './crm-filters.tsx';
 import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Contact } from './crm-types.ts';
+import { OfflineBanner } from './offline-banner.tsx';
 
 /** CRM → Contacts: people at the accounts I can see. */
 export function ContactsPage() {
@@ -36,6 +37,7 @@ export function ContactsPage() {
           </>
         }
       />
+      <OfflineBanner updatedAt={query.dataUpdatedAt} error={query.error} />
       <FilterBar search={<SearchFilter value={q} onChange={setQ} />} active={countActive([owner])}>
         <OwnerFilter value={owner} onChange={setOwner} />
       </FilterBar>

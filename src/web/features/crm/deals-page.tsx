@@ -13,6 +13,7 @@ import { formatAmount } from './crm-format.ts';
 import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Deal, StageKind } from './crm-types.ts';
 import { DealFormModal } from './deal-form-modal.tsx';
+import { OfflineBanner } from './offline-banner.tsx';
 
 const SORTS = [
   { value: 'createdAt:desc', label: 'Newest first' },
@@ -91,6 +92,7 @@ export function DealsPage() {
           </>
         }
       />
+      <OfflineBanner updatedAt={query.dataUpdatedAt} error={query.error} />
       <FilterBar
         search={<SearchFilter value={q} onChange={setQ} />}
         active={countActive([owner, teamId, pipelineId, stageId, status, closeFrom, closeTo])}
