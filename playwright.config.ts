@@ -120,6 +120,7 @@ export default defineConfig({
         '**/crm-offline.spec.ts',
         '**/metrics.spec.ts',
         '**/xss.spec.ts',
+        '**/crm-forms.spec.ts',
       ],
       use: {
         browserName: 'chromium',

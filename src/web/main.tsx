@@ -9,7 +9,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import { ApiError, isUnauthorized } from './lib/api.ts';
+import { loadOffline } from './lib/offline-cache.ts';
+import { persistQueryCache, restoreQueryCache } from './lib/offline-query-cache.ts';
 import { ME_KEY } from './lib/session.ts';
+import type { Me } from './lib/types.ts';
 import { cssVariablesResolver, theme } from './theme.ts';
 
 function shouldRetry(failureCount: number, error: unknown): boolean {
@@ -47,16 +50,26 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   });
 }
 
-const root = document.getElementById('root');
-if (!root) throw new Error('Missing #root element');
+// The CRM data last seen by this device's user comes back before the first render, so that the
+// account page and the CRM lists open offline (see lib/offline-query-cache.ts).
+const lastUserId = loadOffline<Me>('me')?.user.id ?? null;
+persistQueryCache(queryClient, { meKey: ME_KEY, restoredFor: lastUserId });
+const restored = lastUserId ? restoreQueryCache(queryClient, lastUserId) : Promise.resolve(false);
 
-createRoot(root).render(
-  <StrictMode>
-    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
-      <Notifications position="bottom-right" limit={4} />
-      <QueryClientProvider client={queryClient}>
-        <App />
-      </QueryClientProvider>
-    </MantineProvider>
-  </StrictMode>,
-);
+function render(): void {
+  const root = document.getElementById('root');
+  if (!root) throw new Error('Missing #root element');
+  createRoot(root).render(
+    <StrictMode>
+      <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
+        <Notifications position="bottom-right" limit={4} />
+        <QueryClientProvider client={queryClient}>
+          <App />
+        </QueryClientProvider>
+      </MantineProvider>
+    </StrictMode>,
+  );
+}
+
+// A slow IndexedDB never holds the app back for more than a moment.
+void Promise.race([restored, new Promise((resolve) => setTimeout(resolve, 1500))]).then(render);

@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { apiJson, myUserId } from './crm-helpers.ts';
+import { apiJson, findRichAccount, myUserId } from './crm-helpers.ts';
 import { demoPasswordFromLog, signInByApi, snap } from './helpers.ts';
 
 interface Activity {
@@ -171,4 +171,104 @@ test('an entry the server refuses after sync is shown as a conflict and only goe
     kind: 'call',
     checkOut: null,
   });
+});
+
+/** How many CRM queries this device keeps for offline reading (IndexedDB `outfield-query-cache`). */
+async function keptQueries(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const open = indexedDB.open('outfield-query-cache');
+        open.onerror = () => resolve([]);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('snapshots')) return resolve([]);
+          const all = db.transaction('snapshots').objectStore('snapshots').getAll();
+          all.onsuccess = () =>
+            resolve(
+              (all.result as { state: { queries: { queryHash: string }[] } }[]).flatMap((s) =>
+                s.state.queries.map((q) => q.queryHash),
+              ),
+            );
+          all.onerror = () => resolve([]);
+        };
+      }),
+  );
+}
+
+test('the account page and the accounts list read offline from the last load, and an activity logged there is stored once', async ({
+  page,
+  context,
+}, testInfo) => {
+  expect(page.viewportSize()).toEqual({ width: 390, height: 844 });
+  await openHomeWithServiceWorker(page, 'rep5@northwind.example');
+  const ownerId = await myUserId(page);
+  const account = await findRichAccount(page);
+
+  // Online: open the accounts list, then the account (what a rep does before driving off).
+  await page.goto('/crm/accounts');
+  await expect(page.getByTestId('accounts-table')).toBeVisible();
+  const firstListed =
+    (await page.getByTestId('accounts-table').getByRole('link').first().textContent()) ?? '';
+  expect(firstListed).not.toBe('');
+  // Kept on the device within a moment of loading.
+  await expect
+    .poll(async () => (await keptQueries(page)).some((hash) => hash.includes('"accounts","list"')))
+    .toBe(true);
+  await page.goto(`/crm/accounts/${account.id}`);
+  await expect(page.getByRole('heading', { name: account.name, level: 1 })).toBeVisible();
+  await expect(page.getByTestId('account-contacts').getByTestId('contacts-table')).toBeVisible();
+  await expect(page.getByTestId('account-timeline').getByTestId('timeline-item').first()).toBeVisible();
+  await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+  await expect
+    .poll(async () => (await keptQueries(page)).filter((hash) => hash.includes(account.id)).length)
+    .toBeGreaterThanOrEqual(3);
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: account.name, level: 1 })).toBeVisible();
+  await expect(page.getByTestId('offline-banner').first()).toContainText('Offline — showing data from');
+  await expect(page.getByTestId('account-contacts').getByTestId('contacts-table')).toBeVisible();
+  await expect(page.getByTestId('account-deals').getByTestId('deals-table')).toBeVisible();
+  await expect(page.getByTestId('account-timeline').getByTestId('timeline-item').first()).toBeVisible();
+  // Read-only offline, except logging.
+  await expect(page.getByRole('button', { name: 'Edit account' })).toBeDisabled();
+  await snap(page, testInfo, 'crm-offline-account');
+
+  const subject = `Offline call ${testInfo.workerIndex}-${Date.now()}`;
+  await page.getByRole('button', { name: 'Log activity' }).tap();
+  const form = page.getByRole('form', { name: 'Log activity' });
+  await form.getByLabel('Subject').fill(subject);
+  await form.getByRole('button', { name: 'Log activity' }).tap();
+  await expect(form).toHaveCount(0);
+  await expect(page.getByTestId('sync-status')).toHaveText('1');
+
+  // The accounts list, opened afresh without a connection.
+  await page.goto('/crm/accounts');
+  await expect(page.getByTestId('accounts-table')).toBeVisible();
+  await expect(page.getByTestId('accounts-table').getByRole('link').first()).toHaveText(firstListed);
+  await expect(page.getByTestId('offline-banner')).toContainText('Offline — showing data from');
+  await snap(page, testInfo, 'crm-offline-accounts');
+
+  await context.setOffline(false);
+  await expect(page.getByTestId('sync-status')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+  const { items } = await apiJson<{ items: Activity[] }>(
+    page,
+    `/api/crm/activities?ownerId=${ownerId}&accountId=${account.id}&limit=100`,
+  );
+  const stored = items.filter((a) => a.subject === subject);
+  expect(stored).toHaveLength(1);
+  expect(stored[0]).toMatchObject({ kind: 'call', source: 'offline', account: { id: account.id } });
+});
+
+test('signing out wipes the CRM data kept for offline reading', async ({ page }) => {
+  await openHomeWithServiceWorker(page, 'rep6@northwind.example');
+  await page.goto('/crm/accounts');
+  await expect(page.getByTestId('accounts-table')).toBeVisible();
+  await expect.poll(async () => (await keptQueries(page)).length).toBeGreaterThan(0);
+  await page.getByTestId('user-menu').tap();
+  await page.getByRole('menuitem', { name: 'Sign out' }).tap();
+  await expect(page).toHaveURL(/sign-in|login/);
+  await expect.poll(async () => (await keptQueries(page)).length).toBe(0);
 });

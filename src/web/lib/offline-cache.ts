@@ -1,7 +1,10 @@
+import { clearQueryCache } from './offline-query-cache.ts';
+
 /**
  * What the app needs to open without a connection, kept in localStorage on this device: the signed-in
  * session (without its CSRF token) and, per user, the accounts the visit panel lists. Written on each
- * successful load, read only when the server cannot be reached, and wiped on sign-out.
+ * successful load, read only when the server cannot be reached, and wiped on sign-out. The CRM
+ * screens' data lives in IndexedDB (`offline-query-cache.ts`) and is wiped with it.
  */
 const PREFIX = 'outfield.offline.';
 
@@ -32,6 +35,7 @@ export function loadOffline<T>(key: string): T | null {
 
 /** Forgets everything cached for offline use (sign-out, or the server said the session is gone). */
 export function clearOffline(): void {
+  void clearQueryCache();
   const s = storage();
   if (!s) return;
   const keys: string[] = [];

@@ -23,6 +23,7 @@ import {
   cappedCount,
   findAccount,
   likePattern,
+  readRows,
   teamMembersQuery,
 } from './crm.repository.ts';
 import {
@@ -30,6 +31,7 @@ import {
   type AccountListQuery,
   type AccountResponse,
   type AccountUpdateInput,
+  COUNT_CAP,
   type CrmSettings,
   toAccountResponse,
 } from './crm.schemas.ts';
@@ -69,13 +71,37 @@ export async function listAccounts(deps: Deps, actor: Actor, reach: Reach, input
   const settings = await loadCrmSettings(db, actor.orgId);
   const owners = readableOwnerIds(actor, reach, { teamRead: settings.repsReadTeamAccounts });
   let q = accountsQuery(db, actor.orgId);
-  if (owners) q = q.where('a.owner_id', 'in', owners);
-  if (input.ownerId) q = q.where('a.owner_id', '=', input.ownerId);
-  if (input.teamId) q = q.where('a.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
-  if (input.territory) q = q.where('a.territory', '=', input.territory);
-  if (input.tier) q = q.where('a.tier', '=', input.tier);
-  if (input.status) q = q.where('a.status', '=', input.status);
-  if (input.q) q = q.where(sql<boolean>`a.name_lower like ${likePattern(input.q)} escape '\\'`);
+  // The count needs no join (every account has an owner): the same filters on accounts alone.
+  let c = db.selectFrom('accounts as a').where('a.org_id', '=', actor.orgId);
+  if (owners) {
+    q = q.where('a.owner_id', 'in', owners);
+    c = c.where('a.owner_id', 'in', owners);
+  }
+  if (input.ownerId) {
+    q = q.where('a.owner_id', '=', input.ownerId);
+    c = c.where('a.owner_id', '=', input.ownerId);
+  }
+  if (input.teamId) {
+    q = q.where('a.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
+    c = c.where('a.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
+  }
+  if (input.territory) {
+    q = q.where('a.territory', '=', input.territory);
+    c = c.where('a.territory', '=', input.territory);
+  }
+  if (input.tier) {
+    q = q.where('a.tier', '=', input.tier);
+    c = c.where('a.tier', '=', input.tier);
+  }
+  if (input.status) {
+    q = q.where('a.status', '=', input.status);
+    c = c.where('a.status', '=', input.status);
+  }
+  if (input.q) {
+    const like = sql<boolean>`a.name_lower like ${likePattern(input.q)} escape '\\'`;
+    q = q.where(like);
+    c = c.where(like);
+  }
 
   const sortColumn =
     input.sort === 'name'
@@ -83,18 +109,20 @@ export async function listAccounts(deps: Deps, actor: Actor, reach: Reach, input
       : input.sort === 'createdAt'
         ? sql<number>`a.created_at`
         : sql<number>`coalesce(a.last_activity_at, 0)`;
-  const counted = q.select(sql<number>`1`.as('one')).limit(1001).execute();
+  const counted = readRows(db, c.select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1));
   let page = q.select(accountColumns);
   if (input.cursor) {
     const c = decodeCursor(input.cursor);
     page = page.where((eb) => afterKey(eb, sortColumn, sql`a.id`, c.sortValue, c.id, input.dir));
   }
   const [rows, countRows] = await Promise.all([
-    page
-      .orderBy(sortColumn, input.dir)
-      .orderBy('a.id', input.dir)
-      .limit(input.limit + 1)
-      .execute(),
+    readRows(
+      db,
+      page
+        .orderBy(sortColumn, input.dir)
+        .orderBy('a.id', input.dir)
+        .limit(input.limit + 1),
+    ),
     counted,
   ]);
   const sortValueOf = (r: (typeof rows)[number]) =>

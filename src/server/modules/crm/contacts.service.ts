@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import { type Actor, canWriteOwned, type Reach, readableOwnerIds } from '../../policy/policy.ts';
 import { audit, diff } from '../audit/audit.service.ts';
 import { readableAccount } from './accounts.service.ts';
-import { afterKey, cappedCount, likePattern } from './crm.repository.ts';
+import { afterKey, cappedCount, externalIdTaken, likePattern } from './crm.repository.ts';
 import {
   type contactCreateBody,
   type contactListQuery,
@@ -26,6 +26,8 @@ const contactColumns = [
   'c.title',
   'c.email',
   'c.phone',
+  'c.external_source',
+  'c.external_id',
   'c.created_at',
 ] as const;
 
@@ -53,7 +55,8 @@ async function contactWithAccess(db: Executor, actor: Actor, reach: Reach, conta
 }
 
 export async function getContact(deps: Deps, actor: Actor, reach: Reach, contactId: string) {
-  return toContactResponse(await contactWithAccess(deps.db.kysely, actor, reach, contactId));
+  const row = await contactWithAccess(deps.db.kysely, actor, reach, contactId);
+  return toContactResponse(row, canWriteOwned(actor, reach, row.owner_id));
 }
 
 export async function listContacts(
@@ -86,7 +89,7 @@ export async function listContacts(
   ]);
   const result = pageOf(rows, input.limit, (r) => encodeCursor(r.name.toLowerCase(), r.id));
   return {
-    items: result.items.map(toContactResponse),
+    items: result.items.map((r) => toContactResponse(r, canWriteOwned(actor, reach, r.owner_id))),
     nextCursor: result.nextCursor,
     total: cappedCount(countRows),
   };
@@ -108,6 +111,11 @@ export async function createContact(
 ) {
   return deps.db.kysely.transaction().execute(async (trx) => {
     await writableAccount(trx, actor, reach, input.accountId, 'accountId');
+    if (await externalIdTaken(trx, 'contacts', actor.orgId, input.externalSource, input.externalId))
+      throw invalidField(
+        'externalId',
+        `another contact already has ${input.externalSource} id ${input.externalId}`,
+      );
     const now = deps.clock.now();
     const id = newId();
     await trx
@@ -133,6 +141,7 @@ export async function createContact(
         .select(contactColumns)
         .where('c.id', '=', id)
         .executeTakeFirst())!,
+      true,
     );
   });
 }
@@ -149,6 +158,10 @@ export async function updateContact(
     if (!canWriteOwned(actor, reach, before.owner_id)) throw notFound('Contact');
     if (input.accountId && input.accountId !== before.account_id)
       await writableAccount(trx, actor, reach, input.accountId, 'accountId');
+    const source = input.externalSource === undefined ? before.external_source : input.externalSource;
+    const externalId = input.externalId === undefined ? before.external_id : input.externalId;
+    if (await externalIdTaken(trx, 'contacts', actor.orgId, source, externalId, contactId))
+      throw invalidField('externalId', `another contact already has ${source} id ${externalId}`);
     const values: Record<string, unknown> = { updated_at: deps.clock.now() };
     if (input.accountId !== undefined) values.account_id = input.accountId;
     if (input.name !== undefined) {
@@ -158,6 +171,8 @@ export async function updateContact(
     if (input.title !== undefined) values.title = input.title;
     if (input.email !== undefined) values.email = input.email;
     if (input.phone !== undefined) values.phone = input.phone;
+    if (input.externalSource !== undefined) values.external_source = input.externalSource;
+    if (input.externalId !== undefined) values.external_id = input.externalId;
     await trx
       .updateTable('contacts')
       .set(values)
@@ -178,6 +193,8 @@ export async function updateContact(
           email: before.email,
           phone: before.phone,
           accountId: before.account_id,
+          externalSource: before.external_source,
+          externalId: before.external_id,
         },
         input,
       ),
@@ -187,6 +204,7 @@ export async function updateContact(
         .select(contactColumns)
         .where('c.id', '=', contactId)
         .executeTakeFirst())!,
+      true,
     );
   });
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type { StageKind } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -12,17 +13,48 @@ interface OrgSettingsDoc {
   [key: string]: unknown;
 }
 
-async function readSettingsDoc(db: Executor, orgId: string): Promise<OrgSettingsDoc> {
-  const row = await db.selectFrom('orgs').select('settings').where('id', '=', orgId).executeTakeFirst();
+// Read on every CRM request: compiled once, and on SQLite run straight on the prepared statement.
+const selectSettings = compiledQuery((db: Executor, orgId: string) =>
+  db.selectFrom('orgs').select('settings').where('id', '=', orgId),
+);
+
+async function readSettingsRaw(db: Executor, orgId: string): Promise<string> {
+  const [row] = await selectSettings(db, orgId);
   if (!row) throw notFound('Organization');
-  return JSON.parse(row.settings) as OrgSettingsDoc;
+  return row.settings;
+}
+
+async function readSettingsDoc(db: Executor, orgId: string): Promise<OrgSettingsDoc> {
+  return JSON.parse(await readSettingsRaw(db, orgId)) as OrgSettingsDoc;
+}
+
+/**
+ * The last settings parsed per org, by the exact stored text: the database stays the truth (it is
+ * read on every call, so a change made by another instance shows at once); only the JSON and zod
+ * parsing of an unchanged text is skipped. Bounded so that many orgs cannot grow it without end.
+ */
+const parsed = new Map<string, { raw: string; settings: Readonly<CrmSettings> }>();
+const PARSED_MAX = 1000;
+
+function parseCrmSettings(raw: string): CrmSettings {
+  const doc = JSON.parse(raw) as OrgSettingsDoc;
+  const result = crmSettingsSchema.safeParse(doc.crm ?? {});
+  return result.success ? result.data : crmSettingsSchema.parse({});
 }
 
 /** The org's CRM settings with defaults filled in (visit radius 150 m, tier cadences, …). */
 export async function loadCrmSettings(db: Executor, orgId: string): Promise<CrmSettings> {
-  const doc = await readSettingsDoc(db, orgId);
-  const parsed = crmSettingsSchema.safeParse(doc.crm ?? {});
-  return parsed.success ? parsed.data : crmSettingsSchema.parse({});
+  const raw = await readSettingsRaw(db, orgId);
+  const hit = parsed.get(orgId);
+  if (hit && hit.raw === raw) return hit.settings;
+  // Shared between requests, so nobody may change it in place.
+  const settings = parseCrmSettings(raw);
+  Object.freeze(settings.tierCadenceDays);
+  Object.freeze(settings.activityKinds);
+  Object.freeze(settings);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(orgId, { raw, settings });
+  return settings;
 }
 
 export async function updateCrmSettings(

@@ -224,18 +224,27 @@ export const contactResponse = z.object({
   title: z.string().nullable(),
   email: z.string().nullable(),
   phone: z.string().nullable(),
+  externalSource: z.string().nullable(),
+  externalId: z.string().nullable(),
+  /** Whether the actor may change it (they may change its account). */
+  canEdit: z.boolean(),
   createdAt: z.string(),
 });
-export function toContactResponse(row: {
-  id: string;
-  account_id: string;
-  account_name: string;
-  name: string;
-  title: string | null;
-  email: string | null;
-  phone: string | null;
-  created_at: number;
-}): z.infer<typeof contactResponse> {
+export function toContactResponse(
+  row: {
+    id: string;
+    account_id: string;
+    account_name: string;
+    name: string;
+    title: string | null;
+    email: string | null;
+    phone: string | null;
+    external_source: string | null;
+    external_id: string | null;
+    created_at: number;
+  },
+  canEdit: boolean,
+): z.infer<typeof contactResponse> {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -244,6 +253,9 @@ export function toContactResponse(row: {
     title: row.title,
     email: row.email,
     phone: row.phone,
+    externalSource: row.external_source,
+    externalId: row.external_id,
+    canEdit,
     createdAt: iso(row.created_at),
   };
 }

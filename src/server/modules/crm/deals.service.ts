@@ -17,7 +17,14 @@ import {
 import { audit, diff } from '../audit/audit.service.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
-import { activeMembers, afterKey, cappedCount, likePattern, teamMembersQuery } from './crm.repository.ts';
+import {
+  activeMembers,
+  afterKey,
+  cappedCount,
+  externalIdTaken,
+  likePattern,
+  teamMembersQuery,
+} from './crm.repository.ts';
 import type { DealCreateInput, DealListQuery, DealResponse, DealUpdateInput } from './crm.schemas.ts';
 import { loadCrmSettings } from './crm-settings.service.ts';
 import { defaultStage, findStage, loadPipelines } from './pipelines.service.ts';
@@ -357,6 +364,11 @@ export async function createDeal(
       .select('currency')
       .where('id', '=', actor.orgId)
       .executeTakeFirstOrThrow();
+    if (await externalIdTaken(trx, 'deals', actor.orgId, input.externalSource, input.externalId))
+      throw invalidField(
+        'externalId',
+        `another deal already has ${input.externalSource} id ${input.externalId}`,
+      );
     const id = newId();
     const closed = stage.kind !== 'open';
     await trx
@@ -432,6 +444,18 @@ export async function updateDeal(
       await readableAccount(trx, actor, reach, settings, input.accountId).catch(() => {
         throw invalidField('accountId', 'is not an account you can see');
       });
+    }
+    if (input.externalSource !== undefined || input.externalId !== undefined) {
+      const current = await trx
+        .selectFrom('deals')
+        .select(['external_source', 'external_id'])
+        .where('org_id', '=', actor.orgId)
+        .where('id', '=', dealId)
+        .executeTakeFirstOrThrow();
+      const source = input.externalSource === undefined ? current.external_source : input.externalSource;
+      const externalId = input.externalId === undefined ? current.external_id : input.externalId;
+      if (await externalIdTaken(trx, 'deals', actor.orgId, source, externalId, dealId))
+        throw invalidField('externalId', `another deal already has ${source} id ${externalId}`);
     }
     const values: Record<string, unknown> = { updated_at: now };
     if (input.name !== undefined) {

@@ -11,6 +11,7 @@ import { AccountFormModal } from './account-form-modal.tsx';
 import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
 import type { Account } from './crm-types.ts';
+import { OfflineBanner } from './offline-banner.tsx';
 
 const SORTS = [
   { value: 'name:asc', label: 'Name A–Z' },
@@ -68,6 +69,7 @@ export function AccountsPage() {
         }
       />
       <AccountFormModal opened={formOpened} onClose={closeForm} />
+      <OfflineBanner updatedAt={query.dataUpdatedAt} error={query.error} />
       <FilterBar
         search={<SearchFilter value={q} onChange={setQ} />}
         active={countActive([owner, teamId, territory, tier, status])}

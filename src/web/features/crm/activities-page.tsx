@@ -12,6 +12,7 @@ import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from '.
 import { capitalize } from './crm-format.ts';
 import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
 import type { Activity } from './crm-types.ts';
+import { OfflineBanner } from './offline-banner.tsx';
 
 const BUILTIN_KINDS = ['visit', 'call', 'email', 'meeting', 'demo', 'task'];
 
@@ -50,6 +51,7 @@ export function ActivitiesPage() {
         description={<CountText total={total} noun="activities" />}
         actions={<ExportMenu entity="activities" filters={filters} />}
       />
+      <OfflineBanner updatedAt={query.dataUpdatedAt} error={query.error} />
       <FilterBar
         search={<SearchFilter label="Search subjects" value={q} onChange={setQ} />}
         active={countActive([owner, teamId, kind, verified, fromDay, toDay])}

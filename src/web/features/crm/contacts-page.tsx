@@ -1,11 +1,14 @@
-import { Anchor, Stack, Table } from '@mantine/core';
+import { Anchor, Button, Stack, Table } from '@mantine/core';
+import { IconPencil, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import type { PersonRef } from '../../lib/types.ts';
+import { ContactFormModal } from './contact-form-modal.tsx';
 import { countActive, FilterBar, OwnerFilter, SearchFilter } from './crm-filters.tsx';
 import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Contact } from './crm-types.ts';
+import { OfflineBanner } from './offline-banner.tsx';
 
 /** CRM → Contacts: people at the accounts I can see. */
 export function ContactsPage() {
@@ -13,14 +16,28 @@ export function ContactsPage() {
   const [owner, setOwner] = useState<PersonRef | null>(null);
   const filters = { q, ownerId: owner?.id };
   const { query, items, total } = useCrmList<Contact>('contacts', filters);
+  const [editing, setEditing] = useState<Contact | null | 'new'>(null);
 
   return (
     <Stack maw={1100}>
+      <ContactFormModal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        contact={editing === 'new' ? null : editing}
+      />
       <PageHeader
         title="Contacts"
         description={<CountText total={total} noun="contacts" />}
-        actions={<ExportMenu entity="contacts" filters={filters} />}
+        actions={
+          <>
+            <Button onClick={() => setEditing('new')} leftSection={<IconPlus size={16} aria-hidden />}>
+              New contact
+            </Button>
+            <ExportMenu entity="contacts" filters={filters} />
+          </>
+        }
       />
+      <OfflineBanner updatedAt={query.dataUpdatedAt} error={query.error} />
       <FilterBar search={<SearchFilter value={q} onChange={setQ} />} active={countActive([owner])}>
         <OwnerFilter value={owner} onChange={setOwner} />
       </FilterBar>
@@ -30,15 +47,24 @@ export function ContactsPage() {
         label="contacts"
         empty="No contacts match these filters."
       >
-        {() => <ContactsTable contacts={items} showAccount />}
+        {() => <ContactsTable contacts={items} showAccount onEdit={setEditing} />}
       </ListStates>
     </Stack>
   );
 }
 
-export function ContactsTable({ contacts, showAccount }: { contacts: Contact[]; showAccount: boolean }) {
+export function ContactsTable({
+  contacts,
+  showAccount,
+  onEdit,
+}: {
+  contacts: Contact[];
+  showAccount: boolean;
+  /** Shows an Edit button on the contacts the user may change. */
+  onEdit?: (contact: Contact) => void;
+}) {
   return (
-    <ScrollTable label="Contacts" minWidth={showAccount ? 720 : 480}>
+    <ScrollTable label="Contacts" minWidth={(showAccount ? 720 : 480) + (onEdit ? 80 : 0)}>
       <Table striped verticalSpacing="xs" data-testid="contacts-table">
         <Table.Thead>
           <Table.Tr>
@@ -47,6 +73,11 @@ export function ContactsTable({ contacts, showAccount }: { contacts: Contact[]; 
             {showAccount ? <Table.Th>Account</Table.Th> : null}
             <Table.Th>Email</Table.Th>
             <Table.Th>Phone</Table.Th>
+            {onEdit ? (
+              <Table.Th>
+                <span className="visually-hidden">Actions</span>
+              </Table.Th>
+            ) : null}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -71,6 +102,21 @@ export function ContactsTable({ contacts, showAccount }: { contacts: Contact[]; 
                   '—'
                 )}
               </Table.Td>
+              {onEdit ? (
+                <Table.Td>
+                  {contact.canEdit ? (
+                    <Button
+                      size="compact-sm"
+                      variant="subtle"
+                      leftSection={<IconPencil size={14} aria-hidden />}
+                      aria-label={`Edit ${contact.name}`}
+                      onClick={() => onEdit(contact)}
+                    >
+                      Edit
+                    </Button>
+                  ) : null}
+                </Table.Td>
+              ) : null}
             </Table.Tr>
           ))}
         </Table.Tbody>

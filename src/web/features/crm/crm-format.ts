@@ -46,3 +46,44 @@ export function formatCoordinates(lat: number, lng: number): string {
 export function capitalize(text: string): string {
   return text ? `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}` : text;
 }
+
+/** Digits after the decimal point of a currency (JPY 0, USD 2, BHD 3); 2 for an unknown code. */
+export function currencyDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * A decimal amount as typed ("1,234.50", "1234,5", "$ 99") → integer minor units of the currency,
+ * exactly (string arithmetic, never a float product); null when it is not an amount or has more
+ * decimals than the currency. A comma with one or two digits after it and no dot is a decimal comma;
+ * any other comma groups thousands.
+ */
+export function parseAmountMinor(text: string, currency: string): number | null {
+  const digits = currencyDigits(currency);
+  let t = text.replace(/[\s\u00a0$€£¥]/g, '');
+  if (t === '') return null;
+  if (!t.includes('.') && /^\d+,\d{1,2}$/.test(t)) t = t.replace(',', '.');
+  else t = t.replace(/,(?=\d{3}(\D|$))/g, '');
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(t);
+  if (!match) return null;
+  const whole = match[1] ?? '0';
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) return null;
+  const minor = Number(whole + fraction.padEnd(digits, '0'));
+  return Number.isSafeInteger(minor) ? minor : null;
+}
+
+/** Minor units → the plain decimal text an amount field shows ("123450" USD → "1234.50"). */
+export function minorToDecimal(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  if (digits === 0) return String(minor);
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  return `${minor < 0 ? '-' : ''}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}

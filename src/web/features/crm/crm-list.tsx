@@ -70,6 +70,7 @@ export function ListStates({
   query: {
     isPending: boolean;
     isError: boolean;
+    fetchStatus?: string;
     error: unknown;
     hasNextPage: boolean;
     isFetchingNextPage: boolean;
@@ -81,13 +82,20 @@ export function ListStates({
   label: string;
   children: () => ReactNode;
 }) {
+  if (query.isPending && query.fetchStatus === 'paused')
+    return (
+      <Text c="dimmed" py="md" data-testid="list-offline">
+        Offline: these {label} were not loaded on this device before.
+      </Text>
+    );
   if (query.isPending)
     return (
       <Center py="xl" role="status">
         <Loader aria-label={`Loading ${label}`} />
       </Center>
     );
-  if (query.isError)
+  // With data kept from before (offline, or a failed refresh), the rows stay and the banner explains.
+  if (query.isError && count === 0)
     return (
       <Alert color="red" title={`Could not load ${label}`} role="alert">
         <Stack gap="xs" align="flex-start">

@@ -53,6 +53,9 @@ export interface Contact {
   title: string | null;
   email: string | null;
   phone: string | null;
+  externalSource: string | null;
+  externalId: string | null;
+  canEdit: boolean;
   createdAt: string;
 }
 

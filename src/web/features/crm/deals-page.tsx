@@ -1,5 +1,5 @@
 import { Anchor, Badge, Button, Select, Stack, Table, TextInput } from '@mantine/core';
-import { IconLayoutKanban } from '@tabler/icons-react';
+import { IconLayoutKanban, IconPencil, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -12,6 +12,8 @@ import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from '.
 import { formatAmount } from './crm-format.ts';
 import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
 import type { Deal, StageKind } from './crm-types.ts';
+import { DealFormModal } from './deal-form-modal.tsx';
+import { OfflineBanner } from './offline-banner.tsx';
 
 const SORTS = [
   { value: 'createdAt:desc', label: 'Newest first' },
@@ -22,14 +24,16 @@ const SORTS = [
 
 export const STATUS_COLORS: Record<StageKind, string> = { open: 'blue', won: 'green', lost: 'gray' };
 
-/** CRM → Deals: the deals I can see, filtered by pipeline stage, status, owner and close date. */
+/** CRM → Deals: the deals I can see, filtered by pipeline, stage, status, owner and close date. */
 export function DealsPage() {
   const me = useSession();
   const pipelines = useQuery(pipelinesQuery);
   const [q, setQ] = useState('');
   const [owner, setOwner] = useState<PersonRef | null>(null);
   const [teamId, setTeamId] = useState<string | null>(null);
+  const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [stageId, setStageId] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Deal | null | 'new'>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [closeFrom, setCloseFrom] = useState('');
   const [closeTo, setCloseTo] = useState('');
@@ -39,6 +43,7 @@ export function DealsPage() {
     q,
     ownerId: owner?.id,
     teamId,
+    pipelineId,
     stageId,
     status,
     closeFrom,
@@ -47,18 +52,34 @@ export function DealsPage() {
     dir,
   };
   const { query, items, total } = useCrmList<Deal>('deals', filters);
-  const stageOptions = (pipelines.data ?? []).map((pipeline) => ({
-    group: pipeline.name,
-    items: pipeline.stages.map((stage) => ({ value: stage.id, label: stage.name })),
-  }));
+  const stageOptions = (pipelines.data ?? [])
+    .filter((pipeline) => !pipelineId || pipeline.id === pipelineId)
+    .map((pipeline) => ({
+      group: pipeline.name,
+      items: pipeline.stages.map((stage) => ({ value: stage.id, label: stage.name })),
+    }));
+  function choosePipeline(id: string | null): void {
+    setPipelineId(id);
+    // A stage of another pipeline would match nothing.
+    const stages = (pipelines.data ?? []).find((p) => p.id === id)?.stages ?? [];
+    if (id && stageId && !stages.some((stage) => stage.id === stageId)) setStageId(null);
+  }
 
   return (
     <Stack maw={1200}>
+      <DealFormModal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        deal={editing === 'new' ? null : editing}
+      />
       <PageHeader
         title="Deals"
         description={<CountText total={total} noun="deals" />}
         actions={
           <>
+            <Button onClick={() => setEditing('new')} leftSection={<IconPlus size={16} aria-hidden />}>
+              New deal
+            </Button>
             <Button
               component={Link}
               to="/crm/board"
@@ -71,12 +92,21 @@ export function DealsPage() {
           </>
         }
       />
+      <OfflineBanner updatedAt={query.dataUpdatedAt} error={query.error} />
       <FilterBar
         search={<SearchFilter value={q} onChange={setQ} />}
-        active={countActive([owner, teamId, stageId, status, closeFrom, closeTo])}
+        active={countActive([owner, teamId, pipelineId, stageId, status, closeFrom, closeTo])}
       >
         <OwnerFilter value={owner} onChange={setOwner} />
         {me.role === 'rep' ? null : <TeamFilter value={teamId} onChange={setTeamId} />}
+        <Select
+          label="Pipeline"
+          placeholder="Any pipeline"
+          data={(pipelines.data ?? []).map((pipeline) => ({ value: pipeline.id, label: pipeline.name }))}
+          value={pipelineId}
+          onChange={choosePipeline}
+          clearable
+        />
         <Select
           label="Stage"
           placeholder="Any stage"
@@ -118,15 +148,24 @@ export function DealsPage() {
         />
       </FilterBar>
       <ListStates query={query} count={items.length} label="deals" empty="No deals match these filters.">
-        {() => <DealsTable deals={items} showAccount />}
+        {() => <DealsTable deals={items} showAccount onEdit={setEditing} />}
       </ListStates>
     </Stack>
   );
 }
 
-export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount: boolean }) {
+export function DealsTable({
+  deals,
+  showAccount,
+  onEdit,
+}: {
+  deals: Deal[];
+  showAccount: boolean;
+  /** Shows an Edit button on the deals the user may change. */
+  onEdit?: (deal: Deal) => void;
+}) {
   return (
-    <ScrollTable label="Deals" minWidth={showAccount ? 860 : 620}>
+    <ScrollTable label="Deals" minWidth={(showAccount ? 860 : 620) + (onEdit ? 80 : 0)}>
       <Table striped verticalSpacing="xs" data-testid="deals-table">
         <Table.Thead>
           <Table.Tr>
@@ -137,6 +176,11 @@ export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount:
             <Table.Th ta="right">Amount</Table.Th>
             <Table.Th ta="right">Weighted</Table.Th>
             <Table.Th>Expected close</Table.Th>
+            {onEdit ? (
+              <Table.Th>
+                <span className="visually-hidden">Actions</span>
+              </Table.Th>
+            ) : null}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -163,6 +207,21 @@ export function DealsTable({ deals, showAccount }: { deals: Deal[]; showAccount:
               <Table.Td>
                 {deal.expectedCloseDate ? formatDate(`${deal.expectedCloseDate}T00:00:00Z`, 'UTC') : '—'}
               </Table.Td>
+              {onEdit ? (
+                <Table.Td>
+                  {deal.canEdit ? (
+                    <Button
+                      size="compact-sm"
+                      variant="subtle"
+                      leftSection={<IconPencil size={14} aria-hidden />}
+                      aria-label={`Edit ${deal.name}`}
+                      onClick={() => onEdit(deal)}
+                    >
+                      Edit
+                    </Button>
+                  ) : null}
+                </Table.Td>
+              ) : null}
             </Table.Tr>
           ))}
         </Table.Tbody>

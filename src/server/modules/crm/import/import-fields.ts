@@ -42,6 +42,8 @@ export const importFields = {
     'closeDate',
     'owner',
     'closeReason',
+    'splitOwners',
+    'splitPercents',
   ],
   activities: [
     'externalId',
@@ -52,6 +54,7 @@ export const importFields = {
     'durationMinutes',
     'accountExternalId',
     'accountName',
+    'contactExternalId',
     'owner',
   ],
 } as const satisfies Record<ImportEntity, readonly string[]>;
@@ -122,6 +125,10 @@ const presetHeaders: Record<ImportPreset, Record<ImportEntity, HeaderMap>> = {
       'Opportunity Owner': 'owner',
       'Opportunity Owner Email': 'owner',
       'Loss Reason': 'closeReason',
+      'Split Owners': 'splitOwners',
+      'Opportunity Split Owners': 'splitOwners',
+      'Split Percentages': 'splitPercents',
+      'Opportunity Split Percentages': 'splitPercents',
     },
     activities: {
       'Activity ID': 'externalId',
@@ -179,6 +186,10 @@ const presetHeaders: Record<ImportPreset, Record<ImportEntity, HeaderMap>> = {
       'Deal probability': 'probability',
       'Deal owner': 'owner',
       'Closed lost reason': 'closeReason',
+      'Split Owners': 'splitOwners',
+      'Deal Split Owners': 'splitOwners',
+      'Split Percentages': 'splitPercents',
+      'Deal Split Percentages': 'splitPercents',
       'Associated Company IDs': 'accountExternalId',
       'Associated Company IDs (Primary)': 'accountExternalId',
       'Associated Company ID': 'accountExternalId',
@@ -199,11 +210,28 @@ const presetHeaders: Record<ImportPreset, Record<ImportEntity, HeaderMap>> = {
       'Activity assigned to': 'owner',
       'Assigned to': 'owner',
       'Associated Company IDs': 'accountExternalId',
+      'Associated Company IDs (Primary)': 'accountExternalId',
       'Associated Company ID': 'accountExternalId',
       'Associated Company': 'accountName',
+      'Associated Contact IDs': 'contactExternalId',
+      'Associated Contact ID': 'contactExternalId',
     },
   },
 };
+
+/**
+ * Headers that win over the other headers of the same field when a file has both: HubSpot's
+ * "(Primary)" association column names the one primary company among the several a record may have.
+ */
+const preferredHeaders = new Set(['associated company ids (primary)']);
+
+/**
+ * Fields whose cell may hold several ids separated by `;` (HubSpot's "Associated Company IDs",
+ * "Associated Contact IDs"). A contact, deal or activity belongs to one account (and an activity to one
+ * contact), so the import links the first id — HubSpot lists the primary association first — and
+ * ignores the others.
+ */
+export const multiIdFields = new Set(['accountExternalId', 'contactExternalId']);
 
 /** Which column feeds which field: field → { index, header }. */
 export type ResolvedMapping = Map<string, { index: number; header: string }>;
@@ -248,6 +276,10 @@ export function resolveMapping(
     // A preset may name several headers for one field (e.g. "Account Owner" / "Account Owner Email"):
     // the first column present wins.
     if (mapping.has(field)) {
+      if ('preset' in choice && preferredHeaders.has(norm(header))) {
+        mapping.set(field, { index, header });
+        return;
+      }
       if (!('preset' in choice))
         problems.push({ column: header, reason: `"${field}" is already mapped to another column` });
       return;

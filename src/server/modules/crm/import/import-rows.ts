@@ -9,7 +9,7 @@ import {
   contactCreateBody,
   dealCreateBody,
 } from '../crm.schemas.ts';
-import type { ResolvedMapping } from './import-fields.ts';
+import { multiIdFields, type ResolvedMapping } from './import-fields.ts';
 import {
   CellError,
   looseKey,
@@ -67,6 +67,8 @@ export interface Candidate {
   /** Validated input of the entity's create schema (accountId is filled in by the batch). */
   input: Record<string, unknown>;
   stage?: StageInfo;
+  /** The contact an activity names by external id (the first of several). */
+  contactExternalId?: string | null;
 }
 
 type Cells = readonly string[];
@@ -83,6 +85,21 @@ function cell(ctx: ImportContext, cells: Cells, field: string): string | null | 
   return v === '' ? null : v;
 }
 
+/**
+ * The first id of a cell that may list several separated by `;` ("9001;9002" → "9001"), else the cell
+ * as it is: see `multiIdFields`.
+ */
+function idCell(ctx: ImportContext, cells: Cells, field: string): string | null | undefined {
+  const v = cell(ctx, cells, field);
+  if (!v || !multiIdFields.has(field)) return v;
+  return (
+    v
+      .split(';')
+      .map((id) => id.trim())
+      .find((id) => id !== '') ?? null
+  );
+}
+
 /** Maps a schema field (ownerId, amountMinor…) back to the import field that fed it. */
 const schemaToField: Record<string, string> = {
   ownerId: 'owner',
@@ -90,6 +107,7 @@ const schemaToField: Record<string, string> = {
   expectedCloseDate: 'closeDate',
   stageId: 'stage',
   accountId: 'accountExternalId',
+  splits: 'splitPercents',
 };
 
 function columnOf(ctx: ImportContext, schemaKey: string): string | null {
@@ -132,23 +150,23 @@ class Problems {
   }
 }
 
-function resolveOwner(ctx: ImportContext, text: string, p: Problems): string | undefined {
+function resolveOwner(ctx: ImportContext, text: string, p: Problems, field = 'owner'): string | undefined {
   const key = text.toLowerCase();
   let id = ctx.membersByEmail.get(key);
   if (!id) {
     const named = ctx.membersByName.get(key) ?? [];
     if (named.length > 1) {
-      p.add('owner', `"${text}" matches ${named.length} people; use their email instead`);
+      p.add(field, `"${text}" matches ${named.length} people; use their email instead`);
       return undefined;
     }
     id = named[0];
   }
   if (!id) {
-    p.add('owner', `"${text}" is not an active member of this organization (by email or name)`);
+    p.add(field, `"${text}" is not an active member of this organization (by email or name)`);
     return undefined;
   }
   if (!canWriteOwned(ctx.actor, ctx.reach, id)) {
-    p.add('owner', `"${text}" is not you or someone in the teams you manage`);
+    p.add(field, `"${text}" is not you or someone in the teams you manage`);
     return undefined;
   }
   return id;
@@ -215,7 +233,7 @@ export function convertRow(
       : undefined;
   let accountRef: Candidate['accountRef'] = null;
   if (ctx.entity !== 'accounts') {
-    const extId = cell(ctx, cells, 'accountExternalId') ?? null;
+    const extId = idCell(ctx, cells, 'accountExternalId') ?? null;
     const name = cell(ctx, cells, 'accountName') ?? null;
     accountRef = extId || name ? { externalId: extId, name } : null;
     if (!accountRef && ctx.entity !== 'activities') p.add('accountExternalId', 'is required (the account)');
@@ -294,6 +312,7 @@ export function convertRow(
         }
       }
       const probability = p.read(ctx, cells, 'probability', parseWhole);
+      const splits = readSplits(ctx, cells, p);
       const closeDate = p.read(ctx, cells, 'closeDate', parseDate);
       input = {
         accountId: 'pending',
@@ -310,6 +329,7 @@ export function convertRow(
         expectedCloseDate: closeDate,
         ownerId,
         closeReason: cell(ctx, cells, 'closeReason'),
+        splits,
         externalSource: ctx.source,
         externalId,
       };
@@ -350,7 +370,60 @@ export function convertRow(
     }
   }
   if (p.list.length > 0 || !input) return { candidate: null, errors: p.list };
-  return { candidate: { row, externalId, accountRef, input, stage }, errors: [] };
+  const contactExternalId =
+    ctx.entity === 'activities' ? (idCell(ctx, cells, 'contactExternalId') ?? null) : undefined;
+  return { candidate: { row, externalId, accountRef, input, stage, contactExternalId }, errors: [] };
+}
+
+/**
+ * A deal's split from two cells listing owners and percentages in the same order, separated by `;`
+ * ("ann@x.test;Bo Rep" and "60;40"). Every owner must be an active member within the actor's reach,
+ * like the deal's owner; the percentages must be numbers with at most two decimals, one per owner,
+ * summing to 100 (the API's split schema checks the sum and duplicates). Both cells empty: no split
+ * (undefined: an existing deal's split is kept).
+ */
+function readSplits(
+  ctx: ImportContext,
+  cells: Cells,
+  p: Problems,
+): { userId: string; percent: number }[] | undefined {
+  const owners = cell(ctx, cells, 'splitOwners');
+  const percents = cell(ctx, cells, 'splitPercents');
+  if (!owners && !percents) return owners === null || percents === null ? [] : undefined;
+  if (!owners) {
+    p.add('splitOwners', 'is required when split percentages are given');
+    return undefined;
+  }
+  if (!percents) {
+    p.add('splitPercents', 'is required when split owners are given');
+    return undefined;
+  }
+  const names = owners
+    .split(';')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const shares = percents
+    .split(';')
+    .map((v) => v.trim().replace(/%$/, '').trim())
+    .filter(Boolean);
+  if (names.length !== shares.length) {
+    p.add('splitPercents', `lists ${shares.length} percentages for ${names.length} split owners`);
+    return undefined;
+  }
+  const splits: { userId: string; percent: number }[] = [];
+  let ok = true;
+  names.forEach((name, i) => {
+    const userId = resolveOwner(ctx, name, p, 'splitOwners');
+    const share = shares[i] ?? '';
+    const percent = /^\d{1,3}(\.\d{1,2})?$/.test(share) ? Number(share) : Number.NaN;
+    if (!Number.isFinite(percent) || percent <= 0 || percent > 100) {
+      p.add('splitPercents', `"${share}" is not a percentage between 0.01 and 100 (at most two decimals)`);
+      ok = false;
+    }
+    if (!userId) ok = false;
+    else splits.push({ userId, percent });
+  });
+  return ok ? splits : undefined;
 }
 
 function safeDigits(currency: string): number {

@@ -145,6 +145,29 @@ async function resolveAccounts(db: Executor, ctx: ImportContext, batch: Candidat
   };
 }
 
+/**
+ * Contacts of the import's source by external id. An activity's "Associated Contact IDs" is an
+ * optional link: an id we do not know leaves the activity without a contact rather than failing it.
+ */
+async function contactsByExternalId(
+  db: Executor,
+  ctx: ImportContext,
+  externalIds: string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const ids of chunk([...new Set(externalIds)], 900)) {
+    const rows = await db
+      .selectFrom('contacts')
+      .select(['id', 'external_id'])
+      .where('org_id', '=', ctx.orgId)
+      .where('external_source', '=', ctx.source)
+      .where('external_id', 'in', ids)
+      .execute();
+    for (const r of rows) found.set(r.external_id!, r.id);
+  }
+  return found;
+}
+
 const has = (ctx: ImportContext, field: string) => ctx.mapping.has(field);
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -369,6 +392,31 @@ export async function processBatch(
         .execute();
       for (const part of chunk(history, 1000))
         await db.insertInto('deal_stage_history').values(part).execute();
+      if (has(ctx, 'splitOwners') || has(ctx, 'splitPercents')) {
+        // The file maps the split columns, so it sets the split of every deal it writes (empty cells
+        // clear it); rows whose split cells were both left unmapped never reach here.
+        const withSplits = ready.filter(({ c }) => Array.isArray(c.input.splits));
+        for (const part of chunk(withSplits, 500)) {
+          await db
+            .deleteFrom('deal_splits')
+            .where('org_id', '=', o)
+            .where(
+              'deal_id',
+              'in',
+              part.map((r) => r.id),
+            )
+            .execute();
+        }
+        const splitRows = withSplits.flatMap(({ c, id }) =>
+          (c.input.splits as { userId: string; percent: number }[]).map((s) => ({
+            org_id: o,
+            deal_id: id,
+            user_id: s.userId,
+            share_bp: Math.round(s.percent * 100),
+          })),
+        );
+        for (const part of chunk(splitRows, 1000)) await db.insertInto('deal_splits').values(part).execute();
+      }
       // Keep revenue credits in step with the imported amounts and owners (metrics read them).
       for (const part of chunk(
         rows.map((r) => r.id),
@@ -409,6 +457,11 @@ export async function processBatch(
       break;
     }
     case 'activities': {
+      const contactIds = await contactsByExternalId(
+        db,
+        ctx,
+        ready.map(({ c }) => c.contactExternalId).filter((v): v is string => !!v),
+      );
       const rows: Row<ActivitiesTable>[] = ready.map(({ c, id, before, accountId }) => {
         const i = c.input;
         const kind = text(i.kind) ?? 'task';
@@ -422,7 +475,7 @@ export async function processBatch(
           occurred_at: Date.parse(text(i.occurredAt) ?? ''),
           duration_minutes: num(i.durationMinutes),
           account_id: accountId,
-          contact_id: null,
+          contact_id: (c.contactExternalId && contactIds.get(c.contactExternalId)) || null,
           deal_id: null,
           source: 'import',
           checkin_at: null,
@@ -450,6 +503,7 @@ export async function processBatch(
         ...(has(ctx, 'durationMinutes') ? ['duration_minutes'] : []),
         ...(has(ctx, 'owner') ? ['owner_id'] : []),
         ...(has(ctx, 'accountExternalId') || has(ctx, 'accountName') ? ['account_id'] : []),
+        ...(has(ctx, 'contactExternalId') ? ['contact_id'] : []),
         'updated_at',
       ];
       await db
