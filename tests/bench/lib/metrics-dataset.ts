@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { generateCrm } from '../../../src/cli/demo/crm-data.ts';
 import {
   BENCH_PASSWORD,
-  type DatasetSize,
   datasetSizes,
   prng,
   seedBench,
