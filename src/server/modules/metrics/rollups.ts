@@ -13,10 +13,10 @@ import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
  * is a whole range of days.
  *
  * Maintenance recomputes the affected (person, day) keys from the raw rows inside the write's
- * transaction. On PostgreSQL each key is first locked (transaction-scoped advisory lock, keys in a
- * fixed order), so two writers of the same key serialise and the second recomputes with the first's
- * rows committed (READ COMMITTED takes a fresh snapshot per statement). A rebuild takes the org's
- * lock exclusively; writers take it shared.
+ * transaction. On PostgreSQL each person's rollups are first locked (transaction-scoped advisory
+ * lock, people in a fixed order), so two writers of the same key serialise and the second
+ * recomputes with the first's rows committed (READ COMMITTED takes a fresh snapshot per
+ * statement). A rebuild takes the org's lock exclusively; writers take it shared.
  *
  * Rollups are valid for an org only while `metric_rollup_state` names its current time zone and
  * `ROLLUP_VERSION`; otherwise the engine reads the raw rows and maintenance does nothing.
@@ -93,11 +93,10 @@ async function lockOrg(db: Executor, orgId: string, mode: 'shared' | 'exclusive'
   else await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(db);
 }
 
-async function lockKey(db: Executor, orgId: string, table: string, userId: string, day: number) {
+/** Serialises writers of one person's rollups (per table) until the transaction ends. */
+async function lockUser(db: Executor, orgId: string, table: 'a' | 'd', userId: string) {
   if (!isPostgres(db)) return;
-  await sql`select pg_advisory_xact_lock(hashtext(${orgId}), hashtext(${`${table}:${userId}:${day}`}))`.execute(
-    db,
-  );
+  await sql`select pg_advisory_xact_lock(hashtext(${orgId}), hashtext(${`${table}:${userId}`}))`.execute(db);
 }
 
 export interface UserDay {
@@ -120,37 +119,120 @@ async function maintenanceZone(db: Executor, orgId: string): Promise<string | nu
   return state && state.version === ROLLUP_VERSION ? state.timeZone : null;
 }
 
-async function recomputeActivityKey(db: Executor, orgId: string, timeZone: string, k: UserDay) {
-  await lockKey(db, orgId, 'a', k.userId, k.day);
-  await db
-    .deleteFrom('activity_rollups')
+type Span = ReturnType<typeof daySpans>[number];
+
+/** Inserts the activity rollups of one run of equal-length days (one person's, or everyone's). */
+async function insertActivitySpan(db: Executor, orgId: string, span: Span, userId?: string) {
+  const dayExpr = sql<number>`(${sql.lit(span.day)} + (occurred_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+  let q = db
+    .selectFrom('activities')
+    .select([
+      'org_id',
+      'owner_id',
+      dayExpr.as('day'),
+      'kind',
+      sql<number>`coalesce(verified, -1)`.as('v'),
+      (eb) => eb.fn.countAll().as('n'),
+      sql<number>`coalesce(sum(duration_minutes), 0)`.as('ds'),
+      (eb) => eb.fn.count('duration_minutes').as('dn'),
+    ])
     .where('org_id', '=', orgId)
-    .where('user_id', '=', k.userId)
-    .where('day', '=', k.day)
-    .execute();
+    .where('occurred_at', '>=', span.start)
+    .where('occurred_at', '<', span.end);
+  if (userId !== undefined) q = q.where('owner_id', '=', userId);
   await db
     .insertInto('activity_rollups')
     .columns(['org_id', 'user_id', 'day', 'kind', 'verified', 'n', 'duration_sum', 'duration_n'])
+    .expression(q.groupBy(['org_id', 'owner_id', dayExpr, 'kind', sql`coalesce(verified, -1)`]))
+    .execute();
+}
+
+/** Credited won/lost deals closed within one run of days (one person's, or everyone's). */
+function closedCredits(db: Executor, orgId: string, span: Span, userId?: string) {
+  let q = db
+    .selectFrom('deal_credits as c')
+    .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+    .where('c.org_id', '=', orgId)
+    .where('d.status', 'in', ['won', 'lost'])
+    .where('d.closed_at', '>=', span.start)
+    .where('d.closed_at', '<', span.end);
+  if (userId !== undefined) q = q.where('c.user_id', '=', userId);
+  return q;
+}
+
+function dealDay(span: Span) {
+  return sql<number>`(${sql.lit(span.day)} + (d.closed_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+}
+
+async function insertDealSpan(db: Executor, orgId: string, span: Span, userId?: string) {
+  const dayExpr = dealDay(span);
+  await db
+    .insertInto('deal_rollups')
+    .columns([
+      'org_id',
+      'user_id',
+      'day',
+      'status',
+      'currency',
+      'stage_id',
+      'amount',
+      'share_bp',
+      'deals',
+      'cycle_ms',
+    ])
     .expression(
-      db
-        .selectFrom('activities')
+      closedCredits(db, orgId, span, userId)
         .select([
-          'org_id',
-          'owner_id',
-          sql.lit(k.day).as('day'),
-          'kind',
-          sql<number>`coalesce(verified, -1)`.as('v'),
-          (eb) => eb.fn.countAll().as('n'),
-          sql<number>`coalesce(sum(duration_minutes), 0)`.as('ds'),
-          (eb) => eb.fn.count('duration_minutes').as('dn'),
+          'c.org_id',
+          'c.user_id',
+          dayExpr.as('day'),
+          'd.status',
+          'd.currency',
+          'd.stage_id',
+          (eb) => eb.fn.sum('c.credit_minor').as('amount'),
+          (eb) => eb.fn.sum('c.share_bp').as('share_bp'),
+          (eb) => eb.fn.countAll().as('deals'),
+          sql`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
         ])
-        .where('org_id', '=', orgId)
-        .where('owner_id', '=', k.userId)
-        .where('occurred_at', '>=', dayStart(k.day, timeZone))
-        .where('occurred_at', '<', dayStart(k.day + 1, timeZone))
-        .groupBy(['org_id', 'owner_id', 'kind', sql`coalesce(verified, -1)`]),
+        .groupBy(['c.org_id', 'c.user_id', dayExpr, 'd.status', 'd.currency', 'd.stage_id']),
     )
     .execute();
+}
+
+/**
+ * Recomputes the touched (person, day) keys from the raw rows: per person (locked first, people in
+ * a fixed order), runs of nearby touched days are deleted and re-inserted with one statement per
+ * run of equal-length days — a 1,000-row import batch costs a few statements per person, not per key.
+ */
+async function recompute(db: Executor, orgId: string, timeZone: string, table: 'a' | 'd', keys: UserDay[]) {
+  const byUser = new Map<string, number[]>();
+  for (const k of sortedKeys(keys)) {
+    const days = byUser.get(k.userId) ?? [];
+    days.push(k.day);
+    byUser.set(k.userId, days);
+  }
+  for (const [userId, days] of byUser) {
+    await lockUser(db, orgId, table, userId);
+    const runs: { from: number; to: number }[] = [];
+    for (const day of days) {
+      const last = runs.at(-1);
+      if (last && day - last.to <= 3) last.to = day;
+      else runs.push({ from: day, to: day });
+    }
+    for (const run of runs) {
+      await db
+        .deleteFrom(table === 'a' ? 'activity_rollups' : 'deal_rollups')
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .where('day', '>=', run.from)
+        .where('day', '<=', run.to)
+        .execute();
+      for (const span of daySpans(run.from, run.to, timeZone)) {
+        if (table === 'a') await insertActivitySpan(db, orgId, span, userId);
+        else await insertDealSpan(db, orgId, span, userId);
+      }
+    }
+  }
 }
 
 /**
@@ -166,8 +248,8 @@ export async function refreshActivityRollups(
   if (touched.length === 0) return;
   const timeZone = await maintenanceZone(db, orgId);
   if (!timeZone) return;
-  const keys = sortedKeys(touched.map((t) => ({ userId: t.userId, day: dayOfInstant(t.at, timeZone) })));
-  for (const k of keys) await recomputeActivityKey(db, orgId, timeZone, k);
+  const keys = touched.map((t) => ({ userId: t.userId, day: dayOfInstant(t.at, timeZone) }));
+  await recompute(db, orgId, timeZone, 'a', keys);
 }
 
 /** The (owner, occurred_at) of existing activities, for `refreshActivityRollups` before a bulk upsert. */
@@ -187,54 +269,6 @@ export async function activityRollupTouches(
     for (const r of rows) out.push({ userId: r.owner_id, at: Number(r.occurred_at) });
   }
   return out;
-}
-
-async function recomputeDealKey(db: Executor, orgId: string, timeZone: string, k: UserDay) {
-  await lockKey(db, orgId, 'd', k.userId, k.day);
-  await db
-    .deleteFrom('deal_rollups')
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', k.userId)
-    .where('day', '=', k.day)
-    .execute();
-  await db
-    .insertInto('deal_rollups')
-    .columns([
-      'org_id',
-      'user_id',
-      'day',
-      'status',
-      'currency',
-      'stage_id',
-      'amount',
-      'share_bp',
-      'deals',
-      'cycle_ms',
-    ])
-    .expression(
-      db
-        .selectFrom('deal_credits as c')
-        .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
-        .select([
-          'c.org_id',
-          'c.user_id',
-          sql.lit(k.day).as('day'),
-          'd.status',
-          'd.currency',
-          'd.stage_id',
-          (eb) => eb.fn.sum('c.credit_minor').as('amount'),
-          (eb) => eb.fn.sum('c.share_bp').as('share_bp'),
-          (eb) => eb.fn.countAll().as('deals'),
-          sql`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
-        ])
-        .where('c.org_id', '=', orgId)
-        .where('c.user_id', '=', k.userId)
-        .where('d.status', 'in', ['won', 'lost'])
-        .where('d.closed_at', '>=', dayStart(k.day, timeZone))
-        .where('d.closed_at', '<', dayStart(k.day + 1, timeZone))
-        .groupBy(['c.org_id', 'c.user_id', 'd.status', 'd.currency', 'd.stage_id']),
-    )
-    .execute();
 }
 
 /**
@@ -283,7 +317,7 @@ export async function refreshDealRollups(db: Executor, orgId: string, dealIds: r
         .values(rows.slice(j, j + 500))
         .execute();
   }
-  for (const k of sortedKeys(keys)) await recomputeDealKey(db, orgId, timeZone, k);
+  await recompute(db, orgId, timeZone, 'd', keys);
 }
 
 /** Runs of consecutive 24-hour local days covering [firstDay, lastDay]; a 23/25-hour day is a run of its own. */
@@ -341,75 +375,22 @@ export async function rebuildOrgRollups(
     const total = aSpans.length + dSpans.length;
     let done = 0;
     for (const span of aSpans) {
-      const dayExpr = sql<number>`(${sql.lit(span.day)} + (occurred_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
-      await trx
-        .insertInto('activity_rollups')
-        .columns(['org_id', 'user_id', 'day', 'kind', 'verified', 'n', 'duration_sum', 'duration_n'])
-        .expression(
-          trx
-            .selectFrom('activities')
-            .select([
-              'org_id',
-              'owner_id',
-              dayExpr.as('day'),
-              'kind',
-              sql<number>`coalesce(verified, -1)`.as('v'),
-              (eb) => eb.fn.countAll().as('n'),
-              sql<number>`coalesce(sum(duration_minutes), 0)`.as('ds'),
-              (eb) => eb.fn.count('duration_minutes').as('dn'),
-            ])
-            .where('org_id', '=', orgId)
-            .where('occurred_at', '>=', span.start)
-            .where('occurred_at', '<', span.end)
-            .groupBy(['org_id', 'owner_id', dayExpr, 'kind', sql`coalesce(verified, -1)`]),
-        )
-        .execute();
+      await insertActivitySpan(trx, orgId, span);
       onProgress?.(++done, total);
     }
     for (const span of dSpans) {
-      const dayExpr = sql<number>`(${sql.lit(span.day)} + (d.closed_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
-      const closedIn = trx
-        .selectFrom('deal_credits as c')
-        .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
-        .where('c.org_id', '=', orgId)
-        .where('d.status', 'in', ['won', 'lost'])
-        .where('d.closed_at', '>=', span.start)
-        .where('d.closed_at', '<', span.end);
-      await trx
-        .insertInto('deal_rollups')
-        .columns([
-          'org_id',
-          'user_id',
-          'day',
-          'status',
-          'currency',
-          'stage_id',
-          'amount',
-          'share_bp',
-          'deals',
-          'cycle_ms',
-        ])
-        .expression(
-          closedIn
-            .select([
-              'c.org_id',
-              'c.user_id',
-              dayExpr.as('day'),
-              'd.status',
-              'd.currency',
-              'd.stage_id',
-              (eb) => eb.fn.sum('c.credit_minor').as('amount'),
-              (eb) => eb.fn.sum('c.share_bp').as('share_bp'),
-              (eb) => eb.fn.countAll().as('deals'),
-              sql`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
-            ])
-            .groupBy(['c.org_id', 'c.user_id', dayExpr, 'd.status', 'd.currency', 'd.stage_id']),
-        )
-        .execute();
+      await insertDealSpan(trx, orgId, span);
       await trx
         .insertInto('deal_rollup_keys')
         .columns(['org_id', 'deal_id', 'user_id', 'day'])
-        .expression(closedIn.select(['c.org_id', 'c.deal_id', 'c.user_id', dayExpr.as('day')]))
+        .expression(
+          closedCredits(trx, orgId, span).select([
+            'c.org_id',
+            'c.deal_id',
+            'c.user_id',
+            dealDay(span).as('day'),
+          ]),
+        )
         .execute();
       onProgress?.(++done, total);
     }
