@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { z } from 'zod';
-import { dateInZone, startOfDayInZone } from '../../../shared/time.ts';
+import { startOfDayInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { enqueueJob } from '../../jobs/job-queue.ts';
@@ -36,13 +36,50 @@ export function dateOfDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
+// Dashboards ask for the same few periods all day and writes touch a handful of days, while a
+// zone conversion through dayjs costs tenths of a millisecond: the conversions are memoised.
+const MEMO_LIMIT = 20_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const starts = new Map<string, number>();
+
+/** The local calendar date of an instant (same answer as `dateInZone`, through a cached formatter). */
+function localDate(instant: number, timeZone: string): string {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  let y = '';
+  let m = '';
+  let d = '';
+  for (const part of f.formatToParts(instant)) {
+    if (part.type === 'year') y = part.value;
+    else if (part.type === 'month') m = part.value;
+    else if (part.type === 'day') d = part.value;
+  }
+  return `${y.padStart(4, '0')}-${m}-${d}`;
+}
+
 export function dayOfInstant(instant: number, timeZone: string): number {
-  return dayNumber(dateInZone(instant, timeZone));
+  return dayNumber(localDate(instant, timeZone));
 }
 
 /** The UTC instant at which a local day starts. */
 export function dayStart(day: number, timeZone: string): number {
-  return startOfDayInZone(dateOfDay(day), timeZone);
+  const key = `${timeZone}|${day}`;
+  let start = starts.get(key);
+  if (start === undefined) {
+    if (starts.size >= MEMO_LIMIT) starts.clear();
+    start = startOfDayInZone(dateOfDay(day), timeZone);
+    starts.set(key, start);
+  }
+  return start;
 }
 
 export interface RollupState {
