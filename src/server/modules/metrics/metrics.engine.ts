@@ -6,7 +6,7 @@ import { dateInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets } from '../targets/targets.effective.ts';
-import { type DayRange, rollupRange, rollupState } from './rollups.ts';
+import { type DayRange, type RollupState, rollupRange, rollupState } from './rollups.ts';
 
 /**
  * Computes built-in KPIs for a set of people over a period, straight from the CRM rows with one
@@ -33,6 +33,8 @@ export interface MetricScope {
   custom?: ReadonlyMap<string, { spec: CustomMetricSpec; format: MetricFormat }>;
   /** Ignore the rollups and read raw rows (tests comparing both, and the benchmarks' baseline). */
   raw?: boolean;
+  /** The org's rollup state when the caller read it already (null: none); else the engine reads it. */
+  rollups?: RollupState | null;
 }
 
 /** The scope as the building blocks see it: the rollup days when rollups answer this period. */
@@ -548,7 +550,8 @@ export async function computeMetric(
   key: string,
   s: MetricScope,
 ): Promise<Map<string, MetricValue>> {
-  const days = s.raw ? null : rollupRange(await rollupState(db, s.orgId), s.timeZone, s.start, s.end);
+  const state = s.raw ? undefined : s.rollups !== undefined ? s.rollups : await rollupState(db, s.orgId);
+  const days = s.raw ? null : rollupRange(state ?? undefined, s.timeZone, s.start, s.end);
   return computeAny(db, key, { ...s, days }, 0);
 }
 
