@@ -14,6 +14,7 @@ import { DEMO_PASSWORD, type DemoLogin, demoExists, seedDemo } from './demo/demo
 import { type DatasetSize, datasetSizes, seedBench } from './demo/seed-bench.ts';
 import { importCommand } from './import.ts';
 import { progressBar } from './progress.ts';
+import { rollupsCommand } from './rollups.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
 function env(overrides: Record<string, string | undefined> = {}): Env {
@@ -231,6 +232,7 @@ program
   });
 
 importCommand(program);
+rollupsCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof EnvError) console.error(error.message);

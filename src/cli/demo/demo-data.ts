@@ -7,6 +7,7 @@ import { createOrgWithAdmin } from '../../server/modules/identity/auth.service.t
 import { insertUserInOrg } from '../../server/modules/identity/users.service.ts';
 import { periodAt, previousPeriod } from '../../shared/periods.ts';
 import type { Progress } from '../progress.ts';
+import { rebuildRollups } from '../rollups.ts';
 import { type CrmShape, generateCrm } from './crm-data.ts';
 import { seedDemoGoals } from './demo-goals.ts';
 import { prng } from './seed-bench.ts';
@@ -237,6 +238,8 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
       () => newId(),
     );
     await seedDemoTargets(db, work, clock.now());
+    // Bulk inserts bypass the per-write rollup maintenance: build them once the org's data is in.
+    await rebuildRollups(db, progress, work.orgId);
   }
   // Goals the Northwind people agreed on (or are discussing), sized from their own history.
   const northwind = crmWork.find((w) => w.spec.admin.email === 'admin@northwind.example');

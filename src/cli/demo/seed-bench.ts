@@ -3,6 +3,7 @@ import type { Clock } from '../../server/lib/clock.ts';
 import { hashPassword } from '../../server/lib/secrets.ts';
 import { insertMembership, insertUser } from '../../server/modules/identity/identity.repository.ts';
 import type { Progress } from '../progress.ts';
+import { rebuildRollups } from '../rollups.ts';
 import { generateCrm } from './crm-data.ts';
 
 export const datasetSizes = { S: 20, M: 200, L: 2000 } as const;
@@ -201,6 +202,8 @@ export async function seedBench(
     progress,
     (kind, n) => seedId(kindOffset + (kinds[kind] ?? 9), n),
   );
+  // Bulk inserts bypass the per-write rollup maintenance: build them once at the end.
+  await rebuildRollups(db, progress, orgId);
   return { orgId, adminEmail, reps, ...crm };
 }
 

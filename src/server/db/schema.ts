@@ -48,6 +48,10 @@ export interface Database {
   goal_checkpoints: GoalCheckpointsTable;
   goal_events: GoalEventsTable;
   goal_progress_updates: GoalProgressUpdatesTable;
+  metric_rollup_state: MetricRollupStateTable;
+  activity_rollups: ActivityRollupsTable;
+  deal_rollups: DealRollupsTable;
+  deal_rollup_keys: DealRollupKeysTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';
@@ -627,4 +631,46 @@ export interface GoalProgressUpdatesTable {
   evidence_url: string | null;
   created_by: string;
   created_at: number;
+}
+
+/** For which time zone and rollup version an org's daily rollups are valid (none: read raw rows). */
+export interface MetricRollupStateTable {
+  org_id: string;
+  time_zone: string;
+  version: number;
+  built_at: number;
+}
+
+/** Activities per rep × local day (days since 1970-01-01 of the local date) × kind × verified (-1 = null). */
+export interface ActivityRollupsTable {
+  org_id: string;
+  user_id: string;
+  day: number;
+  kind: string;
+  verified: number;
+  n: number;
+  duration_sum: number;
+  duration_n: number;
+}
+
+/** Credited closed deals per person × local day of closing × status × currency × stage. */
+export interface DealRollupsTable {
+  org_id: string;
+  user_id: string;
+  day: number;
+  status: string;
+  currency: string;
+  stage_id: string;
+  amount: number;
+  share_bp: number;
+  deals: number;
+  cycle_ms: number;
+}
+
+/** The (person, day) keys a closed deal counts in now. */
+export interface DealRollupKeysTable {
+  org_id: string;
+  deal_id: string;
+  user_id: string;
+  day: number;
 }

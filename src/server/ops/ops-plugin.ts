@@ -4,6 +4,7 @@ import { createJobRegistry } from '../jobs/job-registry.ts';
 import { createJobRunner, type JobRunner } from '../jobs/job-runner.ts';
 import { jobsRoutes } from '../jobs/jobs.routes.ts';
 import { registerGoalJobs } from '../modules/goals/goals-status-job.ts';
+import { registerRollupJobs } from '../modules/metrics/rollups.ts';
 import { registerNotificationJobs } from '../modules/notifications/notification-email.ts';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes.ts';
 import { registerWebhookJobs } from '../modules/webhooks/webhook-delivery.ts';
@@ -35,6 +36,7 @@ export function registerOps(
   registerNotificationJobs(registry);
   registerWebhookJobs(registry);
   registerGoalJobs(registry);
+  registerRollupJobs(registry);
   const runner = createJobRunner(opsDeps, registry, config.jobs);
   app.decorate('jobs', runner);
 

@@ -104,7 +104,7 @@ export async function seedDataset(
   return { ...fresh, ...result, password: BENCH_PASSWORD };
 }
 
-function stderrProgress(log: (message: string) => void): Progress {
+export function stderrProgress(log: (message: string) => void): Progress {
   let label = '';
   let total = 0;
   let done = 0;

@@ -15,6 +15,7 @@ import {
   readableOwnerIds,
 } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
+import { refreshActivityRollups } from '../metrics/rollups.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
 import { afterKey, cappedCount, likePattern, teamMembersQuery } from './crm.repository.ts';
@@ -279,6 +280,7 @@ export async function createActivity(
         updated_at: now,
       })
       .execute();
+    await refreshActivityRollups(trx, actor.orgId, [{ userId: ownerId, at: occurredAt }]);
     if (input.accountId) {
       await trx
         .updateTable('accounts')
@@ -332,6 +334,7 @@ export async function updateActivity(
       .where('org_id', '=', actor.orgId)
       .where('id', '=', id)
       .execute();
+    await refreshActivityRollups(trx, actor.orgId, [{ userId: before.owner_id, at: before.occurred_at }]);
     await audit(trx, deps, actor, 'activity', id, input.checkOut ? 'check_out' : 'update', {
       subject: input.subject,
       outcome: input.outcome === undefined ? undefined : '(changed)',
@@ -345,6 +348,7 @@ export async function deleteActivity(deps: Deps, actor: Actor, reach: Reach, id:
     const before = await findActivity(trx, actor.orgId, id);
     if (!before || !canWriteOwned(actor, reach, before.owner_id)) throw notFound('Activity');
     await trx.deleteFrom('activities').where('org_id', '=', actor.orgId).where('id', '=', id).execute();
+    await refreshActivityRollups(trx, actor.orgId, [{ userId: before.owner_id, at: before.occurred_at }]);
     await audit(trx, deps, actor, 'activity', id, 'delete', {
       kind: before.kind,
       subject: before.subject,

@@ -15,6 +15,7 @@ import {
   readableOwnerIds,
 } from '../../policy/policy.ts';
 import { audit, diff } from '../audit/audit.service.ts';
+import { refreshDealRollups } from '../metrics/rollups.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
 import {
@@ -296,7 +297,7 @@ export async function syncDealCredits(trx: Executor, orgId: string, dealId: stri
     .where('id', '=', dealId)
     .executeTakeFirst();
   await trx.deleteFrom('deal_credits').where('org_id', '=', orgId).where('deal_id', '=', dealId).execute();
-  if (!deal) return;
+  if (!deal) return refreshDealRollups(trx, orgId, [dealId]);
   const splits = await trx
     .selectFrom('deal_splits')
     .select(['user_id', 'share_bp'])
@@ -321,6 +322,7 @@ export async function syncDealCredits(trx: Executor, orgId: string, dealId: stri
       })),
     )
     .execute();
+  await refreshDealRollups(trx, orgId, [dealId]);
 }
 
 /** closed_at for a deal entering a won/lost stage: the start of `closedOn` in the org's zone, else now. */

@@ -3,6 +3,7 @@ import type { Deps } from '../../context.ts';
 import { notFound } from '../../lib/errors.ts';
 import { type Actor, assertRole } from '../../policy/policy.ts';
 import { audit, diff } from '../audit/audit.service.ts';
+import { rollupsAfterTimeZoneChange } from '../metrics/rollups.ts';
 import { findOrg } from './identity.repository.ts';
 import { type OrgResponse, type orgUpdateBody, toOrgResponse } from './identity.schemas.ts';
 
@@ -32,6 +33,7 @@ export async function updateOrg(
       .set({ ...next, updated_at: deps.clock.now() })
       .where('id', '=', actor.orgId)
       .execute();
+    if (next.time_zone !== before.time_zone) await rollupsAfterTimeZoneChange(trx, deps, actor.orgId);
     await audit(trx, deps, actor, 'org', actor.orgId, 'update', diff(toOrgResponse(before), input));
     return toOrgResponse({ id: before.id, ...next });
   });

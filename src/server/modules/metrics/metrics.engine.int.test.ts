@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../../../tests/factories/crm.ts';
-import { makeWorld } from '../../../../tests/factories/identity.ts';
-import { createTestApp, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { as, createTestApp, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
 import { periodOfDate } from '../../../shared/periods.ts';
 import { newId } from '../../lib/ids.ts';
 import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
 import { syncDealCredits } from '../crm/deals.service.ts';
 import { computeMetric, type MetricScope } from './metrics.engine.ts';
+import { dayNumber, rebuildOrgRollups, rollupRange, rollupState } from './rollups.ts';
 
 /**
  * Every built-in KPI pinned on a small hand-computed data set for March 2026 in America/Chicago
@@ -197,7 +199,7 @@ async function kpi(key: string, user = w.repA1.id) {
   return (await computeMetric(t.db.kysely, key, scope)).get(user);
 }
 
-describe('built-in KPIs on a hand-computed March', () => {
+function pinned() {
   it('revenue won credits split deals by share without losing a cent', async () => {
     expect((await kpi('revenue_won'))?.value).toBe(100_000 + 150_001);
     expect((await kpi('revenue_won', w.repA2.id))?.value).toBe(150_000);
@@ -244,5 +246,77 @@ describe('built-in KPIs on a hand-computed March', () => {
     expect(await kpi('meetings_from_outreach')).toEqual({ value: 20, numerator: 1, denominator: 5 });
     // The 10 March visit to X is followed by the win on X on 20 March.
     expect(await kpi('strike_rate')).toEqual({ value: 25, numerator: 1, denominator: 4 });
+  });
+}
+
+describe('built-in KPIs on a hand-computed March, from the raw rows', () => {
+  it('reads raw rows: the org has no rollups yet', async () => {
+    expect(await rollupState(t.db.kysely, w.org.orgId)).toBeUndefined();
+  });
+  pinned();
+});
+
+describe('built-in KPIs on a hand-computed March, from the daily rollups', () => {
+  beforeAll(async () => {
+    await rebuildOrgRollups(t.db.kysely, w.org.orgId);
+  });
+  it('reads the rollups for the month (valid for the zone, local-midnight bounds)', async () => {
+    const state = await rollupState(t.db.kysely, w.org.orgId);
+    expect(rollupRange(state, cal.timeZone, march.start, march.end)).toEqual({
+      from: dayNumber('2026-03-01'),
+      to: dayNumber('2026-04-01'),
+    });
+  });
+  pinned();
+  it('answers every KPI for every person exactly like the raw rows', async () => {
+    for (const m of builtinMetrics) {
+      if (m.key === 'quota_attainment' || m.key === 'pipeline_coverage') continue;
+      const fromRollups = await computeMetric(t.db.kysely, m.key, scope);
+      const raw = await computeMetric(t.db.kysely, m.key, { ...scope, raw: true });
+      expect(Object.fromEntries(fromRollups), m.key).toEqual(Object.fromEntries(raw));
+    }
+  });
+  it('keeps a reopened deal out of revenue and in the pipeline (reopened through the API)', async () => {
+    t.clock.set(at('2026-04-02T12:00:00Z'));
+    const admin = await signIn(t.app, w.org.admin.email, PASSWORD);
+    const b = w.repA2.id;
+    const account = await makeAccount(t.db, t.clock, w.org.orgId, b);
+    const created = await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/crm/deals',
+      payload: {
+        accountId: account,
+        name: 'Reopened',
+        amountMinor: 70_000,
+        stageId: `${defaultPipelineId(w.org.orgId)}:won`,
+        ownerId: b,
+        closedOn: '2026-03-25',
+        expectedCloseDate: '2026-06-30',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await kpi('revenue_won', b))?.value).toBe(150_000 + 70_000);
+    const reopened = await as(
+      t.app,
+      admin,
+    )({
+      method: 'PATCH',
+      url: `/api/crm/deals/${created.json().id}`,
+      payload: { stageId: `${defaultPipelineId(w.org.orgId)}:prospecting` },
+    });
+    expect(reopened.statusCode, reopened.body).toBe(200);
+    for (const raw of [false, true]) {
+      const s = { ...scope, raw };
+      const value = async (key: string) => (await computeMetric(t.db.kysely, key, s)).get(b)?.value;
+      expect(await value('revenue_won')).toBe(150_000);
+      expect(await value('deals_won')).toBe(0.5);
+      expect(await value('win_rate')).toBe(100);
+      expect(await value('weighted_pipeline')).toBe(reopened.json().weightedAmountMinor);
+      // Expected to close in June: outside March's open pipeline.
+      expect(await value('open_pipeline')).toBe(0);
+    }
   });
 });

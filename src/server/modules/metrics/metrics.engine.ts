@@ -6,11 +6,18 @@ import { dateInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets } from '../targets/targets.effective.ts';
+import { type DayRange, type RollupState, rollupRange, rollupState } from './rollups.ts';
 
 /**
  * Computes built-in KPIs for a set of people over a period, straight from the CRM rows with one
  * grouped aggregate per building block (never a query per person). Ratios carry their numerator and
  * denominator so every number can show how it was computed; a zero denominator gives null ("—").
+ *
+ * Where the org's daily rollups are valid (see rollups.ts) and the period starts and ends on local
+ * midnights, each building block that the rollups can answer reads them instead of the raw rows:
+ * activity counts/sums by kind and verified flag, field days, closed (won/lost) credited deals by
+ * currency and stage, cycle-length sums. Filters on outcome, account tier or territory, open and
+ * created deals, strikes and anything about open pipeline read the raw rows.
  */
 export interface MetricScope {
   orgId: string;
@@ -24,6 +31,15 @@ export interface MetricScope {
   period?: Pick<Period, 'kind' | 'startDate'>;
   /** The org's custom metrics by key (definitions validated when saved). */
   custom?: ReadonlyMap<string, { spec: CustomMetricSpec; format: MetricFormat }>;
+  /** Ignore the rollups and read raw rows (tests comparing both, and the benchmarks' baseline). */
+  raw?: boolean;
+  /** The org's rollup state when the caller read it already (null: none); else the engine reads it. */
+  rollups?: RollupState | null;
+}
+
+/** The scope as the building blocks see it: the rollup days when rollups answer this period. */
+interface Scope extends MetricScope {
+  days: DayRange | null;
 }
 
 export interface MetricValue {
@@ -40,10 +56,14 @@ function toMap(rows: { user_id: string; n: number | string | null }[]): Totals {
 
 async function activityCount(
   db: Executor,
-  s: MetricScope,
+  s: Scope,
   filter: { kinds?: string[]; verified?: boolean } = {},
 ): Promise<Totals> {
   if (s.userIds.length === 0) return new Map();
+  if (s.days) {
+    const rows = await activityRollups(db, s, s.days, filter);
+    return new Map(rows.map((r) => [r.user_id, Number(r.n ?? 0)]));
+  }
   let q = db
     .selectFrom('activities')
     .select(['owner_id as user_id', (eb) => eb.fn.countAll<number>().as('n')])
@@ -56,23 +76,63 @@ async function activityCount(
   return toMap(await q.groupBy('owner_id').execute());
 }
 
-/** Distinct local days with a visit: hourly buckets from SQL, mapped to local dates here (zone-exact). */
-async function visitDays(db: Executor, s: MetricScope): Promise<Totals> {
+/** Sums of the activity rollups per user over a day range (kinds / verified filters). */
+function activityRollups(
+  db: Executor,
+  s: Scope,
+  days: DayRange,
+  filter: { kinds?: string[]; verified?: boolean },
+) {
+  let q = db
+    .selectFrom('activity_rollups')
+    .select([
+      'user_id',
+      (eb) => eb.fn.sum<number>('n').as('n'),
+      (eb) => eb.fn.sum<number>('duration_sum').as('total'),
+      (eb) => eb.fn.sum<number>('duration_n').as('with_duration'),
+    ])
+    .where('org_id', '=', s.orgId)
+    .where('user_id', 'in', s.userIds)
+    .where('day', '>=', days.from)
+    .where('day', '<', days.to);
+  if (filter.kinds) q = q.where('kind', 'in', filter.kinds);
+  if (filter.verified !== undefined) q = q.where('verified', '=', filter.verified ? 1 : 0);
+  return q.groupBy('user_id').execute();
+}
+
+/**
+ * Distinct local days with a visit. Raw: 15-minute buckets from SQL (every current UTC offset is a
+ * multiple of 15 minutes, so a bucket never straddles a local midnight), mapped to local dates here.
+ */
+async function visitDays(db: Executor, s: Scope): Promise<Totals> {
   if (s.userIds.length === 0) return new Map();
+  if (s.days) {
+    const rows = await db
+      .selectFrom('activity_rollups')
+      .select(['user_id', sql<number>`count(distinct day)`.as('n')])
+      .where('org_id', '=', s.orgId)
+      .where('user_id', 'in', s.userIds)
+      .where('kind', '=', 'visit')
+      .where('day', '>=', s.days.from)
+      .where('day', '<', s.days.to)
+      .groupBy('user_id')
+      .execute();
+    return toMap(rows);
+  }
   const rows = await db
     .selectFrom('activities')
-    .select(['owner_id as user_id', sql<number>`(occurred_at / 3600000)`.as('hour')])
+    .select(['owner_id as user_id', sql<number>`(occurred_at / 900000)`.as('hour')])
     .where('org_id', '=', s.orgId)
     .where('owner_id', 'in', s.userIds)
     .where('kind', '=', 'visit')
     .where('occurred_at', '>=', s.start)
     .where('occurred_at', '<', s.end)
-    .groupBy(['owner_id', sql`(occurred_at / 3600000)`])
+    .groupBy(['owner_id', sql`(occurred_at / 900000)`])
     .execute();
   const days = new Map<string, Set<string>>();
   for (const r of rows) {
     const set = days.get(r.user_id) ?? new Set<string>();
-    set.add(dateInZone(Math.floor(Number(r.hour)) * 3_600_000, s.timeZone));
+    set.add(dateInZone(Math.floor(Number(r.hour)) * 900_000, s.timeZone));
     days.set(r.user_id, set);
   }
   return new Map([...days].map(([u, set]) => [u, set.size]));
@@ -86,26 +146,28 @@ interface DealTotals {
 }
 
 /** Credited deals that closed with `status` in the period, in the org currency. */
-async function closedDeals(db: Executor, s: MetricScope, status: 'won' | 'lost'): Promise<DealTotals> {
+async function closedDeals(db: Executor, s: Scope, status: 'won' | 'lost'): Promise<DealTotals> {
   if (s.userIds.length === 0) return { amount: new Map(), count: new Map(), cycleDays: new Map() };
-  const rows = await db
-    .selectFrom('deal_credits as c')
-    .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
-    .select([
-      'c.user_id',
-      (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
-      (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
-      (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
-      sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
-    ])
-    .where('c.org_id', '=', s.orgId)
-    .where('c.user_id', 'in', s.userIds)
-    .where('d.status', '=', status)
-    .where('d.currency', '=', s.currency)
-    .where('d.closed_at', '>=', s.start)
-    .where('d.closed_at', '<', s.end)
-    .groupBy('c.user_id')
-    .execute();
+  const rows = s.days
+    ? await dealRollups(db, s, s.days, { statuses: [status], currency: s.currency })
+    : await db
+        .selectFrom('deal_credits as c')
+        .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+        .select([
+          'c.user_id',
+          (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
+          (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
+          (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
+          sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
+        ])
+        .where('c.org_id', '=', s.orgId)
+        .where('c.user_id', 'in', s.userIds)
+        .where('d.status', '=', status)
+        .where('d.currency', '=', s.currency)
+        .where('d.closed_at', '>=', s.start)
+        .where('d.closed_at', '<', s.end)
+        .groupBy('c.user_id')
+        .execute();
   return {
     amount: new Map(rows.map((r) => [r.user_id, Number(r.amount ?? 0)])),
     count: new Map(rows.map((r) => [r.user_id, Number(r.share ?? 0) / 10_000])),
@@ -113,6 +175,32 @@ async function closedDeals(db: Executor, s: MetricScope, status: 'won' | 'lost')
       rows.map((r) => [r.user_id, Number(r.cycle_ms ?? 0) / 86_400_000 / Math.max(1, Number(r.deals))]),
     ),
   };
+}
+
+/** Sums of the deal rollups per user over a day range (closed deals only). */
+function dealRollups(
+  db: Executor,
+  s: Scope,
+  days: DayRange,
+  f: { statuses: ('won' | 'lost')[]; currency: string; stageIds?: string[] },
+) {
+  let q = db
+    .selectFrom('deal_rollups')
+    .select([
+      'user_id',
+      (eb) => eb.fn.sum<number>('amount').as('amount'),
+      (eb) => eb.fn.sum<number>('share_bp').as('share'),
+      (eb) => eb.fn.sum<number>('deals').as('deals'),
+      (eb) => eb.fn.sum<number>('cycle_ms').as('cycle_ms'),
+    ])
+    .where('org_id', '=', s.orgId)
+    .where('user_id', 'in', s.userIds)
+    .where('day', '>=', days.from)
+    .where('day', '<', days.to)
+    .where('status', 'in', f.statuses)
+    .where('currency', '=', f.currency);
+  if (f.stageIds) q = q.where('stage_id', 'in', f.stageIds);
+  return q.groupBy('user_id').execute();
 }
 
 /** Open deals now: credited amount, weighted amount (× probability) and count; optionally closing by `closeBy`. */
@@ -156,7 +244,7 @@ function roundHalfEven(x: number): number {
   return Math.round(x);
 }
 
-async function strikes(db: Executor, s: MetricScope): Promise<Totals> {
+async function strikes(db: Executor, s: Scope): Promise<Totals> {
   if (s.userIds.length === 0) return new Map();
   const windowMs = STRIKE_WINDOW_DAYS * 86_400_000;
   const rows = await db
@@ -235,14 +323,19 @@ type ActivityBlock = Extract<
 type DealBlock = Extract<CustomMetricSpec, { block: 'deal_count' | 'deal_sum' | 'deal_average' }>;
 
 /** One grouped aggregate over activities for a custom building block. */
-async function activityBlock(
-  db: Executor,
-  s: MetricScope,
-  spec: ActivityBlock,
-): Promise<Map<string, MetricValue>> {
+async function activityBlock(db: Executor, s: Scope, spec: ActivityBlock): Promise<Map<string, MetricValue>> {
   const users = s.userIds;
   if (users.length === 0) return new Map();
   const f = spec.filters;
+  // Outcomes are free text and tier/territory belong to the account (they change): raw rows.
+  const fromRollups = s.days && !f.outcomes && !f.tiers && !f.territories;
+  const rows = fromRollups
+    ? await activityRollups(db, s, s.days!, { kinds: f.kinds, verified: f.verified })
+    : await activityRaw(db, s, f);
+  return activityValues(users, spec, rows);
+}
+
+async function activityRaw(db: Executor, s: Scope, f: ActivityBlock['filters']) {
   let q = db
     .selectFrom('activities as a')
     .select([
@@ -252,7 +345,7 @@ async function activityBlock(
       (eb) => eb.fn.count<number>('a.duration_minutes').as('with_duration'),
     ])
     .where('a.org_id', '=', s.orgId)
-    .where('a.owner_id', 'in', users)
+    .where('a.owner_id', 'in', s.userIds)
     .where('a.occurred_at', '>=', s.start)
     .where('a.occurred_at', '<', s.end);
   if (f.tiers || f.territories)
@@ -260,7 +353,14 @@ async function activityBlock(
   if (f.kinds) q = q.where('a.kind', 'in', f.kinds);
   if (f.outcomes) q = q.where('a.outcome', 'in', f.outcomes);
   if (f.verified !== undefined) q = q.where('a.verified', '=', f.verified ? 1 : 0);
-  const rows = await q.groupBy('a.owner_id').execute();
+  return q.groupBy('a.owner_id').execute();
+}
+
+function activityValues(
+  users: string[],
+  spec: ActivityBlock,
+  rows: { user_id: string; n: number | null; total: number | null; with_duration: number | null }[],
+): Map<string, MetricValue> {
   const by = new Map(rows.map((r) => [r.user_id, r]));
   return new Map(
     users.map((u): [string, MetricValue] => {
@@ -292,9 +392,25 @@ async function activityBlock(
 }
 
 /** One grouped aggregate over credited deals for a custom building block. */
-async function dealBlock(db: Executor, s: MetricScope, spec: DealBlock): Promise<Map<string, MetricValue>> {
+async function dealBlock(db: Executor, s: Scope, spec: DealBlock): Promise<Map<string, MetricValue>> {
   const users = s.userIds;
   if (users.length === 0) return new Map();
+  const f = spec.filters;
+  // Closed deals by currency and stage come from the rollups; open/created deals and account
+  // tier/territory filters from the raw rows.
+  const closed = spec.deals === 'won' || spec.deals === 'lost' || spec.deals === 'closed';
+  const rows =
+    s.days && closed && !f.tiers && !f.territories
+      ? await dealRollups(db, s, s.days, {
+          statuses: spec.deals === 'closed' ? ['won', 'lost'] : [spec.deals as 'won' | 'lost'],
+          currency: f.currency ?? s.currency,
+          stageIds: f.stageIds,
+        })
+      : await dealRaw(db, s, spec);
+  return dealValues(users, spec, rows);
+}
+
+async function dealRaw(db: Executor, s: Scope, spec: DealBlock) {
   const f = spec.filters;
   let q = db
     .selectFrom('deal_credits as c')
@@ -305,7 +421,7 @@ async function dealBlock(db: Executor, s: MetricScope, spec: DealBlock): Promise
       (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
     ])
     .where('c.org_id', '=', s.orgId)
-    .where('c.user_id', 'in', users)
+    .where('c.user_id', 'in', s.userIds)
     .where('d.currency', '=', f.currency ?? s.currency);
   switch (spec.deals) {
     case 'won':
@@ -335,7 +451,14 @@ async function dealBlock(db: Executor, s: MetricScope, spec: DealBlock): Promise
   if (f.stageIds) q = q.where('d.stage_id', 'in', f.stageIds);
   if (f.tiers || f.territories)
     q = q.where((eb) => accountMatches(eb as never, 'd.org_id', 'd.account_id', f));
-  const rows = await q.groupBy('c.user_id').execute();
+  return q.groupBy('c.user_id').execute();
+}
+
+function dealValues(
+  users: string[],
+  spec: DealBlock,
+  rows: { user_id: string; amount: number | null; share: number | null }[],
+): Map<string, MetricValue> {
   const by = new Map(rows.map((r) => [r.user_id, r]));
   return new Map(
     users.map((u): [string, MetricValue] => {
@@ -370,7 +493,7 @@ async function computeCustom(
   db: Executor,
   spec: CustomMetricSpec,
   format: MetricFormat,
-  s: MetricScope,
+  s: Scope,
   depth: number,
 ): Promise<Map<string, MetricValue>> {
   switch (spec.block) {
@@ -410,7 +533,7 @@ async function computeCustom(
   }
 }
 
-async function computeAny(db: Executor, key: string, s: MetricScope, depth: number) {
+async function computeAny(db: Executor, key: string, s: Scope, depth: number) {
   // Definitions are checked for cycles when saved; this guards against one slipping through.
   if (depth > 8) throw new Error(`metric ${key} nests too deeply (a cycle?)`);
   const custom = s.custom?.get(key);
@@ -427,10 +550,12 @@ export async function computeMetric(
   key: string,
   s: MetricScope,
 ): Promise<Map<string, MetricValue>> {
-  return computeAny(db, key, s, 0);
+  const state = s.raw ? undefined : s.rollups !== undefined ? s.rollups : await rollupState(db, s.orgId);
+  const days = s.raw ? null : rollupRange(state ?? undefined, s.timeZone, s.start, s.end);
+  return computeAny(db, key, { ...s, days }, 0);
 }
 
-async function computeBuiltin(db: Executor, key: string, s: MetricScope): Promise<Map<string, MetricValue>> {
+async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<string, MetricValue>> {
   const users = s.userIds;
   switch (key) {
     case 'revenue_won':

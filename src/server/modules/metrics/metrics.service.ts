@@ -11,7 +11,6 @@ import {
 import type { Deps } from '../../context.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
-import { findOrg } from '../identity/identity.repository.ts';
 import { effectiveUserTargets } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings, type MetricSettings, visibilityOf } from './metric-settings.service.ts';
@@ -113,7 +112,22 @@ export async function computeValues(
 ) {
   const db = deps.db.kysely;
   const [org, metrics, settings] = await Promise.all([
-    findOrg(db, actor.orgId),
+    // The org with its rollup state in one read: the engine needs both for every period computed.
+    db
+      .selectFrom('orgs as o')
+      .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
+      .select([
+        'o.id',
+        'o.name',
+        'o.currency',
+        'o.time_zone',
+        'o.fiscal_year_start_month',
+        'o.settings',
+        'r.time_zone as rollups_time_zone',
+        'r.version as rollups_version',
+      ])
+      .where('o.id', '=', actor.orgId)
+      .executeTakeFirst(),
     loadOrgMetrics(db, actor.orgId),
     loadMetricSettings(db, actor.orgId),
   ]);
@@ -151,6 +165,10 @@ export async function computeValues(
     now,
     period: p,
     custom,
+    rollups:
+      org.rollups_time_zone === null
+        ? null
+        : { timeZone: org.rollups_time_zone, version: Number(org.rollups_version) },
   });
   const previous = previousPeriod(period, cal);
   const lastYear = samePeriodLastYear(period, cal);

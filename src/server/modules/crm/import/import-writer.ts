@@ -4,6 +4,7 @@ import type { Executor } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
 import { newId } from '../../../lib/ids.ts';
 import { canReadOwned, canWriteOwned } from '../../../policy/policy.ts';
+import { activityRollupTouches, refreshActivityRollups, refreshDealRollups } from '../../metrics/rollups.ts';
 import { syncDealCredits } from '../deals.service.ts';
 import type { Candidate, ImportContext, RowError } from './import-rows.ts';
 
@@ -454,6 +455,11 @@ export async function processBatch(
           .execute();
         for (const d of split) await syncDealCredits(db, o, d.deal_id);
       }
+      await refreshDealRollups(
+        db,
+        o,
+        rows.map((r) => r.id),
+      );
       break;
     }
     case 'activities': {
@@ -506,11 +512,25 @@ export async function processBatch(
         ...(has(ctx, 'contactExternalId') ? ['contact_id'] : []),
         'updated_at',
       ];
+      // Rollup keys the upsert leaves (moved, re-owned activities) and enters.
+      const leaving = await activityRollupTouches(
+        db,
+        o,
+        rows.map((r) => r.id),
+      );
       await db
         .insertInto('activities')
         .values(rows)
         .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(cols)))
         .execute();
+      await refreshActivityRollups(db, o, [
+        ...leaving,
+        ...(await activityRollupTouches(
+          db,
+          o,
+          rows.map((r) => r.id),
+        )),
+      ]);
       const accountIds = [...new Set(rows.map((r) => r.account_id).filter((v): v is string => v !== null))];
       for (const ids of chunk(accountIds, 900)) {
         await db

@@ -1,0 +1,471 @@
+import { PostgresAdapter, sql } from 'kysely';
+import { z } from 'zod';
+import { startOfDayInZone } from '../../../shared/time.ts';
+import type { Deps } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import { enqueueJob } from '../../jobs/job-queue.ts';
+import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
+
+/**
+ * Daily rollups for the metric engine: activities per (rep, local day, kind, verified) and credited
+ * closed deals per (person, local day of closing, status, currency, stage). A "day" is the number of
+ * days since 1970-01-01 of the local calendar date in the org's time zone, so every period of the org
+ * is a whole range of days.
+ *
+ * Maintenance recomputes the affected (person, day) keys from the raw rows inside the write's
+ * transaction. On PostgreSQL each person's rollups are first locked (transaction-scoped advisory
+ * lock, people in a fixed order), so two writers of the same key serialise and the second
+ * recomputes with the first's rows committed (READ COMMITTED takes a fresh snapshot per
+ * statement). A rebuild takes the org's lock exclusively; writers take it shared.
+ *
+ * Rollups are valid for an org only while `metric_rollup_state` names its current time zone and
+ * `ROLLUP_VERSION`; otherwise the engine reads the raw rows and maintenance does nothing.
+ */
+export const ROLLUP_VERSION = 1;
+export const ROLLUPS_REBUILD_JOB = 'metrics.rollups-rebuild';
+
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a calendar date. */
+export function dayNumber(date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return Math.round(Date.UTC(y, m - 1, d) / DAY_MS);
+}
+
+export function dateOfDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+// Dashboards ask for the same few periods all day and writes touch a handful of days, while a
+// zone conversion through dayjs costs tenths of a millisecond: the conversions are memoised.
+const MEMO_LIMIT = 20_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const starts = new Map<string, number>();
+
+/** The local calendar date of an instant (same answer as `dateInZone`, through a cached formatter). */
+function localDate(instant: number, timeZone: string): string {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  let y = '';
+  let m = '';
+  let d = '';
+  for (const part of f.formatToParts(instant)) {
+    if (part.type === 'year') y = part.value;
+    else if (part.type === 'month') m = part.value;
+    else if (part.type === 'day') d = part.value;
+  }
+  return `${y.padStart(4, '0')}-${m}-${d}`;
+}
+
+export function dayOfInstant(instant: number, timeZone: string): number {
+  return dayNumber(localDate(instant, timeZone));
+}
+
+/** The UTC instant at which a local day starts. */
+export function dayStart(day: number, timeZone: string): number {
+  const key = `${timeZone}|${day}`;
+  let start = starts.get(key);
+  if (start === undefined) {
+    if (starts.size >= MEMO_LIMIT) starts.clear();
+    start = startOfDayInZone(dateOfDay(day), timeZone);
+    starts.set(key, start);
+  }
+  return start;
+}
+
+export interface RollupState {
+  timeZone: string;
+  version: number;
+}
+
+export async function rollupState(db: Executor, orgId: string): Promise<RollupState | undefined> {
+  const row = await db
+    .selectFrom('metric_rollup_state')
+    .select(['time_zone', 'version'])
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return row ? { timeZone: row.time_zone, version: Number(row.version) } : undefined;
+}
+
+export interface DayRange {
+  from: number;
+  /** Exclusive. */
+  to: number;
+}
+
+/**
+ * The days a period covers when the org's rollups can answer it: valid for this time zone and
+ * version, and the bounds fall on local midnights. Null: read the raw rows.
+ */
+export function rollupRange(
+  state: RollupState | undefined,
+  timeZone: string,
+  start: number,
+  end: number,
+): DayRange | null {
+  if (!state || state.version !== ROLLUP_VERSION || state.timeZone !== timeZone) return null;
+  const from = dayOfInstant(start, timeZone);
+  const to = dayOfInstant(end, timeZone);
+  if (dayStart(from, timeZone) !== start || dayStart(to, timeZone) !== end || to < from) return null;
+  return { from, to };
+}
+
+function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+async function lockOrg(db: Executor, orgId: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (!isPostgres(db)) return;
+  const key = `rollups:${orgId}`;
+  if (mode === 'shared') await sql`select pg_advisory_xact_lock_shared(hashtext(${key}))`.execute(db);
+  else await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(db);
+}
+
+/** Serialises writers of one person's rollups (per table) until the transaction ends. */
+async function lockUser(db: Executor, orgId: string, table: 'a' | 'd', userId: string) {
+  if (!isPostgres(db)) return;
+  await sql`select pg_advisory_xact_lock(hashtext(${orgId}), hashtext(${`${table}:${userId}`}))`.execute(db);
+}
+
+export interface UserDay {
+  userId: string;
+  day: number;
+}
+
+function sortedKeys(keys: Iterable<UserDay>): UserDay[] {
+  const seen = new Map<string, UserDay>();
+  for (const k of keys) seen.set(`${k.userId}\u0000${k.day}`, k);
+  return [...seen.values()].sort((a, b) =>
+    a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : a.day - b.day,
+  );
+}
+
+/** Maintenance context: null when the org's rollups are not valid (nothing to keep up to date). */
+async function maintenanceZone(db: Executor, orgId: string): Promise<string | null> {
+  await lockOrg(db, orgId, 'shared');
+  const state = await rollupState(db, orgId);
+  return state && state.version === ROLLUP_VERSION ? state.timeZone : null;
+}
+
+type Span = ReturnType<typeof daySpans>[number];
+
+/** Inserts the activity rollups of one run of equal-length days (one person's, or everyone's). */
+async function insertActivitySpan(db: Executor, orgId: string, span: Span, userId?: string) {
+  const dayExpr = sql<number>`(${sql.lit(span.day)} + (occurred_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+  let q = db
+    .selectFrom('activities')
+    .select([
+      'org_id',
+      'owner_id',
+      dayExpr.as('day'),
+      'kind',
+      sql<number>`coalesce(verified, -1)`.as('v'),
+      (eb) => eb.fn.countAll().as('n'),
+      sql<number>`coalesce(sum(duration_minutes), 0)`.as('ds'),
+      (eb) => eb.fn.count('duration_minutes').as('dn'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('occurred_at', '>=', span.start)
+    .where('occurred_at', '<', span.end);
+  if (userId !== undefined) q = q.where('owner_id', '=', userId);
+  await db
+    .insertInto('activity_rollups')
+    .columns(['org_id', 'user_id', 'day', 'kind', 'verified', 'n', 'duration_sum', 'duration_n'])
+    .expression(q.groupBy(['org_id', 'owner_id', dayExpr, 'kind', sql`coalesce(verified, -1)`]))
+    .execute();
+}
+
+/** Credited won/lost deals closed within one run of days (one person's, or everyone's). */
+function closedCredits(db: Executor, orgId: string, span: Span, userId?: string) {
+  let q = db
+    .selectFrom('deal_credits as c')
+    .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+    .where('c.org_id', '=', orgId)
+    .where('d.status', 'in', ['won', 'lost'])
+    .where('d.closed_at', '>=', span.start)
+    .where('d.closed_at', '<', span.end);
+  if (userId !== undefined) q = q.where('c.user_id', '=', userId);
+  return q;
+}
+
+function dealDay(span: Span) {
+  return sql<number>`(${sql.lit(span.day)} + (d.closed_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+}
+
+async function insertDealSpan(db: Executor, orgId: string, span: Span, userId?: string) {
+  const dayExpr = dealDay(span);
+  await db
+    .insertInto('deal_rollups')
+    .columns([
+      'org_id',
+      'user_id',
+      'day',
+      'status',
+      'currency',
+      'stage_id',
+      'amount',
+      'share_bp',
+      'deals',
+      'cycle_ms',
+    ])
+    .expression(
+      closedCredits(db, orgId, span, userId)
+        .select([
+          'c.org_id',
+          'c.user_id',
+          dayExpr.as('day'),
+          'd.status',
+          'd.currency',
+          'd.stage_id',
+          (eb) => eb.fn.sum('c.credit_minor').as('amount'),
+          (eb) => eb.fn.sum('c.share_bp').as('share_bp'),
+          (eb) => eb.fn.countAll().as('deals'),
+          sql`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
+        ])
+        .groupBy(['c.org_id', 'c.user_id', dayExpr, 'd.status', 'd.currency', 'd.stage_id']),
+    )
+    .execute();
+}
+
+/**
+ * Recomputes the touched (person, day) keys from the raw rows: per person (locked first, people in
+ * a fixed order), runs of nearby touched days are deleted and re-inserted with one statement per
+ * run of equal-length days — a 1,000-row import batch costs a few statements per person, not per key.
+ */
+async function recompute(db: Executor, orgId: string, timeZone: string, table: 'a' | 'd', keys: UserDay[]) {
+  const byUser = new Map<string, number[]>();
+  for (const k of sortedKeys(keys)) {
+    const days = byUser.get(k.userId) ?? [];
+    days.push(k.day);
+    byUser.set(k.userId, days);
+  }
+  for (const [userId, days] of byUser) {
+    await lockUser(db, orgId, table, userId);
+    const runs: { from: number; to: number }[] = [];
+    for (const day of days) {
+      const last = runs.at(-1);
+      if (last && day - last.to <= 3) last.to = day;
+      else runs.push({ from: day, to: day });
+    }
+    for (const run of runs) {
+      await db
+        .deleteFrom(table === 'a' ? 'activity_rollups' : 'deal_rollups')
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .where('day', '>=', run.from)
+        .where('day', '<=', run.to)
+        .execute();
+      for (const span of daySpans(run.from, run.to, timeZone)) {
+        if (table === 'a') await insertActivitySpan(db, orgId, span, userId);
+        else await insertDealSpan(db, orgId, span, userId);
+      }
+    }
+  }
+}
+
+/**
+ * Keeps the activity rollups in step with a write: pass the (owner, occurred_at) of every activity
+ * the write touched, before and after (a moved or re-owned activity leaves one key and enters
+ * another). Call it inside the write's transaction, after the write.
+ */
+export async function refreshActivityRollups(
+  db: Executor,
+  orgId: string,
+  touched: readonly { userId: string; at: number }[],
+): Promise<void> {
+  if (touched.length === 0) return;
+  const timeZone = await maintenanceZone(db, orgId);
+  if (!timeZone) return;
+  const keys = touched.map((t) => ({ userId: t.userId, day: dayOfInstant(t.at, timeZone) }));
+  await recompute(db, orgId, timeZone, 'a', keys);
+}
+
+/** The (owner, occurred_at) of existing activities, for `refreshActivityRollups` before a bulk upsert. */
+export async function activityRollupTouches(
+  db: Executor,
+  orgId: string,
+  ids: readonly string[],
+): Promise<{ userId: string; at: number }[]> {
+  const out: { userId: string; at: number }[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('activities')
+      .select(['owner_id', 'occurred_at'])
+      .where('org_id', '=', orgId)
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.push({ userId: r.owner_id, at: Number(r.occurred_at) });
+  }
+  return out;
+}
+
+/**
+ * Keeps the deal rollups in step with writes to these deals (status, close date, amount, currency,
+ * stage, owner, splits, deletes): refreshes the keys each deal counted in before and counts in now.
+ * Call it inside the write's transaction, after `deal_credits` were rewritten.
+ */
+export async function refreshDealRollups(db: Executor, orgId: string, dealIds: readonly string[]) {
+  if (dealIds.length === 0) return;
+  const timeZone = await maintenanceZone(db, orgId);
+  if (!timeZone) return;
+  const keys: UserDay[] = [];
+  for (let i = 0; i < dealIds.length; i += 500) {
+    const part = dealIds.slice(i, i + 500);
+    const old = await db
+      .selectFrom('deal_rollup_keys')
+      .select(['user_id', 'day'])
+      .where('org_id', '=', orgId)
+      .where('deal_id', 'in', part)
+      .execute();
+    for (const r of old) keys.push({ userId: r.user_id, day: Number(r.day) });
+    await db
+      .deleteFrom('deal_rollup_keys')
+      .where('org_id', '=', orgId)
+      .where('deal_id', 'in', part)
+      .execute();
+    const now = await db
+      .selectFrom('deal_credits as c')
+      .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+      .select(['c.deal_id', 'c.user_id', 'd.closed_at'])
+      .where('c.org_id', '=', orgId)
+      .where('c.deal_id', 'in', part)
+      .where('d.status', 'in', ['won', 'lost'])
+      .where('d.closed_at', 'is not', null)
+      .execute();
+    const rows = now.map((r) => ({
+      org_id: orgId,
+      deal_id: r.deal_id,
+      user_id: r.user_id,
+      day: dayOfInstant(Number(r.closed_at), timeZone),
+    }));
+    for (const r of rows) keys.push({ userId: r.user_id, day: r.day });
+    for (let j = 0; j < rows.length; j += 500)
+      await db
+        .insertInto('deal_rollup_keys')
+        .values(rows.slice(j, j + 500))
+        .execute();
+  }
+  await recompute(db, orgId, timeZone, 'd', keys);
+}
+
+/** Runs of consecutive 24-hour local days covering [firstDay, lastDay]; a 23/25-hour day is a run of its own. */
+export function daySpans(firstDay: number, lastDay: number, timeZone: string) {
+  const spans: { day: number; start: number; end: number; regular: boolean }[] = [];
+  let next = dayStart(firstDay, timeZone);
+  for (let d = firstDay; d <= lastDay; d++) {
+    const start = next;
+    next = dayStart(d + 1, timeZone);
+    const regular = next - start === DAY_MS;
+    const cur = spans.at(-1);
+    if (cur?.regular && regular && cur.end === start) cur.end = next;
+    else spans.push({ day: d, start, end: next, regular });
+  }
+  return spans;
+}
+
+/**
+ * Rebuilds an org's rollups from the raw rows in its current time zone, in one transaction, and
+ * marks them valid. Days are computed in SQL per run of equal-length days (a handful per year in
+ * zones with daylight saving), so nothing is streamed through the process.
+ */
+export async function rebuildOrgRollups(
+  db: Executor,
+  orgId: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const run = async (trx: Executor) => {
+    await lockOrg(trx, orgId, 'exclusive');
+    const org = await trx.selectFrom('orgs').select('time_zone').where('id', '=', orgId).executeTakeFirst();
+    if (!org) return;
+    const timeZone = org.time_zone;
+    await trx.deleteFrom('activity_rollups').where('org_id', '=', orgId).execute();
+    await trx.deleteFrom('deal_rollups').where('org_id', '=', orgId).execute();
+    await trx.deleteFrom('deal_rollup_keys').where('org_id', '=', orgId).execute();
+    const a = await trx
+      .selectFrom('activities')
+      .select([(eb) => eb.fn.min('occurred_at').as('lo'), (eb) => eb.fn.max('occurred_at').as('hi')])
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    const d = await trx
+      .selectFrom('deals')
+      .select([(eb) => eb.fn.min('closed_at').as('lo'), (eb) => eb.fn.max('closed_at').as('hi')])
+      .where('org_id', '=', orgId)
+      .where('status', 'in', ['won', 'lost'])
+      .executeTakeFirst();
+    const aSpans =
+      a?.lo != null && a.hi != null
+        ? daySpans(dayOfInstant(Number(a.lo), timeZone), dayOfInstant(Number(a.hi), timeZone), timeZone)
+        : [];
+    const dSpans =
+      d?.lo != null && d.hi != null
+        ? daySpans(dayOfInstant(Number(d.lo), timeZone), dayOfInstant(Number(d.hi), timeZone), timeZone)
+        : [];
+    const total = aSpans.length + dSpans.length;
+    let done = 0;
+    for (const span of aSpans) {
+      await insertActivitySpan(trx, orgId, span);
+      onProgress?.(++done, total);
+    }
+    for (const span of dSpans) {
+      await insertDealSpan(trx, orgId, span);
+      await trx
+        .insertInto('deal_rollup_keys')
+        .columns(['org_id', 'deal_id', 'user_id', 'day'])
+        .expression(
+          closedCredits(trx, orgId, span).select([
+            'c.org_id',
+            'c.deal_id',
+            'c.user_id',
+            dealDay(span).as('day'),
+          ]),
+        )
+        .execute();
+      onProgress?.(++done, total);
+    }
+    const now = Date.now();
+    await trx
+      .insertInto('metric_rollup_state')
+      .values({ org_id: orgId, time_zone: timeZone, version: ROLLUP_VERSION, built_at: now })
+      .onConflict((oc) =>
+        oc.column('org_id').doUpdateSet({ time_zone: timeZone, version: ROLLUP_VERSION, built_at: now }),
+      )
+      .execute();
+  };
+  if (db.isTransaction) await run(db);
+  else await db.transaction().execute(run);
+}
+
+/**
+ * After an org's time zone changed: its rollups (keyed by local day) no longer line up with its
+ * periods — the engine already falls back to raw rows — so a rebuild is queued. Orgs without
+ * rollups are left alone. Call it inside the write's transaction.
+ */
+export async function rollupsAfterTimeZoneChange(db: Executor, deps: Pick<Deps, 'clock'>, orgId: string) {
+  if (!(await rollupState(db, orgId))) return;
+  await enqueueJob(db, deps, {
+    name: ROLLUPS_REBUILD_JOB,
+    orgId,
+    payload: { orgId },
+  });
+}
+
+export function registerRollupJobs(registry: JobRegistry): void {
+  registry.register(
+    defineJob({
+      name: ROLLUPS_REBUILD_JOB,
+      schema: z.object({ orgId: z.string().min(1).max(64) }),
+      async run(ctx, payload) {
+        await rebuildOrgRollups(ctx.deps.db.kysely, payload.orgId);
+      },
+    }),
+  );
+}

@@ -1,0 +1,87 @@
+import { buildApp } from '../../../src/server/app.ts';
+import { loadEnv } from '../../../src/server/env.ts';
+import { configFromEnv } from '../../../src/server/start.ts';
+import { periodFromKey } from '../../../src/shared/periods.ts';
+import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
+import { assertSameValues, bareMetric, metricsDb, signInCookie, timeMs } from '../lib/metrics-dataset.ts';
+import { median } from '../lib/stats.ts';
+
+const WARMUP = 5;
+const ITERATIONS = 30;
+/** On L a round takes seconds: stop after this long (at least MIN_ITERATIONS rounds). */
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 90_000);
+const MIN_ITERATIONS = 5;
+const PERIOD = '2026-03';
+/** The team grid's key KPIs (src/web/features/metrics/metric-format.ts KEY_METRICS). */
+const KPIS = ['revenue_won', 'quota_attainment', 'deals_won', 'win_rate', 'visits', 'activities'];
+
+/**
+ * A manager's team grid: the six calls the page makes (`GET /api/metrics/values`, scope reach, one
+ * per key KPI, fired together like the page does) for a director over 10 teams (100 reps at L) for
+ * one month, through the whole HTTP app in-process, against the slowest single KPI's bare SQL
+ * aggregate over raw rows for the same people and month. Same numbers checked before timing.
+ * Dataset: see lib/metrics-dataset.ts.
+ */
+export const benchmark: Benchmark = {
+  name: 'team_dashboard_vs_sql',
+  target: 1.3,
+  description: "a director's team grid of 6 KPIs via the API (rollups) vs the slowest single KPI's bare SQL",
+  async run(ctx: BenchContext) {
+    const seeded = await metricsDb(ctx);
+    const db = seeded.db;
+    const config = await configFromEnv(db, loadEnv({ DATABASE_URL: seeded.url }));
+    const app = await buildApp({ db, config });
+    ctx.defer(() => app.close());
+    await app.ready();
+    // A director: manages a region (a team with sub-teams).
+    const director = await db.kysely
+      .selectFrom('team_managers as tm')
+      .innerJoin('teams as t', (j) => j.onRef('t.org_id', '=', 'tm.org_id').onRef('t.id', '=', 'tm.team_id'))
+      .innerJoin('users as u', 'u.id', 'tm.user_id')
+      .select(['u.email'])
+      .where('tm.org_id', '=', seeded.orgId)
+      .where('t.parent_team_id', 'is', null)
+      .orderBy('t.id')
+      .executeTakeFirstOrThrow();
+    const cookie = await signInCookie(app, director.email, seeded.password);
+    const period = periodFromKey(PERIOD, { timeZone: 'America/New_York', fiscalYearStartMonth: 1 })!;
+    type Values = { rows: { user: { id: string }; value: number | null }[] };
+    const call = async (metric: string) => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/metrics/values?metric=${metric}&period=${PERIOD}&kind=month&scope=reach`,
+        headers: { cookie },
+      });
+      if (res.statusCode !== 200) throw new Error(`${metric} values answered ${res.statusCode}: ${res.body}`);
+      return res.json() as Values;
+    };
+    const ours = () => Promise.all(KPIS.map(call));
+
+    const grid = await ours();
+    const people = grid[0]!.rows.map((r) => r.user.id);
+    const bares = KPIS.map((m) => bareMetric(db, seeded.orgId, m, period.start, period.end, people));
+    for (const [i, metric] of KPIS.entries()) {
+      const zero = metric === 'win_rate' || metric === 'quota_attainment' ? null : 0;
+      assertSameValues(metric, grid[i]!.rows, await bares[i]!(), zero);
+    }
+    ctx.log(
+      `director ${director.email}: ${people.length} people × ${KPIS.length} KPIs for ${PERIOD}, same values as the SQL`,
+    );
+
+    const began = performance.now();
+    for (let i = 0; i < WARMUP && performance.now() - began < BUDGET_MS / 3; i++) {
+      await ours();
+      for (const b of bares) await b();
+    }
+    const timed = performance.now();
+    const oursMs: number[] = [];
+    const bareMs: number[][] = KPIS.map(() => []);
+    for (let i = 0; i < ITERATIONS && (i < MIN_ITERATIONS || performance.now() - timed < BUDGET_MS); i++) {
+      oursMs.push(await timeMs(ours));
+      for (const [k, b] of bares.entries()) bareMs[k]!.push(await timeMs(b));
+    }
+    const medians = bareMs.map((ms) => median(ms));
+    ctx.log(`bare SQL medians (ms): ${KPIS.map((m, k) => `${m}=${medians[k]!.toFixed(2)}`).join(' ')}`);
+    return { ours: median(oursMs), base: Math.max(...medians), unit: 'ms' };
+  },
+};

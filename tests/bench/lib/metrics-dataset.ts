@@ -1,0 +1,206 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCrm } from '../../../src/cli/demo/crm-data.ts';
+import { BENCH_PASSWORD, datasetSizes, prng, seedBench, seedId } from '../../../src/cli/demo/seed-bench.ts';
+import { openDb } from '../../../src/server/db/database.ts';
+import { migrateToLatest } from '../../../src/server/db/migrate.ts';
+import { SESSION_COOKIE } from '../../../src/server/modules/identity/auth.routes.ts';
+import { rebuildOrgRollups } from '../../../src/server/modules/metrics/rollups.ts';
+import type { BenchContext } from './benchmark.ts';
+import { createFreshDb, type SeededDb, stderrProgress } from './fresh-db.ts';
+
+/**
+ * The dataset of the metric benchmarks (leaderboard_vs_sql, team_dashboard_vs_sql): the org chart of
+ * `seed --size` (S 20, M 200, L 2,000 reps in teams of 10 under directors of 10 teams, America/New_York)
+ * with the per-rep density of PRODUCT.md's scale (19 activities per working day, ~27 deals a month,
+ * 40 accounts) over the four months before 15 April 2026 — the full L (10M activities, a year) takes
+ * too long to seed for a bench run; the benchmarked quarter (FY2026-Q1) and month (2026-03) are
+ * complete inside the window, so every number they compute has L's density. At L that is 3.27M
+ * activities and 220k deals (seeding took 14 min on a loaded 2-core machine, rollups 1 min).
+ * Rollups are built at the end, like the seeders do.
+ * The SQLite file is cached (in $BENCH_CACHE_DIR, default the OS temp folder) and copied per run;
+ * PostgreSQL is seeded per run.
+ */
+export const METRICS_NOW = Date.UTC(2026, 3, 15, 16);
+const CACHE_VERSION = 1;
+
+export async function metricsDb(ctx: BenchContext): Promise<SeededDb> {
+  const size = ctx.dataset;
+  const cacheDir = process.env.BENCH_CACHE_DIR ?? join(tmpdir(), 'outfield-bench-cache');
+  const cacheFile = join(cacheDir, `metrics-${size}-v${CACHE_VERSION}.db`);
+  const orgId = seedId(size.charCodeAt(0) * 16, 1);
+  const adminEmail = `admin@bench-${size.toLowerCase()}.example`;
+  if (ctx.engine === 'sqlite' && existsSync(cacheFile)) {
+    const dir = mkdtempSync(join(tmpdir(), 'outfield-bench-'));
+    const file = join(dir, 'bench.db');
+    copyFileSync(cacheFile, file);
+    const url = `sqlite:${file}`;
+    const db = openDb(url);
+    const drop = async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    ctx.defer(drop);
+    await migrateToLatest(db);
+    ctx.log(`dataset ${size} from the cache ${cacheFile}`);
+    return { db, url, drop, orgId, adminEmail, password: BENCH_PASSWORD, reps: datasetSizes[size] };
+  }
+  const fresh = await createFreshDb(ctx.engine);
+  ctx.defer(() => fresh.drop());
+  const started = performance.now();
+  const progress = stderrProgress(ctx.log);
+  const clock = { now: () => METRICS_NOW };
+  const seeded = await seedBench(fresh.db, clock, size, progress, { crm: false });
+  const repIds = (
+    await fresh.db.kysely
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('org_id', '=', orgId)
+      .where('role', '=', 'rep')
+      .orderBy('user_id')
+      .execute()
+  ).map((r) => ({ id: r.user_id }));
+  const kinds: Record<string, number> = { account: 4, contact: 5, deal: 6, history: 7, activity: 8 };
+  const crm = await generateCrm(
+    fresh.db,
+    orgId,
+    repIds,
+    {
+      accountsPerRep: 40,
+      dealsPerRep: 110,
+      activitiesPerDay: 19,
+      months: 4,
+      center: { lat: 40.7128, lng: -74.006, city: 'New York', region: 'NY', country: 'US' },
+      spread: 0.6,
+      currency: 'USD',
+      contactsPerAccount: 0,
+    },
+    prng(datasetSizes[size] + 7),
+    METRICS_NOW,
+    progress,
+    (kind, n) => seedId(size.charCodeAt(0) * 16 + (kinds[kind] ?? 9), n),
+  );
+  const rollupsStarted = performance.now();
+  await rebuildOrgRollups(fresh.db.kysely, orgId);
+  ctx.log(
+    `seeded ${repIds.length} reps, ${crm.activities} activities, ${crm.deals} deals in ${((rollupsStarted - started) / 1000).toFixed(1)} s; rollups built in ${((performance.now() - rollupsStarted) / 1000).toFixed(1)} s`,
+  );
+  if (ctx.engine === 'sqlite' && fresh.db.sqlite) {
+    mkdirSync(cacheDir, { recursive: true });
+    const partial = `${cacheFile}.${process.pid}.partial`;
+    fresh.db.sqlite.exec(`vacuum into '${partial.replaceAll("'", "''")}'`);
+    renameSync(partial, cacheFile);
+    ctx.log(`cached the dataset in ${cacheFile}`);
+  }
+  return { ...fresh, orgId, adminEmail: seeded.adminEmail, password: BENCH_PASSWORD, reps: repIds.length };
+}
+
+/** Signs in through the API and returns the session cookie. */
+export async function signInCookie(
+  app: {
+    inject: (
+      o: object,
+    ) => Promise<{ statusCode: number; body: string; cookies: { name: string; value: string }[] }>;
+  },
+  email: string,
+  password: string,
+): Promise<string> {
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+  if (login.statusCode !== 200) throw new Error(`sign-in failed: ${login.statusCode} ${login.body}`);
+  return `${SESSION_COOKIE}=${login.cookies.find((c) => c.name === SESSION_COOKIE)!.value}`;
+}
+
+/** Median-friendly timer: ms of one call. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/**
+ * The bare SQL aggregate of a metric over raw rows for a period — what a hand-written report would
+ * run — as a function giving value per user (people without rows are absent, i.e. 0 or "—").
+ */
+export function bareMetric(
+  db: SeededDb['db'],
+  orgId: string,
+  metric: string,
+  start: number,
+  end: number,
+  userIds?: readonly string[],
+): () => Promise<Map<string, number | null>> {
+  const pg = db.engine === 'postgres';
+  let n = 0;
+  const p = () => (pg ? `$${++n}` : '?');
+  const params: unknown[] = [];
+  const bind = (v: unknown) => {
+    params.push(v);
+    return p();
+  };
+  const users = (col: string) =>
+    userIds ? ` and ${col} in (${userIds.map((u) => bind(u)).join(', ')})` : '';
+  let text: string;
+  let value: (r: Record<string, unknown>) => number | null;
+  switch (metric) {
+    case 'visits':
+    case 'activities':
+      text = `select owner_id as user_id, count(*) as n from activities
+        where org_id = ${bind(orgId)}${metric === 'visits' ? " and kind = 'visit'" : ''}
+        and occurred_at >= ${bind(start)} and occurred_at < ${bind(end)}${users('owner_id')} group by owner_id`;
+      value = (r) => Number(r.n);
+      break;
+    case 'revenue_won':
+    case 'deals_won':
+    case 'quota_attainment':
+      text = `select c.user_id, sum(c.credit_minor) as amount, sum(c.share_bp) as share
+        from deal_credits c join deals d on d.org_id = c.org_id and d.id = c.deal_id
+        where c.org_id = ${bind(orgId)} and d.status = 'won' and d.currency = 'USD'
+        and d.closed_at >= ${bind(start)} and d.closed_at < ${bind(end)}${users('c.user_id')} group by c.user_id`;
+      // No revenue targets in this dataset: quota attainment is "—" for everyone, the SQL still sums revenue.
+      value =
+        metric === 'revenue_won'
+          ? (r) => Number(r.amount)
+          : metric === 'deals_won'
+            ? (r) => Number(r.share) / 10_000
+            : () => null;
+      break;
+    case 'win_rate':
+      text = `select c.user_id, sum(case when d.status = 'won' then c.share_bp else 0 end) as won, sum(c.share_bp) as closed
+        from deal_credits c join deals d on d.org_id = c.org_id and d.id = c.deal_id
+        where c.org_id = ${bind(orgId)} and d.status in ('won', 'lost') and d.currency = 'USD'
+        and d.closed_at >= ${bind(start)} and d.closed_at < ${bind(end)}${users('c.user_id')} group by c.user_id`;
+      value = (r) => (Number(r.closed) === 0 ? null : (Number(r.won) / Number(r.closed)) * 100);
+      break;
+    default:
+      throw new Error(`no bare SQL for metric ${metric}`);
+  }
+  const collect = (rows: Record<string, unknown>[]) =>
+    new Map(rows.map((r) => [String(r.user_id), value(r)] as [string, number | null]));
+  if (db.sqlite) {
+    const statement = db.sqlite.prepare(text);
+    return async () => collect(statement.all(...params) as Record<string, unknown>[]);
+  }
+  const pool = db.pool!;
+  return async () => collect((await pool.query(text, params)).rows);
+}
+
+/** Throws unless the API's values equal the bare SQL's (missing = 0 for counts and sums). */
+export function assertSameValues(
+  metric: string,
+  api: { user: { id: string }; value: number | null }[],
+  bare: Map<string, number | null>,
+  zero: number | null,
+): void {
+  let checked = 0;
+  for (const row of api) {
+    const expected = bare.has(row.user.id) ? bare.get(row.user.id)! : zero;
+    const same =
+      expected === null || row.value === null
+        ? expected === row.value
+        : Math.abs(expected - row.value) < 1e-9 * Math.max(1, Math.abs(expected));
+    if (!same) throw new Error(`${metric} of ${row.user.id}: the API says ${row.value}, the SQL ${expected}`);
+    checked += 1;
+  }
+  if (checked === 0) throw new Error(`${metric}: the API answered no rows`);
+}
