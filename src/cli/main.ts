@@ -8,6 +8,7 @@ import { hashPassword } from '../server/lib/secrets.ts';
 import { createOrgWithAdmin, setupNeeded } from '../server/modules/identity/auth.service.ts';
 import { setupBody, userCreateBody } from '../server/modules/identity/identity.schemas.ts';
 import { insertUserInOrg } from '../server/modules/identity/users.service.ts';
+import { rebuildOrgRollups } from '../server/modules/metrics/rollups.ts';
 import { openAndMigrate, type RunningServer, startServer } from '../server/start.ts';
 import { backup, restore } from './backup.ts';
 import { DEMO_PASSWORD, type DemoLogin, demoExists, seedDemo } from './demo/demo-data.ts';
@@ -152,9 +153,15 @@ program
         .executeTakeFirstOrThrow();
       if (Number(count.n) > 0) throw new Error('Outfield is already set up (an organization exists).');
       const passwordHash = await hashPassword(input.password);
-      await db.kysely
-        .transaction()
-        .execute((trx) => createOrgWithAdmin(trx, { clock: systemClock }, { ...input, passwordHash }, null));
+      await db.kysely.transaction().execute(async (trx) => {
+        const created = await createOrgWithAdmin(
+          trx,
+          { clock: systemClock },
+          { ...input, passwordHash },
+          null,
+        );
+        await rebuildOrgRollups(trx, created.orgId); // empty: valid from the start
+      });
       console.log(`Created ${input.orgName} with admin ${input.adminEmail}.`);
     } finally {
       await db.close();

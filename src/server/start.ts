@@ -7,7 +7,9 @@ import type { AppConfig } from './context.ts';
 import { type Db, engineOf, openDb, sqlitePath } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Env } from './env.ts';
+import { systemClock } from './lib/clock.ts';
 import { randomSecret } from './lib/secrets.ts';
+import { queueMissingRollups } from './modules/metrics/rollups.ts';
 import { opsConfigFromEnv } from './ops/ops-config.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -93,6 +95,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
     ops: opsConfigFromEnv(env),
   });
   await app.listen({ port: env.PORT, host: env.HOST });
+  // Orgs whose metric rollups are missing or stale (created before rollups, restored from an older
+  // backup) get a rebuild job; until it runs their numbers come from raw rows.
+  await queueMissingRollups(db.kysely, { clock: systemClock });
   // Background jobs start once the instance serves; JOBS_ENABLED=false keeps an instance web-only.
   if (env.JOBS_ENABLED) app.jobs.start();
   const address = app.server.address();

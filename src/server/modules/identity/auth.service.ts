@@ -20,6 +20,7 @@ import {
 } from '../../lib/secrets.ts';
 import type { Actor } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
+import { rebuildOrgRollups } from '../metrics/rollups.ts';
 import {
   clearRateLimit,
   deleteSession,
@@ -204,6 +205,8 @@ export async function runSetup(
   return deps.db.kysely.transaction().execute(async (trx) => {
     if ((await countOrgs(trx)) > 0) throw conflict('Outfield is already set up; sign in instead');
     const created = await createOrgWithAdmin(trx, deps, { ...input, passwordHash }, requestId);
+    // An empty org: its (empty) metric rollups are valid from the start.
+    await rebuildOrgRollups(trx, created.orgId);
     const session = await createSession(trx, deps, created.orgId, created.userId, client);
     return { session, ...created };
   });

@@ -458,6 +458,35 @@ export async function rollupsAfterTimeZoneChange(db: Executor, deps: Pick<Deps, 
   });
 }
 
+/**
+ * Queues a rebuild for every org whose rollups are missing, outdated (another ROLLUP_VERSION) or in
+ * another time zone — e.g. orgs created before rollups existed. Run at start-up; until a rebuild has
+ * run the engine reads raw rows, so answers are right meanwhile, only slower. Returns the org ids queued.
+ */
+export async function queueMissingRollups(db: Executor, deps: Pick<Deps, 'clock'>): Promise<string[]> {
+  const stale = await db
+    .selectFrom('orgs as o')
+    .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
+    .select('o.id')
+    .where((eb) =>
+      eb.or([
+        eb('r.org_id', 'is', null),
+        eb('r.version', '!=', ROLLUP_VERSION),
+        eb('r.time_zone', '!=', eb.ref('o.time_zone')),
+      ]),
+    )
+    .execute();
+  for (const { id } of stale) {
+    await enqueueJob(db, deps, {
+      name: ROLLUPS_REBUILD_JOB,
+      orgId: id,
+      payload: { orgId: id },
+      dedupeKey: `${ROLLUPS_REBUILD_JOB}:${id}`,
+    });
+  }
+  return stale.map((r) => r.id);
+}
+
 export function registerRollupJobs(registry: JobRegistry): void {
   registry.register(
     defineJob({
