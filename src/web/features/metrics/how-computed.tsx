@@ -18,7 +18,7 @@ export interface NumberRef {
 
 const ROLE_LABEL: Record<RecordRole, string> = {
   counted: 'Counted',
-  both: 'Numerator',
+  both: 'Numerator and denominator',
   numerator: 'Numerator',
   denominator: 'Denominator only',
 };
@@ -132,7 +132,15 @@ function HowComputed({ target }: { target: NumberRef }) {
           <Table.ScrollContainer minWidth={520} tabIndex={0} aria-label="Records behind the number">
             <Table striped data-testid="records-table">
               <Table.Thead>
-                {first.source === 'deals' ? (
+                {first.source === null ? (
+                  <Table.Tr>
+                    <Table.Th>Record</Table.Th>
+                    <Table.Th>Account</Table.Th>
+                    <Table.Th>Amount</Table.Th>
+                    <Table.Th>Date</Table.Th>
+                    <Table.Th>Counts as</Table.Th>
+                  </Table.Tr>
+                ) : first.source === 'deals' ? (
                   <Table.Tr>
                     <Table.Th>Deal</Table.Th>
                     <Table.Th>Account</Table.Th>
@@ -154,11 +162,11 @@ function HowComputed({ target }: { target: NumberRef }) {
                 {items.map((r) =>
                   r.type === 'deal' ? (
                     <Table.Tr key={r.id} data-testid="record-row">
-                      <Table.Td>{r.name}</Table.Td>
+                      <Table.Td>{first.source === null ? `Deal: ${r.name}` : r.name}</Table.Td>
                       <Table.Td>
                         <Anchorish id={r.account.id} name={r.account.name} />
                       </Table.Td>
-                      <Table.Td>{r.stage}</Table.Td>
+                      {first.source === null ? null : <Table.Td>{r.stage}</Table.Td>}
                       <Table.Td>
                         {formatAmount(r.creditMinor, r.currency)}
                         {r.shareBp < 10_000
@@ -178,6 +186,7 @@ function HowComputed({ target }: { target: NumberRef }) {
                       <Table.Td>
                         {r.account ? <Anchorish id={r.account.id} name={r.account.name} /> : '—'}
                       </Table.Td>
+                      {first.source === null ? <Table.Td>—</Table.Td> : null}
                       <Table.Td>{formatDateTime(r.occurredAt, zone)}</Table.Td>
                       <Table.Td>
                         <RoleBadge role={r.role} />
