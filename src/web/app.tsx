@@ -12,6 +12,7 @@ import { DealsPage } from './features/crm/deals-page.tsx';
 import { ImportPage } from './features/crm/import-page.tsx';
 import { LeaderboardPage } from './features/metrics/leaderboard-page.tsx';
 import { MyDashboardPage } from './features/metrics/my-dashboard-page.tsx';
+import { OrgViewPage } from './features/metrics/org-view-page.tsx';
 import { TeamGridPage } from './features/metrics/team-grid-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { GoalDetailPage } from './routes/goal-detail.tsx';
@@ -50,6 +51,14 @@ const router = createBrowserRouter([
       { path: 'crm/import', element: <ImportPage /> },
       { path: 'kpis/me', element: <MyDashboardPage /> },
       { path: 'kpis/leaderboard', element: <LeaderboardPage /> },
+      {
+        path: 'kpis/org',
+        element: (
+          <RequireRole roles={['manager', 'admin']}>
+            <OrgViewPage />
+          </RequireRole>
+        ),
+      },
       {
         path: 'kpis/team',
         element: (

@@ -2,14 +2,16 @@ import { Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core'
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
 import { useQueries } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
+import { useSession } from '../../lib/session-context.ts';
 import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
 import { PeriodPicker, QueryStates } from './metric-bits.tsx';
 import {
   formatMetric,
+  judge,
   KEY_METRICS,
   type PaceStatus,
-  paceStatus,
   STATUS_COLOR,
   STATUS_LABEL,
   STATUS_TINT,
@@ -19,8 +21,45 @@ import { type PeriodChoice, type Values, valuesQuery } from './metrics-api.ts';
 interface Cell {
   value: number | null;
   target: number | null;
+  targetText: string | null;
   status: PaceStatus;
   text: string;
+}
+
+/**
+ * The grid lists the team's reps. A manager's own row is left out — they manage the numbers rather
+ * than carry them — unless they carry a quota themselves (a target on any of the grid's metrics, or
+ * a revenue target behind quota attainment): then they are measured like a rep and listed.
+ */
+export function gridPeople(
+  rows: {
+    user: { id: string; name: string };
+    view: string;
+    target: number | null;
+    denominator: number | null;
+  }[][],
+  metricKeys: string[],
+  meId: string,
+): Map<string, string> {
+  const people = new Map<string, string>();
+  let carriesQuota = false;
+  rows.forEach((list, i) => {
+    for (const r of list) {
+      if (r.view !== 'value') continue;
+      if (r.user.id === meId) {
+        const t = metricKeys[i] === 'quota_attainment' ? r.denominator : r.target;
+        if (t !== null) carriesQuota = true;
+        continue;
+      }
+      people.set(r.user.id, r.user.name);
+    }
+  });
+  if (carriesQuota)
+    for (const list of rows) {
+      const mine = list.find((r) => r.user.id === meId);
+      if (mine) people.set(mine.user.id, mine.user.name);
+    }
+  return people;
 }
 
 /** KPIs → Team grid: each rep × the team's key KPIs, coloured against pace, sortable, every cell drills down. */
@@ -28,7 +67,12 @@ export function TeamGridPage() {
   const [choice, setChoice] = useState<PeriodChoice>({ kind: 'month' });
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'name', desc: false });
   const [drill, setDrill] = useState<NumberRef | null>(null);
-  const queries = useQueries({ queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach')) });
+  const me = useSession();
+  const [params] = useSearchParams();
+  const team = params.get('team') ?? undefined;
+  const queries = useQueries({
+    queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach', team)),
+  });
   const pending = queries.find((q) => q.isPending);
   const failed = queries.find((q) => q.isError);
   const combined = {
@@ -53,9 +97,11 @@ export function TeamGridPage() {
       <PeriodPicker value={choice} onChange={setChoice} previous={first?.previousPeriod} />
       <QueryStates query={combined} label="the team grid">
         {() => {
-          const people = new Map<string, string>();
-          for (const d of loaded)
-            for (const r of d.rows) if (r.view === 'value') people.set(r.user.id, r.user.name);
+          const people = gridPeople(
+            loaded.map((d) => d.rows),
+            loaded.map((d) => d.metric.key),
+            me.user.id,
+          );
           if (people.size === 0)
             return (
               <Text c="dimmed" data-testid="grid-empty">
@@ -66,11 +112,15 @@ export function TeamGridPage() {
           for (const d of loaded)
             for (const r of d.rows) {
               if (r.view !== 'value') continue;
-              const pace = paceStatus(d.metric, r.value, r.target, d.period.elapsed);
+              const pace = judge(d.metric, r, d.period.elapsed);
               const row = cells.get(r.user.id) ?? new Map<string, Cell>();
               row.set(d.metric.key, {
                 value: r.value,
-                target: r.target,
+                target: pace.target,
+                targetText:
+                  pace.target === null
+                    ? null
+                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, d.currency)}`,
                 status: pace.status,
                 text: formatMetric(r.value, d.metric.format, d.currency),
               });
@@ -143,11 +193,7 @@ export function TeamGridPage() {
                                   {c.text}
                                 </Text>
                               </UnstyledButton>
-                              {c.target !== null ? (
-                                <Text size="xs">
-                                  of {formatMetric(c.target, d.metric.format, d.currency)}
-                                </Text>
-                              ) : null}
+                              {c.targetText !== null ? <Text size="xs">{c.targetText}</Text> : null}
                             </Table.Td>
                           );
                         })}
