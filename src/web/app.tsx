@@ -10,10 +10,12 @@ import { ContactsPage } from './features/crm/contacts-page.tsx';
 import { DealBoardPage } from './features/crm/deal-board-page.tsx';
 import { DealsPage } from './features/crm/deals-page.tsx';
 import { ImportPage } from './features/crm/import-page.tsx';
+import { CustomMetricsPage } from './features/metrics/custom-metrics-page.tsx';
 import { LeaderboardPage } from './features/metrics/leaderboard-page.tsx';
 import { MyDashboardPage } from './features/metrics/my-dashboard-page.tsx';
 import { OrgViewPage } from './features/metrics/org-view-page.tsx';
 import { TeamGridPage } from './features/metrics/team-grid-page.tsx';
+import { TargetsPage } from './features/targets/targets-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { GoalDetailPage } from './routes/goal-detail.tsx';
 import { GoalsPage, NewGoalPage } from './routes/goals.tsx';
@@ -60,6 +62,14 @@ const router = createBrowserRouter([
         ),
       },
       {
+        path: 'kpis/targets',
+        element: (
+          <RequireRole roles={['manager', 'admin']}>
+            <TargetsPage />
+          </RequireRole>
+        ),
+      },
+      {
         path: 'kpis/team',
         element: (
           <RequireRole roles={['manager', 'admin']}>
@@ -72,6 +82,14 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={['manager', 'admin']}>
             <TeamPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin/metrics',
+        element: (
+          <RequireRole roles={['admin']}>
+            <CustomMetricsPage />
           </RequireRole>
         ),
       },
