@@ -15,6 +15,8 @@ import { LeaderboardPage } from './features/metrics/leaderboard-page.tsx';
 import { MyDashboardPage } from './features/metrics/my-dashboard-page.tsx';
 import { OrgViewPage } from './features/metrics/org-view-page.tsx';
 import { TeamGridPage } from './features/metrics/team-grid-page.tsx';
+import { PlaybookPage } from './features/playbooks/playbook-page.tsx';
+import { PlaybooksPage } from './features/playbooks/playbooks-page.tsx';
 import { TargetsPage } from './features/targets/targets-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { GoalDetailPage } from './routes/goal-detail.tsx';
@@ -53,6 +55,8 @@ const router = createBrowserRouter([
       { path: 'crm/import', element: <ImportPage /> },
       { path: 'kpis/me', element: <MyDashboardPage /> },
       { path: 'kpis/leaderboard', element: <LeaderboardPage /> },
+      { path: 'playbooks', element: <PlaybooksPage /> },
+      { path: 'playbooks/:id', element: <PlaybookPage /> },
       {
         path: 'kpis/org',
         element: (
