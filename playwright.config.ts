@@ -107,6 +107,7 @@ export default defineConfig({
         '**/goals.spec.ts',
         '**/crm-offline.spec.ts',
         '**/metrics.spec.ts',
+        '**/kpi-rep.spec.ts',
       ],
       use: {
         browserName: 'chromium',

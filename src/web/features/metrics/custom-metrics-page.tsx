@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Group,
   Modal,
@@ -103,9 +102,9 @@ export function CustomMetricsPage() {
                         </Text>
                       </Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color="gray.8">
+                        <Text size="sm">
                           {m.format}, {m.direction === 'higher' ? 'higher is better' : 'lower is better'}
-                        </Badge>
+                        </Text>
                       </Table.Td>
                       <Table.Td>
                         <Group gap="xs" wrap="nowrap">
@@ -438,7 +437,7 @@ function MetricEditor({
               error={errors.direction}
             />
           </SimpleGrid>
-          <Alert color="blue" variant="light" title="In words" data-testid="custom-words">
+          <Alert color="blue.9" variant="outline" title="In words" data-testid="custom-words">
             {words}
           </Alert>
           {general ? (

@@ -130,7 +130,7 @@ function AttainmentChart({ view }: { view: OrgView }) {
           valueFormatter={(value) => `${value} %`}
           referenceLines={[{ x: pace, color: 'gray.7', label: 'Pace' }]}
           yAxisProps={{ width: 120 }}
-          xAxisProps={{ domain: [0, (max: number) => Math.max(100, Math.ceil(max / 10) * 10)] }}
+          xAxisProps={{ domain: [0, (max: number) => Math.max(100, Math.ceil((max * 1.15) / 10) * 10)] }}
           withBarValueLabel
         />
       </figure>

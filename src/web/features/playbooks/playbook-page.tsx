@@ -17,7 +17,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -240,8 +240,9 @@ function AcknowledgePanel({ playbook }: { playbook: Playbook }) {
   const metric = (k: string) => catalog.data?.items.find((m) => m.key === k);
   return (
     <Alert
-      color="orange"
-      variant="light"
+      color="dark.7"
+      variant="outline"
+      icon={<IconAlertTriangle aria-hidden />}
       title={
         first
           ? `Please read and acknowledge version ${playbook.currentVersion}`
@@ -592,8 +593,9 @@ function AcknowledgementsPanel({ id }: { id: string }) {
           <Stack data-testid="acknowledgements">
             {a.pending.length ? (
               <Alert
-                color="orange"
-                variant="light"
+                color="dark.7"
+                variant="outline"
+                icon={<IconAlertTriangle aria-hidden />}
                 title={`${a.pending.length} not acknowledged version ${a.version}`}
               >
                 <Text size="sm" data-testid="ack-pending">
@@ -601,7 +603,11 @@ function AcknowledgementsPanel({ id }: { id: string }) {
                 </Text>
               </Alert>
             ) : (
-              <Alert color="teal" variant="light" title={`Everyone has acknowledged version ${a.version}`} />
+              <Alert
+                color="teal.9"
+                variant="outline"
+                title={`Everyone has acknowledged version ${a.version}`}
+              />
             )}
             <Table.ScrollContainer minWidth={480} tabIndex={0} aria-label="Acknowledgements">
               <Table striped>

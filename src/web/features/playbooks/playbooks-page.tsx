@@ -92,7 +92,7 @@ export function PlaybooksPage() {
                         </Badge>
                       ) : null}
                       {p.canManage ? (
-                        <Badge color="gray.8" variant="light">
+                        <Badge color="gray.8" variant="outline">
                           You manage this
                         </Badge>
                       ) : null}

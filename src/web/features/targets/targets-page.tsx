@@ -17,6 +17,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { IconAlertTriangle } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { nextPeriod, type PeriodKind, periodAt, previousPeriod } from '../../../shared/periods.ts';
@@ -269,7 +270,13 @@ function GridEditor({
         return (
           <Stack gap="sm">
             {g.period.closed ? (
-              <Alert color="yellow" title={`${g.period.label} has ended`} data-testid="closed-period">
+              <Alert
+                variant="outline"
+                color="dark.7"
+                icon={<IconAlertTriangle aria-hidden />}
+                title={`${g.period.label} has ended`}
+                data-testid="closed-period"
+              >
                 {me.role === 'admin'
                   ? 'Changing the targets of an ended period rewrites how it is judged. Confirm below to save.'
                   : 'Only an admin can change the targets of an ended period.'}
@@ -431,7 +438,6 @@ function CsvUpload({ admin }: { admin: boolean }) {
           value={file}
           onChange={setFile}
           clearable
-          placeholder="Choose a file"
           data-testid="targets-csv-file"
         />
         <Textarea

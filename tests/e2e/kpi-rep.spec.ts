@@ -1,0 +1,59 @@
+import { expect, test } from '@playwright/test';
+import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
+
+/**
+ * A rep's KPI screens, phone first: quota attainment shown against the revenue target it is
+ * computed from, a trend whose axis labels fit a 390 px screen, and the playbook — what changed
+ * since the version they acknowledged, then acknowledging the new one. Runs on both projects
+ * against one demo server, so each project uses its own rep.
+ */
+test('quota attainment is judged against the revenue target, and the trend axis fits', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.rep, '/kpis/me');
+  const quota = page.getByTestId('kpi-quota_attainment');
+  await expect(quota.getByTestId('kpi-target-quota_attainment')).toContainText(/Revenue target \$[\d,]+/);
+  await expect(quota).not.toContainText('No target');
+  await expect(quota.getByRole('progressbar')).toBeVisible();
+  const card = page.getByTestId('trend-card');
+  const ticks = card.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value');
+  await expect(ticks.first()).toBeVisible();
+  const box = (await card.boundingBox())!;
+  for (const tick of await ticks.all()) {
+    const t = (await tick.boundingBox())!;
+    expect(t.x).toBeGreaterThanOrEqual(box.x);
+    expect(t.x + t.width).toBeLessThanOrEqual(box.x + box.width);
+  }
+  await expect(ticks.first()).toHaveText(/^\$[\d.]+[KM]?$/);
+  await snap(page, testInfo, 'kpi-rep-quota-trend');
+});
+
+test('a rep sees what changed in the playbook since their version and acknowledges it', async ({
+  page,
+}, testInfo) => {
+  // rep@ acknowledged version 1 in the demo (a diff to read); rep5@ never acknowledged (first read).
+  const phone = testInfo.project.name === 'phone';
+  await signInByApi(page, phone ? DEMO.rep : 'rep5@northwind.example', '/playbooks');
+  const card = page.getByTestId('playbook-card').filter({ hasText: 'Field rep playbook' });
+  await expect(card).toContainText('Please acknowledge');
+  await card.getByRole('link', { name: 'Field rep playbook' }).click();
+  const panel = page.getByTestId('acknowledge-panel');
+  if (phone) {
+    await expect(panel).toContainText('you acknowledged version 1');
+    const diff = panel.getByTestId('playbook-diff');
+    await expect(diff).toContainText(
+      'New responsibility: Spend at least half of your visits on A-tier accounts',
+    );
+    await expect(diff).toContainText('Target changed: Revenue won per month from $25,000.00 to $27,500.00');
+    await expect(diff).toContainText('Now judged by: A-tier visit share');
+  } else await expect(panel).toContainText('Please read and acknowledge version 2');
+  await expect(page.getByTestId('playbook-document')).toContainText('Verified visits');
+  await snap(page, testInfo, 'kpi-playbook-rep');
+  await expectNoSeriousA11yViolations(page);
+  await page.getByTestId('acknowledge').click();
+  await expect(panel).toHaveCount(0);
+  await page.goto('/playbooks');
+  await expect(page.getByTestId('playbook-card').filter({ hasText: 'Field rep playbook' })).toContainText(
+    'Acknowledged v2',
+  );
+});
