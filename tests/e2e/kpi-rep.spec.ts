@@ -16,9 +16,11 @@ test('quota attainment is judged against the revenue target, and the trend axis 
   await expect(quota).not.toContainText('No target');
   await expect(quota.getByRole('progressbar')).toBeVisible();
   const card = page.getByTestId('trend-card');
-  const ticks = card.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value');
+  // The y-axis labels are the money ones (the x-axis shows period labels).
+  const ticks = card.locator('.recharts-cartesian-axis-tick-value').filter({ hasText: /^\$/ });
   await expect(ticks.first()).toBeVisible();
-  const box = (await card.boundingBox())!;
+  // Inside the drawing itself, not spilling into the card's padding or off screen.
+  const box = (await card.locator('.recharts-surface').first().boundingBox())!;
   for (const tick of await ticks.all()) {
     const t = (await tick.boundingBox())!;
     expect(t.x).toBeGreaterThanOrEqual(box.x);

@@ -167,7 +167,7 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
                 { name: 'Target', color: 'gray.6', strokeDasharray: '5 5' },
               ]}
               valueFormatter={(v) => formatMetric(v, 'money', d.currency)}
-              yAxisProps={{ width: 56, tickFormatter: (v: number) => compactMoney(v, d.currency) }}
+              yAxisProps={{ width: 68, tickFormatter: (v: number) => compactMoney(v, d.currency) }}
               withLegend
               connectNulls
               aria-label="Revenue won per period, with target"
