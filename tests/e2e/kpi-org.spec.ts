@@ -55,5 +55,6 @@ test('a director sees the teams beneath theirs and drills from an org number to 
   // A team's name opens the team grid of that team only.
   await north.getByRole('link', { name: /North Territory/ }).click();
   await expect(page).toHaveURL(/\/kpis\/team\?team=/);
+  await expect(page.getByTestId('grid-team-filter')).toContainText('Showing North Territory');
   await expect(page.getByTestId('team-grid').getByTestId('grid-row')).toHaveCount(6);
 });

@@ -1,10 +1,11 @@
-import { Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import { useSession } from '../../lib/session-context.ts';
+import { teamsQuery } from '../teams/teams-api.ts';
 import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
 import { PeriodPicker, QueryStates } from './metric-bits.tsx';
 import {
@@ -70,6 +71,7 @@ export function TeamGridPage() {
   const me = useSession();
   const [params] = useSearchParams();
   const team = params.get('team') ?? undefined;
+  const teams = useQuery({ ...teamsQuery, enabled: Boolean(team) });
   const queries = useQueries({
     queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach', team)),
   });
@@ -94,6 +96,16 @@ export function TeamGridPage() {
             : 'Each rep against the team’s key KPIs'
         }
       />
+      {team ? (
+        <Group gap="xs" data-testid="grid-team-filter">
+          <Text size="sm">
+            Showing {teams.data?.find((t) => t.id === team)?.name ?? 'one team'} and the teams beneath it.
+          </Text>
+          <Anchor component={Link} to="/kpis/team" size="sm">
+            Show everyone I manage
+          </Anchor>
+        </Group>
+      ) : null}
       <PeriodPicker value={choice} onChange={setChoice} previous={first?.previousPeriod} />
       <QueryStates query={combined} label="the team grid">
         {() => {
