@@ -4,9 +4,10 @@ import type { Deps } from '../../context.ts';
 import { forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
-import { effectiveUserTargets, teamTargetsFrom } from '../targets/targets.effective.ts';
-import { membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
+import { teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.ts';
+import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
+import { loadMetricSettings } from './metric-settings.service.ts';
 import { computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
 
@@ -141,20 +142,42 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
     period,
     custom,
   };
-  const orgRef = { id: actor.orgId, timeZone: org.time_zone };
   const needsRevenue = infos.some((m) => ['quota', 'coverage'].includes(aggregationOf(m)));
   const targetKeys = [...new Set([...keys, ...(needsRevenue ? ['revenue_won'] : [])])];
   const treeTeams = visible.map((t) => ({
     id: t.id,
     parent_team_id: t.parent_team_id && visibleIds.has(t.parent_team_id) ? t.parent_team_id : null,
   }));
-  const [values, teamRows, userTargets] = await Promise.all([
+  // Targets of every metric in three queries: the rows (people and teams), membership starts, the ramp.
+  const [values, targetRows, starts, settings] = await Promise.all([
     Promise.all(targetKeys.map(async (k) => [k, await computeMetric(db, k, scope)] as const)),
-    targetsFor(db, actor.orgId, period, [{ type: 'team', ids: [...visibleIds] }], targetKeys),
-    Promise.all(
-      targetKeys.map(async (k) => [k, await effectiveUserTargets(db, orgRef, userIds, k, period)] as const),
+    targetsFor(
+      db,
+      actor.orgId,
+      period,
+      [
+        { type: 'team', ids: [...visibleIds] },
+        { type: 'user', ids: userIds },
+      ],
+      targetKeys,
     ),
+    membershipStarts(db, actor.orgId, userIds),
+    loadMetricSettings(db, actor.orgId),
   ]);
+  const teamRows = targetRows.filter((r) => r.subject_type === 'team');
+  const userTargets = targetKeys.map(
+    (k) =>
+      [
+        k,
+        userTargetsFrom(
+          targetRows.filter((r) => r.subject_type === 'user' && r.metric_key === k),
+          starts,
+          settings.ramp,
+          org.time_zone,
+          period.startDate,
+        ),
+      ] as const,
+  );
   const valuesOf = new Map(values);
   const userTargetsOf = new Map(userTargets);
   const teamTargetsOf = new Map(
