@@ -20,7 +20,7 @@ import { useSession } from '../../lib/session-context.ts';
 import type { Role } from '../../lib/types.ts';
 import { useFormErrors } from '../../lib/use-form-errors.ts';
 import { QueryStates } from '../metrics/metric-bits.tsx';
-import { teamOptions, teamsQuery } from '../teams/teams-api.ts';
+import { subtreeIds, teamOptions, teamsQuery } from '../teams/teams-api.ts';
 import { createPlaybook, PLAYBOOKS_KEY, type PlaybookListItem, playbooksQuery } from './playbooks-api.ts';
 
 const ROLE_LABEL: Record<Role, string> = { rep: 'Reps', manager: 'Managers', admin: 'Admins' };
@@ -117,9 +117,12 @@ function CreatePlaybook({ onClose }: { onClose: () => void }) {
   const navigate = useNavigate();
   const client = useQueryClient();
   const teams = useQuery(teamsQuery);
-  const manageable = (teams.data ?? []).filter(
-    (t) => me.role === 'admin' || t.managers.some((m) => m.id === me.user.id),
-  );
+  const all = teams.data ?? [];
+  const reachable = new Set<string>();
+  for (const t of all)
+    if (me.role === 'admin' || t.managers.some((m) => m.id === me.user.id))
+      for (const id of subtreeIds(all, t.id)) reachable.add(id);
+  const manageable = all.filter((t) => reachable.has(t.id));
   const [name, setName] = useState('');
   const [type, setType] = useState<'role' | 'team'>(me.role === 'admin' ? 'role' : 'team');
   const [role, setRole] = useState<Role>('rep');

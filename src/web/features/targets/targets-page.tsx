@@ -28,7 +28,7 @@ import { useSession } from '../../lib/session-context.ts';
 import { QueryStates } from '../metrics/metric-bits.tsx';
 import { formatMetric } from '../metrics/metric-format.ts';
 import { catalogQuery, METRICS_KEY, type MetricFormat } from '../metrics/metrics-api.ts';
-import { teamOptions, teamsQuery } from '../teams/teams-api.ts';
+import { subtreeIds, teamOptions, teamsQuery } from '../teams/teams-api.ts';
 import {
   amountText,
   changedCells,
@@ -63,9 +63,13 @@ export function TargetsPage() {
   const [teamId, setTeamId] = useState<string | null>(null);
   const catalog = useQuery(catalogQuery);
   const [metrics, setMetrics] = useState<string[]>(DEFAULT_METRICS);
-  const editable = (teams.data ?? []).filter(
-    (t) => me.role === 'admin' || t.managers.some((m) => m.id === me.user.id),
-  );
+  // Admins: every team; managers: the teams they manage and every team beneath them.
+  const all = teams.data ?? [];
+  const reachable = new Set<string>();
+  for (const t of all)
+    if (me.role === 'admin' || t.managers.some((m) => m.id === me.user.id))
+      for (const id of subtreeIds(all, t.id)) reachable.add(id);
+  const editable = all.filter((t) => reachable.has(t.id));
   const team = teamId ?? editable[0]?.id ?? null;
 
   return (
