@@ -59,3 +59,20 @@ test('a rep sees what changed in the playbook since their version and acknowledg
     'Acknowledged v2',
   );
 });
+
+test('a manager’s KPI screens (org view, targets, playbooks) are usable and axe-clean on this screen', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.manager, '/kpis/org');
+  await expect(page.getByTestId('org-table').getByTestId('org-row')).toHaveCount(1);
+  await expect(page.getByTestId('org-chart').locator('.recharts-bar-rectangle')).toHaveCount(1);
+  await snap(page, testInfo, 'kpi-org-manager');
+  await expectNoSeriousA11yViolations(page);
+  await page.goto('/kpis/targets');
+  await expect(page.getByTestId('target-grid').getByTestId('target-row')).toHaveCount(6);
+  await snap(page, testInfo, 'kpi-targets-manager');
+  await expectNoSeriousA11yViolations(page);
+  await page.goto('/playbooks');
+  await expect(page.getByTestId('playbook-card').first()).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+});

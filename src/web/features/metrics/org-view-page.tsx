@@ -103,7 +103,7 @@ function AttainmentChart({ view }: { view: OrgView }) {
     const { cell, pace } = teamJudge(view, t, 'quota_attainment');
     return {
       team: `${'· '.repeat(t.depth)}${t.name}`,
-      Attainment: cell.value === null ? 0 : Math.round(cell.value * 10) / 10,
+      Attainment: cell.value === null ? 0 : Math.round(cell.value),
       color: BAR_COLOR[pace.status],
       hasTarget: cell.denominator !== null,
     };
