@@ -76,3 +76,26 @@ test('a manager’s KPI screens (org view, targets, playbooks) are usable and ax
   await expect(page.getByTestId('playbook-card').first()).toBeVisible();
   await expectNoSeriousA11yViolations(page);
 });
+
+test('a custom ratio drills down to its numerator’s and denominator’s records', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.rep, '/kpis/leaderboard');
+  await page.getByRole('combobox', { name: 'Metric' }).click();
+  await page.getByRole('option', { name: 'A-tier visit share' }).click();
+  await page.getByRole('combobox', { name: 'Period' }).click();
+  await page.getByRole('option', { name: /Previous/ }).click();
+  await page.getByRole('button', { name: /How was my A-tier visit share/ }).click();
+  const drawer = page.getByTestId('how-computed');
+  await expect(drawer).toContainText('Numerator (a_tier_visits): Activities owned by the person');
+  await expect(drawer).toContainText('Denominator (visits): Kind: visit');
+  await expect(drawer.getByTestId('record-row').first()).toBeVisible();
+  // The drawer fits the screen: its close button is fully inside the viewport.
+  const close = page.getByRole('button', { name: 'Close' });
+  const box = (await close.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  // Every visit is in the denominator; the A-tier ones in both.
+  await expect(drawer).toContainText(/Numerator and denominator|Denominator only/);
+  await snap(page, testInfo, 'kpi-ratio-drill-down');
+  await expectNoSeriousA11yViolations(page);
+});

@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Center, Drawer, List, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { formatDate, formatDateTime } from '../../lib/locale.ts';
@@ -28,12 +29,14 @@ const ROLE_LABEL: Record<RecordRole, string> = {
  * words and the records behind the number (paged), in a drawer opened from any number.
  */
 export function HowComputedDrawer({ target, onClose }: { target: NumberRef | null; onClose: () => void }) {
+  // On a phone the drawer takes the whole width (a fixed "xl" would run off a 390 px screen).
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   return (
     <Drawer
       opened={target !== null}
       onClose={onClose}
       position="right"
-      size="xl"
+      size={phone ? '100%' : 'xl'}
       closeButtonProps={{ 'aria-label': 'Close' }}
       title={
         <Title order={2} size="h4">

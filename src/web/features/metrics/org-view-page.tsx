@@ -1,5 +1,6 @@
 import { BarChart } from '@mantine/charts';
 import { Anchor, Badge, Card, Drawer, Group, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -213,6 +214,7 @@ function BreakdownDrawer({
   onClose: () => void;
   onDrill: (n: NumberRef) => void;
 }) {
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const { team, metric: key } = breakdown;
   const { metric, cell, pace } = teamJudge(view, team, key);
   const under = new Set<string>([team.id]);
@@ -233,7 +235,7 @@ function BreakdownDrawer({
       opened
       onClose={onClose}
       position="right"
-      size="lg"
+      size={phone ? '100%' : 'lg'}
       closeButtonProps={{ 'aria-label': 'Close' }}
       title={
         <Title order={2} size="h4">
