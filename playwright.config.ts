@@ -121,6 +121,7 @@ export default defineConfig({
         '**/metrics.spec.ts',
         '**/xss.spec.ts',
         '**/crm-forms.spec.ts',
+        '**/kpi-rep.spec.ts',
       ],
       use: {
         browserName: 'chromium',

@@ -10,9 +10,14 @@ import { ContactsPage } from './features/crm/contacts-page.tsx';
 import { DealBoardPage } from './features/crm/deal-board-page.tsx';
 import { DealsPage } from './features/crm/deals-page.tsx';
 import { ImportPage } from './features/crm/import-page.tsx';
+import { CustomMetricsPage } from './features/metrics/custom-metrics-page.tsx';
 import { LeaderboardPage } from './features/metrics/leaderboard-page.tsx';
 import { MyDashboardPage } from './features/metrics/my-dashboard-page.tsx';
+import { OrgViewPage } from './features/metrics/org-view-page.tsx';
 import { TeamGridPage } from './features/metrics/team-grid-page.tsx';
+import { PlaybookPage } from './features/playbooks/playbook-page.tsx';
+import { PlaybooksPage } from './features/playbooks/playbooks-page.tsx';
+import { TargetsPage } from './features/targets/targets-page.tsx';
 import { AuditPage } from './routes/audit.tsx';
 import { GoalDetailPage } from './routes/goal-detail.tsx';
 import { GoalsPage, NewGoalPage } from './routes/goals.tsx';
@@ -50,6 +55,24 @@ const router = createBrowserRouter([
       { path: 'crm/import', element: <ImportPage /> },
       { path: 'kpis/me', element: <MyDashboardPage /> },
       { path: 'kpis/leaderboard', element: <LeaderboardPage /> },
+      { path: 'playbooks', element: <PlaybooksPage /> },
+      { path: 'playbooks/:id', element: <PlaybookPage /> },
+      {
+        path: 'kpis/org',
+        element: (
+          <RequireRole roles={['manager', 'admin']}>
+            <OrgViewPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'kpis/targets',
+        element: (
+          <RequireRole roles={['manager', 'admin']}>
+            <TargetsPage />
+          </RequireRole>
+        ),
+      },
       {
         path: 'kpis/team',
         element: (
@@ -63,6 +86,14 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={['manager', 'admin']}>
             <TeamPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin/metrics',
+        element: (
+          <RequireRole roles={['admin']}>
+            <CustomMetricsPage />
           </RequireRole>
         ),
       },

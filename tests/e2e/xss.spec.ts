@@ -73,6 +73,7 @@ const ID_FIELDS: Record<string, string> = {
 const SCREEN_PARAMS: Record<string, (ids: Record<string, string>) => string | undefined> = {
   'crm/accounts/:id': (ids) => ids['/api/crm/accounts'],
   'goals/:id': (ids) => ids['/api/goals'],
+  'playbooks/:id': (ids) => ids['/api/playbooks'],
   'invite/:token': (ids) => ids.inviteToken,
 };
 

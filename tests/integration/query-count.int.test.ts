@@ -165,6 +165,7 @@ describe('list pages make no N+1 queries', () => {
       '/api/metrics/values?metric=quota_attainment&scope=org&period=2026-01',
       '/api/metrics/values?metric=grown_calls&scope=org&period=2026-01',
       `/api/targets/grid?teamId=${w.teamA}&period=2026-01&metrics=revenue_won,visits`,
+      '/api/metrics/org?period=2026-01&metrics=revenue_won,quota_attainment,win_rate,grown_calls',
     ];
     const created = await as(
       t.app,

@@ -10,6 +10,7 @@ import type { Progress } from '../progress.ts';
 import { rebuildRollups } from '../rollups.ts';
 import { type CrmShape, generateCrm } from './crm-data.ts';
 import { seedDemoGoals } from './demo-goals.ts';
+import { seedDemoPlaybooks } from './demo-playbooks.ts';
 import { prng } from './seed-bench.ts';
 
 /** The one documented demo password (README). Demo orgs are for trying Outfield, never for real data. */
@@ -244,6 +245,8 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
   // Goals the Northwind people agreed on (or are discussing), sized from their own history.
   const northwind = crmWork.find((w) => w.spec.admin.email === 'admin@northwind.example');
   if (northwind) await seedDemoGoals(db, clock, northwind.orgId, northwind.spec.timeZone);
+  // Custom metrics and a published rep playbook, so the KPI admin screens are not empty.
+  if (northwind) await seedDemoPlaybooks(db, clock, northwind.orgId);
   return logins;
 }
 

@@ -5,7 +5,7 @@ describe('navItemsFor', () => {
   it('gives reps Home, Goals, Profile, their KPIs and the CRM, managers also Team and the team grid, and admins the administration sections', () => {
     const keys = (role: 'rep' | 'manager' | 'admin') => navItemsFor(role).map((item) => item.key);
     const crm = ['accounts', 'contacts', 'deals', 'board', 'activities', 'import'];
-    expect(keys('rep')).toEqual(['home', 'goals', 'profile', 'kpis', 'leaderboard', ...crm]);
+    expect(keys('rep')).toEqual(['home', 'goals', 'profile', 'kpis', 'playbooks', 'leaderboard', ...crm]);
     expect(keys('manager')).toEqual([
       'home',
       'goals',
@@ -13,11 +13,24 @@ describe('navItemsFor', () => {
       'profile',
       'kpis',
       'kpi-team',
+      'kpi-org',
+      'kpi-targets',
+      'playbooks',
       'leaderboard',
       ...crm,
     ]);
     expect(keys('admin')).toEqual(
-      expect.arrayContaining(['home', 'team', 'profile', 'settings', 'users', 'teams', 'audit']),
+      expect.arrayContaining([
+        'home',
+        'team',
+        'profile',
+        'kpi-org',
+        'settings',
+        'users',
+        'teams',
+        'custom-metrics',
+        'audit',
+      ]),
     );
   });
 });

@@ -16,6 +16,8 @@ export class ApiError extends Error {
   readonly fields: ApiFieldError[];
   /** Seconds to wait, from the Retry-After header of a 429. */
   readonly retryAfter: number | null;
+  /** The error's `details` as sent (e.g. the row problems of a CSV upload). */
+  readonly details: unknown;
 
   constructor(
     status: number,
@@ -23,6 +25,7 @@ export class ApiError extends Error {
     message: string,
     fields: ApiFieldError[],
     retryAfter: number | null,
+    details: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -30,6 +33,7 @@ export class ApiError extends Error {
     this.code = code;
     this.fields = fields;
     this.retryAfter = retryAfter;
+    this.details = details;
   }
 }
 
@@ -102,6 +106,7 @@ async function toApiError(response: Response): Promise<ApiError> {
     message,
     parseFields(error.details),
     parseRetryAfter(response.headers.get('retry-after')),
+    error.details ?? null,
   );
 }
 

@@ -13,7 +13,7 @@ import { dateInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
 import type { Database } from '../../db/schema.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
-import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../../lib/pagination.ts';
+import { decodeCursor, encodeCursor, pageQuery } from '../../lib/pagination.ts';
 import { type Actor, canReadOwned, peerMetricView, type Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { effectiveUserTargets } from '../targets/targets.effective.ts';
@@ -258,142 +258,130 @@ export async function metricTrend(deps: Deps, actor: Actor, reach: Reach, input:
   );
   return { metric: catalogItem(c.info), currency: c.org.currency, user: c.user, points };
 }
-
 /**
- * The records behind one number: for a metric, a person and a period, the activities or credited
- * deals it counts, newest first, with the definition, the period bounds and the filters in words.
+ * One set of rows a number reads, with how each row takes part. A plain metric has one part; a
+ * custom ratio has its numerator's and its denominator's (a row in both is marked `both`); pipeline
+ * velocity has the open deals it counts and the deals closed in the period behind its win rate,
+ * average size and cycle.
  */
-export async function metricRecords(
-  deps: Deps,
-  actor: Actor,
-  reach: Reach,
-  input: z.infer<typeof recordsQuery>,
-) {
-  const db = deps.db.kysely;
-  const { org, info, now, period, user, valueIn } = await openNumber(deps, actor, reach, input);
-  const userId = user.id;
-  const value = await valueIn(period);
+interface Part {
+  sel: Selection;
+  /** The role of a row of this part (before roleBy); null → decided by the selection's roleBy. */
+  role: 'counted' | 'numerator' | 'denominator';
+}
 
-  const sel = selectionOf(info);
-  const closeBy = dateInZone(period.end, org.time_zone);
-  const base = {
-    metric: catalogItem(info),
-    currency: org.currency,
-    user,
-    period: periodResponse(period, now),
-    value: value.value,
-    numerator: value.numerator ?? null,
-    denominator: value.denominator ?? null,
-    operands:
-      info.spec?.block === 'ratio'
-        ? { numerator: info.spec.numerator, denominator: info.spec.denominator }
-        : null,
-  };
-  if (!sel) return { ...base, source: null, filters: [], total: 0, items: [], nextCursor: null };
-  const filters = describeFilters(sel, { label: period.label, closeBy }, org.currency);
-  const cursor = input.cursor ? decodeCursor(input.cursor) : null;
-  if (cursor && typeof cursor.sortValue !== 'number')
-    throw invalidField('cursor', 'is not a cursor this list produced');
-
-  if (sel.source === 'activities') {
-    let q = db
-      .selectFrom('activities as a')
-      .leftJoin('accounts as acc', (j) =>
-        j.onRef('acc.org_id', '=', 'a.org_id').onRef('acc.id', '=', 'a.account_id'),
-      )
-      .where('a.org_id', '=', actor.orgId)
-      .where('a.owner_id', '=', userId)
-      .where('a.occurred_at', '>=', period.start)
-      .where('a.occurred_at', '<', period.end);
-    if (sel.kinds) q = q.where('a.kind', 'in', sel.kinds);
-    if (sel.outcomes) q = q.where('a.outcome', 'in', sel.outcomes);
-    if (sel.verified !== undefined) q = q.where('a.verified', '=', sel.verified ? 1 : 0);
-    if (sel.tiers || sel.territories)
-      q = q.where((eb) => accountFilter(eb as never, 'a.org_id', 'a.account_id', sel));
-    const totalRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    let page = q;
-    if (cursor)
-      page = page.where((eb) =>
-        eb.or([
-          eb('a.occurred_at', '<', cursor.sortValue as number),
-          eb.and([eb('a.occurred_at', '=', cursor.sortValue as number), eb('a.id', '<', cursor.id)]),
-        ]),
-      );
-    const windowMs = STRIKE_WINDOW_DAYS * 86_400_000;
-    const rows = await page
-      .select([
-        'a.id',
-        'a.kind',
-        'a.subject',
-        'a.outcome',
-        'a.occurred_at',
-        'a.duration_minutes',
-        'a.verified',
-        'a.account_id',
-        'acc.name as account_name',
-        (eb) =>
-          eb
-            .exists(
-              eb
-                .selectFrom('deals as d')
-                .select('d.id')
-                .whereRef('d.org_id', '=', 'a.org_id')
-                .whereRef('d.account_id', '=', 'a.account_id')
-                .where('d.status', '=', 'won')
-                .whereRef('d.closed_at', '>=', 'a.occurred_at')
-                .where(sql<boolean>`d.closed_at <= a.occurred_at + ${windowMs}`),
-            )
-            .as('strike'),
-      ])
-      .orderBy('a.occurred_at', 'desc')
-      .orderBy('a.id', 'desc')
-      .limit(input.limit + 1)
-      .execute();
-    const roleOf = (r: (typeof rows)[number]): Role => {
-      switch (sel.roleBy) {
-        case 'verified':
-          return r.verified === 1 ? 'both' : 'denominator';
-        case 'strike':
-          return Number(r.strike) ? 'both' : 'denominator';
-        case 'meeting':
-          return r.kind === 'meeting' ? 'numerator' : 'denominator';
-        default:
-          return 'counted';
-      }
+function partsOf(info: OrgMetric, metrics: readonly OrgMetric[]): Part[] {
+  if (info.spec?.block === 'ratio') {
+    const operand = (key: string) => {
+      const m = metrics.find((x) => x.key === key);
+      const sel = m ? selectionOf(m) : null;
+      // Only operands whose value is the plain count/sum/average of their rows can list them.
+      return sel && !sel.roleBy && !(sel.source === 'deals' && sel.closeBy) && !isTargetBased(m!)
+        ? sel
+        : null;
     };
-    const paged = pageOf(rows, input.limit, (r) => encodeCursor(Number(r.occurred_at), r.id));
-    return {
-      ...base,
-      source: 'activities' as const,
-      filters,
-      total: Number(totalRow?.n ?? 0),
-      items: paged.items.map((r) => ({
-        type: 'activity' as const,
-        id: r.id,
-        role: roleOf(r),
-        kind: r.kind,
-        subject: r.subject,
-        outcome: r.outcome,
-        occurredAt: new Date(Number(r.occurred_at)).toISOString(),
-        durationMinutes: r.duration_minutes,
-        verified: r.verified === null ? null : r.verified === 1,
-        account: r.account_id ? { id: r.account_id, name: r.account_name ?? '' } : null,
-      })),
-      nextCursor: paged.nextCursor,
-    };
+    const num = operand(info.spec.numerator);
+    const den = operand(info.spec.denominator);
+    if (!num || !den) return [];
+    return [
+      { sel: num, role: 'numerator' },
+      { sel: den, role: 'denominator' },
+    ];
   }
+  if (info.key === 'pipeline_velocity')
+    return [
+      { sel: { source: 'deals', deals: 'open' }, role: 'counted' },
+      { sel: { source: 'deals', deals: 'closed', roleBy: 'won' }, role: 'counted' },
+    ];
+  const sel = selectionOf(info);
+  return sel ? [{ sel, role: 'counted' }] : [];
+}
 
-  const timeCol = sel.deals === 'open' || sel.deals === 'created' ? 'd.created_at' : 'd.closed_at';
-  let q = db
+function isTargetBased(m: OrgMetric) {
+  return ['quota_attainment', 'pipeline_coverage', 'pipeline_velocity', 'sales_cycle_days'].includes(m.key);
+}
+
+type RecordItem = z.infer<typeof activityItem> | z.infer<typeof dealItem>;
+const activityItem = z.object({
+  type: z.literal('activity'),
+  id: z.string(),
+  role: z.enum(recordRoles),
+  kind: z.string(),
+  subject: z.string(),
+  outcome: z.string().nullable(),
+  occurredAt: z.string(),
+  durationMinutes: z.number().nullable(),
+  verified: z.boolean().nullable(),
+  account: z.object({ id: z.string(), name: z.string() }).nullable(),
+});
+const dealItem = z.object({
+  type: z.literal('deal'),
+  id: z.string(),
+  role: z.enum(recordRoles),
+  name: z.string(),
+  status: z.string(),
+  stage: z.string(),
+  probability: z.number(),
+  amountMinor: z.number(),
+  currency: z.string(),
+  creditMinor: z.number(),
+  shareBp: z.number(),
+  createdAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  expectedCloseDate: z.string().nullable(),
+  account: z.object({ id: z.string(), name: z.string() }),
+});
+
+interface Ctx {
+  db: Deps['db']['kysely'];
+  orgId: string;
+  userId: string;
+  period: Period;
+  currency: string;
+  closeBy: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Kysely builders of two joins; each filter is typed at its column.
+type AnyQuery = any;
+
+function activityBase(c: Ctx): AnyQuery {
+  return c.db
+    .selectFrom('activities as a')
+    .leftJoin('accounts as acc', (j) =>
+      j.onRef('acc.org_id', '=', 'a.org_id').onRef('acc.id', '=', 'a.account_id'),
+    )
+    .where('a.org_id', '=', c.orgId)
+    .where('a.owner_id', '=', c.userId)
+    .where('a.occurred_at', '>=', c.period.start)
+    .where('a.occurred_at', '<', c.period.end);
+}
+
+function activityFilters(q: AnyQuery, sel: ActivitySelection): AnyQuery {
+  if (sel.kinds) q = q.where('a.kind', 'in', sel.kinds);
+  if (sel.outcomes) q = q.where('a.outcome', 'in', sel.outcomes);
+  if (sel.verified !== undefined) q = q.where('a.verified', '=', sel.verified ? 1 : 0);
+  if (sel.tiers || sel.territories)
+    q = q.where((eb: never) => accountFilter(eb, 'a.org_id', 'a.account_id', sel));
+  return q;
+}
+
+function dealBase(c: Ctx): AnyQuery {
+  return c.db
     .selectFrom('deal_credits as c')
     .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
     .innerJoin('stages as st', (j) => j.onRef('st.org_id', '=', 'd.org_id').onRef('st.id', '=', 'd.stage_id'))
     .innerJoin('accounts as acc', (j) =>
       j.onRef('acc.org_id', '=', 'd.org_id').onRef('acc.id', '=', 'd.account_id'),
     )
-    .where('c.org_id', '=', actor.orgId)
-    .where('c.user_id', '=', userId)
-    .where('d.currency', '=', sel.currency ?? org.currency);
+    .where('c.org_id', '=', c.orgId)
+    .where('c.user_id', '=', c.userId);
+}
+
+const dealTimeCol = (sel: DealSelection) =>
+  sel.deals === 'open' || sel.deals === 'created' ? 'd.created_at' : 'd.closed_at';
+
+function dealFilters(q: AnyQuery, sel: DealSelection, c: Ctx): AnyQuery {
+  q = q.where('d.currency', '=', sel.currency ?? c.currency);
   switch (sel.deals) {
     case 'won':
     case 'lost':
@@ -412,24 +400,117 @@ export async function metricRecords(
       throw new Error(`unknown deal selection ${String(never)}`);
     }
   }
-  if (sel.deals !== 'open') q = q.where(timeCol, '>=', period.start).where(timeCol, '<', period.end);
+  const timeCol = dealTimeCol(sel);
+  if (sel.deals !== 'open') q = q.where(timeCol, '>=', c.period.start).where(timeCol, '<', c.period.end);
   if (sel.closeBy)
-    q = q.where((eb) =>
-      eb.or([eb('d.expected_close_date', 'is', null), eb('d.expected_close_date', '<', closeBy)]),
+    q = q.where((eb: AnyQuery) =>
+      eb.or([eb('d.expected_close_date', 'is', null), eb('d.expected_close_date', '<', c.closeBy)]),
     );
   if (sel.stageIds) q = q.where('d.stage_id', 'in', sel.stageIds);
   if (sel.tiers || sel.territories)
-    q = q.where((eb) => accountFilter(eb as never, 'd.org_id', 'd.account_id', sel));
-  const totalRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-  let page = q;
+    q = q.where((eb: never) => accountFilter(eb, 'd.org_id', 'd.account_id', sel));
+  return q;
+}
+
+const filtered = (c: Ctx, sel: Selection): AnyQuery =>
+  sel.source === 'activities' ? activityFilters(activityBase(c), sel) : dealFilters(dealBase(c), sel, c);
+
+async function countOf(q: AnyQuery): Promise<number> {
+  const row = await q.select((eb: AnyQuery) => eb.fn.countAll().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The sort key of a row: a single-part list keeps its own time column (occurred, closed or
+ * created); composed lists of deals sort by closed-or-created so a deal in two parts sits at one place.
+ */
+function sortExpr(sel: Selection, composed: boolean) {
+  if (sel.source === 'activities') return sql<number>`a.occurred_at`;
+  return composed
+    ? sql<number>`coalesce(d.closed_at, d.created_at)`
+    : sql<number>`${sql.ref(dealTimeCol(sel))}`;
+}
+
+const windowMs = STRIKE_WINDOW_DAYS * 86_400_000;
+
+/** One page of one part (newest first, after the cursor), mapped to API items with their sort key. */
+async function pageOfPart(
+  c: Ctx,
+  sel: Selection,
+  composed: boolean,
+  cursor: { sortValue: number; id: string } | null,
+  limit: number,
+): Promise<{ sortAt: number; item: RecordItem; roleBy: Role }[]> {
+  const key = sortExpr(sel, composed);
+  const idCol = sel.source === 'activities' ? 'a.id' : 'd.id';
+  let q = filtered(c, sel);
   if (cursor)
-    page = page.where((eb) =>
+    q = q.where((eb: AnyQuery) =>
       eb.or([
-        eb(timeCol, '<', cursor.sortValue as number),
-        eb.and([eb(timeCol, '=', cursor.sortValue as number), eb('d.id', '<', cursor.id)]),
+        eb(key, '<', cursor.sortValue),
+        eb.and([eb(key, '=', cursor.sortValue), eb(idCol, '<', cursor.id)]),
       ]),
     );
-  const rows = await page
+  q = q.orderBy(key, 'desc').orderBy(idCol, 'desc').limit(limit);
+  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  if (sel.source === 'activities') {
+    const rows: AnyQuery[] = await q
+      .select([
+        'a.id',
+        'a.kind',
+        'a.subject',
+        'a.outcome',
+        'a.occurred_at',
+        'a.duration_minutes',
+        'a.verified',
+        'a.account_id',
+        'acc.name as account_name',
+        key.as('sort_at'),
+        (eb: AnyQuery) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('deals as d')
+                .select('d.id')
+                .whereRef('d.org_id', '=', 'a.org_id')
+                .whereRef('d.account_id', '=', 'a.account_id')
+                .where('d.status', '=', 'won')
+                .whereRef('d.closed_at', '>=', 'a.occurred_at')
+                .where(sql<boolean>`d.closed_at <= a.occurred_at + ${windowMs}`),
+            )
+            .as('strike'),
+      ])
+      .execute();
+    const roleOf = (r: AnyQuery): Role => {
+      switch (sel.roleBy) {
+        case 'verified':
+          return r.verified === 1 ? 'both' : 'denominator';
+        case 'strike':
+          return Number(r.strike) ? 'both' : 'denominator';
+        case 'meeting':
+          return r.kind === 'meeting' ? 'numerator' : 'denominator';
+        default:
+          return 'counted';
+      }
+    };
+    return rows.map((r) => ({
+      sortAt: Number(r.sort_at),
+      roleBy: roleOf(r),
+      item: {
+        type: 'activity' as const,
+        id: r.id,
+        role: 'counted' as Role,
+        kind: r.kind,
+        subject: r.subject,
+        outcome: r.outcome,
+        occurredAt: new Date(Number(r.occurred_at)).toISOString(),
+        durationMinutes: r.duration_minutes,
+        verified: r.verified === null ? null : r.verified === 1,
+        account: r.account_id ? { id: r.account_id, name: r.account_name ?? '' } : null,
+      },
+    }));
+  }
+  const rows: AnyQuery[] = await q
     .select([
       'd.id',
       'd.name',
@@ -446,32 +527,21 @@ export async function metricRecords(
       'c.share_bp',
       'd.account_id',
       'acc.name as account_name',
-      sql<number>`${sql.ref(timeCol)}`.as('sort_at'),
+      key.as('sort_at'),
     ])
-    .orderBy(timeCol, 'desc')
-    .orderBy('d.id', 'desc')
-    .limit(input.limit + 1)
     .execute();
-  const paged = pageOf(rows, input.limit, (r) => encodeCursor(Number(r.sort_at), r.id));
-  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-  return {
-    ...base,
-    source: 'deals' as const,
-    filters,
-    total: Number(totalRow?.n ?? 0),
-    items: paged.items.map((r) => ({
+  return rows.map((r) => ({
+    sortAt: Number(r.sort_at),
+    roleBy:
+      sel.roleBy === 'won' ? (r.status === 'won' ? ('both' as Role) : ('denominator' as Role)) : 'counted',
+    item: {
       type: 'deal' as const,
       id: r.id,
-      role:
-        sel.roleBy === 'won'
-          ? r.status === 'won'
-            ? ('both' as const)
-            : ('denominator' as const)
-          : ('counted' as const),
+      role: 'counted' as Role,
       name: r.name,
       status: r.status,
       stage: r.stage_name,
-      probability: r.probability_override ?? r.probability,
+      probability: Number(r.probability_override ?? r.probability),
       amountMinor: Number(r.amount_minor),
       currency: r.currency,
       creditMinor: Number(r.credit_minor),
@@ -480,7 +550,125 @@ export async function metricRecords(
       closedAt: iso(r.closed_at),
       expectedCloseDate: r.expected_close_date,
       account: { id: r.account_id, name: r.account_name },
-    })),
-    nextCursor: paged.nextCursor,
+    },
+  }));
+}
+
+/**
+ * The records behind one number: for a metric, a person and a period, the activities or credited
+ * deals it counts, newest first, with the definition, the period bounds and the filters in words.
+ * A custom ratio lists its numerator's and its denominator's records (marked numerator, denominator
+ * or both); pipeline velocity lists the open deals it counts and the deals closed in the period
+ * (won: in its win rate, size and cycle; lost: in its win rate only).
+ */
+export async function metricRecords(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof recordsQuery>,
+) {
+  const db = deps.db.kysely;
+  const { org, info, now, period, user, valueIn } = await openNumber(deps, actor, reach, input);
+  const value = await valueIn(period);
+  const metrics = await loadOrgMetrics(db, actor.orgId);
+  const parts = partsOf(info, metrics);
+  const closeBy = dateInZone(period.end, org.time_zone);
+  const base = {
+    metric: catalogItem(info),
+    currency: org.currency,
+    user,
+    period: periodResponse(period, now),
+    value: value.value,
+    numerator: value.numerator ?? null,
+    denominator: value.denominator ?? null,
+    operands:
+      info.spec?.block === 'ratio'
+        ? { numerator: info.spec.numerator, denominator: info.spec.denominator }
+        : null,
+  };
+  if (parts.length === 0)
+    return { ...base, source: null, filters: [], total: 0, items: [], nextCursor: null };
+  const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+  if (cursor && typeof cursor.sortValue !== 'number')
+    throw invalidField('cursor', 'is not a cursor this list produced');
+  const c: Ctx = { db, orgId: actor.orgId, userId: user.id, period, currency: org.currency, closeBy };
+  const words = (sel: Selection) => describeFilters(sel, { label: period.label, closeBy }, org.currency);
+  const composed = parts.length > 1;
+  let filters: string[];
+  if (!composed) filters = words(parts[0]!.sel);
+  else if (info.key === 'pipeline_velocity')
+    filters = [
+      ...words(parts[0]!.sel),
+      ...words(parts[1]!.sel),
+      'Velocity = open deals × win rate × average won size ÷ average cycle of the won deals (days)',
+    ];
+  else
+    filters = [
+      ...words(parts[0]!.sel).map(
+        (f) => `Numerator (${info.spec?.block === 'ratio' ? info.spec.numerator : ''}): ${f}`,
+      ),
+      ...words(parts[1]!.sel).map(
+        (f) => `Denominator (${info.spec?.block === 'ratio' ? info.spec.denominator : ''}): ${f}`,
+      ),
+    ];
+
+  // Total = |A ∪ B| = |A| + |B| − |A ∩ B| (rows of the same table matching both parts' filters).
+  const counts = await Promise.all(parts.map((p) => countOf(filtered(c, p.sel))));
+  let total = counts.reduce((s, n) => s + n, 0);
+  const [a, b] = parts;
+  const sameSource = composed && a!.sel.source === b!.sel.source;
+  if (sameSource) {
+    const both =
+      a!.sel.source === 'activities'
+        ? activityFilters(activityFilters(activityBase(c), a!.sel), b!.sel as ActivitySelection)
+        : dealFilters(dealFilters(dealBase(c), a!.sel, c), b!.sel as DealSelection, c);
+    total -= await countOf(both);
+  }
+
+  // Merge the parts' pages newest first; a row found in several parts appears once.
+  const pages = await Promise.all(
+    parts.map((p) => pageOfPart(c, p.sel, composed, cursor as never, input.limit + 1)),
+  );
+  const merged = new Map<string, { sortAt: number; item: RecordItem; roles: Set<Role> }>();
+  pages.forEach((rows, i) => {
+    const part = parts[i]!;
+    for (const r of rows) {
+      const k = `${r.item.type}:${r.item.id}`;
+      const entry = merged.get(k) ?? { sortAt: r.sortAt, item: r.item, roles: new Set<Role>() };
+      entry.roles.add(part.role === 'counted' ? r.roleBy : part.role);
+      merged.set(k, entry);
+    }
+  });
+  const sorted = [...merged.values()].sort((x, y) =>
+    y.sortAt !== x.sortAt ? y.sortAt - x.sortAt : y.item.id < x.item.id ? -1 : y.item.id > x.item.id ? 1 : 0,
+  );
+  const pageItems = sorted.slice(0, input.limit);
+  // A row of this page may also match the other part beyond that part's page: ask for it directly.
+  if (sameSource && pageItems.length) {
+    for (const [i, part] of parts.entries()) {
+      const missing = pageItems.filter((e) => !e.roles.has(part.role)).map((e) => e.item.id);
+      if (!missing.length) continue;
+      const idCol = part.sel.source === 'activities' ? 'a.id' : 'd.id';
+      const hits: { id: string }[] = await filtered(c, parts[i]!.sel)
+        .select(`${idCol} as id`)
+        .where(idCol, 'in', missing)
+        .execute();
+      const hit = new Set(hits.map((h) => h.id));
+      for (const e of pageItems) if (hit.has(e.item.id)) e.roles.add(part.role);
+    }
+  }
+  const roleOf = (roles: Set<Role>): Role => {
+    if (roles.has('both') || (roles.has('numerator') && roles.has('denominator'))) return 'both';
+    if (roles.size === 1) return [...roles][0]!;
+    return roles.has('numerator') ? 'numerator' : roles.has('denominator') ? 'denominator' : 'counted';
+  };
+  const last = pageItems.at(-1);
+  return {
+    ...base,
+    source: (composed && !sameSource ? null : a!.sel.source) as 'activities' | 'deals' | null,
+    filters,
+    total,
+    items: pageItems.map((e) => ({ ...e.item, role: roleOf(e.roles) })),
+    nextCursor: sorted.length > input.limit && last ? encodeCursor(last.sortAt, last.item.id) : null,
   };
 }

@@ -30,6 +30,7 @@ import {
   updateMetricSettings,
 } from './metric-settings.service.ts';
 import { catalog, metricValues, valuesQuery } from './metrics.service.ts';
+import { orgView, orgViewQuery } from './org-view.service.ts';
 
 const metricSchema = z.object({
   key: z.string(),
@@ -141,6 +142,62 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
       },
     },
     async (req) => metricValues(deps, req.actor!, await req.reach(), req.query),
+  );
+
+  const cellNumbers = {
+    metric: z.string(),
+    value: z.number().nullable(),
+    target: z.number().nullable(),
+  };
+  r.get(
+    '/api/metrics/org',
+    {
+      config: read,
+      schema: {
+        tags: ['metrics'],
+        summary:
+          'The org view: each team the actor oversees (nested) × key KPIs of its people and sub-teams, against the team’s effective target; with each person’s number for the breakdown',
+        querystring: orgViewQuery,
+        response: {
+          200: z.object({
+            period: periodSchema,
+            previousPeriod: z.object({ key: z.string(), label: z.string() }),
+            currency: z.string(),
+            metrics: z.array(
+              metricSchema.extend({
+                aggregation: z
+                  .enum(['sum', 'ratio', 'quota', 'coverage', 'none'])
+                  .describe('How a team number is made from its people’s'),
+              }),
+            ),
+            teams: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                parentId: z.string().nullable(),
+                depth: z.number(),
+                people: z.number().describe('People counted: members of the team and of its sub-teams'),
+                cells: z.array(
+                  z.object({
+                    ...cellNumbers,
+                    numerator: z.number().nullable(),
+                    denominator: z.number().nullable(),
+                    basis: z
+                      .object({ metric: z.string(), target: z.number().nullable() })
+                      .nullable()
+                      .describe('Quota attainment / coverage: the revenue target they are computed against'),
+                  }),
+                ),
+              }),
+            ),
+            people: z.array(
+              z.object({ user: personSchema, teamId: z.string(), cells: z.array(z.object(cellNumbers)) }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => orgView(deps, req.actor!, await req.reach(), req.query),
   );
 
   r.get(

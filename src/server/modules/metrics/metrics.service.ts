@@ -32,7 +32,41 @@ export const valuesQuery = z.object({
     .describe(
       'me: my own value; reach: everyone I manage (and me); team: my team and the teams I manage; org: everyone. Peers outside my reach appear as the org’s visibility setting allows (values, ranks only, or not at all).',
     ),
+  team: z
+    .string()
+    .max(64)
+    .optional()
+    .describe(
+      'Only the members of this team and the teams beneath it (a team I manage, or any for admins; else 404)',
+    ),
 });
+
+/** The members of a team and of every team beneath it; 404 unless the actor oversees the team. */
+async function teamSubtreeUserIds(deps: Deps, actor: Actor, reach: Reach, teamId: string) {
+  if (!(reach.all || reach.managedTeamIds.has(teamId))) throw notFound('Team');
+  const teams = await deps.db.kysely
+    .selectFrom('teams')
+    .select(['id', 'parent_team_id'])
+    .where('org_id', '=', actor.orgId)
+    .execute();
+  if (!teams.some((t) => t.id === teamId)) throw notFound('Team');
+  const subtree = new Set([teamId]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of teams)
+      if (t.parent_team_id && subtree.has(t.parent_team_id) && !subtree.has(t.id)) {
+        subtree.add(t.id);
+        grew = true;
+      }
+  }
+  const rows = await deps.db.kysely
+    .selectFrom('team_members')
+    .select('user_id')
+    .where('org_id', '=', actor.orgId)
+    .where('team_id', 'in', [...subtree])
+    .execute();
+  return new Set(rows.map((r) => r.user_id));
+}
 
 export function catalogItem(m: OrgMetric) {
   return {
@@ -145,7 +179,11 @@ export async function computeValues(
     throw invalidField('period', 'is not a period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026');
 
   const visibility = visibilityOf(settings, info.key);
-  const scoped = await scopeUserIds(deps, actor, reach, input.scope);
+  let scoped = await scopeUserIds(deps, actor, reach, input.scope);
+  if (input.team) {
+    const inTeam = await teamSubtreeUserIds(deps, actor, reach, input.team);
+    scoped = scoped.filter((u) => inTeam.has(u));
+  }
   const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
   // People the actor may not see at all are not even computed.
   const userIds = scoped.filter((u) => views.get(u) !== 'hidden');

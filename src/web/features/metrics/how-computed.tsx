@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Center, Drawer, List, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { formatDate, formatDateTime } from '../../lib/locale.ts';
@@ -18,7 +19,7 @@ export interface NumberRef {
 
 const ROLE_LABEL: Record<RecordRole, string> = {
   counted: 'Counted',
-  both: 'Numerator',
+  both: 'Numerator and denominator',
   numerator: 'Numerator',
   denominator: 'Denominator only',
 };
@@ -28,12 +29,14 @@ const ROLE_LABEL: Record<RecordRole, string> = {
  * words and the records behind the number (paged), in a drawer opened from any number.
  */
 export function HowComputedDrawer({ target, onClose }: { target: NumberRef | null; onClose: () => void }) {
+  // On a phone the drawer takes the whole width (a fixed "xl" would run off a 390 px screen).
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   return (
     <Drawer
       opened={target !== null}
       onClose={onClose}
       position="right"
-      size="xl"
+      size={phone ? '100%' : 'xl'}
       closeButtonProps={{ 'aria-label': 'Close' }}
       title={
         <Title order={2} size="h4">
@@ -132,7 +135,15 @@ function HowComputed({ target }: { target: NumberRef }) {
           <Table.ScrollContainer minWidth={520} tabIndex={0} aria-label="Records behind the number">
             <Table striped data-testid="records-table">
               <Table.Thead>
-                {first.source === 'deals' ? (
+                {first.source === null ? (
+                  <Table.Tr>
+                    <Table.Th>Record</Table.Th>
+                    <Table.Th>Account</Table.Th>
+                    <Table.Th>Amount</Table.Th>
+                    <Table.Th>Date</Table.Th>
+                    <Table.Th>Counts as</Table.Th>
+                  </Table.Tr>
+                ) : first.source === 'deals' ? (
                   <Table.Tr>
                     <Table.Th>Deal</Table.Th>
                     <Table.Th>Account</Table.Th>
@@ -154,11 +165,11 @@ function HowComputed({ target }: { target: NumberRef }) {
                 {items.map((r) =>
                   r.type === 'deal' ? (
                     <Table.Tr key={r.id} data-testid="record-row">
-                      <Table.Td>{r.name}</Table.Td>
+                      <Table.Td>{first.source === null ? `Deal: ${r.name}` : r.name}</Table.Td>
                       <Table.Td>
                         <Anchorish id={r.account.id} name={r.account.name} />
                       </Table.Td>
-                      <Table.Td>{r.stage}</Table.Td>
+                      {first.source === null ? null : <Table.Td>{r.stage}</Table.Td>}
                       <Table.Td>
                         {formatAmount(r.creditMinor, r.currency)}
                         {r.shareBp < 10_000
@@ -178,6 +189,7 @@ function HowComputed({ target }: { target: NumberRef }) {
                       <Table.Td>
                         {r.account ? <Anchorish id={r.account.id} name={r.account.name} /> : '—'}
                       </Table.Td>
+                      {first.source === null ? <Table.Td>—</Table.Td> : null}
                       <Table.Td>{formatDateTime(r.occurredAt, zone)}</Table.Td>
                       <Table.Td>
                         <RoleBadge role={r.role} />

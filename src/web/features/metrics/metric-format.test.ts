@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMetric, paceStatus } from './metric-format.ts';
+import { compactMoney, formatMetric, judge, paceStatus } from './metric-format.ts';
 
 const revenue = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
 const winRate = { format: 'percent', snapshot: false, unit: 'percent', direction: 'higher' } as const;
@@ -36,5 +36,39 @@ describe('formatMetric', () => {
     expect(formatMetric(123_456, 'money', 'USD')).toBe('$1,234.56');
     expect(formatMetric(66.666, 'percent', 'USD')).toBe('66.7 %');
     expect(formatMetric(12.25, 'days', 'USD')).toBe('12.3 d');
+  });
+});
+
+describe('judge', () => {
+  const quota = {
+    key: 'quota_attainment',
+    format: 'percent',
+    snapshot: false,
+    unit: 'percent',
+    direction: 'higher',
+  } as const;
+  it('judges quota attainment against the revenue target it is computed from', () => {
+    const j = judge(quota, { value: 45, target: null, numerator: 4_500, denominator: 10_000 }, 0.5);
+    expect(j).toMatchObject({ status: 'on_track', target: 10_000, targetFormat: 'money', expected: 5_000 });
+    expect(j.targetLabel).toBe('Revenue target');
+    expect(j.progress).toBe(45);
+    expect(judge(quota, { value: null, target: null, numerator: 10, denominator: null }, 0.5).status).toBe(
+      'no_target',
+    );
+  });
+  it('judges other metrics against their own target', () => {
+    const j = judge(
+      { key: 'revenue_won', ...revenue },
+      { value: 2_000, target: 10_000, numerator: null, denominator: null },
+      0.5,
+    );
+    expect(j).toMatchObject({ status: 'behind', target: 10_000, progress: 20, targetLabel: 'Target' });
+  });
+});
+
+describe('compactMoney', () => {
+  it('shortens minor units for an axis', () => {
+    expect(compactMoney(1_234_500, 'USD')).toBe('$12.3K');
+    expect(compactMoney(50_000, 'USD')).toBe('$500');
   });
 });

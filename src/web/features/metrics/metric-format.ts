@@ -80,3 +80,73 @@ export const KEY_METRICS = [
   'visits',
   'activities',
 ] as const;
+
+/** A short money label for chart axes ("$12K", "€1.2M") so it fits beside a phone-width chart. */
+export function compactMoney(minor: number, currency: string): string {
+  try {
+    const digits =
+      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2;
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      notation: 'compact',
+      minimumFractionDigits: 0,
+      maximumFractionDigits: 1,
+    }).format(minor / 10 ** digits);
+  } catch {
+    return `${Math.round(minor / 100)}`;
+  }
+}
+
+/** What a row is judged against: quota attainment has no target of its own. */
+export interface Judged {
+  status: PaceStatus;
+  expected: number | null;
+  /** The target shown beside the number (for quota attainment: the revenue target, in money). */
+  target: number | null;
+  targetFormat: MetricFormat;
+  /** "Revenue target" when the number is judged against another metric's target. */
+  targetLabel: string;
+  /** The progress bar's fill (0–100) or null without a target. */
+  progress: number | null;
+}
+
+const REVENUE_LIKE = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
+
+/**
+ * Pace for any metric's number. Quota attainment is revenue won ÷ the revenue target (the row's
+ * numerator and denominator): it is judged as revenue against that target's pace, and the revenue
+ * target is what the screen shows — never "No target".
+ */
+export function judge(
+  m: Pick<Metric, 'key' | 'format' | 'snapshot' | 'unit' | 'direction'>,
+  row: { value: number | null; target: number | null; numerator: number | null; denominator: number | null },
+  elapsed: number,
+): Judged {
+  if (m.key === 'quota_attainment') {
+    const target = row.denominator;
+    const pace = paceStatus(REVENUE_LIKE, row.numerator ?? 0, target, elapsed);
+    return {
+      ...pace,
+      status: target === null ? 'no_target' : pace.status,
+      target,
+      targetFormat: 'money',
+      targetLabel: 'Revenue target',
+      progress: target !== null && target > 0 ? Math.min(100, ((row.numerator ?? 0) / target) * 100) : null,
+    };
+  }
+  const pace = paceStatus(m, row.value, row.target, elapsed);
+  return {
+    ...pace,
+    target: row.target,
+    targetFormat: m.format,
+    targetLabel: 'Target',
+    progress:
+      row.target !== null && row.target > 0 && row.value !== null
+        ? Math.min(100, (row.value / row.target) * 100)
+        : row.target !== null
+          ? 0
+          : null,
+  };
+}

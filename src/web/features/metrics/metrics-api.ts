@@ -136,10 +136,16 @@ export const catalogQuery = queryOptions({
   staleTime: 5 * 60_000,
 });
 
-export function valuesQuery(metric: string, p: PeriodChoice, scope: 'me' | 'reach' | 'team' | 'org') {
+export function valuesQuery(
+  metric: string,
+  p: PeriodChoice,
+  scope: 'me' | 'reach' | 'team' | 'org',
+  team?: string,
+) {
   return queryOptions({
-    queryKey: [...METRICS_KEY, 'values', metric, p.kind, p.period ?? null, scope],
-    queryFn: () => apiGet<Values>('/api/metrics/values', { metric, kind: p.kind, period: p.period, scope }),
+    queryKey: [...METRICS_KEY, 'values', metric, p.kind, p.period ?? null, scope, team ?? null],
+    queryFn: () =>
+      apiGet<Values>('/api/metrics/values', { metric, kind: p.kind, period: p.period, scope, team }),
   });
 }
 
@@ -164,4 +170,42 @@ export function fetchRecords(
   cursor: string | null,
 ): Promise<Records> {
   return apiGet<Records>('/api/metrics/records', { ...q, cursor, limit: 25 });
+}
+
+export interface OrgCell {
+  metric: string;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  target: number | null;
+  basis: { metric: string; target: number | null } | null;
+}
+
+export interface OrgTeam {
+  id: string;
+  name: string;
+  parentId: string | null;
+  depth: number;
+  people: number;
+  cells: OrgCell[];
+}
+
+export interface OrgView {
+  period: PeriodInfo;
+  previousPeriod: { key: string; label: string };
+  currency: string;
+  metrics: (Metric & { aggregation: 'sum' | 'ratio' | 'quota' | 'coverage' | 'none' })[];
+  teams: OrgTeam[];
+  people: {
+    user: { id: string; name: string };
+    teamId: string;
+    cells: { metric: string; value: number | null; target: number | null }[];
+  }[];
+}
+
+export function orgViewQuery(p: PeriodChoice) {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'org', p.kind, p.period ?? null],
+    queryFn: () => apiGet<OrgView>('/api/metrics/org', { kind: p.kind, period: p.period }),
+  });
 }

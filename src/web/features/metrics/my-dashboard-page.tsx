@@ -6,7 +6,14 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { useSession } from '../../lib/session-context.ts';
 import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
 import { DrillNumber, Movement, PeriodPicker, QueryStates } from './metric-bits.tsx';
-import { formatMetric, KEY_METRICS, paceStatus, STATUS_COLOR, STATUS_LABEL } from './metric-format.ts';
+import {
+  compactMoney,
+  formatMetric,
+  judge,
+  KEY_METRICS,
+  STATUS_COLOR,
+  STATUS_LABEL,
+} from './metric-format.ts';
 import { leaderboardQuery, type PeriodChoice, trendQuery, valuesQuery } from './metrics-api.ts';
 
 /** KPIs → My numbers: own numbers vs target with pace, a trend, and where I stand in my team. */
@@ -57,9 +64,19 @@ function KpiCard({
           const d = query.data!;
           const row = d.rows.find((r) => r.user.id === me.user.id);
           const value = row?.value ?? null;
-          const target = row?.target ?? null;
-          const pace = paceStatus(d.metric, value, target, d.period.elapsed);
+          const pace = judge(
+            d.metric,
+            {
+              value,
+              target: row?.target ?? null,
+              numerator: row?.numerator ?? null,
+              denominator: row?.denominator ?? null,
+            },
+            d.period.elapsed,
+          );
+          const target = pace.target;
           const fmt = (v: number | null) => formatMetric(v, d.metric.format, d.currency);
+          const fmtTarget = (v: number | null) => formatMetric(v, pace.targetFormat, d.currency);
           return (
             <Stack gap={6}>
               <Group justify="space-between" wrap="nowrap">
@@ -80,20 +97,29 @@ function KpiCard({
               {target !== null ? (
                 <>
                   <Progress
-                    value={value !== null && target > 0 ? Math.min(100, (value / target) * 100) : 0}
+                    value={pace.progress ?? 0}
                     color={STATUS_COLOR[pace.status]}
-                    aria-label={`${d.metric.name}: ${fmt(value)} of ${fmt(target)} target`}
+                    aria-label={
+                      pace.targetFormat === d.metric.format
+                        ? `${d.metric.name}: ${fmt(value)} of ${fmtTarget(target)} target`
+                        : `${d.metric.name}: ${fmt(value)} of the ${fmtTarget(target)} revenue target`
+                    }
                   />
-                  <Text size="sm" c="dimmed">
-                    Target {fmt(target)}
+                  <Text size="sm" c="dimmed" data-testid={`kpi-target-${metric}`}>
+                    {pace.targetLabel} {fmtTarget(target)}
+                    {pace.targetFormat !== d.metric.format && row?.numerator !== null
+                      ? ` · won ${fmtTarget(row?.numerator ?? null)}`
+                      : ''}
                     {pace.expected !== null && pace.expected !== target
-                      ? ` · pace so far ${fmt(pace.expected)}`
+                      ? ` · pace so far ${fmtTarget(pace.expected)}`
                       : ''}
                   </Text>
                 </>
               ) : (
                 <Text size="sm" c="dimmed">
-                  No target for this period
+                  {metric === 'quota_attainment'
+                    ? 'No revenue target for this period'
+                    : 'No target for this period'}
                 </Text>
               )}
               {d.metric.snapshot ? null : (
@@ -141,6 +167,7 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
                 { name: 'Target', color: 'gray.6', strokeDasharray: '5 5' },
               ]}
               valueFormatter={(v) => formatMetric(v, 'money', d.currency)}
+              yAxisProps={{ width: 68, tickFormatter: (v: number) => compactMoney(v, d.currency) }}
               withLegend
               connectNulls
               aria-label="Revenue won per period, with target"

@@ -1,15 +1,19 @@
-import { Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
+import { useSession } from '../../lib/session-context.ts';
+import { teamsQuery } from '../teams/teams-api.ts';
+import { gridPeople } from './grid-people.ts';
 import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
 import { PeriodPicker, QueryStates } from './metric-bits.tsx';
 import {
   formatMetric,
+  judge,
   KEY_METRICS,
   type PaceStatus,
-  paceStatus,
   STATUS_COLOR,
   STATUS_LABEL,
   STATUS_TINT,
@@ -19,6 +23,7 @@ import { type PeriodChoice, type Values, valuesQuery } from './metrics-api.ts';
 interface Cell {
   value: number | null;
   target: number | null;
+  targetText: string | null;
   status: PaceStatus;
   text: string;
 }
@@ -28,7 +33,13 @@ export function TeamGridPage() {
   const [choice, setChoice] = useState<PeriodChoice>({ kind: 'month' });
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'name', desc: false });
   const [drill, setDrill] = useState<NumberRef | null>(null);
-  const queries = useQueries({ queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach')) });
+  const me = useSession();
+  const [params] = useSearchParams();
+  const team = params.get('team') ?? undefined;
+  const teams = useQuery({ ...teamsQuery, enabled: Boolean(team) });
+  const queries = useQueries({
+    queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach', team)),
+  });
   const pending = queries.find((q) => q.isPending);
   const failed = queries.find((q) => q.isError);
   const combined = {
@@ -50,12 +61,24 @@ export function TeamGridPage() {
             : 'Each rep against the team’s key KPIs'
         }
       />
+      {team ? (
+        <Group gap="xs" data-testid="grid-team-filter">
+          <Text size="sm">
+            Showing {teams.data?.find((t) => t.id === team)?.name ?? 'one team'} and the teams beneath it.
+          </Text>
+          <Anchor component={Link} to="/kpis/team" size="sm">
+            Show everyone I manage
+          </Anchor>
+        </Group>
+      ) : null}
       <PeriodPicker value={choice} onChange={setChoice} previous={first?.previousPeriod} />
       <QueryStates query={combined} label="the team grid">
         {() => {
-          const people = new Map<string, string>();
-          for (const d of loaded)
-            for (const r of d.rows) if (r.view === 'value') people.set(r.user.id, r.user.name);
+          const people = gridPeople(
+            loaded.map((d) => d.rows),
+            loaded.map((d) => d.metric.key),
+            me.user.id,
+          );
           if (people.size === 0)
             return (
               <Text c="dimmed" data-testid="grid-empty">
@@ -66,11 +89,15 @@ export function TeamGridPage() {
           for (const d of loaded)
             for (const r of d.rows) {
               if (r.view !== 'value') continue;
-              const pace = paceStatus(d.metric, r.value, r.target, d.period.elapsed);
+              const pace = judge(d.metric, r, d.period.elapsed);
               const row = cells.get(r.user.id) ?? new Map<string, Cell>();
               row.set(d.metric.key, {
                 value: r.value,
-                target: r.target,
+                target: pace.target,
+                targetText:
+                  pace.target === null
+                    ? null
+                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, d.currency)}`,
                 status: pace.status,
                 text: formatMetric(r.value, d.metric.format, d.currency),
               });
@@ -143,11 +170,7 @@ export function TeamGridPage() {
                                   {c.text}
                                 </Text>
                               </UnstyledButton>
-                              {c.target !== null ? (
-                                <Text size="xs">
-                                  of {formatMetric(c.target, d.metric.format, d.currency)}
-                                </Text>
-                              ) : null}
+                              {c.targetText !== null ? <Text size="xs">{c.targetText}</Text> : null}
                             </Table.Td>
                           );
                         })}

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { newId } from '../../lib/ids.ts';
+import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
+import { syncDealCredits } from '../crm/deals.service.ts';
+
+/**
+ * The records behind custom ratios (each marked numerator, denominator or both) and behind
+ * pipeline velocity (the open deals it counts and the deals closed in the period): the records
+ * must give back exactly the number `/api/metrics/values` shows. The test clock stands in January 2026.
+ */
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+let admin: Session;
+let repA1: Session;
+const at = (iso: string) => Date.parse(iso);
+
+async function deal(
+  owner: string,
+  o: { amount: number; status: 'won' | 'lost' | 'open'; created: string; closed?: string },
+) {
+  const account = await makeAccount(t.db, t.clock, w.org.orgId, owner);
+  await ensureDefaultPipeline(t.db.kysely, w.org.orgId, t.clock.now());
+  const pipeline = defaultPipelineId(w.org.orgId);
+  const id = newId();
+  const stage = o.status === 'open' ? 'proposal' : o.status;
+  await t.db.kysely
+    .insertInto('deals')
+    .values({
+      org_id: w.org.orgId,
+      id,
+      account_id: account,
+      owner_id: owner,
+      name: `Deal ${id.slice(-6)}`,
+      name_lower: 'deal',
+      amount_minor: o.amount,
+      currency: 'USD',
+      pipeline_id: pipeline,
+      stage_id: `${pipeline}:${stage}`,
+      probability_override: null,
+      expected_close_date: null,
+      status: o.status,
+      closed_at: o.closed ? at(o.closed) : null,
+      close_reason: null,
+      external_source: null,
+      external_id: null,
+      created_at: at(o.created),
+      updated_at: at(o.created),
+    })
+    .execute();
+  await syncDealCredits(t.db.kysely, w.org.orgId, id);
+}
+
+async function activity(owner: string, kind: string, when: string, verified: 0 | 1 | null = null) {
+  await t.db.kysely
+    .insertInto('activities')
+    .values({
+      org_id: w.org.orgId,
+      id: newId(),
+      owner_id: owner,
+      kind,
+      subject: `${kind} at ${when}`,
+      outcome: null,
+      occurred_at: at(when),
+      duration_minutes: null,
+      account_id: null,
+      contact_id: null,
+      deal_id: null,
+      source: 'online',
+      checkin_at: null,
+      checkin_lat: null,
+      checkin_lng: null,
+      checkin_accuracy_m: null,
+      checkout_at: null,
+      checkout_lat: null,
+      checkout_lng: null,
+      distance_m: null,
+      verified,
+      external_source: null,
+      external_id: null,
+      created_at: at(when),
+      updated_at: at(when),
+    })
+    .execute();
+}
+
+async function get(session: Session, url: string, status = 200) {
+  const res = await as(t.app, session)({ method: 'GET', url });
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json();
+}
+
+async function value(metric: string) {
+  const body = await get(repA1, `/api/metrics/values?metric=${metric}&period=2026-01`);
+  return body.rows[0] as { value: number | null; numerator: number | null; denominator: number | null };
+}
+
+type Item = Record<string, unknown> & { id: string; type: string; role: string };
+async function allRecords(query: string, limit: number) {
+  const items: Item[] = [];
+  let cursor: string | null = null;
+  let first: Record<string, unknown> | undefined;
+  let pages = 0;
+  do {
+    const body = await get(
+      repA1,
+      `/api/metrics/records?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    first ??= body;
+    items.push(...(body.items as Item[]));
+    cursor = body.nextCursor as string | null;
+    pages += 1;
+  } while (cursor && pages < 50);
+  return { first: first!, items, pages };
+}
+
+async function custom(key: string, definition: unknown, format: string, unit: string) {
+  const res = await as(
+    t.app,
+    admin,
+  )({
+    method: 'POST',
+    url: '/api/metrics/custom',
+    payload: { key, name: key, description: key, definition, unit, direction: 'higher', format },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await makeWorld(t.db, t.clock);
+  [admin, repA1] = await Promise.all([
+    signIn(t.app, w.org.admin.email, PASSWORD),
+    signIn(t.app, w.repA1.email, PASSWORD),
+  ]);
+  // Ari, January 2026: 3 visits (2 verified) + 1 in December, 1 call.
+  await activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
+  await activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
+  await activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
+  await activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
+  await activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
+  // Deals: 2 won (cycles 10 and 20 days), 1 lost in January; 3 open; a win in December.
+  await deal(w.repA1.id, {
+    amount: 3_000,
+    status: 'won',
+    created: '2025-12-24T15:00:00Z',
+    closed: '2026-01-03T15:00:00Z',
+  });
+  await deal(w.repA1.id, {
+    amount: 5_000,
+    status: 'won',
+    created: '2025-12-20T15:00:00Z',
+    closed: '2026-01-09T15:00:00Z',
+  });
+  await deal(w.repA1.id, {
+    amount: 9_000,
+    status: 'lost',
+    created: '2025-12-01T15:00:00Z',
+    closed: '2026-01-05T15:00:00Z',
+  });
+  await deal(w.repA1.id, {
+    amount: 7_000,
+    status: 'won',
+    created: '2025-11-01T15:00:00Z',
+    closed: '2025-12-05T15:00:00Z',
+  });
+  for (const created of ['2025-10-01T10:00:00Z', '2026-01-06T10:00:00Z', '2026-01-07T10:00:00Z'])
+    await deal(w.repA1.id, { amount: 1_000, status: 'open', created });
+  await custom(
+    'verified_visits',
+    { block: 'activity_count', filters: { kinds: ['visit'], verified: true } },
+    'count',
+    'count',
+  );
+  await custom(
+    'verified_share',
+    { block: 'ratio', numerator: 'verified_visits', denominator: 'visits' },
+    'percent',
+    'percent',
+  );
+  await custom(
+    'won_per_visit',
+    { block: 'ratio', numerator: 'revenue_won', denominator: 'visits' },
+    'money',
+    'money',
+  );
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('records behind a custom ratio', () => {
+  it('marks rows in both operands as both, the rest as denominator, and they give back the number', async () => {
+    const v = await value('verified_share');
+    expect(v).toMatchObject({ numerator: 2, denominator: 3 });
+    for (const limit of [1, 2, 25]) {
+      const { first, items } = await allRecords('metric=verified_share&period=2026-01', limit);
+      expect(first.total).toBe(3);
+      expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+      const num = items.filter((i) => i.role === 'both' || i.role === 'numerator').length;
+      const den = items.filter((i) => i.role === 'both' || i.role === 'denominator').length;
+      expect([num, den]).toEqual([v.numerator, v.denominator]);
+      expect((num / den) * 100).toBeCloseTo(v.value!, 9);
+      expect(items.map((i) => i.role).sort()).toEqual(['both', 'both', 'denominator']);
+    }
+  });
+
+  it('lists both sources of a ratio of deals to activities, each side adding up', async () => {
+    const v = await value('won_per_visit');
+    expect(v).toMatchObject({ numerator: 8_000, denominator: 3 });
+    const { first, items } = await allRecords('metric=won_per_visit&period=2026-01', 2);
+    expect(first.total).toBe(5);
+    expect(first.operands).toEqual({ numerator: 'revenue_won', denominator: 'visits' });
+    const deals = items.filter((i) => i.type === 'deal');
+    expect(deals.every((i) => i.role === 'numerator')).toBe(true);
+    expect(deals.reduce((s, i) => s + (i.creditMinor as number), 0)).toBe(v.numerator);
+    const visits = items.filter((i) => i.type === 'activity');
+    expect(visits.every((i) => i.role === 'denominator')).toBe(true);
+    expect(visits).toHaveLength(v.denominator!);
+    // Newest first across both sources.
+    const when = items.map((i) => Date.parse((i.closedAt ?? i.occurredAt) as string));
+    expect(when).toEqual([...when].sort((a, b) => b - a));
+    expect((first.filters as string[]).some((f) => f.startsWith('Numerator (revenue_won)'))).toBe(true);
+  });
+});
+
+describe('records behind pipeline velocity', () => {
+  it('lists the open deals and the deals closed in the period, which recompute the velocity', async () => {
+    const v = await value('pipeline_velocity');
+    expect(v.value).not.toBeNull();
+    const { first, items } = await allRecords('metric=pipeline_velocity&period=2026-01', 2);
+    expect(first.total).toBe(6);
+    const open = items.filter((i) => i.status === 'open');
+    const won = items.filter((i) => i.status === 'won');
+    const lost = items.filter((i) => i.status === 'lost');
+    expect(open.every((i) => i.role === 'counted')).toBe(true);
+    expect(won.every((i) => i.role === 'both')).toBe(true);
+    expect(lost.every((i) => i.role === 'denominator')).toBe(true);
+    expect([open.length, won.length, lost.length]).toEqual([3, 2, 1]);
+    const share = (xs: Item[]) => xs.reduce((s, i) => s + (i.shareBp as number) / 10_000, 0);
+    const wonAmount = won.reduce((s, i) => s + (i.creditMinor as number), 0);
+    const cycle =
+      won.reduce((s, i) => s + Date.parse(i.closedAt as string) - Date.parse(i.createdAt as string), 0) /
+      86_400_000 /
+      won.length;
+    const winRate = share(won) / (share(won) + share(lost));
+    expect(Math.round((share(open) * winRate * (wonAmount / share(won))) / cycle)).toBe(v.value);
+    expect((first.filters as string[]).at(-1)).toContain('Velocity =');
+  });
+});

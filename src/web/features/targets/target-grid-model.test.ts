@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { amountText, changedCells, csvProblems, parseAmount, parseRamp } from './target-grid-model.ts';
+
+describe('amounts', () => {
+  it('reads money in major units into minor units and back', () => {
+    expect(parseAmount('1,250.5', 'money', 'USD')).toEqual({ ok: true, value: 125_050 });
+    expect(parseAmount('1250.555', 'money', 'USD')).toEqual({ ok: false, reason: 'At most 2 decimals' });
+    expect(parseAmount('1000', 'money', 'JPY')).toEqual({ ok: true, value: 1000 });
+    expect(amountText(125_050, 'money', 'USD')).toBe('1250.5');
+    expect(amountText(100_000, 'money', 'USD')).toBe('1000');
+  });
+
+  it('takes whole numbers for counts, and blank as "remove"', () => {
+    expect(parseAmount('40', 'count', 'USD')).toEqual({ ok: true, value: 40 });
+    expect(parseAmount('4.5', 'count', 'USD').ok).toBe(false);
+    expect(parseAmount('-3', 'count', 'USD').ok).toBe(false);
+    expect(parseAmount(' ', 'count', 'USD')).toEqual({ ok: true, value: null });
+  });
+});
+
+describe('changedCells', () => {
+  it('sends only what changed, with null to remove', () => {
+    const cells = [
+      { subjectType: 'user' as const, subjectId: 'a', metric: 'visits', amount: 40, before: 40 },
+      { subjectType: 'user' as const, subjectId: 'b', metric: 'visits', amount: 30, before: null },
+      { subjectType: 'team' as const, subjectId: 't', metric: 'visits', amount: null, before: 100 },
+    ];
+    expect(changedCells(cells)).toEqual([
+      { subjectType: 'user', subjectId: 'b', metric: 'visits', amount: 30 },
+      { subjectType: 'team', subjectId: 't', metric: 'visits', amount: null },
+    ]);
+  });
+});
+
+describe('csvProblems / parseRamp', () => {
+  it('reads row problems from error details and ignores anything else', () => {
+    expect(csvProblems({ rows: [{ row: 3, column: 'amount', reason: 'is required' }, { nope: 1 }] })).toEqual(
+      [{ row: 3, column: 'amount', reason: 'is required' }],
+    );
+    expect(csvProblems(null)).toEqual([]);
+  });
+
+  it('reads a ramp list', () => {
+    expect(parseRamp('25, 50 75%')).toEqual({ ok: true, value: [25, 50, 75] });
+    expect(parseRamp('25, 150')).toEqual({ ok: false, reason: '"150" is not a percent from 0 to 100' });
+    expect(parseRamp('')).toEqual({ ok: true, value: [] });
+  });
+});

@@ -1,0 +1,84 @@
+/** Pure helpers of the target grid editor: amounts as typed ⇄ stored, and the cells that changed. */
+import type { CsvProblem, GridCellWrite } from './targets-api.ts';
+
+/** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
+export function currencyDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+/** A stored amount as the editor shows it: money in major units ("1250.5"), other metrics whole. */
+export function amountText(stored: number | null, format: string, currency: string): string {
+  if (stored === null) return '';
+  if (format !== 'money') return String(stored);
+  const digits = currencyDigits(currency);
+  return (stored / 10 ** digits).toFixed(digits).replace(/\.?0+$/, '');
+}
+
+/**
+ * What the user typed, as the API stores it: '' → null (remove the target); money in major units
+ * with at most the currency's decimals → minor units; anything else must be a whole number ≥ 0.
+ * Returns a reason when it cannot be read.
+ */
+export function parseAmount(
+  text: string,
+  format: string,
+  currency: string,
+): { ok: true; value: number | null } | { ok: false; reason: string } {
+  const t = text.trim().replace(/[\s,]/g, '');
+  if (t === '') return { ok: true, value: null };
+  if (format === 'money') {
+    const digits = currencyDigits(currency);
+    const m = /^(\d+)(?:\.(\d*))?$/.exec(t);
+    if (!m) return { ok: false, reason: 'Must be an amount such as 1250.50' };
+    const frac = m[2] ?? '';
+    if (frac.length > digits) return { ok: false, reason: `At most ${digits} decimals` };
+    return { ok: true, value: Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0') };
+  }
+  if (!/^\d+$/.test(t)) return { ok: false, reason: 'Must be a whole number' };
+  return { ok: true, value: Number(t) };
+}
+
+export interface EditedCell extends GridCellWrite {
+  /** The stored amount before the edit. */
+  before: number | null;
+}
+
+/** Only the cells whose amount differs from what is stored. */
+export function changedCells(cells: EditedCell[]): GridCellWrite[] {
+  return cells
+    .filter((c) => c.amount !== c.before)
+    .map(({ subjectType, subjectId, metric, amount }) => ({ subjectType, subjectId, metric, amount }));
+}
+
+/** Row problems of a refused CSV from the error details (`details.rows`), or none. */
+export function csvProblems(details: unknown): CsvProblem[] {
+  if (typeof details !== 'object' || details === null || !('rows' in details)) return [];
+  const rows = (details as { rows: unknown }).rows;
+  if (!Array.isArray(rows)) return [];
+  return rows.filter(
+    (r): r is CsvProblem =>
+      typeof r === 'object' && r !== null && typeof r.row === 'number' && typeof r.reason === 'string',
+  );
+}
+
+/** "25, 50, 75" → [25, 50, 75]; a reason when a value is not a whole percent 0–100. */
+export function parseRamp(text: string): { ok: true; value: number[] } | { ok: false; reason: string } {
+  const parts = text
+    .split(/[\s,;]+/)
+    .map((p) => p.replace(/%$/, ''))
+    .filter(Boolean);
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+$/.test(p) || Number(p) > 100)
+      return { ok: false, reason: `"${p}" is not a percent from 0 to 100` };
+    out.push(Number(p));
+  }
+  return { ok: true, value: out };
+}

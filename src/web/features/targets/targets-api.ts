@@ -1,0 +1,74 @@
+/** Target calls of the web client: the team × metric grid, bulk CSV entry, and the ramp. */
+import { apiGet, apiPatch, apiPost, apiPut } from '../../lib/api.ts';
+
+export const TARGETS_KEY = ['targets'] as const;
+
+export interface TeamCell {
+  metric: string;
+  targetId: string | null;
+  direct: number | null;
+  sum: number | null;
+  effective: number | null;
+  source: 'direct' | 'sum' | 'none';
+}
+
+export interface Grid {
+  team: { id: string; name: string };
+  period: {
+    key: string;
+    label: string;
+    kind: 'week' | 'month' | 'quarter' | 'year';
+    startDate: string;
+    endDate: string;
+    closed: boolean;
+  };
+  currency: string;
+  metrics: { key: string; name: string; format: string }[];
+  rows: {
+    user: { id: string; name: string };
+    tenureMonth: number;
+    rampPercent: number;
+    cells: { metric: string; targetId: string | null; amount: number | null; effective: number | null }[];
+  }[];
+  teamRow: { cells: TeamCell[] };
+  subTeams: { team: { id: string; name: string }; cells: TeamCell[] }[];
+}
+
+export interface GridCellWrite {
+  subjectType: 'user' | 'team';
+  subjectId: string;
+  metric: string;
+  amount: number | null;
+}
+
+export interface WriteSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export interface CsvProblem {
+  row: number;
+  column: string | null;
+  reason: string;
+}
+
+export function gridQuery(teamId: string, period: string, metrics: string[]) {
+  return {
+    queryKey: [...TARGETS_KEY, 'grid', teamId, period, metrics.join(',')],
+    queryFn: () => apiGet<Grid>('/api/targets/grid', { teamId, period, metrics: metrics.join(',') }),
+  };
+}
+
+export function putGrid(period: string, cells: GridCellWrite[], confirmClosedPeriod: boolean) {
+  return apiPut<WriteSummary>('/api/targets/grid', { period, cells, confirmClosedPeriod });
+}
+
+export function importCsv(csv: string, o: { dryRun: boolean; confirmClosedPeriods: boolean }) {
+  return apiPost<WriteSummary & { rows: number; dryRun: boolean }>('/api/targets/import', { csv, ...o });
+}
+
+export function saveRamp(ramp: number[]) {
+  return apiPatch<{ ramp: number[] }>('/api/metrics/settings', { ramp });
+}

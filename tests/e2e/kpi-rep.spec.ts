@@ -1,0 +1,101 @@
+import { expect, test } from '@playwright/test';
+import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
+
+/**
+ * A rep's KPI screens, phone first: quota attainment shown against the revenue target it is
+ * computed from, a trend whose axis labels fit a 390 px screen, and the playbook — what changed
+ * since the version they acknowledged, then acknowledging the new one. Runs on both projects
+ * against one demo server, so each project uses its own rep.
+ */
+test('quota attainment is judged against the revenue target, and the trend axis fits', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.rep, '/kpis/me');
+  const quota = page.getByTestId('kpi-quota_attainment');
+  await expect(quota.getByTestId('kpi-target-quota_attainment')).toContainText(/Revenue target \$[\d,]+/);
+  await expect(quota).not.toContainText('No target');
+  await expect(quota.getByRole('progressbar')).toBeVisible();
+  const card = page.getByTestId('trend-card');
+  // The y-axis labels are the money ones (the x-axis shows period labels).
+  const ticks = card.locator('.recharts-cartesian-axis-tick-value').filter({ hasText: /^\$/ });
+  await expect(ticks.first()).toBeVisible();
+  // Inside the drawing itself, not spilling into the card's padding or off screen.
+  const box = (await card.locator('.recharts-surface').first().boundingBox())!;
+  for (const tick of await ticks.all()) {
+    const t = (await tick.boundingBox())!;
+    expect(t.x).toBeGreaterThanOrEqual(box.x);
+    expect(t.x + t.width).toBeLessThanOrEqual(box.x + box.width);
+  }
+  await expect(ticks.first()).toHaveText(/^\$[\d.]+[KM]?$/);
+  await snap(page, testInfo, 'kpi-rep-quota-trend');
+});
+
+test('a rep sees what changed in the playbook since their version and acknowledges it', async ({
+  page,
+}, testInfo) => {
+  // rep@ acknowledged version 1 in the demo (a diff to read); rep5@ never acknowledged (first read).
+  const phone = testInfo.project.name === 'phone';
+  await signInByApi(page, phone ? DEMO.rep : 'rep5@northwind.example', '/playbooks');
+  const card = page.getByTestId('playbook-card').filter({ hasText: 'Field rep playbook' });
+  await expect(card).toContainText('Please acknowledge');
+  await card.getByRole('link', { name: 'Field rep playbook' }).click();
+  const panel = page.getByTestId('acknowledge-panel');
+  if (phone) {
+    await expect(panel).toContainText('you acknowledged version 1');
+    const diff = panel.getByTestId('playbook-diff');
+    await expect(diff).toContainText(
+      'New responsibility: Spend at least half of your visits on A-tier accounts',
+    );
+    await expect(diff).toContainText('Target changed: Revenue won per month from $25,000.00 to $27,500.00');
+    await expect(diff).toContainText('Now judged by: A-tier visit share');
+  } else await expect(panel).toContainText('Please read and acknowledge version 2');
+  await expect(page.getByTestId('playbook-document')).toContainText('Verified visits');
+  await snap(page, testInfo, 'kpi-playbook-rep');
+  await expectNoSeriousA11yViolations(page);
+  await page.getByTestId('acknowledge').click();
+  await expect(panel).toHaveCount(0);
+  await page.goto('/playbooks');
+  await expect(page.getByTestId('playbook-card').filter({ hasText: 'Field rep playbook' })).toContainText(
+    'Acknowledged v2',
+  );
+});
+
+test('a manager’s KPI screens (org view, targets, playbooks) are usable and axe-clean on this screen', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.manager, '/kpis/org');
+  await expect(page.getByTestId('org-table').getByTestId('org-row')).toHaveCount(1);
+  await expect(page.getByTestId('org-chart').locator('.recharts-bar-rectangle')).toHaveCount(1);
+  await snap(page, testInfo, 'kpi-org-manager');
+  await expectNoSeriousA11yViolations(page);
+  await page.goto('/kpis/targets');
+  await expect(page.getByTestId('target-grid').getByTestId('target-row')).toHaveCount(6);
+  await snap(page, testInfo, 'kpi-targets-manager');
+  await expectNoSeriousA11yViolations(page);
+  await page.goto('/playbooks');
+  await expect(page.getByTestId('playbook-card').first()).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+});
+
+test('a custom ratio drills down to its numerator’s and denominator’s records', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.rep, '/kpis/leaderboard');
+  await page.getByRole('combobox', { name: 'Metric' }).click();
+  await page.getByRole('option', { name: 'A-tier visit share' }).click();
+  await page.getByRole('combobox', { name: 'Period' }).click();
+  await page.getByRole('option', { name: /Previous/ }).click();
+  await page.getByRole('button', { name: /How was my A-tier visit share/ }).click();
+  const drawer = page.getByTestId('how-computed');
+  await expect(drawer).toContainText('Numerator (a_tier_visits): Activities owned by the person');
+  await expect(drawer).toContainText('Denominator (visits): Kind: visit');
+  await expect(drawer.getByTestId('record-row').first()).toBeVisible();
+  // The drawer fits the screen: its close button is fully inside the viewport.
+  const close = page.getByRole('button', { name: 'Close' });
+  const box = (await close.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  // Every visit is in the denominator; the A-tier ones in both.
+  await expect(drawer).toContainText(/Numerator and denominator|Denominator only/);
+  await snap(page, testInfo, 'kpi-ratio-drill-down');
+  await expectNoSeriousA11yViolations(page);
+});
