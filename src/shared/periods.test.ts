@@ -99,3 +99,14 @@ describe('periods', () => {
     expect(elapsedFraction(p, p.end + 1)).toBe(1);
   });
 });
+
+describe('period keys outside the supported years', () => {
+  it('are not periods (the API answers 400 naming the period, never 500)', () => {
+    const cal = { timeZone: 'UTC', fiscalYearStartMonth: 1 };
+    for (const key of ['9999-12', 'FY9999', 'FY9999-Q4', '9999-W01', '0000-01', '1970-01', '3000-01']) {
+      expect(periodFromKey(key, cal), key).toBeNull();
+    }
+    expect(periodFromKey('2999-12', cal)?.key).toBe('2999-12');
+    expect(periodFromKey('1971-01', cal)?.key).toBe('1971-01');
+  });
+});

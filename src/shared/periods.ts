@@ -170,7 +170,12 @@ export function samePeriodLastYear(p: Period, cal: Calendar): Period {
 }
 
 /** Parses a period key produced by `periodOfDate` back into the period. */
+/** Period keys name years in this range (their previous and last-year periods stay inside the calendar). */
+export const PERIOD_YEARS = { min: 1971, max: 2999 } as const;
+
 export function periodFromKey(key: string, cal: Calendar): Period | null {
+  const year4 = /\d{4}/.exec(key);
+  if (year4 && (Number(year4[0]) < PERIOD_YEARS.min || Number(year4[0]) > PERIOD_YEARS.max)) return null;
   let match = /^(\d{4})-W(\d{2})$/.exec(key);
   if (match) {
     const year = Number(match[1]);

@@ -217,6 +217,11 @@ export const matrix: Record<string, MatrixEntry> = {
 
   'GET /api/metrics/catalog': { shape: 'member' },
   'GET /api/metrics/values': { shape: 'member' },
+  'GET /api/metrics/org': {
+    shape: 'member',
+    except: { rep: 403, teammate: 403, otherTeamRep: 403 },
+    note: 'managers and admins: the teams they oversee (an admin of either org: their own org)',
+  },
   'GET /api/metrics/leaderboard': { shape: 'member' },
   'GET /api/metrics/records': {
     shape: 'owned',
@@ -316,6 +321,7 @@ export const listFilterParams = [
   'user',
   'actorId',
   'teamId',
+  'team',
   'ownerTeamId',
   'accountId',
   'dealId',
@@ -362,6 +368,8 @@ export const listFilters: Record<string, Row> = {
   'GET /api/crm/activities/export ?dealId': shapes.ownedList,
   'GET /api/metrics/records ?user': shapes.owned,
   'GET /api/metrics/trend ?user': shapes.owned,
+  // A team and its sub-teams, for those who oversee it (a rep's own team included: 404 like a stranger's).
+  'GET /api/metrics/values ?team': { ...shapes.managerOf, rep: 404, teammate: 404, otherTeamRep: 404 },
   'GET /api/targets ?userId': shapes.ownedList,
   'GET /api/targets ?teamId': teamList,
   'GET /api/targets/grid ?teamId': shapes.managerOf,

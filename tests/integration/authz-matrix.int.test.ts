@@ -276,6 +276,7 @@ describe('lists filtered by a record of Team A', () => {
       user: w.repA1.id,
       actorId: w.repA1.id,
       teamId: w.teamA,
+      team: w.teamA,
       ownerTeamId: w.teamA,
       accountId,
       dealId: deal.id,
@@ -287,6 +288,17 @@ describe('lists filtered by a record of Team A', () => {
     for (const route of apiRoutes().filter((r) => r.method === 'GET')) {
       const shape =
         (route.schema.querystring as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+      // A new parameter that names a record (…Id, user, team) must join the list, or this fails.
+      // (Pipelines and stages are org-wide settings every member reads, not anyone's record.)
+      for (const name of Object.keys(shape).filter((k) => /Id$|^(user|team|owner|account|deal)$/.test(k))) {
+        if (
+          !(listFilterParams as readonly string[]).includes(name) &&
+          !['pipelineId', 'stageId'].includes(name)
+        )
+          failures.push(
+            `${routeKey(route.method, route.url)} ?${name} names a record: add it to listFilterParams`,
+          );
+      }
       for (const param of listFilterParams.filter((p) => p in shape)) {
         const key = `${routeKey(route.method, route.url)} ?${param}`;
         seen.add(key);

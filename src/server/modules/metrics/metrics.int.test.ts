@@ -82,5 +82,15 @@ describe('metrics API', () => {
     )({ method: 'GET', url: '/api/metrics/values?metric=visits&period=2026-13' });
     expect(badPeriod.statusCode).toBe(400);
     expect(badPeriod.json().error.details.fields[0].path).toBe('period');
+    // Years far out answered 500 once (the previous period fell off the calendar).
+    for (const url of [
+      '/api/metrics/values?metric=visits&period=9999-12',
+      '/api/metrics/values?metric=visits&period=FY9999',
+      '/api/metrics/leaderboard?metric=visits&period=9999-W52',
+      '/api/metrics/org?period=FY9999-Q4',
+    ]) {
+      const res = await as(t.app, s)({ method: 'GET', url });
+      expect(res.statusCode, url).toBeLessThan(500);
+    }
   });
 });
