@@ -217,6 +217,7 @@ export const matrix: Record<string, MatrixEntry> = {
 
   'GET /api/metrics/catalog': { shape: 'member' },
   'GET /api/metrics/values': { shape: 'member' },
+  'GET /api/metrics/grid': { shape: 'member' },
   'GET /api/metrics/org': {
     shape: 'member',
     except: { rep: 403, teammate: 403, otherTeamRep: 403 },
@@ -370,6 +371,7 @@ export const listFilters: Record<string, Row> = {
   'GET /api/metrics/trend ?user': shapes.owned,
   // A team and its sub-teams, for those who oversee it (a rep's own team included: 404 like a stranger's).
   'GET /api/metrics/values ?team': { ...shapes.managerOf, rep: 404, teammate: 404, otherTeamRep: 404 },
+  'GET /api/metrics/grid ?team': { ...shapes.managerOf, rep: 404, teammate: 404, otherTeamRep: 404 },
   'GET /api/targets ?userId': shapes.ownedList,
   'GET /api/targets ?teamId': teamList,
   'GET /api/targets/grid ?teamId': shapes.managerOf,

@@ -112,6 +112,9 @@ const builders: Record<string, Builder> = {
   'GET /api/metrics/values': async () => ({
     url: q('/api/metrics/values', { metric: 'visits', period: '2026-01' }),
   }),
+  'GET /api/metrics/grid': async () => ({
+    url: q('/api/metrics/grid', { metrics: 'visits,revenue_won', period: '2026-01' }),
+  }),
   'GET /api/metrics/leaderboard': async () => ({
     url: q('/api/metrics/leaderboard', { metric: 'revenue_won', period: '2026-01' }),
   }),

@@ -310,7 +310,7 @@ describe('lists filtered by a record of Team A', () => {
         const params = new URLSearchParams({ [param]: values[param] });
         if (param === 'entityId') params.set('entityType', 'account');
         if (route.url.startsWith('/api/metrics/')) {
-          params.set('metric', 'visits');
+          params.set(route.url === '/api/metrics/grid' ? 'metrics' : 'metric', 'visits');
           params.set('period', '2026-01');
         }
         if (route.url.includes('/export')) params.set('format', param === 'dealId' ? 'csv' : 'json');

@@ -71,6 +71,55 @@ describe('metrics API', () => {
     expect(byUser[w.repB1.id]).toBeUndefined();
   });
 
+  it('answers the team grid in one request: per metric exactly what values gives, without history', async () => {
+    const keys = ['revenue_won', 'quota_attainment', 'deals_won', 'win_rate', 'visits', 'activities'];
+    for (const email of [w.managerA.email, w.repA1.email]) {
+      const s = await signIn(t.app, email, PASSWORD);
+      const grid = await as(
+        t.app,
+        s,
+      )({
+        method: 'GET',
+        url: `/api/metrics/grid?metrics=${keys.join(',')}&period=2026-01&scope=reach`,
+      });
+      expect(grid.statusCode, grid.body).toBe(200);
+      const items = grid.json().items as { metric: { key: string }; rows: Record<string, unknown>[] }[];
+      expect(items.map((i) => i.metric.key)).toEqual(keys);
+      for (const item of items) {
+        const one = (
+          await as(
+            t.app,
+            s,
+          )({
+            method: 'GET',
+            url: `/api/metrics/values?metric=${item.metric.key}&period=2026-01&scope=reach`,
+          })
+        ).json();
+        const withoutHistory = one.rows.map((r: Record<string, unknown>) => ({
+          ...r,
+          previous: null,
+          lastYear: null,
+        }));
+        expect(item.rows, `${email} ${item.metric.key}`).toEqual(withoutHistory);
+        expect({ ...item, rows: [] }).toEqual({ ...one, rows: [] });
+      }
+    }
+    // The rep's grid holds only the rep: no teammate's number rides along in a multi-metric answer.
+    const rep = await signIn(t.app, w.repA1.email, PASSWORD);
+    const mine = await as(
+      t.app,
+      rep,
+    )({ method: 'GET', url: '/api/metrics/grid?metrics=revenue_won,visits&scope=reach' });
+    expect(mine.body).not.toContain(w.repA2.id);
+    // Bad input names the field and the metric.
+    const bad = await as(t.app, rep)({ method: 'GET', url: '/api/metrics/grid?metrics=visits,happiness' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.fields[0].path).toBe('metrics');
+    expect(bad.json().error.message).toContain('happiness');
+    const none = await as(t.app, rep)({ method: 'GET', url: '/api/metrics/grid?metrics=,' });
+    expect(none.statusCode).toBe(400);
+  });
+
   it('names an unknown metric or period', async () => {
     const s = await signIn(t.app, w.repA1.email, PASSWORD);
     const bad = await as(t.app, s)({ method: 'GET', url: '/api/metrics/values?metric=happiness' });

@@ -29,7 +29,7 @@ import {
   metricSettingsUpdate,
   updateMetricSettings,
 } from './metric-settings.service.ts';
-import { catalog, metricValues, valuesQuery } from './metrics.service.ts';
+import { catalog, gridQuery, metricGrid, metricValues, valuesQuery } from './metrics.service.ts';
 import { orgView, orgViewQuery } from './org-view.service.ts';
 
 const metricSchema = z.object({
@@ -82,6 +82,35 @@ const dealRecord = z.object({
   account: z.object({ id: z.string(), name: z.string() }),
 });
 
+/** What `GET /api/metrics/values` answers for one metric (and the grid for each of its metrics). */
+const valuesResponseSchema = z.object({
+  metric: metricSchema,
+  currency: z.string(),
+  visibility: z.enum(peerVisibilities),
+  period: z.object({
+    key: z.string(),
+    label: z.string(),
+    start: z.string(),
+    end: z.string(),
+    elapsed: z.number(),
+  }),
+  previousPeriod: z.object({ key: z.string(), label: z.string() }),
+  lastYearPeriod: z.object({ key: z.string(), label: z.string() }),
+  rows: z.array(
+    z.object({
+      user: z.object({ id: z.string(), name: z.string() }),
+      view: z.enum(['value', 'rank']).describe('rank: a peer shown by rank only; every number is null'),
+      rank: z.number().nullable(),
+      value: z.number().nullable(),
+      numerator: z.number().nullable(),
+      denominator: z.number().nullable(),
+      previous: z.number().nullable(),
+      lastYear: z.number().nullable(),
+      target: z.number().nullable().describe('Effective target for the period (after ramp)'),
+    }),
+  ),
+});
+
 /** The KPI catalog (built-in and custom), KPI values per period, custom metrics and metric settings. */
 export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -109,39 +138,25 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
           'A KPI for a period for me, my reach, my team or the org; with previous period, last year, target and rank',
         querystring: valuesQuery,
         response: {
-          200: z.object({
-            metric: metricSchema,
-            currency: z.string(),
-            visibility: z.enum(peerVisibilities),
-            period: z.object({
-              key: z.string(),
-              label: z.string(),
-              start: z.string(),
-              end: z.string(),
-              elapsed: z.number(),
-            }),
-            previousPeriod: z.object({ key: z.string(), label: z.string() }),
-            lastYearPeriod: z.object({ key: z.string(), label: z.string() }),
-            rows: z.array(
-              z.object({
-                user: z.object({ id: z.string(), name: z.string() }),
-                view: z
-                  .enum(['value', 'rank'])
-                  .describe('rank: a peer shown by rank only; every number is null'),
-                rank: z.number().nullable(),
-                value: z.number().nullable(),
-                numerator: z.number().nullable(),
-                denominator: z.number().nullable(),
-                previous: z.number().nullable(),
-                lastYear: z.number().nullable(),
-                target: z.number().nullable().describe('Effective target for the period (after ramp)'),
-              }),
-            ),
-          }),
+          200: valuesResponseSchema,
         },
       },
     },
     async (req) => metricValues(deps, req.actor!, await req.reach(), req.query),
+  );
+  r.get(
+    '/api/metrics/grid',
+    {
+      config: read,
+      schema: {
+        tags: ['metrics'],
+        summary:
+          'Several KPIs for one period and the same people in one answer (the team grid): per metric what /api/metrics/values gives, without previous period and last year',
+        querystring: gridQuery,
+        response: { 200: z.object({ items: z.array(valuesResponseSchema) }) },
+      },
+    },
+    async (req) => metricGrid(deps, req.actor!, await req.reach(), req.query),
   );
 
   const cellNumbers = {

@@ -133,16 +133,18 @@ export function ranks(
 }
 
 /**
- * The shared computation behind values and leaderboards: the metric, the period, who is in the
- * scope and what the actor may see of each (the policy module decides), the current and previous
- * values, the last year's, targets and ranks — for the people the actor may see at all.
+ * The shared computation behind values, the grid and leaderboards, for one or more metrics of one
+ * period: who is in the scope and what the actor may see of each (the policy module decides, per
+ * metric), the current values, targets and ranks — and, with `history`, the previous period's and
+ * the same period last year's — for the people the actor may see at all. The org, its settings,
+ * the period, the scope and the names are loaded once whatever the number of metrics.
  */
-export async function computeValues(
+export async function computeValuesMany(
   deps: Deps,
   actor: Actor,
   reach: Reach,
-  input: z.infer<typeof valuesQuery>,
-  options: { guard?: (info: OrgMetric, settings: MetricSettings) => void } = {},
+  input: Omit<z.infer<typeof valuesQuery>, 'metric'> & { metrics: readonly string[] },
+  options: { history: boolean; guard?: (info: OrgMetric, settings: MetricSettings) => void },
 ) {
   const db = deps.db.kysely;
   const [org, metrics, settings] = await Promise.all([
@@ -166,10 +168,16 @@ export async function computeValues(
     loadMetricSettings(db, actor.orgId),
   ]);
   if (!org) throw notFound('Organization');
-  const info = metrics.find((m) => m.key === input.metric);
-  if (!info)
-    throw invalidField('metric', `is not a metric of the catalog (${metrics.map((m) => m.key).join(', ')})`);
-  options.guard?.(info, settings);
+  const infos = input.metrics.map((key) => {
+    const info = metrics.find((m) => m.key === key);
+    if (!info)
+      throw invalidField(
+        input.metrics.length === 1 ? 'metric' : 'metrics',
+        `${input.metrics.length === 1 ? 'is' : `names ${key}, which is`} not a metric of the catalog (${metrics.map((m) => m.key).join(', ')})`,
+      );
+    options.guard?.(info, settings);
+    return info;
+  });
   const cal = { timeZone: org.time_zone, fiscalYearStartMonth: org.fiscal_year_start_month };
   const now = deps.clock.now();
   const period = input.period
@@ -178,22 +186,15 @@ export async function computeValues(
   if (!period)
     throw invalidField('period', 'is not a period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026');
 
-  const visibility = visibilityOf(settings, info.key);
   let scoped = await scopeUserIds(deps, actor, reach, input.scope);
   if (input.team) {
     const inTeam = await teamSubtreeUserIds(deps, actor, reach, input.team);
     scoped = scoped.filter((u) => inTeam.has(u));
   }
-  const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
-  // People the actor may not see at all are not even computed.
-  const userIds = scoped.filter((u) => views.get(u) !== 'hidden');
-  const names = userIds.length
-    ? await db.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute()
-    : [];
   const custom = new Map(
     metrics.filter((m) => m.spec).map((m) => [m.key, { spec: m.spec!, format: m.format }]),
   );
-  const scopeFor = (p: typeof period): MetricScope => ({
+  const scopeFor = (p: Period, userIds: string[]): MetricScope => ({
     orgId: actor.orgId,
     currency: org.currency,
     timeZone: org.time_zone,
@@ -210,34 +211,62 @@ export async function computeValues(
   });
   const previous = previousPeriod(period, cal);
   const lastYear = samePeriodLastYear(period, cal);
-  const [current, prev, ly, targets] = await Promise.all([
-    computeMetric(db, info.key, scopeFor(period)),
-    info.snapshot ? Promise.resolve(undefined) : computeMetric(db, info.key, scopeFor(previous)),
-    info.snapshot ? Promise.resolve(undefined) : computeMetric(db, info.key, scopeFor(lastYear)),
-    effectiveUserTargets(db, { id: actor.orgId, timeZone: org.time_zone }, userIds, info.key, period),
-  ]);
-  const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
-  const previousRankOf = prev
-    ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
-    : null;
+  const perMetric = await Promise.all(
+    infos.map(async (info) => {
+      const visibility = visibilityOf(settings, info.key);
+      const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+      // People the actor may not see at all are not even computed.
+      const userIds = scoped.filter((u) => views.get(u) !== 'hidden');
+      const withHistory = options.history && !info.snapshot;
+      const [current, prev, ly, targets] = await Promise.all([
+        computeMetric(db, info.key, scopeFor(period, userIds)),
+        withHistory ? computeMetric(db, info.key, scopeFor(previous, userIds)) : undefined,
+        withHistory ? computeMetric(db, info.key, scopeFor(lastYear, userIds)) : undefined,
+        effectiveUserTargets(db, { id: actor.orgId, timeZone: org.time_zone }, userIds, info.key, period),
+      ]);
+      const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
+      const previousRankOf = prev
+        ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
+        : null;
+      return { info, visibility, views, userIds, current, prev, ly, targets, rankOf, previousRankOf };
+    }),
+  );
+  const everyone = [...new Set(perMetric.flatMap((m) => m.userIds))];
+  const allNames = everyone.length
+    ? await db.selectFrom('users').select(['id', 'name']).where('id', 'in', everyone).execute()
+    : [];
   return {
-    info,
     org,
     settings,
-    visibility,
     period,
     previous,
     lastYear,
     now,
-    names,
-    views,
-    current,
-    prev,
-    ly,
-    targets,
-    rankOf,
-    previousRankOf,
+    metrics: perMetric.map((m) => {
+      const seen = new Set(m.userIds);
+      return { ...m, names: allNames.filter((u) => seen.has(u.id)) };
+    }),
   };
+}
+
+/** One metric with its history (values and leaderboards). */
+export async function computeValues(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof valuesQuery>,
+  options: { guard?: (info: OrgMetric, settings: MetricSettings) => void } = {},
+) {
+  const { metric, ...rest } = input;
+  const c = await computeValuesMany(
+    deps,
+    actor,
+    reach,
+    { ...rest, metrics: [metric] },
+    { ...options, history: true },
+  );
+  const { metrics, ...shared } = c;
+  return { ...shared, ...metrics[0]! };
 }
 
 /** What the API says about a period. */
@@ -264,7 +293,10 @@ export async function metricValues(
   reach: Reach,
   input: z.infer<typeof valuesQuery>,
 ) {
-  const c = await computeValues(deps, actor, reach, input);
+  return valuesResponse(await computeValues(deps, actor, reach, input));
+}
+
+function valuesResponse(c: Awaited<ReturnType<typeof computeValues>>) {
   const { current, prev, ly, targets, rankOf, views } = c;
   return {
     metric: catalogItem(c.info),
@@ -290,4 +322,33 @@ export async function metricValues(
       })
       .sort((a, b) => a.user.name.localeCompare(b.user.name)),
   };
+}
+
+export const gridQuery = valuesQuery.omit({ metric: true }).extend({
+  metrics: z
+    .string()
+    .max(600)
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(z.string().max(60)).min(1).max(12))
+    .describe('Comma-separated metric keys (1 to 12), e.g. revenue_won,deals_won,visits'),
+});
+
+/**
+ * Several metrics for the same period and people in one answer — the manager's team grid. Each
+ * item is what `GET /api/metrics/values` gives for that metric (same visibility rules, same
+ * targets and ranks) without the history: `previous` and `lastYear` are null, as the grid shows
+ * each number against its target and pace, not against the past. The org, the scope and the
+ * names are loaded once, and the metrics are computed side by side.
+ */
+export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof gridQuery>) {
+  const c = await computeValuesMany(deps, actor, reach, input, { history: false });
+  const { metrics, ...shared } = c;
+  return { items: metrics.map((m) => valuesResponse({ ...shared, ...m })) };
 }

@@ -149,6 +149,26 @@ export function valuesQuery(
   });
 }
 
+/** Several metrics for one period and the same people, in one request (the team grid). */
+export function gridQuery(
+  metrics: readonly string[],
+  p: PeriodChoice,
+  scope: 'reach' | 'team' | 'org',
+  team?: string,
+) {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'grid', metrics.join(','), p.kind, p.period ?? null, scope, team ?? null],
+    queryFn: () =>
+      apiGet<{ items: Values[] }>('/api/metrics/grid', {
+        metrics: metrics.join(','),
+        kind: p.kind,
+        period: p.period,
+        scope,
+        team,
+      }),
+  });
+}
+
 export function leaderboardQuery(metric: string, p: PeriodChoice, scope: 'team' | 'org') {
   return queryOptions({
     queryKey: [...METRICS_KEY, 'leaderboard', metric, p.kind, p.period ?? null, scope],

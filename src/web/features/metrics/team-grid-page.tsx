@@ -1,6 +1,6 @@
 import { Anchor, Badge, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
@@ -18,7 +18,7 @@ import {
   STATUS_LABEL,
   STATUS_TINT,
 } from './metric-format.ts';
-import { type PeriodChoice, type Values, valuesQuery } from './metrics-api.ts';
+import { gridQuery, type PeriodChoice, type Values } from './metrics-api.ts';
 
 interface Cell {
   value: number | null;
@@ -37,18 +37,9 @@ export function TeamGridPage() {
   const [params] = useSearchParams();
   const team = params.get('team') ?? undefined;
   const teams = useQuery({ ...teamsQuery, enabled: Boolean(team) });
-  const queries = useQueries({
-    queries: KEY_METRICS.map((m) => valuesQuery(m, choice, 'reach', team)),
-  });
-  const pending = queries.find((q) => q.isPending);
-  const failed = queries.find((q) => q.isError);
-  const combined = {
-    isPending: Boolean(pending),
-    isError: !pending && Boolean(failed),
-    error: failed?.error,
-    refetch: () => Promise.all(queries.map((q) => q.refetch())),
-  };
-  const loaded = queries.map((q) => q.data).filter((d): d is Values => Boolean(d));
+  // One request for every KPI of the grid (the server shares the org, scope and names between them).
+  const combined = useQuery(gridQuery(KEY_METRICS, choice, 'reach', team));
+  const loaded: Values[] = combined.data?.items ?? [];
   const first = loaded[0];
 
   return (
