@@ -14,10 +14,18 @@ export interface ClientSession {
   userId: string;
 }
 
-export async function login(baseUrl: string, email: string, password: string): Promise<ClientSession> {
+export async function login(
+  baseUrl: string,
+  email: string,
+  password: string,
+  forwardedFor?: string,
+): Promise<ClientSession> {
   const res = await fetch(`${baseUrl}/api/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+    },
     body: JSON.stringify({ email, password }),
   });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);

@@ -4,7 +4,8 @@
  * the job runner) without building the web app, and with a short job lock timeout so a job whose
  * worker was killed is claimed again within seconds (production waits 5 minutes).
  * Prints `READY <port>` once it serves. Env: DATABASE_URL, PORT (0 = any), LOG_LEVEL,
- * OUTFIELD_JOB_LOCK_MS (default 1500).
+ * OUTFIELD_JOB_LOCK_MS (default 1500), TRUST_PROXY (the load run signs users in from many
+ * X-Forwarded-For addresses, as behind a proxy, so the per-address login limit is not what it measures).
  */
 import { buildApp } from '../../src/server/app.ts';
 import { loadEnv } from '../../src/server/env.ts';
@@ -20,7 +21,13 @@ ops.jobs = {
   pollIntervalMs: 100,
   lockTimeoutMs: Number(process.env.OUTFIELD_JOB_LOCK_MS ?? 1500),
 };
-const app = await buildApp({ db, config, logger: { level: env.LOG_LEVEL }, ops });
+const app = await buildApp({
+  db,
+  config,
+  logger: { level: env.LOG_LEVEL },
+  ops,
+  trustProxy: env.TRUST_PROXY,
+});
 await app.listen({ port: env.PORT, host: '127.0.0.1' });
 if (env.JOBS_ENABLED) app.jobs.start();
 const address = app.server.address();
