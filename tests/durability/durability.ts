@@ -50,6 +50,8 @@ export interface DurabilityReport {
   replayed: number;
   imports: number;
   importsSeenMidway: number;
+  /** Import jobs killed on every attempt (dead letters) that the run retried as an operator would. */
+  deadJobsRetried: number;
   startupMs: { median: number; max: number };
   problems: string[];
 }
@@ -135,6 +137,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
   let replayed = 0;
   let kills = 0;
   let importsSeenMidway = 0;
+  let deadJobsRetried = 0;
 
   let server: ServerProcess = await startServerProcess({ DATABASE_URL: db.url });
   startups.push(server.startupMs);
@@ -331,8 +334,17 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
           fail(`${where} import ${imp.prefix}: ${audits.n} audit rows with ${n} rows stored`);
         if ((run?.state === 'done') !== (n === options.importRows))
           fail(`${where} import ${imp.prefix}: state ${run?.state} with ${n} rows stored`);
-        if (final && imp.started && n !== options.importRows)
-          fail(`${where} import ${imp.prefix} never finished (${run?.state})`);
+        if (final && imp.started && n !== options.importRows) {
+          const job = await k
+            .selectFrom('import_runs as r')
+            .innerJoin('jobs as j', 'j.id', 'r.job_id')
+            .select(['j.state', 'j.attempts', 'j.max_attempts', 'j.last_error', 'j.lock_expires_at'])
+            .where('r.id', '=', imp.runId)
+            .executeTakeFirst();
+          fail(
+            `${where} import ${imp.prefix} never finished (run ${run?.state}; job ${JSON.stringify(job)})`,
+          );
+        }
         if (!final && n === 0 && imp.started) importsSeenMidway += 1;
       } else if (n !== 0 && final) {
         // An upload whose answer was lost leaves a run the client never started: nothing imported.
@@ -394,6 +406,19 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
       const res = await send(server.url, admin, 'GET', `/api/crm/imports/${imp.runId}`);
       const state = (res.body as { state?: string }).state;
       if (state === 'done' || state === 'failed') break;
+      // A job killed mid-run on each of its attempts goes to the dead letters (poison-job guard);
+      // its run still says "running". An operator retries it from Administration → Jobs.
+      const job = await db.kysely
+        .selectFrom('import_runs as r')
+        .innerJoin('jobs as j', 'j.id', 'r.job_id')
+        .select(['j.id', 'j.state'])
+        .where('r.id', '=', imp.runId)
+        .executeTakeFirst();
+      if (job?.state === 'dead') {
+        const retry = await send(server.url, admin, 'POST', `/api/admin/jobs/${job.id}/retry`, { json: {} });
+        if (retry.status !== 200) fail(`retrying dead import job ${job.id}: ${retry.status}`);
+        deadJobsRetried += 1;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -413,6 +438,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     replayed,
     imports: imports.length,
     importsSeenMidway,
+    deadJobsRetried,
     startupMs: { median: Math.round(median(startups)), max: Math.round(Math.max(...startups)) },
     problems,
   };
@@ -420,7 +446,9 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     `durability[${db.engine}]: iterations=${report.iterations} kills=${kills} writes acknowledged=${acknowledged} ` +
       `(${Object.entries(ackedByKind)
         .map(([k2, v]) => `${k2} ${v}`)
-        .join(', ')}) resent=${resent} replayed=${replayed} imports=${imports.length} ` +
+        .join(
+          ', ',
+        )}) resent=${resent} replayed=${replayed} imports=${imports.length} dead import jobs retried=${deadJobsRetried} ` +
       `server start-up median=${report.startupMs.median} ms max=${report.startupMs.max} ms problems=${problems.length}`,
   );
   return report;

@@ -46,7 +46,7 @@ describe(`durability under SIGKILL on ${testEngine()}`, () => {
         reps,
         admin: { email: w.org.admin.email, password: PASSWORD },
         pipelineStages: { a: stageId(orgId, 'qualification'), b: stageId(orgId, 'proposal') },
-        importRows: 400,
+        importRows: Number(process.env.DURABILITY_IMPORT_ROWS ?? 400),
         importEvery: 5,
         log: (line) => process.stdout.write(`${line}\n`),
       });
