@@ -52,6 +52,8 @@ export interface DurabilityReport {
   importsSeenMidway: number;
   /** Import jobs killed on every attempt (dead letters) that the run retried as an operator would. */
   deadJobsRetried: number;
+  /** Import jobs whose 5-minute lock (held by a killed server) the run expired at the end. */
+  locksFastForwarded: number;
   startupMs: { median: number; max: number };
   problems: string[];
 }
@@ -138,6 +140,9 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
   let kills = 0;
   let importsSeenMidway = 0;
   let deadJobsRetried = 0;
+  let finalWaitMs = 0;
+  let locksFastForwarded = 0;
+  const killedPids = new Set<number>();
 
   let server: ServerProcess = await startServerProcess({ DATABASE_URL: db.url });
   startups.push(server.startupMs);
@@ -243,117 +248,138 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
       const fk = db.sqlite!.pragma('foreign_key_check') as unknown[];
       if (fk.length > 0) fail(`${where} foreign_key_check: ${JSON.stringify(fk.slice(0, 5))}`);
     }
-    const k = db.kysely;
-    // Every visit the test wrote has exactly one create audit row; every acknowledged one exists once.
-    const visits = await sql<{ id: string; audits: number | string }>`
-      select a.id, (select count(*) from audit_log l where l.org_id = a.org_id and l.entity_type = 'activity'
-        and l.entity_id = a.id and l.action = 'create') as audits
-      from activities a where a.subject like 'dur visit %'`.execute(k);
-    const visitIds = new Set<string>();
-    for (const v of visits.rows) {
-      visitIds.add(v.id);
-      if (Number(v.audits) !== 1) fail(`${where} visit ${v.id} has ${v.audits} create audit rows`);
-    }
-    const keys = await k
-      .selectFrom('idempotency_keys')
-      .select(['key', 'route', 'response_body'])
-      .where('key', 'like', 'dur-%')
-      .execute();
-    const keySet = new Set(keys.map((r) => r.key));
-    for (const op of acked.values()) {
-      if (!keySet.has(op.key)) fail(`${where} acknowledged ${op.kind} ${op.key} has no stored key`);
-      if (op.kind === 'visit' && !visitIds.has(op.visitId!))
-        fail(`${where} acknowledged visit ${op.visitId} is missing`);
-    }
-    // Visit keys and visit rows go together (a stored key without its visit would be a half write).
-    const visitKeys = keys.filter((r) => r.route === 'POST /api/crm/activities');
-    for (const r of visitKeys) {
-      const id = (JSON.parse(r.response_body) as { id: string }).id;
-      if (!visitIds.has(id)) fail(`${where} key ${r.key} stored without its visit ${id}`);
-    }
-    if (visitKeys.length !== visitIds.size)
-      fail(`${where} ${visitIds.size} test visits but ${visitKeys.length} stored visit keys`);
-    // Deals: one audit row and one stored key per applied update; stage history = stage audits;
-    // the credits (the ledger of who is credited what) add up to the amount.
-    const dealKeys = new Map<string, number>();
-    for (const r of keys.filter((x) => x.route === 'PATCH /api/crm/deals/:id')) {
-      const id = (JSON.parse(r.response_body) as { id: string }).id;
-      dealKeys.set(id, (dealKeys.get(id) ?? 0) + 1);
-    }
-    const dealIds = options.reps.flatMap((r) => r.dealIds);
-    const deals = await sql<{
-      id: string;
-      amount_minor: number | string;
-      credits: number | string | null;
-      audits: number | string;
-      moves: number | string;
-      history: number | string;
-    }>`
-      select d.id, d.amount_minor,
-        (select sum(c.credit_minor) from deal_credits c where c.org_id = d.org_id and c.deal_id = d.id) as credits,
-        (select count(*) from audit_log l where l.org_id = d.org_id and l.entity_type = 'deal' and l.entity_id = d.id) as audits,
-        (select count(*) from audit_log l where l.org_id = d.org_id and l.entity_type = 'deal' and l.entity_id = d.id
-          and l.action in ('move', 'won', 'lost')) as moves,
-        (select count(*) from deal_stage_history h where h.org_id = d.org_id and h.deal_id = d.id) as history
-      from deals d where d.id in (${sql.join(dealIds)})`.execute(k);
-    for (const d of deals.rows) {
-      if (Number(d.audits) !== (dealKeys.get(d.id) ?? 0))
-        fail(`${where} deal ${d.id}: ${d.audits} audit rows for ${dealKeys.get(d.id) ?? 0} stored updates`);
-      if (Number(d.moves) !== Number(d.history))
-        fail(`${where} deal ${d.id}: ${d.moves} stage audits but ${d.history} stage history rows`);
-      if (Number(d.credits ?? 0) !== Number(d.amount_minor))
-        fail(`${where} deal ${d.id}: credits ${d.credits} do not add up to the amount ${d.amount_minor}`);
-      if (final && lastAmount.has(d.id) && Number(d.amount_minor) !== lastAmount.get(d.id))
-        fail(`${where} deal ${d.id}: amount ${d.amount_minor}, last acknowledged ${lastAmount.get(d.id)}`);
-    }
-    // Imports: all or nothing, and the import's audit row with it.
-    for (const imp of imports) {
-      const row = await k
-        .selectFrom('accounts')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('external_id', 'like', `${imp.prefix}-%`)
-        .executeTakeFirstOrThrow();
-      const n = Number(row.n);
-      if (n !== 0 && n !== options.importRows)
-        fail(`${where} import ${imp.prefix}: ${n} of ${options.importRows} rows stored`);
-      if (imp.runId) {
-        const run = await k
-          .selectFrom('import_runs')
-          .select('state')
-          .where('id', '=', imp.runId)
-          .executeTakeFirst();
-        const audits = await k
-          .selectFrom('audit_log')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('entity_type', '=', 'import')
-          .where('entity_id', '=', imp.runId)
-          .where('action', '=', 'import')
-          .executeTakeFirstOrThrow();
-        const expected = n === options.importRows ? 1 : 0;
-        if (Number(audits.n) !== expected)
-          fail(`${where} import ${imp.prefix}: ${audits.n} audit rows with ${n} rows stored`);
-        if ((run?.state === 'done') !== (n === options.importRows))
-          fail(`${where} import ${imp.prefix}: state ${run?.state} with ${n} rows stored`);
-        if (final && imp.started && n !== options.importRows) {
-          const job = await k
-            .selectFrom('import_runs as r')
-            .innerJoin('jobs as j', 'j.id', 'r.job_id')
-            .select(['j.state', 'j.attempts', 'j.max_attempts', 'j.last_error', 'j.lock_expires_at'])
-            .where('r.id', '=', imp.runId)
-            .executeTakeFirst();
-          fail(
-            `${where} import ${imp.prefix} never finished (run ${run?.state}; job ${JSON.stringify(job)})`,
-          );
+    // One snapshot for all the reads: on PostgreSQL the killed server's last COMMIT may still be
+    // landing (its backend outlives it for a moment); reading keys and audit rows at two moments
+    // would see half of an atomic write that is in fact whole.
+    const snapshot = db.kysely.transaction();
+    await (db.engine === 'postgres' ? snapshot.setIsolationLevel('repeatable read') : snapshot).execute(
+      async (k) => {
+        // Every visit the test wrote has exactly one create audit row; every acknowledged one exists once.
+        const visits = await sql<{ id: string; audits: number | string }>`
+          select a.id, (select count(*) from audit_log l where l.org_id = a.org_id and l.entity_type = 'activity'
+            and l.entity_id = a.id and l.action = 'create') as audits
+          from activities a where a.subject like 'dur visit %'`.execute(k);
+        const visitIds = new Set<string>();
+        for (const v of visits.rows) {
+          visitIds.add(v.id);
+          if (Number(v.audits) !== 1) fail(`${where} visit ${v.id} has ${v.audits} create audit rows`);
         }
-        if (!final && n === 0 && imp.started) importsSeenMidway += 1;
-      } else if (n !== 0 && final) {
-        // An upload whose answer was lost leaves a run the client never started: nothing imported.
-        fail(`${where} import ${imp.prefix}: rows stored without a started run`);
-      }
-    }
-    if (final) {
-      for (const lane of lanes) if (lane.pending) fail(`${where} ${lane.pending.key} never acknowledged`);
-    }
+        const keys = await k
+          .selectFrom('idempotency_keys')
+          .select(['key', 'route', 'response_body'])
+          .where('key', 'like', 'dur-%')
+          .execute();
+        const keySet = new Set(keys.map((r) => r.key));
+        for (const op of acked.values()) {
+          if (!keySet.has(op.key)) fail(`${where} acknowledged ${op.kind} ${op.key} has no stored key`);
+          if (op.kind === 'visit' && !visitIds.has(op.visitId!))
+            fail(`${where} acknowledged visit ${op.visitId} is missing`);
+        }
+        // Visit keys and visit rows go together (a stored key without its visit would be a half write).
+        const visitKeys = keys.filter((r) => r.route === 'POST /api/crm/activities');
+        for (const r of visitKeys) {
+          const id = (JSON.parse(r.response_body) as { id: string }).id;
+          if (!visitIds.has(id)) fail(`${where} key ${r.key} stored without its visit ${id}`);
+        }
+        if (visitKeys.length !== visitIds.size)
+          fail(`${where} ${visitIds.size} test visits but ${visitKeys.length} stored visit keys`);
+        // Deals: one audit row and one stored key per applied update; stage history = stage audits;
+        // the credits (the ledger of who is credited what) add up to the amount.
+        const dealKeys = new Map<string, number>();
+        for (const r of keys.filter((x) => x.route === 'PATCH /api/crm/deals/:id')) {
+          const id = (JSON.parse(r.response_body) as { id: string }).id;
+          dealKeys.set(id, (dealKeys.get(id) ?? 0) + 1);
+        }
+        const dealIds = options.reps.flatMap((r) => r.dealIds);
+        const deals = await sql<{
+          id: string;
+          amount_minor: number | string;
+          credits: number | string | null;
+          audits: number | string;
+          moves: number | string;
+          history: number | string;
+        }>`
+          select d.id, d.amount_minor,
+            (select sum(c.credit_minor) from deal_credits c where c.org_id = d.org_id and c.deal_id = d.id) as credits,
+            (select count(*) from audit_log l where l.org_id = d.org_id and l.entity_type = 'deal' and l.entity_id = d.id) as audits,
+            (select count(*) from audit_log l where l.org_id = d.org_id and l.entity_type = 'deal' and l.entity_id = d.id
+              and l.action in ('move', 'won', 'lost')) as moves,
+            (select count(*) from deal_stage_history h where h.org_id = d.org_id and h.deal_id = d.id) as history
+          from deals d where d.id in (${sql.join(dealIds)})`.execute(k);
+        for (const d of deals.rows) {
+          if (Number(d.audits) !== (dealKeys.get(d.id) ?? 0))
+            fail(
+              `${where} deal ${d.id}: ${d.audits} audit rows for ${dealKeys.get(d.id) ?? 0} stored updates`,
+            );
+          if (Number(d.moves) !== Number(d.history))
+            fail(`${where} deal ${d.id}: ${d.moves} stage audits but ${d.history} stage history rows`);
+          if (Number(d.credits ?? 0) !== Number(d.amount_minor))
+            fail(`${where} deal ${d.id}: credits ${d.credits} do not add up to the amount ${d.amount_minor}`);
+          if (final && lastAmount.has(d.id) && Number(d.amount_minor) !== lastAmount.get(d.id))
+            fail(
+              `${where} deal ${d.id}: amount ${d.amount_minor}, last acknowledged ${lastAmount.get(d.id)}`,
+            );
+        }
+        // Imports: all or nothing, and the import's audit row with it.
+        for (const imp of imports) {
+          const row = await k
+            .selectFrom('accounts')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('external_id', 'like', `${imp.prefix}-%`)
+            .executeTakeFirstOrThrow();
+          const n = Number(row.n);
+          if (n !== 0 && n !== options.importRows)
+            fail(`${where} import ${imp.prefix}: ${n} of ${options.importRows} rows stored`);
+          if (imp.runId) {
+            const run = await k
+              .selectFrom('import_runs')
+              .select('state')
+              .where('id', '=', imp.runId)
+              .executeTakeFirst();
+            const audits = await k
+              .selectFrom('audit_log')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('entity_type', '=', 'import')
+              .where('entity_id', '=', imp.runId)
+              .where('action', '=', 'import')
+              .executeTakeFirstOrThrow();
+            const expected = n === options.importRows ? 1 : 0;
+            if (Number(audits.n) !== expected)
+              fail(`${where} import ${imp.prefix}: ${audits.n} audit rows with ${n} rows stored`);
+            if ((run?.state === 'done') !== (n === options.importRows))
+              fail(`${where} import ${imp.prefix}: state ${run?.state} with ${n} rows stored`);
+            if (final && imp.started && n !== options.importRows) {
+              const job = await k
+                .selectFrom('import_runs as r')
+                .innerJoin('jobs as j', 'j.id', 'r.job_id')
+                .select(['j.state', 'j.attempts', 'j.max_attempts', 'j.last_error', 'j.lock_expires_at'])
+                .where('r.id', '=', imp.runId)
+                .executeTakeFirst();
+              const others =
+                db.engine === 'postgres'
+                  ? (
+                      await sql<
+                        Record<string, unknown>
+                      >`select state, wait_event_type, wait_event, left(query, 80) as query,
+                        extract(epoch from now() - xact_start) as xact_seconds from pg_stat_activity
+                        where datname = current_database() and pid <> pg_backend_pid()`.execute(k)
+                    ).rows
+                  : [];
+              fail(
+                `${where} import ${imp.prefix} never finished (run ${run?.state}; job ${JSON.stringify(job)}; now ${Date.now()}; waited ${finalWaitMs} ms; other sessions ${JSON.stringify(others)})`,
+              );
+            }
+            if (!final && n === 0 && imp.started) importsSeenMidway += 1;
+          } else if (n !== 0 && final) {
+            // An upload whose answer was lost leaves a run the client never started: nothing imported.
+            fail(`${where} import ${imp.prefix}: rows stored without a started run`);
+          }
+        }
+        if (final) {
+          for (const lane of lanes) if (lane.pending) fail(`${where} ${lane.pending.key} never acknowledged`);
+        }
+      },
+    );
   }
 
   const csvFor = (prefix: string) =>
@@ -377,6 +403,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     await new Promise((r) => setTimeout(r, delay));
     alive = false;
     const t0 = performance.now();
+    killedPids.add(server.pid);
     await server.kill();
     kills += 1;
     const t1 = performance.now();
@@ -399,7 +426,8 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     runImports(() => alive),
   ]);
   await settle;
-  const deadline = Date.now() + 60_000;
+  const waitStarted = Date.now();
+  const deadline = waitStarted + 60_000;
   for (const imp of imports) {
     if (!imp.runId || !imp.started) continue;
     while (Date.now() < deadline) {
@@ -411,9 +439,22 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
       const job = await db.kysely
         .selectFrom('import_runs as r')
         .innerJoin('jobs as j', 'j.id', 'r.job_id')
-        .select(['j.id', 'j.state'])
+        .select(['j.id', 'j.state', 'j.locked_by'])
         .where('r.id', '=', imp.runId)
         .executeTakeFirst();
+      // A long import extends its job's lock to 5 minutes (import.service); if its server was
+      // SIGKILLed the job waits that long to be claimed again. Fast-forward that wait for jobs
+      // locked by a server this run killed (worker ids carry the pid), as if 5 minutes had passed.
+      const lockPid = Number(job?.locked_by?.split(':')[1]);
+      if (job?.state === 'running' && killedPids.has(lockPid)) {
+        await db.kysely
+          .updateTable('jobs')
+          .set({ lock_expires_at: 0 })
+          .where('id', '=', job.id)
+          .where('locked_by', '=', job.locked_by)
+          .execute();
+        locksFastForwarded += 1;
+      }
       if (job?.state === 'dead') {
         const retry = await send(server.url, admin, 'POST', `/api/admin/jobs/${job.id}/retry`, { json: {} });
         if (retry.status !== 200) fail(`retrying dead import job ${job.id}: ${retry.status}`);
@@ -422,6 +463,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  finalWaitMs = Date.now() - waitStarted;
   alive = false;
   await server.stop();
   await check('final', true);
@@ -439,6 +481,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     imports: imports.length,
     importsSeenMidway,
     deadJobsRetried,
+    locksFastForwarded,
     startupMs: { median: Math.round(median(startups)), max: Math.round(Math.max(...startups)) },
     problems,
   };
@@ -448,7 +491,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
         .map(([k2, v]) => `${k2} ${v}`)
         .join(
           ', ',
-        )}) resent=${resent} replayed=${replayed} imports=${imports.length} dead import jobs retried=${deadJobsRetried} ` +
+        )}) resent=${resent} replayed=${replayed} imports=${imports.length} dead import jobs retried=${deadJobsRetried} import locks fast-forwarded=${locksFastForwarded} ` +
       `server start-up median=${report.startupMs.median} ms max=${report.startupMs.max} ms problems=${problems.length}`,
   );
   return report;
