@@ -1,23 +1,52 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import { engineOf, openDb, sqlitePath } from '../server/db/database.ts';
+import { type BackupManifest, postgresManifest, sqliteManifest } from './backup-manifest.ts';
 
 /**
- * Online backup: SQLite through its backup API (consistent while the app keeps writing);
- * PostgreSQL through pg_dump's custom format.
+ * Online backup of one consistent snapshot, while the app keeps writing: SQLite through its backup
+ * API inside one read transaction (so writers elsewhere neither tear nor restart it); PostgreSQL
+ * through pg_dump's custom format on a snapshot exported from a repeatable-read transaction.
+ * Returns the manifest of that same snapshot (row counts, checksums, money totals per table) to
+ * compare a restore with.
  */
-export async function backup(url: string, file: string): Promise<void> {
+export async function backup(url: string, file: string): Promise<BackupManifest> {
   if (engineOf(url) === 'sqlite') {
     const db = openDb(url);
+    const raw = db.sqlite!;
     try {
-      await db.sqlite!.backup(file);
+      raw.exec('begin');
+      try {
+        const manifest = sqliteManifest(raw);
+        await raw.backup(file);
+        return manifest;
+      } finally {
+        raw.exec('commit');
+      }
     } finally {
       await db.close();
     }
-    return;
   }
-  run('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, url]);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    const { rows } = await client.query<{ id: string }>('select pg_export_snapshot() as id');
+    const manifest = await postgresManifest(client);
+    await runAsync('pg_dump', [
+      '--format=custom',
+      '--no-owner',
+      `--snapshot=${rows[0]!.id}`,
+      `--file=${file}`,
+      url,
+    ]);
+    await client.query('commit');
+    return manifest;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -164,4 +193,13 @@ function run(command: string, args: string[], stdout: 'inherit' | 'ignore' = 'in
   const result = spawnSync(command, args, { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8' });
   if (result.error) throw new Error(`${command} is needed for PostgreSQL backups: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
+}
+
+/** pg_dump while this process keeps its snapshot-exporting transaction open (not spawnSync). */
+async function runAsync(command: string, args: string[]): Promise<void> {
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+  const result = await exited(child, command).catch((error: Error) => {
+    throw new Error(`${command} is needed for PostgreSQL backups: ${error.message.replace(/^.*?: /, '')}`);
+  });
+  if (result.code !== 0) throw new Error(`${command} failed: ${result.stderr}`);
 }

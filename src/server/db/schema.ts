@@ -36,6 +36,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
   import_runs: ImportRunsTable;
   targets: TargetsTable;
   playbooks: PlaybooksTable;
@@ -673,4 +674,18 @@ export interface DealRollupKeysTable {
   deal_id: string;
   user_id: string;
   day: number;
+}
+
+/** The stored first answer to an Idempotency-Key (see src/server/lib/idempotency.ts). */
+export interface IdempotencyKeysTable {
+  org_id: string;
+  user_id: string;
+  key: string;
+  /** sha256 of method, route, params and body: the same key with another request is refused. */
+  fingerprint: string;
+  route: string;
+  response_status: number;
+  /** JSON. */
+  response_body: string;
+  created_at: number;
 }

@@ -5,6 +5,7 @@ import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { ActivitiesTable } from '../../db/schema.ts';
 import { conflict, invalidField, notFound } from '../../lib/errors.ts';
+import type { IdempotencyRecorder } from '../../lib/idempotency.ts';
 import { newId } from '../../lib/ids.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import {
@@ -172,6 +173,7 @@ export async function createActivity(
   actor: Actor,
   reach: Reach,
   input: ActivityCreateInput,
+  record?: IdempotencyRecorder,
 ): Promise<{ activity: ActivityResponse; created: boolean }> {
   return deps.db.kysely.transaction().execute(async (trx) => {
     const settings = await loadCrmSettings(trx, actor.orgId);
@@ -195,10 +197,9 @@ export async function createActivity(
         ) {
           throw conflict('Another entry already has this id', { id: input.id });
         }
-        return {
-          activity: toActivityResponse(existing, canWriteOwned(actor, reach, existing.owner_id)),
-          created: false,
-        };
+        const activity = toActivityResponse(existing, canWriteOwned(actor, reach, existing.owner_id));
+        await record?.(trx, 200, activity);
+        return { activity, created: false };
       }
     }
     if (ownerId !== actor.userId) await assertAssignable(trx, actor, reach, ownerId);
@@ -299,6 +300,7 @@ export async function createActivity(
     });
     const activity = toActivityResponse((await findActivity(trx, actor.orgId, id))!, true);
     if (isVisit) await emitEvent(trx, deps, actor.orgId, 'visit.logged', { activity });
+    await record?.(trx, 201, activity);
     return { activity, created: true };
   });
 }
@@ -309,6 +311,7 @@ export async function updateActivity(
   reach: Reach,
   id: string,
   input: z.infer<typeof activityUpdateBody>,
+  record?: IdempotencyRecorder,
 ): Promise<ActivityResponse> {
   return deps.db.kysely.transaction().execute(async (trx) => {
     const before = await findActivity(trx, actor.orgId, id);
@@ -339,7 +342,9 @@ export async function updateActivity(
       subject: input.subject,
       outcome: input.outcome === undefined ? undefined : '(changed)',
     });
-    return toActivityResponse((await findActivity(trx, actor.orgId, id))!, true);
+    const activity = toActivityResponse((await findActivity(trx, actor.orgId, id))!, true);
+    await record?.(trx, 200, activity);
+    return activity;
   });
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { idempotencyHeaders, idempotent } from '../../lib/idempotency.ts';
 import { idParam } from '../identity/identity.schemas.ts';
 import {
   createAccount,
@@ -295,13 +296,19 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
       config: write,
       schema: {
         tags: dtags,
-        summary: 'Create a deal',
+        summary: 'Create a deal (Idempotency-Key header honoured)',
+        headers: idempotencyHeaders,
         body: dealCreateBody,
         response: { 201: dealResponse },
       },
     },
-    async (req, reply) =>
-      reply.code(201).send(await createDeal(deps, req.actor!, await req.reach(), req.body)),
+    async (req, reply) => {
+      const reach = await req.reach();
+      return idempotent(deps, req, reply, async (record) => ({
+        status: 201,
+        body: await createDeal(deps, req.actor!, reach, req.body, record),
+      }));
+    },
   );
   r.get(
     '/api/crm/deals/:id',
@@ -330,13 +337,21 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
       config: write,
       schema: {
         tags: dtags,
-        summary: 'Change a deal (moving stage records history; won/lost closes it)',
+        summary:
+          'Change a deal (moving stage records history; won/lost closes it; Idempotency-Key header honoured)',
+        headers: idempotencyHeaders,
         params: idParam,
         body: dealUpdateBody,
         response: { 200: dealResponse },
       },
     },
-    async (req) => updateDeal(deps, req.actor!, await req.reach(), req.params.id, req.body),
+    async (req, reply) => {
+      const reach = await req.reach();
+      return idempotent(deps, req, reply, async (record) => ({
+        status: 200,
+        body: await updateDeal(deps, req.actor!, reach, req.params.id, req.body, record),
+      }));
+    },
   );
 
   const xtags = ['activities'];
@@ -360,14 +375,18 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: xtags,
         summary:
-          'Log an activity or visit (idempotent with a client-generated id: 201 new, 200 already stored)',
+          'Log an activity or visit (idempotent with a client-generated id: 201 new, 200 already stored; Idempotency-Key header honoured)',
+        headers: idempotencyHeaders,
         body: activityCreateBody,
         response: { 200: activityResponse, 201: activityResponse },
       },
     },
     async (req, reply) => {
-      const result = await createActivity(deps, req.actor!, await req.reach(), req.body);
-      return reply.code(result.created ? 201 : 200).send(result.activity);
+      const reach = await req.reach();
+      return idempotent(deps, req, reply, async (record) => {
+        const result = await createActivity(deps, req.actor!, reach, req.body, record);
+        return { status: result.created ? 201 : 200, body: result.activity };
+      });
     },
   );
   r.get(
@@ -384,13 +403,20 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
       config: write,
       schema: {
         tags: xtags,
-        summary: 'Change an activity or check out of a visit',
+        summary: 'Change an activity or check out of a visit (Idempotency-Key header honoured)',
+        headers: idempotencyHeaders,
         params: idParam,
         body: activityUpdateBody,
         response: { 200: activityResponse },
       },
     },
-    async (req) => updateActivity(deps, req.actor!, await req.reach(), req.params.id, req.body),
+    async (req, reply) => {
+      const reach = await req.reach();
+      return idempotent(deps, req, reply, async (record) => ({
+        status: 200,
+        body: await updateActivity(deps, req.actor!, reach, req.params.id, req.body, record),
+      }));
+    },
   );
   r.delete(
     '/api/crm/activities/:id',

@@ -5,6 +5,7 @@ import { startOfDayInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
+import type { IdempotencyRecorder } from '../../lib/idempotency.ts';
 import { newId } from '../../lib/ids.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import {
@@ -348,6 +349,7 @@ export async function createDeal(
   actor: Actor,
   reach: Reach,
   input: DealCreateInput,
+  record?: IdempotencyRecorder,
 ): Promise<DealResponse> {
   return deps.db.kysely.transaction().execute(async (trx) => {
     const settings = await loadCrmSettings(trx, actor.orgId);
@@ -420,6 +422,7 @@ export async function createDeal(
     const { row, splits } = await readableDeal(trx, actor, reach, id);
     const deal = toDealResponse(row, splits, true);
     if (stage.kind === 'won') await emitEvent(trx, deps, actor.orgId, 'deal.won', { deal });
+    await record?.(trx, 201, deal);
     return deal;
   });
 }
@@ -434,6 +437,7 @@ export async function updateDeal(
   reach: Reach,
   dealId: string,
   input: DealUpdateInput,
+  record?: IdempotencyRecorder,
 ): Promise<DealResponse> {
   return deps.db.kysely.transaction().execute(async (trx) => {
     const { row: before } = await readableDeal(trx, actor, reach, dealId);
@@ -535,6 +539,7 @@ export async function updateDeal(
     const deal = toDealResponse(row, splits, true);
     // Queued in this transaction: receivers hear of the win only if it is stored.
     if (action === 'won') await emitEvent(trx, deps, actor.orgId, 'deal.won', { deal });
+    await record?.(trx, 200, deal);
     return deal;
   });
 }
