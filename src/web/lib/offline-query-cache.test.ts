@@ -33,6 +33,8 @@ describe('the CRM data kept for offline reading', () => {
     expect(restoreSnapshot(target, snapshot, 6000)).toBe(true);
     expect(target.getQueryData(['crm', 'accounts', 'one', 'a1'])).toEqual({ id: 'a1', name: 'Acme' });
     expect(target.getQueryState(['crm', 'accounts', 'one', 'a1'])?.dataUpdatedAt).toBe(1000);
+    // Kept data is a fallback, never fresh: a screen using it asks the server again at once.
+    expect(target.getQueryState(['crm', 'accounts', 'one', 'a1'])?.isInvalidated).toBe(true);
   });
 
   it('does not restore a snapshot older than the maximum age', () => {

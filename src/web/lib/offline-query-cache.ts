@@ -59,6 +59,10 @@ export function snapshotOf(queryClient: QueryClient, userId: string, now = Date.
   };
 }
 
+function online(): boolean {
+  return typeof navigator === 'undefined' || navigator.onLine !== false;
+}
+
 /** Puts a user's last snapshot back into the query cache (queries already loaded keep their data). */
 export function restoreSnapshot(
   queryClient: QueryClient,
@@ -67,6 +71,12 @@ export function restoreSnapshot(
 ): boolean {
   if (!snapshot || now - snapshot.savedAt > MAX_AGE_MS) return false;
   hydrate(queryClient, snapshot.state);
+  // Online, what was kept is a fallback, never fresh: every restored query asks the server again as
+  // soon as a screen uses it. Without this, a reload within the stale time showed the snapshot —
+  // possibly older than the last change — as current. Offline the kept data is all there is.
+  if (online()) {
+    void queryClient.invalidateQueries({ predicate: (q) => isPersistedKey(q.queryKey), refetchType: 'none' });
+  }
   return true;
 }
 
