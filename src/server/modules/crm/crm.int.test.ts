@@ -298,6 +298,12 @@ describe('deals', () => {
     const asB = await call('repB1')({ method: 'GET', url: `/api/crm/deals/${res.json().id}` });
     expect(asB.statusCode).toBe(200);
     expect(asB.json().canEdit).toBe(false);
+    // The split member's deal list holds it too (owned or shared), with the total counting it.
+    const listB = (await call('repB1')({ method: 'GET', url: '/api/crm/deals?q=shared%20win' })).json();
+    expect(listB.items.map((d: { id: string }) => d.id)).toEqual([res.json().id]);
+    expect(listB.total).toMatchObject({ value: 1 });
+    const listA2 = (await call('repA2')({ method: 'GET', url: '/api/crm/deals?q=shared%20win' })).json();
+    expect(listA2.items).toEqual([]);
   });
 
   it("keeps a teammate's deal from a rep (read and write) but not from their manager", async () => {

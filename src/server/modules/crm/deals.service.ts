@@ -151,19 +151,21 @@ export async function listDeals(deps: Deps, actor: Actor, reach: Reach, input: D
   const owners = readableOwnerIds(actor, reach);
   let q = dealsQuery(db, actor.orgId);
   if (owners) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('d.owner_id', 'in', owners),
-        eb(
-          'd.id',
-          'in',
+    // Deals they own or share in, as one keyed set: `owner in … OR id in (splits)` made both engines
+    // scan every deal of the org (18 ms against 1 ms for a rep at dataset M).
+    q = q.where('d.id', 'in', (eb) =>
+      eb
+        .selectFrom('deals')
+        .select('id')
+        .where('org_id', '=', actor.orgId)
+        .where('owner_id', 'in', owners)
+        .union(
           eb
             .selectFrom('deal_splits')
-            .select('deal_id')
+            .select('deal_id as id')
             .where('org_id', '=', actor.orgId)
             .where('user_id', 'in', owners),
         ),
-      ]),
     );
   }
   if (input.ownerId) q = q.where('d.owner_id', '=', input.ownerId);
