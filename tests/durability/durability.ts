@@ -50,10 +50,8 @@ export interface DurabilityReport {
   replayed: number;
   imports: number;
   importsSeenMidway: number;
-  /** Import jobs killed on every attempt (dead letters) that the run retried as an operator would. */
+  /** Imports failed because their job was killed on every attempt (dead letters), retried as an admin would. */
   deadJobsRetried: number;
-  /** Import jobs whose 5-minute lock (held by a killed server) the run expired at the end. */
-  locksFastForwarded: number;
   startupMs: { median: number; max: number };
   problems: string[];
 }
@@ -141,8 +139,6 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
   let importsSeenMidway = 0;
   let deadJobsRetried = 0;
   let finalWaitMs = 0;
-  let locksFastForwarded = 0;
-  const killedPids = new Set<number>();
 
   let server: ServerProcess = await startServerProcess({ DATABASE_URL: db.url });
   startups.push(server.startupMs);
@@ -403,7 +399,6 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     await new Promise((r) => setTimeout(r, delay));
     alive = false;
     const t0 = performance.now();
-    killedPids.add(server.pid);
     await server.kill();
     kills += 1;
     const t1 = performance.now();
@@ -432,32 +427,23 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     if (!imp.runId || !imp.started) continue;
     while (Date.now() < deadline) {
       const res = await send(server.url, admin, 'GET', `/api/crm/imports/${imp.runId}`);
-      const state = (res.body as { state?: string }).state;
-      if (state === 'done' || state === 'failed') break;
-      // A job killed mid-run on each of its attempts goes to the dead letters (poison-job guard);
-      // its run still says "running". An operator retries it from Administration → Jobs.
-      const job = await db.kysely
-        .selectFrom('import_runs as r')
-        .innerJoin('jobs as j', 'j.id', 'r.job_id')
-        .select(['j.id', 'j.state', 'j.locked_by'])
-        .where('r.id', '=', imp.runId)
-        .executeTakeFirst();
-      // A long import extends its job's lock to 5 minutes (import.service); if its server was
-      // SIGKILLed the job waits that long to be claimed again. Fast-forward that wait for jobs
-      // locked by a server this run killed (worker ids carry the pid), as if 5 minutes had passed.
-      const lockPid = Number(job?.locked_by?.split(':')[1]);
-      if (job?.state === 'running' && killedPids.has(lockPid)) {
-        await db.kysely
-          .updateTable('jobs')
-          .set({ lock_expires_at: 0 })
-          .where('id', '=', job.id)
-          .where('locked_by', '=', job.locked_by)
-          .execute();
-        locksFastForwarded += 1;
-      }
-      if (job?.state === 'dead') {
-        const retry = await send(server.url, admin, 'POST', `/api/admin/jobs/${job.id}/retry`, { json: {} });
-        if (retry.status !== 200) fail(`retrying dead import job ${job.id}: ${retry.status}`);
+      const body = res.body as { state?: string; retryable?: boolean; message?: string | null };
+      if (body.state === 'done') break;
+      // A job killed mid-run on each of its attempts goes to the dead letters (poison-job guard)
+      // and its run says failed, retryable; the admin retries it as the import page tells them to.
+      if (body.state === 'failed' && !body.retryable) break;
+      if (body.state === 'failed') {
+        if (!/^the background import stopped after \d+ attempts/.test(body.message ?? ''))
+          fail(`import ${imp.prefix} failed with an unexpected message: ${body.message}`);
+        const job = await db.kysely
+          .selectFrom('import_runs')
+          .select('job_id')
+          .where('id', '=', imp.runId)
+          .executeTakeFirstOrThrow();
+        const retry = await send(server.url, admin, 'POST', `/api/admin/jobs/${job.job_id}/retry`, {
+          json: {},
+        });
+        if (retry.status !== 200) fail(`retrying dead import job ${job.job_id}: ${retry.status}`);
         deadJobsRetried += 1;
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -481,7 +467,6 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
     imports: imports.length,
     importsSeenMidway,
     deadJobsRetried,
-    locksFastForwarded,
     startupMs: { median: Math.round(median(startups)), max: Math.round(Math.max(...startups)) },
     problems,
   };
@@ -491,7 +476,7 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
         .map(([k2, v]) => `${k2} ${v}`)
         .join(
           ', ',
-        )}) resent=${resent} replayed=${replayed} imports=${imports.length} dead import jobs retried=${deadJobsRetried} import locks fast-forwarded=${locksFastForwarded} ` +
+        )}) resent=${resent} replayed=${replayed} imports=${imports.length} dead import jobs retried=${deadJobsRetried} ` +
       `server start-up median=${report.startupMs.median} ms max=${report.startupMs.max} ms problems=${problems.length}`,
   );
   return report;

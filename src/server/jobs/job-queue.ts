@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Deps } from '../context.ts';
 import type { Db, Executor } from '../db/database.ts';
 import type { JobState } from '../db/schema.ts';
@@ -147,25 +146,137 @@ export async function claimJobs(
     .execute();
 }
 
+/** A job moved to the dead letters, as `onDead` hooks get it. */
+export interface DeadJob {
+  id: string;
+  org_id: string | null;
+  name: string;
+  payload: string;
+  attempts: number;
+  max_attempts: number;
+  error: string;
+}
+
+/**
+ * Called inside the transaction that moves a job to the dead letters, so whoever owns the work
+ * (an import run, say) records the failure together with it or not at all.
+ */
+export type DeadJobHook = (trx: Executor, job: DeadJob) => Promise<void>;
+
+const LOCK_EXPIRED = 'worker stopped responding (lock expired)';
+
+/**
+ * Moves one job to the dead letters and runs `onDead` in the same transaction, if `where` still
+ * holds for it. If the hook fails, the job is dead-lettered without it (logged by the caller through
+ * `onHookError`): a broken hook must not keep a job running forever.
+ */
+async function deadLetter(
+  db: Db,
+  id: string,
+  values: { error: string; now: number },
+  where: { lockedBy?: string; expiredBefore?: number },
+  onDead: DeadJobHook | undefined,
+  onHookError: (error: unknown) => void,
+): Promise<boolean> {
+  const update = async (k: Executor) => {
+    let q = k
+      .updateTable('jobs')
+      .set({
+        state: 'dead',
+        run_at: values.now,
+        locked_by: null,
+        lock_expires_at: null,
+        last_error: values.error.slice(0, ERROR_LIMIT),
+        finished_at: values.now,
+        updated_at: values.now,
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'running');
+    if (where.lockedBy !== undefined) q = q.where('locked_by', '=', where.lockedBy);
+    if (where.expiredBefore !== undefined) q = q.where('lock_expires_at', '<', where.expiredBefore);
+    return q.returning(['id', 'org_id', 'name', 'payload', 'attempts', 'max_attempts']).executeTakeFirst();
+  };
+  if (onDead) {
+    try {
+      return await db.kysely.transaction().execute(async (trx) => {
+        const row = await update(trx);
+        if (row) await onDead(trx, { ...row, error: values.error });
+        return row !== undefined;
+      });
+    } catch (error) {
+      onHookError(error);
+    }
+  }
+  return (await update(db.kysely)) !== undefined;
+}
+
 /**
  * Puts jobs whose worker died (lock expired) back in the queue, or into the dead letters when
- * they used up their attempts. The attempt they were on counts: a job that crashes its worker
- * must not loop forever.
+ * they used up their attempts (with `onDead` for each, in its transaction). The attempt they were on
+ * counts: a job that crashes its worker must not loop forever.
  */
-export async function recoverExpiredLocks(db: Db, now: number): Promise<number> {
+export async function recoverExpiredLocks(
+  db: Db,
+  now: number,
+  onDead?: (job: { name: string }) => DeadJobHook | undefined,
+  onHookError: (error: unknown, job: { id: string; name: string }) => void = () => {},
+): Promise<number> {
+  const dying = await db.kysely
+    .selectFrom('jobs')
+    .select(['id', 'name'])
+    .where('state', '=', 'running')
+    .where('lock_expires_at', '<', now)
+    .whereRef('attempts', '>=', 'max_attempts')
+    .execute();
+  let recovered = 0;
+  for (const job of dying) {
+    const dead = await deadLetter(
+      db,
+      job.id,
+      { error: LOCK_EXPIRED, now },
+      { expiredBefore: now },
+      onDead?.(job),
+      (error) => onHookError(error, job),
+    );
+    if (dead) recovered += 1;
+  }
   const requeued = await db.kysely
     .updateTable('jobs')
     .set({
-      state: sql<JobState>`case when attempts >= max_attempts then 'dead' else 'queued' end`,
+      state: 'queued',
       locked_by: null,
       lock_expires_at: null,
-      last_error: 'worker stopped responding (lock expired)',
+      last_error: LOCK_EXPIRED,
       updated_at: now,
     })
     .where('state', '=', 'running')
     .where('lock_expires_at', '<', now)
+    // Out of attempts: dead-lettered above, with their hooks (or in the next round if they got here since).
+    .whereRef('attempts', '<', 'max_attempts')
     .executeTakeFirst();
-  return Number(requeued.numUpdatedRows);
+  return recovered + Number(requeued.numUpdatedRows);
+}
+
+/**
+ * The heartbeat of a worker's running jobs: pushes their locks to `until`, only while this worker
+ * still holds them. Returns the ids it extended (a missing id means the lock was lost).
+ */
+export async function extendJobLocks(
+  db: Executor,
+  workerId: string,
+  ids: string[],
+  until: number,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('jobs')
+    .set({ lock_expires_at: until })
+    .where('id', 'in', ids)
+    .where('locked_by', '=', workerId)
+    .where('state', '=', 'running')
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /** Marks a job done, only if this worker still holds it. */
@@ -179,31 +290,38 @@ export async function completeJob(db: Db, id: string, workerId: string, now: num
     .execute();
 }
 
-/** Schedules a retry after backoff, or moves the job to the dead letters after its last attempt. */
+/**
+ * Schedules a retry after backoff, or moves the job to the dead letters after its last attempt
+ * (then `onDead` runs in the same transaction).
+ */
 export async function failJob(
   db: Db,
   job: ClaimedJob,
   workerId: string,
   now: number,
   error: string,
+  onDead?: DeadJobHook,
+  onHookError: (error: unknown) => void = () => {},
 ): Promise<JobState> {
-  const dead = job.attempts >= job.max_attempts;
-  const state: JobState = dead ? 'dead' : 'queued';
+  if (job.attempts >= job.max_attempts) {
+    await deadLetter(db, job.id, { error, now }, { lockedBy: workerId }, onDead, onHookError);
+    return 'dead';
+  }
   await db.kysely
     .updateTable('jobs')
     .set({
-      state,
-      run_at: dead ? now : now + backoffMs(job.attempts),
+      state: 'queued',
+      run_at: now + backoffMs(job.attempts),
       locked_by: null,
       lock_expires_at: null,
       last_error: error.slice(0, ERROR_LIMIT),
-      finished_at: dead ? now : null,
+      finished_at: null,
       updated_at: now,
     })
     .where('id', '=', job.id)
     .where('locked_by', '=', workerId)
     .execute();
-  return state;
+  return 'queued';
 }
 
 /** Counts per state, optionally for one org (null: every job, including system jobs). */

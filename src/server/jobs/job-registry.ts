@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { Deps } from '../context.ts';
+import type { Executor } from '../db/database.ts';
 import type { OpsDeps } from '../ops/ops-config.ts';
 
 /** What a handler knows about the job it is running. */
@@ -27,6 +29,22 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   run(ctx: JobContext, payload: z.infer<S>): Promise<void>;
   /** Default for enqueue; each retry waits longer (exponential backoff). */
   maxAttempts?: number;
+  /**
+   * Runs inside the transaction that moves the job to the dead letters (its last attempt threw, or
+   * its worker died during it), so the work's owner records the failure with it, e.g. an import run
+   * marked failed. Not called for a payload that does not validate. If it throws, the job is
+   * dead-lettered without it (and the error logged).
+   */
+  onDead?(trx: Executor, ctx: JobHookContext, payload: z.infer<S>): Promise<void>;
+  /** Runs inside the transaction of an admin's retry of a dead job (undoes what onDead recorded). */
+  onRetry?(trx: Executor, ctx: JobHookContext, payload: z.infer<S>): Promise<void>;
+}
+
+/** What onDead / onRetry know: the job (its last error) and the service deps. */
+export interface JobHookContext {
+  deps: Deps;
+  job: JobInfo;
+  lastError: string | null;
 }
 
 /** A recurring job: one run per time slot, enqueued idempotently by every instance. */

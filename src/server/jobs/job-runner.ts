@@ -5,7 +5,9 @@ import {
   type ClaimedJob,
   claimJobs,
   completeJob,
+  type DeadJobHook,
   enqueueJob,
+  extendJobLocks,
   failJob,
   pruneFinishedJobs,
   recoverExpiredLocks,
@@ -14,6 +16,14 @@ import type { JobRegistry } from './job-registry.ts';
 
 const KEEP_DONE_MS = 7 * 86_400_000;
 const MAINTENANCE_EVERY_MS = 60_000;
+
+/**
+ * How often a runner pushes the locks of the jobs it runs: a third of the lock timeout, so two
+ * heartbeats may be late before another instance takes a job that is still running.
+ */
+export function heartbeatEveryMs(lockTimeoutMs: number): number {
+  return Math.max(10, Math.floor(lockTimeoutMs / 3));
+}
 
 export interface JobRunner {
   readonly workerId: string;
@@ -43,6 +53,90 @@ export function createJobRunner(deps: OpsDeps, registry: JobRegistry, config: Jo
   let timer: NodeJS.Timeout | undefined;
   let lastMaintenance = 0;
   let polling: Promise<void> | undefined;
+  let lastRecovery = 0;
+  // Expired locks are looked for at least once per lock timeout, so a job whose worker died is
+  // taken up again within about two lock timeouts, not at the next minute's maintenance.
+  const recoverEveryMs = Math.min(MAINTENANCE_EVERY_MS, config.lockTimeoutMs);
+  /** The jobs this runner executes, by id: their locks are kept fresh by the heartbeat. */
+  const held = new Set<string>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let beating: Promise<void> | undefined;
+
+  /**
+   * Every job's lock is extended by the lock timeout at a fraction of it from the moment the job is
+   * claimed, for as long as it runs, whatever the job does: a long job is never taken for an
+   * abandoned one while its worker is alive, and a dead worker's jobs are free one timeout later.
+   */
+  function beat(): void {
+    if (beating || held.size === 0) return;
+    const ids = [...held];
+    beating = extendJobLocks(deps.db.kysely, workerId, ids, deps.clock.now() + config.lockTimeoutMs)
+      .then((kept) => {
+        const lost = ids.filter((id) => held.has(id) && !kept.includes(id));
+        for (const id of lost) {
+          // Finished meanwhile (no longer running) or taken over after the lock expired.
+          deps.log.debug({ jobId: id }, 'job lock not extended: the job is no longer held by this worker');
+        }
+      })
+      .catch((error: unknown) =>
+        deps.log.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'job heartbeat failed',
+        ),
+      )
+      .finally(() => {
+        beating = undefined;
+      });
+  }
+
+  function hold(id: string): void {
+    held.add(id);
+    if (!heartbeat) {
+      heartbeat = setInterval(beat, heartbeatEveryMs(config.lockTimeoutMs));
+      heartbeat.unref();
+    }
+  }
+
+  function release(id: string): void {
+    held.delete(id);
+    if (held.size === 0 && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  }
+
+  /** The definition's onDead as a queue hook (it gets the validated payload). */
+  function deadHook(name: string): DeadJobHook | undefined {
+    const definition = registry.get(name);
+    const onDead = definition?.onDead;
+    if (!definition || !onDead) return undefined;
+    return async (trx, dead) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(dead.payload);
+      } catch {
+        return;
+      }
+      const parsed = definition.schema.safeParse(raw);
+      if (!parsed.success) return;
+      const job = {
+        id: dead.id,
+        name: dead.name,
+        orgId: dead.org_id,
+        attempt: dead.attempts,
+        maxAttempts: dead.max_attempts,
+      };
+      await onDead(trx, { deps, job, lastError: dead.error }, parsed.data);
+    };
+  }
+
+  function hookFailed(jobId: string, name: string) {
+    return (error: unknown) =>
+      deps.log.error(
+        { jobId, job: name, err: error instanceof Error ? error.message : String(error) },
+        'the dead-letter hook of a job failed; the job was dead-lettered without it',
+      );
+  }
 
   async function execute(job: ClaimedJob): Promise<void> {
     const definition = registry.get(job.name);
@@ -72,7 +166,15 @@ export function createJobRunner(deps: OpsDeps, registry: JobRegistry, config: Jo
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       try {
-        const state = await failJob(deps.db, job, workerId, now(), message);
+        const state = await failJob(
+          deps.db,
+          job,
+          workerId,
+          now(),
+          message,
+          deadHook(job.name),
+          hookFailed(job.id, job.name),
+        );
         deps.log[state === 'dead' ? 'error' : 'warn'](
           { jobId: job.id, job: job.name, attempt: job.attempts, err: message },
           state === 'dead' ? 'job failed for the last time (dead letter)' : 'job failed; will retry',
@@ -97,9 +199,19 @@ export function createJobRunner(deps: OpsDeps, registry: JobRegistry, config: Jo
     }
   }
 
+  async function recover(now: number): Promise<void> {
+    lastRecovery = now;
+    await recoverExpiredLocks(
+      deps.db,
+      now,
+      (job) => deadHook(job.name),
+      (error, job) => hookFailed(job.id, job.name)(error),
+    );
+  }
+
   async function maintenance(now: number): Promise<void> {
     await enqueueScheduleSlots(now);
-    await recoverExpiredLocks(deps.db, now);
+    await recover(now);
     if (now - lastMaintenance >= MAINTENANCE_EVERY_MS) {
       lastMaintenance = now;
       await pruneFinishedJobs(deps.db.kysely, now - KEEP_DONE_MS);
@@ -111,7 +223,9 @@ export function createJobRunner(deps: OpsDeps, registry: JobRegistry, config: Jo
     const free = config.concurrency - running.size;
     const jobs = await claimJobs(deps.db, workerId, deps.clock.now(), free, config.lockTimeoutMs);
     const done = jobs.map((job) => {
+      hold(job.id);
       const p = execute(job).finally(() => {
+        release(job.id);
         running.delete(p);
         // A slot opened: look for more work now rather than after the poll interval.
         if (started && !stopping) schedulePoll(0);
@@ -126,6 +240,7 @@ export function createJobRunner(deps: OpsDeps, registry: JobRegistry, config: Jo
     try {
       const now = deps.clock.now();
       if (now - lastMaintenance >= MAINTENANCE_EVERY_MS || lastMaintenance === 0) await maintenance(now);
+      else if (now - lastRecovery >= recoverEveryMs) await recover(now);
       if (!stopping) await claimAndStart();
     } catch (error) {
       // The database may be briefly unreachable (failover, restart): log and keep polling.
@@ -162,6 +277,7 @@ export function createJobRunner(deps: OpsDeps, registry: JobRegistry, config: Jo
       timer = undefined;
       await polling;
       await Promise.allSettled([...running]);
+      await beating;
       started = false;
     },
     async runDue() {

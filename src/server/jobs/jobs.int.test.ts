@@ -220,6 +220,162 @@ describe('job queue', () => {
   });
 });
 
+describe('dead letters and the dead-letter hook', () => {
+  async function registerWithHook(name: string, opts: { fail?: () => boolean; hookThrows?: boolean } = {}) {
+    const calls: Array<{ payload: unknown; attempt: number; lastError: string | null }> = [];
+    t.app.jobs.registry.register(
+      defineJob({
+        name,
+        schema: z.object({ n: z.number() }),
+        async run() {
+          if (opts.fail?.() ?? true) throw new Error('always broken');
+        },
+        async onDead(trx, ctx, payload) {
+          // Written in the dead-lettering transaction: it exists exactly when the job is dead.
+          await trx
+            .insertInto('app_settings')
+            .values({ key: `dead:${ctx.job.id}`, value: String(payload.n) })
+            .execute();
+          calls.push({ payload, attempt: ctx.job.attempt, lastError: ctx.lastError });
+          if (opts.hookThrows) throw new Error('hook broken');
+        },
+        async onRetry(trx, ctx) {
+          await trx.deleteFrom('app_settings').where('key', '=', `dead:${ctx.job.id}`).execute();
+        },
+      }),
+    );
+    return calls;
+  }
+  const marker = async (id: string) =>
+    (
+      await t.db.kysely
+        .selectFrom('app_settings')
+        .select('value')
+        .where('key', '=', `dead:${id}`)
+        .executeTakeFirst()
+    )?.value;
+
+  it('calls onDead with the payload and the last error when the last attempt fails, and onRetry on retry', async () => {
+    await setup();
+    const calls = await registerWithHook('test.hooked');
+    const org = await makeOrg(t.db, t.clock);
+    const id = (await enqueueJob(t.db.kysely, t, {
+      name: 'test.hooked',
+      orgId: org.orgId,
+      payload: { n: 7 },
+      maxAttempts: 2,
+    }))!;
+    await t.app.jobs.runDue();
+    expect(calls).toEqual([]);
+    t.clock.advance(3_600_000);
+    await t.app.jobs.runDue();
+    expect(await jobRow(id)).toMatchObject({ state: 'dead', attempts: 2 });
+    expect(calls).toEqual([{ payload: { n: 7 }, attempt: 2, lastError: 'always broken' }]);
+    expect(await marker(id)).toBe('7');
+
+    const admin = await signIn(t.app, org.admin.email, PASSWORD);
+    const retry = await as(t.app, admin)({ method: 'POST', url: `/api/admin/jobs/${id}/retry` });
+    expect(retry.statusCode).toBe(200);
+    expect(await marker(id)).toBeUndefined();
+  });
+
+  it('calls onDead when the worker died during the last attempt (its lock expired)', async () => {
+    await setup();
+    const calls = await registerWithHook('test.orphaned', { fail: () => false });
+    const id = (await enqueueJob(t.db.kysely, t, {
+      name: 'test.orphaned',
+      payload: { n: 3 },
+      maxAttempts: 2,
+    }))!;
+    await t.db.kysely
+      .updateTable('jobs')
+      .set({ state: 'running', attempts: 2, locked_by: 'gone:1:x', lock_expires_at: t.clock.now() - 1 })
+      .where('id', '=', id)
+      .execute();
+    await t.app.jobs.runDue();
+    expect((await jobRow(id)).state).toBe('dead');
+    expect((await jobRow(id)).last_error).toMatch(/lock expired/);
+    expect(calls).toEqual([
+      { payload: { n: 3 }, attempt: 2, lastError: 'worker stopped responding (lock expired)' },
+    ]);
+    expect(await marker(id)).toBe('3');
+  });
+
+  it('still dead-letters the job when its hook throws, without what the hook wrote', async () => {
+    await setup();
+    const calls = await registerWithHook('test.badhook', { hookThrows: true });
+    const id = (await enqueueJob(t.db.kysely, t, {
+      name: 'test.badhook',
+      payload: { n: 1 },
+      maxAttempts: 1,
+    }))!;
+    await t.app.jobs.runDue();
+    expect(calls).toHaveLength(1);
+    expect(await jobRow(id)).toMatchObject({ state: 'dead', last_error: 'always broken' });
+    expect(await marker(id)).toBeUndefined();
+  });
+});
+
+describe('job lock heartbeat', () => {
+  it('keeps extending the lock of a job that runs longer than the lock timeout, so no instance takes it', async () => {
+    const tdb: TestDb = await createTestDb();
+    cleanups.push(() => tdb.drop());
+    const lockTimeoutMs = 300;
+    const runs: string[] = [];
+    const apps = [];
+    for (const name of ['instance-a', 'instance-b']) {
+      const db = openDb(tdb.url, { poolSize: 4 });
+      const app = await buildApp({
+        db,
+        config: testConfig(),
+        logger: false,
+        ops: defaultOpsConfig({ jobs: { enabled: true, concurrency: 2, pollIntervalMs: 10, lockTimeoutMs } }),
+      });
+      app.jobs.registry.register(
+        defineJob({
+          name: 'test.long',
+          schema: z.object({}),
+          async run() {
+            runs.push(name);
+            // Four lock timeouts: without the heartbeat the lock expires and the job is taken again.
+            await new Promise((r) => setTimeout(r, 4 * lockTimeoutMs));
+          },
+        }),
+      );
+      await app.ready();
+      apps.push(app);
+      cleanups.push(async () => {
+        await app.close();
+        await db.close();
+      });
+    }
+    const id = (await enqueueJob(
+      tdb.db.kysely,
+      { clock: { now: () => Date.now() } },
+      { name: 'test.long' },
+    ))!;
+    for (const app of apps) app.jobs.start();
+    const row = () =>
+      tdb.db.kysely
+        .selectFrom('jobs')
+        .select(['state', 'attempts', 'lock_expires_at'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    const started = Date.now();
+    const locks = new Set<number>();
+    for (;;) {
+      const r = await row();
+      if (r.state === 'done' || Date.now() - started > 10_000) break;
+      if (r.lock_expires_at !== null) locks.add(Number(r.lock_expires_at));
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(await row()).toMatchObject({ state: 'done', attempts: 1 });
+    expect(runs).toHaveLength(1);
+    // The lock moved forward several times while the job ran.
+    expect(locks.size).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('several app instances on one database', () => {
   it('runs each of N jobs exactly once across two instances with their own pools', async () => {
     const tdb: TestDb = await createTestDb();

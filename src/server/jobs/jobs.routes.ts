@@ -30,6 +30,6 @@ export function jobsRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: jobResponse },
       },
     },
-    async (req) => retryJob(deps, req.actor!, req.params.id),
+    async (req) => retryJob(deps, req.actor!, req.params.id, app.jobs.registry),
   );
 }

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor, pageOf } from '../lib/pagination.ts';
 import { audit } from '../modules/audit/audit.service.ts';
 import { type Actor, assertRole } from '../policy/policy.ts';
 import { countJobsByState } from './job-queue.ts';
+import type { JobRegistry } from './job-registry.ts';
 import { type JobRow, type jobListQuery, toJobResponse } from './jobs.schemas.ts';
 
 const jobColumns = [
@@ -50,8 +51,11 @@ export async function listJobs(deps: Deps, actor: Actor, input: z.infer<typeof j
   };
 }
 
-/** Gives a dead job a fresh set of attempts, due now. Only dead jobs can be retried. */
-export async function retryJob(deps: Deps, actor: Actor, id: string) {
+/**
+ * Gives a dead job a fresh set of attempts, due now. Only dead jobs can be retried. The job's
+ * `onRetry` hook (e.g. an import run back to queued) runs in the same transaction.
+ */
+export async function retryJob(deps: Deps, actor: Actor, id: string, registry?: JobRegistry) {
   assertRole(actor, 'admin');
   return deps.db.kysely.transaction().execute(async (trx) => {
     const job = await trx
@@ -69,6 +73,14 @@ export async function retryJob(deps: Deps, actor: Actor, id: string) {
       .where('id', '=', id)
       .where('state', '=', 'dead')
       .execute();
+    const definition = registry?.get(job.name);
+    if (definition?.onRetry) {
+      const parsed = definition.schema.safeParse(JSON.parse(job.payload));
+      if (parsed.success) {
+        const info = { id, name: job.name, orgId: actor.orgId, attempt: 0, maxAttempts: job.max_attempts };
+        await definition.onRetry(trx, { deps, job: info, lastError: job.last_error }, parsed.data);
+      }
+    }
     await audit(trx, deps, actor, 'job', id, 'retry', { name: job.name, lastError: job.last_error });
     return toJobResponse({
       ...job,

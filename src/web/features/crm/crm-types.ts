@@ -186,6 +186,8 @@ export interface ImportRun {
   errorCount: number;
   errors: RowError[];
   message: string | null;
+  /** Failed because its background job stopped (dead letters): an admin can retry the job. */
+  retryable: boolean;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;

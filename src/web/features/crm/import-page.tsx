@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Card,
@@ -21,6 +22,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import { errorMessage } from '../../lib/notify.ts';
+import { useSession } from '../../lib/session-context.ts';
 import { useFormErrors } from '../../lib/use-form-errors.ts';
 import {
   CRM_KEY,
@@ -96,8 +98,10 @@ export function ImportPage() {
     queryFn: () => fetchImport(jobId!),
     enabled: jobId !== null,
     refetchInterval: (query) => {
-      const state = query.state.data?.state;
-      return state === 'done' || state === 'failed' ? false : 1000;
+      const data = query.state.data;
+      // A run whose job stopped may be retried by an admin: keep looking, more slowly.
+      if (data?.state === 'failed') return data.retryable ? 5000 : false;
+      return data?.state === 'done' ? false : 1000;
     },
   });
   const state = progress.data?.state;
@@ -363,6 +367,7 @@ function displayValue(value: unknown): string {
 }
 
 function ImportProgress({ run }: { run: ImportRun }) {
+  const admin = useSession().role === 'admin';
   const percent = importProgress(run);
   const listPath = `/crm/${run.entity}`;
   return (
@@ -380,6 +385,21 @@ function ImportProgress({ run }: { run: ImportRun }) {
             ? `Failed: ${run.message ?? 'the import stopped'}. Nothing was imported${run.mode === 'skip-bad-rows' ? ' from the failed batch' : ''}.`
             : `${run.state === 'queued' ? 'Waiting to start' : 'Importing'}: ${run.processedRows} of ${run.totalRows} rows (${percent}%).`}
       </Text>
+      {run.state === 'failed' && run.retryable ? (
+        <Text size="sm" data-testid="import-retryable">
+          {admin ? (
+            <>
+              It can be retried: retry its job under{' '}
+              <Anchor component={Link} to="/admin/jobs">
+                Administration → Jobs
+              </Anchor>{' '}
+              and it starts again here.
+            </>
+          ) : (
+            'It can be retried: ask an administrator to retry its job (Administration → Jobs), and it starts again here.'
+          )}
+        </Text>
+      ) : null}
       {run.state === 'done' ? (
         <Group>
           <Button component={Link} to={listPath} variant="light" data-testid="import-view-list">

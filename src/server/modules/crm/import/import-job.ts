@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { defineJob, type JobRegistry } from '../../../jobs/job-registry.ts';
-import { executeImport, IMPORT_JOB } from './import.service.ts';
+import {
+  executeImport,
+  failImportOfDeadJob,
+  IMPORT_JOB,
+  requeueImportOfRetriedJob,
+} from './import.service.ts';
 
 /**
  * The background import. A crash (worker gone, lock expired) runs it again: executeImport leaves a
@@ -13,7 +18,21 @@ export const importJob = defineJob({
   maxAttempts: 3,
   async run(ctx, payload) {
     if (!ctx.job.orgId) throw new Error('import jobs belong to an org');
-    await executeImport(ctx.deps, ctx.job.orgId, payload.runId, { jobId: ctx.job.id });
+    await executeImport(ctx.deps, ctx.job.orgId, payload.runId);
+  },
+  // Its last attempt failed or its worker died during each: the run says failed, with the reason.
+  async onDead(trx, ctx, payload) {
+    if (!ctx.job.orgId) return;
+    await failImportOfDeadJob(trx, ctx.deps, ctx.job.orgId, payload.runId, {
+      id: ctx.job.id,
+      attempts: ctx.job.attempt,
+      lastError: ctx.lastError,
+    });
+  },
+  // An admin retried the dead job (Administration → Jobs): the run is queued again.
+  async onRetry(trx, ctx, payload) {
+    if (!ctx.job.orgId) return;
+    await requeueImportOfRetriedJob(trx, ctx.deps, ctx.job.orgId, payload.runId, ctx.job.id);
   },
 });
 

@@ -1,5 +1,5 @@
 import type { Executor } from '../../../db/database.ts';
-import type { ImportRunsTable } from '../../../db/schema.ts';
+import type { ImportRunsTable, JobState } from '../../../db/schema.ts';
 import type { ImportRunRow } from './import.schemas.ts';
 
 // SQL only; every query filters by org_id.
@@ -62,12 +62,9 @@ export async function listRuns(
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
-/** Keeps a claimed job's lock fresh while a long import runs (PostgreSQL; see job-queue). */
-export async function extendJobLock(db: Executor, jobId: string, until: number): Promise<void> {
-  await db
-    .updateTable('jobs')
-    .set({ lock_expires_at: until })
-    .where('id', '=', jobId)
-    .where('state', '=', 'running')
-    .execute();
+/** The state of each of these jobs (to tell whether a failed import's job is in the dead letters). */
+export async function jobStates(db: Executor, jobIds: string[]): Promise<Map<string, JobState>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db.selectFrom('jobs').select(['id', 'state']).where('id', 'in', jobIds).execute();
+  return new Map(rows.map((r) => [r.id, r.state]));
 }

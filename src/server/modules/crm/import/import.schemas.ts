@@ -65,6 +65,9 @@ export const importRunResponse = z.object({
   errorCount: z.number(),
   errors: z.array(rowError),
   message: z.string().nullable(),
+  retryable: z
+    .boolean()
+    .describe('Failed because its background job stopped (dead letters): an admin can retry the job'),
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
@@ -120,7 +123,7 @@ export type ImportRunRow = Pick<
   | 'finished_at'
 >;
 
-export function toImportRunResponse(row: ImportRunRow): ImportRunResponse {
+export function toImportRunResponse(row: ImportRunRow, retryable = false): ImportRunResponse {
   return {
     id: row.id,
     entity: row.entity,
@@ -139,6 +142,7 @@ export function toImportRunResponse(row: ImportRunRow): ImportRunResponse {
     errorCount: row.error_count,
     errors: JSON.parse(row.errors) as z.infer<typeof rowError>[],
     message: row.message,
+    retryable,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     finishedAt: isoOrNull(row.finished_at),

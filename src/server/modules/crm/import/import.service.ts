@@ -13,7 +13,7 @@ import { newId } from '../../../lib/ids.ts';
 import type { Actor, Reach } from '../../../policy/policy.ts';
 import { loadReach } from '../../../policy/reach.ts';
 import { audit } from '../../audit/audit.service.ts';
-import { extendJobLock, findRun, insertRun, listRuns, updateRun } from './import.repository.ts';
+import { findRun, insertRun, jobStates, listRuns, updateRun } from './import.repository.ts';
 import {
   type DryRunInput,
   type ImportRunRow,
@@ -267,13 +267,76 @@ export async function startImport(
   });
 }
 
+/** Failed runs whose job is in the dead letters: retrying the job runs them again. */
+async function retryableRuns(db: Executor, rows: ImportRunRow[]): Promise<Set<string>> {
+  const failed = rows.filter((r) => r.state === 'failed' && r.job_id !== null);
+  if (failed.length === 0) return new Set();
+  const states = await jobStates(
+    db,
+    failed.map((r) => r.job_id!),
+  );
+  return new Set(failed.filter((r) => states.get(r.job_id!) === 'dead').map((r) => r.id));
+}
+
 export async function getImport(deps: Deps, actor: Actor, runId: string) {
-  return toImportRunResponse(withLive(await visibleRun(deps.db.kysely, actor, runId)));
+  const run = await visibleRun(deps.db.kysely, actor, runId);
+  const retryable = await retryableRuns(deps.db.kysely, [run]);
+  return toImportRunResponse(withLive(run), retryable.has(run.id));
 }
 
 export async function listImports(deps: Deps, actor: Actor) {
   const rows = await listRuns(deps.db.kysely, actor.orgId, actor.role === 'admin' ? null : actor.userId, 50);
-  return { items: rows.map((r) => toImportRunResponse(withLive(r))) };
+  const retryable = await retryableRuns(deps.db.kysely, rows);
+  return { items: rows.map((r) => toImportRunResponse(withLive(r), retryable.has(r.id))) };
+}
+
+/**
+ * The import's job went to the dead letters (every attempt failed, or its worker died during each):
+ * called by the job's onDead in the dead-lettering transaction, it marks the run failed with the
+ * reason the import page shows. The file stays, so an admin's retry of the job runs it again.
+ */
+export async function failImportOfDeadJob(
+  trx: Executor,
+  deps: Deps,
+  orgId: string,
+  runId: string,
+  job: { id: string; attempts: number; lastError: string | null },
+): Promise<void> {
+  const run = await findRun(trx, orgId, runId);
+  if (!run || run.job_id !== job.id || (run.state !== 'queued' && run.state !== 'running')) return;
+  const now = deps.clock.now();
+  const partial = run.mode === 'skip-bad-rows' && run.processed_rows > 0;
+  await updateRun(trx, orgId, runId, {
+    state: 'failed',
+    message: `the background import stopped after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'} (${
+      job.lastError ?? 'unknown error'
+    })`.slice(0, 1000),
+    // All or nothing: nothing was committed, whatever progress was shown on the way.
+    ...(partial ? {} : { processed_rows: 0, inserted: 0, updated: 0, skipped: 0 }),
+    updated_at: now,
+    finished_at: now,
+  });
+}
+
+/**
+ * An admin retried the dead job of a failed import: the run is queued again in the same
+ * transaction; a skip-bad-rows run resumes after its last committed batch.
+ */
+export async function requeueImportOfRetriedJob(
+  trx: Executor,
+  deps: Deps,
+  orgId: string,
+  runId: string,
+  jobId: string,
+): Promise<void> {
+  const run = await findRun(trx, orgId, runId);
+  if (!run || run.job_id !== jobId || run.state !== 'failed') return;
+  await updateRun(trx, orgId, runId, {
+    state: 'queued',
+    message: null,
+    updated_at: deps.clock.now(),
+    finished_at: null,
+  });
 }
 
 /** What the mapper needs: each entity's fields, required groups and the preset header maps. */
@@ -313,7 +376,7 @@ export async function executeImport(
   deps: Deps,
   orgId: string,
   runId: string,
-  hooks: { jobId?: string; onProgress?: (p: ImportProgress, total: number) => void } = {},
+  hooks: { onProgress?: (p: ImportProgress, total: number) => void } = {},
 ): Promise<ImportOutcome | null> {
   const db = deps.db.kysely;
   const run = await findRun(db, orgId, runId);
@@ -360,7 +423,8 @@ export async function executeImport(
     return null;
   }
   const resume: ImportProgress | undefined =
-    mode === 'skip-bad-rows' && run.state === 'running' && run.processed_rows > 0
+    // 'queued' with progress: a retried run whose job had died.
+    mode === 'skip-bad-rows' && (run.state === 'running' || run.state === 'queued') && run.processed_rows > 0
       ? {
           processedRows: run.processed_rows,
           inserted: run.inserted,
@@ -405,17 +469,10 @@ export async function executeImport(
       lastWrite = now;
       const snapshot = progressColumns(p);
       pendingWrite = pendingWrite
-        .then(async () => {
-          await updateRun(db, orgId, runId, snapshot);
-          if (hooks.jobId) await extendJobLock(db, hooks.jobId, deps.clock.now() + 5 * 60_000);
-        })
+        .then(() => updateRun(db, orgId, runId, snapshot))
         .catch((error: unknown) => deps.log.warn({ runId, err: String(error) }, 'import progress not saved'));
-    } else if (canWriteAside && hooks.jobId && now - lastWrite > 10_000) {
-      lastWrite = now;
-      pendingWrite = pendingWrite
-        .then(() => extendJobLock(db, hooks.jobId!, deps.clock.now() + 5 * 60_000))
-        .catch(() => undefined);
     }
+    // The job's lock is kept fresh by the job runner's heartbeat, from the claim to the end.
   };
   try {
     const outcome = await runImport(deps, ctx, spec, {

@@ -1,0 +1,131 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeWorld, PASSWORD } from '../../../../../tests/factories/identity.ts';
+import {
+  as,
+  createTestApp,
+  type Session,
+  signIn,
+  type TestApp,
+} from '../../../../../tests/setup/test-app.ts';
+import { importDir } from './import.service.ts';
+
+/**
+ * An import whose background job dies (issue 7): the run must say failed with the reason, show
+ * that it can be retried, and run again when an admin retries the dead job.
+ */
+const fixtures = join(import.meta.dirname, '../../../../../tests/fixtures/import');
+const accountsCsv = readFileSync(join(fixtures, 'salesforce-accounts.csv'), 'utf8');
+
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+let admin: Session;
+let rep: Session;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await makeWorld(t.db, t.clock);
+  admin = await signIn(t.app, w.org.admin.email, PASSWORD);
+  rep = await signIn(t.app, w.repA1.email, PASSWORD);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** The rep uploads the Salesforce accounts export and starts it; the job is queued, not run. */
+async function startedImport(mode: string): Promise<{ runId: string; jobId: string }> {
+  const up = await as(
+    t.app,
+    rep,
+  )({
+    method: 'POST',
+    url: '/api/crm/imports?entity=accounts&fileName=accounts.csv',
+    headers: { 'content-type': 'text/csv' },
+    payload: accountsCsv,
+  });
+  expect(up.statusCode, up.body).toBe(201);
+  const runId = up.json().id as string;
+  const start = await as(
+    t.app,
+    rep,
+  )({ method: 'POST', url: `/api/crm/imports/${runId}/start`, payload: { preset: 'salesforce', mode } });
+  expect(start.statusCode, start.body).toBe(202);
+  const run = await t.db.kysely
+    .selectFrom('import_runs')
+    .select('job_id')
+    .where('id', '=', runId)
+    .executeTakeFirstOrThrow();
+  return { runId, jobId: run.job_id! };
+}
+
+const getRun = async (session: Session, runId: string) =>
+  (await as(t.app, session)({ method: 'GET', url: `/api/crm/imports/${runId}` })).json();
+const jobState = async (jobId: string) =>
+  (await t.db.kysely.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirstOrThrow())
+    .state;
+const importedAccounts = async () =>
+  (
+    await t.db.kysely
+      .selectFrom('accounts')
+      .select('id')
+      .where('org_id', '=', w.org.orgId)
+      .where('external_source', '=', 'salesforce')
+      .execute()
+  ).length;
+
+describe('an import whose job goes to the dead letters', () => {
+  it('is marked failed with the reason when its worker died on the last attempt, and runs again when an admin retries the job', async () => {
+    const { runId, jobId } = await startedImport('all-or-nothing');
+    // The worker was killed during its third and last attempt: the lock is held by a dead process.
+    await t.db.kysely
+      .updateTable('jobs')
+      .set({ state: 'running', attempts: 3, locked_by: 'gone:1:x', lock_expires_at: t.clock.now() - 1 })
+      .where('id', '=', jobId)
+      .execute();
+    await t.db.kysely.updateTable('import_runs').set({ state: 'running' }).where('id', '=', runId).execute();
+    await t.app.jobs.runDue();
+
+    expect(await jobState(jobId)).toBe('dead');
+    const failed = await getRun(rep, runId);
+    expect(failed).toMatchObject({ state: 'failed', retryable: true, inserted: 0 });
+    expect(failed.message).toBe(
+      'the background import stopped after 3 attempts (worker stopped responding (lock expired))',
+    );
+    expect(failed.finishedAt).not.toBeNull();
+    expect(await importedAccounts()).toBe(0);
+    // The list says the same.
+    const listed = (await as(t.app, rep)({ method: 'GET', url: '/api/crm/imports' })).json();
+    expect(listed.items.find((r: { id: string }) => r.id === runId)).toMatchObject({
+      state: 'failed',
+      retryable: true,
+    });
+
+    // Only an admin retries jobs; the retry queues the run again and the import runs to the end.
+    expect((await as(t.app, rep)({ method: 'POST', url: `/api/admin/jobs/${jobId}/retry` })).statusCode).toBe(
+      403,
+    );
+    const retry = await as(t.app, admin)({ method: 'POST', url: `/api/admin/jobs/${jobId}/retry` });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(await getRun(rep, runId)).toMatchObject({ state: 'queued', message: null, retryable: false });
+    await t.app.jobs.runDue();
+    expect(await getRun(rep, runId)).toMatchObject({ state: 'done', inserted: 3, retryable: false });
+    expect(await jobState(jobId)).toBe('done');
+    expect(await importedAccounts()).toBe(3);
+  });
+
+  it('is marked failed with the error when every attempt throws', async () => {
+    const { runId, jobId } = await startedImport('skip-bad-rows');
+    // The uploaded file vanished (e.g. an import folder not shared between instances).
+    rmSync(join(importDir(), `${runId}.csv`));
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await t.app.jobs.runDue();
+      t.clock.advance(3_600_000);
+    }
+    expect(await jobState(jobId)).toBe('dead');
+    // (The sessions have idled out meanwhile.)
+    const failed = await getRun(await signIn(t.app, w.repA1.email, PASSWORD), runId);
+    expect(failed).toMatchObject({ state: 'failed', retryable: true });
+    expect(failed.message).toMatch(/^the background import stopped after 3 attempts \(.*ENOENT/);
+  });
+});
