@@ -55,6 +55,16 @@ export const envSchema = z.object({
   /** false makes this instance serve HTTP only and claim no background jobs. */
   JOBS_ENABLED: z.stringbool().default(true),
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Hours a stored Idempotency-Key answer is kept: a client's retry within this window gets the
+   * stored answer; older keys are purged hourly (docs/security.md).
+   */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce
+    .number()
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1 hour')
+    .max(8760, 'must be at most 8760 hours (a year)')
+    .default(24),
   /** Where CSV uploads wait for their import job; instances sharing a database must share it. */
   OUTFIELD_IMPORT_DIR: z.string().min(1).optional(),
   /** Largest accepted import upload in bytes (read by the import service; default 50 MB). */

@@ -12,6 +12,8 @@ export interface OpsConfig {
   /** Loopback webhook targets are refused in production unless this is set (tests deliver locally). */
   webhookAllowLoopback: boolean;
   webhookTimeoutMs: number;
+  /** How long stored Idempotency-Key answers are kept (then purged by the hourly job). */
+  idempotencyRetentionMs: number;
   jobs: JobRunnerConfig;
 }
 
@@ -31,6 +33,7 @@ export function defaultOpsConfig(overrides: Partial<OpsConfig> = {}): OpsConfig 
     metricsToken: undefined,
     webhookAllowLoopback: process.env.NODE_ENV === 'test',
     webhookTimeoutMs: 10_000,
+    idempotencyRetentionMs: 24 * 3_600_000,
     ...overrides,
     jobs: {
       enabled: true,
@@ -49,6 +52,7 @@ export function opsConfigFromEnv(env: Env): OpsConfig {
     metricsToken: env.METRICS_TOKEN,
     webhookAllowLoopback: env.NODE_ENV === 'test' || env.WEBHOOK_ALLOW_LOOPBACK,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    idempotencyRetentionMs: env.IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     jobs: {
       enabled: env.JOBS_ENABLED,
       concurrency: env.JOB_CONCURRENCY,

@@ -44,4 +44,15 @@ describe('operations environment', () => {
     const ops = opsConfigFromEnv(loadEnv({ JOBS_ENABLED: 'false', JOB_CONCURRENCY: '8' }));
     expect(ops.jobs).toMatchObject({ enabled: false, concurrency: 8 });
   });
+
+  it('reads the Idempotency-Key retention in whole hours, 24 by default', () => {
+    expect(opsConfigFromEnv(loadEnv({})).idempotencyRetentionMs).toBe(24 * 3_600_000);
+    expect(opsConfigFromEnv(loadEnv({ IDEMPOTENCY_RETENTION_HOURS: '48' })).idempotencyRetentionMs).toBe(
+      48 * 3_600_000,
+    );
+    expect(problemsOf({ IDEMPOTENCY_RETENTION_HOURS: '0' })[0]).toMatch(
+      /^IDEMPOTENCY_RETENTION_HOURS: must be at least 1 hour/,
+    );
+    expect(problemsOf({ IDEMPOTENCY_RETENTION_HOURS: '1.5' })[0]).toMatch(/whole number of hours/);
+  });
 });

@@ -3,6 +3,7 @@ import type { Deps } from '../context.ts';
 import { createJobRegistry } from '../jobs/job-registry.ts';
 import { createJobRunner, type JobRunner } from '../jobs/job-runner.ts';
 import { jobsRoutes } from '../jobs/jobs.routes.ts';
+import { registerIdempotencyJobs } from '../lib/idempotency-purge.ts';
 import { registerGoalJobs } from '../modules/goals/goals-status-job.ts';
 import { registerRollupJobs } from '../modules/metrics/rollups.ts';
 import { registerNotificationJobs } from '../modules/notifications/notification-email.ts';
@@ -37,6 +38,7 @@ export function registerOps(
   registerWebhookJobs(registry);
   registerGoalJobs(registry);
   registerRollupJobs(registry);
+  registerIdempotencyJobs(registry);
   const runner = createJobRunner(opsDeps, registry, config.jobs);
   app.decorate('jobs', runner);
 
