@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type SqliteDatabase from 'better-sqlite3';
 import type pg from 'pg';
 import type { Db } from '../server/db/database.ts';
@@ -94,4 +95,75 @@ export async function manifestOf(db: Db): Promise<BackupManifest> {
   } finally {
     client.release();
   }
+}
+
+/** Where `backup()` writes the manifest of a backup: beside it, `<file>.manifest.json`. */
+export function manifestPathOf(file: string): string {
+  return `${file}.manifest.json`;
+}
+
+/** Writes the manifest beside the backup (through a temporary file, so it is whole or absent). */
+export function writeManifest(file: string, manifest: BackupManifest): string {
+  const path = manifestPathOf(file);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
+/** Reads a backup's manifest; throws naming the file when it is missing or not a manifest. */
+export function readManifest(file: string): BackupManifest {
+  const path = manifestPathOf(file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as { code?: string }).code === 'ENOENT' ? 'it does not exist' : String(error);
+    throw new Error(
+      `Cannot verify the restore: no readable manifest at ${path} (${reason}). ` +
+        '`outfield backup` writes it beside the backup; `outfield restore --no-verify` restores without the check.',
+    );
+  }
+  const m = parsed as Partial<BackupManifest>;
+  if (
+    (m.engine !== 'sqlite' && m.engine !== 'postgres') ||
+    typeof m.tables !== 'object' ||
+    m.tables === null ||
+    !Array.isArray(m.money)
+  ) {
+    throw new Error(`Cannot verify the restore: ${path} is not a backup manifest`);
+  }
+  return m as BackupManifest;
+}
+
+/**
+ * How a database's manifest differs from the backup's, one line per difference naming the table
+ * (or the currency); empty when they agree. Only manifests of the same engine are comparable.
+ */
+export function manifestMismatches(expected: BackupManifest, actual: BackupManifest): string[] {
+  if (expected.engine !== actual.engine)
+    return [`the manifest is of a ${expected.engine} backup, the database is ${actual.engine}`];
+  const problems: string[] = [];
+  const names = [...new Set([...Object.keys(expected.tables), ...Object.keys(actual.tables)])].sort();
+  for (const name of names) {
+    const want = expected.tables[name];
+    const got = actual.tables[name];
+    if (!want) problems.push(`table ${name}: in the restored database but not in the manifest`);
+    else if (!got) problems.push(`table ${name}: missing from the restored database`);
+    else if (want.rows !== got.rows)
+      problems.push(`table ${name}: ${got.rows} rows, the manifest says ${want.rows}`);
+    else if (want.checksum !== got.checksum)
+      problems.push(`table ${name}: same row count (${got.rows}) but different contents (checksum)`);
+  }
+  const money = (m: BackupManifest) => new Map(m.money.map((x) => [x.currency, x]));
+  const wantMoney = money(expected);
+  const gotMoney = money(actual);
+  for (const currency of [...new Set([...wantMoney.keys(), ...gotMoney.keys()])].sort()) {
+    const want = wantMoney.get(currency) ?? { deals: 0, credits: 0 };
+    const got = gotMoney.get(currency) ?? { deals: 0, credits: 0 };
+    if (want.deals !== got.deals || want.credits !== got.credits)
+      problems.push(
+        `money ${currency}: deals ${got.deals} and credits ${got.credits} (minor units), the manifest says ${want.deals} and ${want.credits}`,
+      );
+  }
+  return problems;
 }

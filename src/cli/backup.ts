@@ -3,16 +3,31 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { engineOf, openDb, sqlitePath } from '../server/db/database.ts';
-import { type BackupManifest, postgresManifest, sqliteManifest } from './backup-manifest.ts';
+import {
+  type BackupManifest,
+  manifestMismatches,
+  manifestPathOf,
+  postgresManifest,
+  readManifest,
+  sqliteManifest,
+  writeManifest,
+} from './backup-manifest.ts';
 
 /**
  * Online backup of one consistent snapshot, while the app keeps writing: SQLite through its backup
  * API inside one read transaction (so writers elsewhere neither tear nor restart it); PostgreSQL
  * through pg_dump's custom format on a snapshot exported from a repeatable-read transaction.
- * Returns the manifest of that same snapshot (row counts, checksums, money totals per table) to
- * compare a restore with.
+ * Returns the manifest of that same snapshot (row counts, checksums, money totals per table) and
+ * writes it beside the backup (`<file>.manifest.json`), where `restore()` checks the restored
+ * database against it.
  */
 export async function backup(url: string, file: string): Promise<BackupManifest> {
+  const manifest = await backupFile(url, file);
+  writeManifest(file, manifest);
+  return manifest;
+}
+
+async function backupFile(url: string, file: string): Promise<BackupManifest> {
   if (engineOf(url) === 'sqlite') {
     const db = openDb(url);
     const raw = db.sqlite!;
@@ -49,21 +64,63 @@ export async function backup(url: string, file: string): Promise<BackupManifest>
   }
 }
 
+/** Thrown when the restored data differs from the backup's manifest. */
+export class RestoreMismatchError extends Error {
+  constructor(
+    public readonly problems: string[],
+    file: string,
+    replaced: boolean,
+  ) {
+    super(
+      `The restored data does not match the manifest ${manifestPathOf(file)}:\n${problems
+        .map((p) => `  - ${p}`)
+        .join('\n')}\n${
+        replaced
+          ? 'The database now holds this restore: check the backup, or restore another one.'
+          : 'Nothing was replaced: the database is as it was.'
+      }`,
+    );
+  }
+}
+
+export interface RestoreOptions {
+  /** Check the restored data against `<file>.manifest.json` (default); false skips the check. */
+  verify?: boolean;
+}
+
+export interface RestoreResult {
+  /** Tables checked against the manifest (0 without verification). */
+  verifiedTables: number;
+}
+
 /**
  * Restores a backup into the configured database, replacing what is there. Stop the app first.
- * On SQLite the backup is checked (readable, integrity check, has Outfield's migrations) and
- * copied beside the database before anything is replaced, so a bad file leaves the database as
- * it was. On PostgreSQL the whole `public` schema is replaced in one transaction (see
- * restorePostgres), so tables from migrations newer than the backup go too.
+ * The manifest `backup()` wrote beside the file is read first (missing → refused unless
+ * `verify: false`), and the restored data is compared with it: every table's row count and
+ * checksum, the money totals; any difference throws RestoreMismatchError naming the tables.
+ * On SQLite the backup is checked (readable, integrity check, has Outfield's migrations), copied
+ * beside the database and verified there before anything is replaced, so a bad or altered file
+ * leaves the database as it was. On PostgreSQL the whole `public` schema is replaced in one
+ * transaction (see restorePostgres), so tables from migrations newer than the backup go too, and
+ * the result is verified after that transaction.
  */
-export async function restore(url: string, file: string): Promise<void> {
+export async function restore(
+  url: string,
+  file: string,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
   if (!existsSync(file)) throw new Error(`No backup file at ${file}`);
+  const expected = options.verify === false ? null : readManifest(file);
   if (engineOf(url) === 'sqlite') {
     const target = sqlitePath(url);
     const staging = `${target}.restoring`;
     rmSync(staging, { force: true });
     try {
       await copyCheckedSqliteBackup(file, staging);
+      if (expected) {
+        const problems = manifestMismatches(expected, sqliteFileManifest(staging));
+        if (problems.length > 0) throw new RestoreMismatchError(problems, file, false);
+      }
     } catch (error) {
       rmSync(staging, { force: true });
       throw error;
@@ -71,9 +128,35 @@ export async function restore(url: string, file: string): Promise<void> {
     // The old WAL must go before the rename: SQLite would replay it into the restored file.
     for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
     renameSync(staging, target);
-    return;
+    return { verifiedTables: expected ? Object.keys(expected.tables).length : 0 };
   }
   await restorePostgres(url, file);
+  if (!expected) return { verifiedTables: 0 };
+  const problems = manifestMismatches(expected, await postgresUrlManifest(url));
+  if (problems.length > 0) throw new RestoreMismatchError(problems, file, true);
+  return { verifiedTables: Object.keys(expected.tables).length };
+}
+
+function sqliteFileManifest(path: string): BackupManifest {
+  const raw = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+  try {
+    return raw.transaction(() => sqliteManifest(raw))();
+  } finally {
+    raw.close();
+  }
+}
+
+async function postgresUrlManifest(url: string): Promise<BackupManifest> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    const manifest = await postgresManifest(client);
+    await client.query('commit');
+    return manifest;
+  } finally {
+    await client.end();
+  }
 }
 
 /**

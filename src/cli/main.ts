@@ -11,6 +11,7 @@ import { insertUserInOrg } from '../server/modules/identity/users.service.ts';
 import { rebuildOrgRollups } from '../server/modules/metrics/rollups.ts';
 import { openAndMigrate, type RunningServer, startServer } from '../server/start.ts';
 import { backup, restore } from './backup.ts';
+import { manifestPathOf } from './backup-manifest.ts';
 import { DEMO_PASSWORD, type DemoLogin, demoExists, seedDemo } from './demo/demo-data.ts';
 import { type DatasetSize, datasetSizes, seedBench } from './demo/seed-bench.ts';
 import { importCommand } from './import.ts';
@@ -223,19 +224,29 @@ program
   .description('Back up the database while the app runs (SQLite backup API; pg_dump on PostgreSQL)')
   .action(async (file: string) => {
     const e = env();
-    await backup(e.DATABASE_URL, file);
+    const manifest = await backup(e.DATABASE_URL, file);
     console.log(`Backup written to ${file}`);
+    console.log(
+      `Manifest written to ${manifestPathOf(file)} (${Object.keys(manifest.tables).length} tables; keep it with the backup)`,
+    );
   });
 
 program
   .command('restore <file>')
-  .description('Replace the database with a backup (stop the app first)')
-  .action(async (file: string) => {
+  .description(
+    'Replace the database with a backup (stop the app first) and check it against the manifest beside it',
+  )
+  .option('--no-verify', 'restore without checking the data against <file>.manifest.json')
+  .action(async (file: string, options: { verify: boolean }) => {
     const e = env();
-    await restore(e.DATABASE_URL, file);
+    const result = await restore(e.DATABASE_URL, file, { verify: options.verify });
     const db = await openAndMigrate(e.DATABASE_URL);
     await db.close();
-    console.log(`Restored ${file}`);
+    console.log(
+      options.verify
+        ? `Restored ${file}; verified ${result.verifiedTables} tables and the money totals against ${manifestPathOf(file)}`
+        : `Restored ${file} (not verified: --no-verify)`,
+    );
   });
 
 importCommand(program);

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Migration, Migrator, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backup, restore } from '../../src/cli/backup.ts';
+import { manifestPathOf } from '../../src/cli/backup-manifest.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { type Db, openDb, sqlitePath } from '../../src/server/db/database.ts';
 import { migrateToLatest } from '../../src/server/db/migrate.ts';
@@ -119,7 +120,7 @@ describe(`backup and restore on ${testEngine()}`, () => {
     const before = await snapshot(db);
     const corrupt = join(dir, 'corrupt.backup');
     writeFileSync(corrupt, Buffer.alloc(16_384, 0x5a));
-    await expect(restore(tdb.url, corrupt)).rejects.toThrow(
+    await expect(restore(tdb.url, corrupt, { verify: false })).rejects.toThrow(
       testEngine() === 'sqlite'
         ? `Cannot restore ${corrupt}: it is not a readable SQLite backup (file is not a database)`
         : /pg_restore failed: .*not .*valid archive/,
@@ -136,6 +137,7 @@ describe.runIf(testEngine() === 'sqlite')('SQLite restore safety', () => {
     const full = readFileSync(file);
     const truncated = join(dir, 'truncated.backup');
     writeFileSync(truncated, full.subarray(0, Math.floor(full.length / 2)));
+    copyFileSync(manifestPathOf(file), manifestPathOf(truncated));
     const before = await snapshot(db);
 
     await db.close();
@@ -153,14 +155,16 @@ describe.runIf(testEngine() === 'sqlite')('SQLite restore safety', () => {
     const before = await snapshot(db);
     const empty = join(dir, 'empty.backup');
     writeFileSync(empty, '');
-    await expect(restore(tdb.url, empty)).rejects.toThrow(
+    await expect(restore(tdb.url, empty, { verify: false })).rejects.toThrow(
       `Cannot restore ${empty}: it is not an Outfield database (it has no migrations table)`,
     );
     const foreign = join(dir, 'foreign.backup');
     const other = new SqliteDatabase(foreign);
     other.exec('create table notes (id integer primary key, body text)');
     other.close();
-    await expect(restore(tdb.url, foreign)).rejects.toThrow('it is not an Outfield database');
+    await expect(restore(tdb.url, foreign, { verify: false })).rejects.toThrow(
+      'it is not an Outfield database',
+    );
     expect(await snapshot(db)).toEqual(before);
   });
 });
@@ -235,6 +239,7 @@ describe.runIf(testEngine() === 'postgres')('PostgreSQL restore replaces the who
     const full = readFileSync(file);
     const truncated = join(dir, 'truncated.backup');
     writeFileSync(truncated, full.subarray(0, Math.floor(full.length * 0.9)));
+    copyFileSync(manifestPathOf(file), manifestPathOf(truncated));
     await db.kysely.schema.createTable('scratch_after_backup').addColumn('n', 'integer').execute();
     const before = await snapshot(db);
 
