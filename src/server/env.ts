@@ -56,6 +56,16 @@ export const envSchema = z.object({
   JOBS_ENABLED: z.stringbool().default(true),
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
+   * A running job's lock: its runner extends it every third of this while the job runs, so a job
+   * whose instance died is taken up again by another after at most this long (plus one poll).
+   */
+  JOB_LOCK_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(5, 'must be at least 5 seconds')
+    .max(3600, 'must be at most 3600 seconds')
+    .default(60),
+  /**
    * Hours a stored Idempotency-Key answer is kept: a client's retry within this window gets the
    * stored answer; older keys are purged hourly (docs/security.md).
    */

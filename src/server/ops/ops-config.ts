@@ -22,7 +22,10 @@ export interface JobRunnerConfig {
   enabled: boolean;
   concurrency: number;
   pollIntervalMs: number;
-  /** A running job whose worker vanished is claimed again after this long. */
+  /**
+   * A running job's lock; the runner extends it every third of this while the job runs, so a job
+   * whose worker vanished is claimed again after about this long.
+   */
   lockTimeoutMs: number;
 }
 
@@ -39,7 +42,7 @@ export function defaultOpsConfig(overrides: Partial<OpsConfig> = {}): OpsConfig 
       enabled: true,
       concurrency: 4,
       pollIntervalMs: 1000,
-      lockTimeoutMs: 5 * 60_000,
+      lockTimeoutMs: 60_000,
       ...overrides.jobs,
     },
   };
@@ -57,7 +60,7 @@ export function opsConfigFromEnv(env: Env): OpsConfig {
       enabled: env.JOBS_ENABLED,
       concurrency: env.JOB_CONCURRENCY,
       pollIntervalMs: 1000,
-      lockTimeoutMs: 5 * 60_000,
+      lockTimeoutMs: env.JOB_LOCK_TIMEOUT_SECONDS * 1000,
     },
   });
 }

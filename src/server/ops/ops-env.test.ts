@@ -42,7 +42,11 @@ describe('operations environment', () => {
   it('wants a metrics token of at least 16 characters and reads job settings', () => {
     expect(problemsOf({ METRICS_TOKEN: 'short' })[0]).toMatch(/^METRICS_TOKEN: must be at least 16/);
     const ops = opsConfigFromEnv(loadEnv({ JOBS_ENABLED: 'false', JOB_CONCURRENCY: '8' }));
-    expect(ops.jobs).toMatchObject({ enabled: false, concurrency: 8 });
+    expect(ops.jobs).toMatchObject({ enabled: false, concurrency: 8, lockTimeoutMs: 60_000 });
+    expect(opsConfigFromEnv(loadEnv({ JOB_LOCK_TIMEOUT_SECONDS: '90' })).jobs.lockTimeoutMs).toBe(90_000);
+    expect(problemsOf({ JOB_LOCK_TIMEOUT_SECONDS: '1' })[0]).toMatch(
+      /^JOB_LOCK_TIMEOUT_SECONDS: must be at least 5 seconds/,
+    );
   });
 
   it('reads the Idempotency-Key retention in whole hours, 24 by default', () => {
