@@ -2,7 +2,7 @@
  * The real server for the durability and load suites, started as a child process: `startServer`'s
  * steps (open + migrate, session secret, buildApp with the environment's settings, listen, start
  * the job runner) without building the web app, and with a short job lock timeout so a job whose
- * worker was killed is claimed again within seconds (production waits 5 minutes).
+ * worker was killed is claimed again within seconds (production: JOB_LOCK_TIMEOUT_SECONDS, default 60).
  * Prints `READY <port>` once it serves. Env: DATABASE_URL, PORT (0 = any), LOG_LEVEL,
  * OUTFIELD_JOB_LOCK_MS (default 1500), TRUST_PROXY (the load run signs users in from many
  * X-Forwarded-For addresses, as behind a proxy, so the per-address login limit is not what it measures).

@@ -382,7 +382,11 @@ function ImportProgress({ run }: { run: ImportRun }) {
         {run.state === 'done'
           ? `Done: ${run.inserted} added, ${run.updated} updated, ${run.skipped} skipped.`
           : run.state === 'failed'
-            ? `Failed: ${run.message ?? 'the import stopped'}. Nothing was imported${run.mode === 'skip-bad-rows' ? ' from the failed batch' : ''}.`
+            ? `Failed: ${run.message ?? 'the import stopped'}. ${
+                run.mode === 'skip-bad-rows' && run.inserted + run.updated > 0
+                  ? `${run.inserted} added and ${run.updated} updated before it stopped; nothing from the failed batch.`
+                  : 'Nothing was imported.'
+              }`
             : `${run.state === 'queued' ? 'Waiting to start' : 'Importing'}: ${run.processedRows} of ${run.totalRows} rows (${percent}%).`}
       </Text>
       {run.state === 'failed' && run.retryable ? (
