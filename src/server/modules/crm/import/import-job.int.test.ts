@@ -9,7 +9,8 @@ import {
   signIn,
   type TestApp,
 } from '../../../../../tests/setup/test-app.ts';
-import { importDir } from './import.service.ts';
+import type { Deps } from '../../../context.ts';
+import { executeImport, importDir } from './import.service.ts';
 
 /**
  * An import whose background job dies (issue 7): the run must say failed with the reason, show
@@ -35,6 +36,8 @@ afterAll(async () => {
 
 /** The rep uploads the Salesforce accounts export and starts it; the job is queued, not run. */
 async function startedImport(mode: string): Promise<{ runId: string; jobId: string }> {
+  // A fresh session: earlier tests move the fake clock past the idle limit.
+  const rep = await signIn(t.app, w.repA1.email, PASSWORD);
   const up = await as(
     t.app,
     rep,
@@ -128,4 +131,47 @@ describe('an import whose job goes to the dead letters', () => {
     expect(failed).toMatchObject({ state: 'failed', retryable: true });
     expect(failed.message).toMatch(/^the background import stopped after 3 attempts \(.*ENOENT/);
   });
+});
+
+describe('two executions of one import at once (a job taken over after its lock was lost)', () => {
+  const auditRows = async (runId: string) =>
+    Number(
+      (
+        await t.db.kysely
+          .selectFrom('audit_log')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('entity_type', '=', 'import')
+          .where('entity_id', '=', runId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  for (const mode of ['all-or-nothing', 'skip-bad-rows']) {
+    it(`commit the import once (${mode})`, async () => {
+      const deps: Deps = { db: t.db, clock: t.clock, config: t.config, log: t.app.log };
+      // The accounts exist already (an earlier import of the file), so both executions only update
+      // them and neither trips over the other's inserts.
+      const first = await startedImport(mode);
+      await t.app.jobs.runDue();
+      expect(await getRun(await signIn(t.app, w.repA1.email, PASSWORD), first.runId)).toMatchObject({
+        state: 'done',
+      });
+
+      const { runId } = await startedImport(mode);
+      const outcomes = await Promise.all([
+        executeImport(deps, w.org.orgId, runId),
+        executeImport(deps, w.org.orgId, runId),
+      ]);
+      // One commits; the other finds the run finished (or moved on) and stops without writing.
+      expect(outcomes.filter((o) => o?.committed)).toHaveLength(1);
+      expect(outcomes.filter((o) => o === null)).toHaveLength(1);
+      expect(await auditRows(runId)).toBe(1);
+      const run = await t.db.kysely
+        .selectFrom('import_runs')
+        .select(['state', 'inserted', 'updated', 'processed_rows'])
+        .where('id', '=', runId)
+        .executeTakeFirstOrThrow();
+      expect(run).toEqual({ state: 'done', inserted: 0, updated: 3, processed_rows: 3 });
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import type { Executor } from '../../../db/database.ts';
-import type { ImportRunsTable, JobState } from '../../../db/schema.ts';
+import type { ImportRunsTable, ImportState, JobState } from '../../../db/schema.ts';
 import type { ImportRunRow } from './import.schemas.ts';
 
 // SQL only; every query filters by org_id.
@@ -49,6 +49,30 @@ export async function updateRun(
   values: Partial<Omit<ImportRunsTable, 'org_id' | 'id'>>,
 ): Promise<void> {
   await db.updateTable('import_runs').set(values).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/**
+ * `updateRun` only while the run is in one of `states` and, with `processedRows`, while its committed
+ * progress is still that: the fence against a second execution of the same import (its job taken
+ * over after the lock was lost) writing over, or committing after, the first. Returns whether the
+ * row was written.
+ */
+export async function updateRunIf(
+  db: Executor,
+  orgId: string,
+  id: string,
+  guard: { states: ImportState[]; processedRows?: number },
+  values: Partial<Omit<ImportRunsTable, 'org_id' | 'id'>>,
+): Promise<boolean> {
+  let q = db
+    .updateTable('import_runs')
+    .set(values)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('state', 'in', guard.states);
+  if (guard.processedRows !== undefined) q = q.where('processed_rows', '=', guard.processedRows);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function listRuns(

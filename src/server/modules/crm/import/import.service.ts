@@ -13,7 +13,7 @@ import { newId } from '../../../lib/ids.ts';
 import type { Actor, Reach } from '../../../policy/policy.ts';
 import { loadReach } from '../../../policy/reach.ts';
 import { audit } from '../../audit/audit.service.ts';
-import { findRun, insertRun, jobStates, listRuns, updateRun } from './import.repository.ts';
+import { findRun, insertRun, jobStates, listRuns, updateRun, updateRunIf } from './import.repository.ts';
 import {
   type DryRunInput,
   type ImportRunRow,
@@ -456,6 +456,8 @@ export async function executeImport(
     columnCount: headers.length,
   };
   const ctx = await loadImportContext(deps, actor, reach, spec);
+  /** Rows committed so far as this execution knows them (skip-bad-rows; the batch fence). */
+  let committedRows = resume?.processedRows ?? 0;
   // Progress goes to the database from outside the import's transaction only on PostgreSQL: SQLite
   // has one connection, which the all-or-nothing transaction holds until it ends.
   const canWriteAside = deps.db.engine === 'postgres';
@@ -469,7 +471,10 @@ export async function executeImport(
       lastWrite = now;
       const snapshot = progressColumns(p);
       pendingWrite = pendingWrite
-        .then(() => updateRun(db, orgId, runId, snapshot))
+        .then(async () => {
+          // Not over a run another execution has finished (the fence below).
+          await updateRunIf(db, orgId, runId, { states: ['running'] }, snapshot);
+        })
         .catch((error: unknown) => deps.log.warn({ runId, err: String(error) }, 'import progress not saved'));
     }
     // The job's lock is kept fresh by the job runner's heartbeat, from the claim to the end.
@@ -480,20 +485,41 @@ export async function executeImport(
       dryRun: false,
       resume,
       onProgress,
+      // Each commit is fenced: if another execution of this import (its job taken over after a
+      // lost lock) finished it or committed a batch meanwhile, this one rolls back and stops.
       onCommit: async (trx, p, final) => {
         if (!final) {
-          await updateRun(trx, orgId, runId, { ...progressColumns(p), updated_at: deps.clock.now() });
+          const written = await updateRunIf(
+            trx,
+            orgId,
+            runId,
+            { states: ['running', 'failed', 'queued'], processedRows: committedRows },
+            { ...progressColumns(p), updated_at: deps.clock.now() },
+          );
+          if (!written) throw new ImportSuperseded();
+          committedRows = p.processedRows;
           return;
         }
         const now = deps.clock.now();
-        await updateRun(trx, orgId, runId, {
-          ...progressColumns(p),
-          total_rows: final.totalRows,
-          state: final.fatal === null ? 'done' : 'failed',
-          message: final.fatal,
-          updated_at: now,
-          finished_at: now,
-        });
+        const written = await updateRunIf(
+          trx,
+          orgId,
+          runId,
+          // skip-bad-rows: its batches are already committed, so only check nobody finished it.
+          {
+            states: ['running', 'failed', 'queued'],
+            ...(mode === 'skip-bad-rows' ? { processedRows: committedRows } : {}),
+          },
+          {
+            ...progressColumns(p),
+            total_rows: final.totalRows,
+            state: final.fatal === null ? 'done' : 'failed',
+            message: final.fatal,
+            updated_at: now,
+            finished_at: now,
+          },
+        );
+        if (!written) throw new ImportSuperseded();
         await audit(trx, deps, actor, 'import', runId, 'import', {
           entity: run.entity,
           source: run.source,
@@ -516,7 +542,18 @@ export async function executeImport(
       await rm(fileOf(runId), { force: true });
     }
     return outcome;
+  } catch (error) {
+    if (!(error instanceof ImportSuperseded)) throw error;
+    deps.log.warn({ runId }, 'import stopped: another execution of it finished it or moved it on');
+    return null;
   } finally {
     live.delete(runId);
+  }
+}
+
+/** Another execution of the same import committed first (see the fence in executeImport). */
+class ImportSuperseded extends Error {
+  constructor() {
+    super('Another execution of this import finished it or committed its next batch first');
   }
 }
