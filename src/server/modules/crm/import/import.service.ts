@@ -505,7 +505,7 @@ export async function executeImport(
           trx,
           orgId,
           runId,
-          // skip-bad-rows: its batches are already committed, so only check nobody finished it.
+          // skip-bad-rows: also that no other execution committed batches past this one's.
           {
             states: ['running', 'failed', 'queued'],
             ...(mode === 'skip-bad-rows' ? { processedRows: committedRows } : {}),
