@@ -32,7 +32,13 @@ import { clientConfigRoutes } from './modules/client-config/client-config.routes
 import { crmRoutes } from './modules/crm/crm.routes.ts';
 import { goalsRoutes } from './modules/goals/goals.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
-import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
+import {
+  type AuthenticatedSession,
+  resolveApiToken,
+  resolveApiTokenNow,
+  resolveSession,
+  resolveSessionNow,
+} from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
 import { playbooksRoutes } from './modules/playbooks/playbooks.routes.ts';
@@ -217,47 +223,63 @@ export async function buildApp(
   /**
    * The onRequest hook of an /api route needing `permission`: authenticates from
    * `Authorization: Bearer ofp_…` or the session cookie, checks CSRF on cookie writes, then the
-   * permission (401/403).
+   * permission (401/403). Callback style: when the session or token lookup can answer at once (SQLite
+   * outside a transaction, nothing to write) the request goes on without a promise in between;
+   * otherwise it waits for the full lookup (PostgreSQL, or a session to touch or delete).
    */
   const authenticate =
     (permission: Permission) =>
-    async (req: FastifyRequest): Promise<void> => {
+    (req: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
       const auth = req.headers.authorization;
-      let viaCookie = false;
       if (auth?.startsWith('Bearer ')) {
-        const resolved = await resolveApiToken(deps, auth.slice('Bearer '.length).trim());
-        if (resolved) req.actor = { ...resolved.actor, requestId: req.id };
-        else if (permission !== 'public')
-          throw new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');
-      } else {
-        const token = readCookie(req.headers.cookie, SESSION_COOKIE);
-        if (token) {
-          const resolved = await resolveSession(deps, token);
-          if (resolved) {
-            req.actor = { ...resolved.actor, requestId: req.id };
-            req.csrfToken = resolved.csrfToken;
-            viaCookie = true;
-          }
-        }
+        const token = auth.slice('Bearer '.length).trim();
+        const now = resolveApiTokenNow(deps, token);
+        if (now !== undefined) done(admit(req, permission, now, 'token'));
+        else
+          resolveApiToken(deps, token)
+            .then((resolved) => admit(req, permission, resolved, 'token'))
+            .then(done, done);
+        return;
       }
-
-      if (permission === 'public') return;
-      if (!req.actor) throw unauthenticated();
-      // Cookies ride along on cross-site requests; a write must prove it came from our own page.
-      if (viaCookie && !SAFE_METHODS.has(req.method)) {
-        const sent = req.headers['x-csrf-token'];
-        if (typeof sent !== 'string' || !req.csrfToken || !safeEqual(sent, req.csrfToken)) {
-          throw new AppError(403, 'csrf_failed', 'Missing or invalid x-csrf-token header');
-        }
-        // Defence in depth: a browser names where a write comes from; refuse other sites outright.
-        if (
-          isCrossSite(req.headers.origin, req.headers['sec-fetch-site'], req.host, options.config.publicUrl)
-        ) {
-          throw new AppError(403, 'csrf_failed', 'Cross-origin writes are refused');
-        }
-      }
-      if (!roleAllows(req.actor.role, permission)) throw forbidden();
+      const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+      const now = token ? resolveSessionNow(deps, token) : null;
+      if (now !== undefined || !token) done(admit(req, permission, now ?? null, 'cookie'));
+      else
+        resolveSession(deps, token)
+          .then((resolved) => admit(req, permission, resolved, 'cookie'))
+          .then(done, done);
     };
+
+  /** Sets the actor from what authenticated the request and says why it may not go on, if so. */
+  const admit = (
+    req: FastifyRequest,
+    permission: Permission,
+    resolved: AuthenticatedSession | null,
+    via: 'token' | 'cookie',
+  ): AppError | undefined => {
+    if (resolved) {
+      req.actor = { ...resolved.actor, requestId: req.id };
+      req.csrfToken = resolved.csrfToken;
+    } else if (via === 'token' && permission !== 'public') {
+      return new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');
+    }
+    if (permission === 'public') return undefined;
+    if (!req.actor) return unauthenticated();
+    // Cookies ride along on cross-site requests; a write must prove it came from our own page.
+    if (via === 'cookie' && !SAFE_METHODS.has(req.method)) {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !req.csrfToken || !safeEqual(sent, req.csrfToken)) {
+        return new AppError(403, 'csrf_failed', 'Missing or invalid x-csrf-token header');
+      }
+      // Defence in depth: a browser names where a write comes from; refuse other sites outright.
+      if (
+        isCrossSite(req.headers.origin, req.headers['sec-fetch-site'], req.host, options.config.publicUrl)
+      ) {
+        return new AppError(403, 'csrf_failed', 'Cross-origin writes are refused');
+      }
+    }
+    return roleAllows(req.actor.role, permission) ? undefined : forbidden();
+  };
 
   const routeList: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
