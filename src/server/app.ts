@@ -14,7 +14,6 @@ import Fastify, {
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -25,6 +24,7 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { readCookie } from './lib/cookies.ts';
 import { AppError, forbidden, unauthenticated } from './lib/errors.ts';
 import { requestIdGenerator } from './lib/ids.ts';
+import { responseSerializerCompiler } from './lib/response-serializer.ts';
 import { safeEqual } from './lib/secrets.ts';
 import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -218,7 +218,7 @@ export async function buildApp(
   };
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   /**
    * The onRequest hook of an /api route needing `permission`: authenticates from
