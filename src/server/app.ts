@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -8,13 +7,13 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   type FastifySchema,
   type FastifyServerOptions,
 } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -22,8 +21,10 @@ import { sql } from 'kysely';
 import type { AppConfig, Deps } from './context.ts';
 import type { Db } from './db/database.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
+import { readCookie } from './lib/cookies.ts';
 import { AppError, forbidden, unauthenticated } from './lib/errors.ts';
 import { requestIdGenerator } from './lib/ids.ts';
+import { responseSerializerCompiler } from './lib/response-serializer.ts';
 import { safeEqual } from './lib/secrets.ts';
 import { registerSecurityHeaders } from './lib/security-headers.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -31,7 +32,13 @@ import { clientConfigRoutes } from './modules/client-config/client-config.routes
 import { crmRoutes } from './modules/crm/crm.routes.ts';
 import { goalsRoutes } from './modules/goals/goals.routes.ts';
 import { authRoutes, SESSION_COOKIE } from './modules/identity/auth.routes.ts';
-import { resolveApiToken, resolveSession } from './modules/identity/auth.service.ts';
+import {
+  type AuthenticatedSession,
+  resolveApiToken,
+  resolveApiTokenNow,
+  resolveSession,
+  resolveSessionNow,
+} from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
 import { playbooksRoutes } from './modules/playbooks/playbooks.routes.ts';
@@ -89,6 +96,12 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
 }
 
+/** No enumerable key (own or inherited): nothing findNul would visit. */
+function isEmptyObject(value: object): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
 interface NulWalk {
   value: unknown;
   key: string;
@@ -106,6 +119,9 @@ function nulPath(node: NulWalk): string {
  * only for the string that holds a NUL, so a clean request costs one visit per value.
  */
 export function findNul(input: unknown): string | null {
+  // Most requests carry no input at all (a GET without parameters): no walk, no allocation.
+  if (input === undefined || input === null || (typeof input === 'object' && isEmptyObject(input)))
+    return null;
   const stack: NulWalk[] = [{ value: input, key: '', parent: null }];
   while (stack.length > 0) {
     const node = stack.pop() as NulWalk;
@@ -123,6 +139,16 @@ export function findNul(input: unknown): string | null {
     }
   }
   return null;
+}
+
+/** The 400 for a NUL anywhere in one part of the input, or undefined when it has none. */
+function nulError(where: 'params' | 'querystring' | 'body', part: unknown): AppError | undefined {
+  const path = findNul(part);
+  if (path === null) return undefined;
+  const message = 'must not contain a NUL character';
+  return new AppError(400, 'validation_failed', `${where} ${path || '(root)'}: ${message}`, {
+    fields: [{ path, in: where, message }],
+  });
 }
 
 /**
@@ -192,7 +218,68 @@ export async function buildApp(
   };
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
+
+  /**
+   * The onRequest hook of an /api route needing `permission`: authenticates from
+   * `Authorization: Bearer ofp_…` or the session cookie, checks CSRF on cookie writes, then the
+   * permission (401/403). Callback style: when the session or token lookup can answer at once (SQLite
+   * outside a transaction, nothing to write) the request goes on without a promise in between;
+   * otherwise it waits for the full lookup (PostgreSQL, or a session to touch or delete).
+   */
+  const authenticate =
+    (permission: Permission) =>
+    (req: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+      const auth = req.headers.authorization;
+      if (auth?.startsWith('Bearer ')) {
+        const token = auth.slice('Bearer '.length).trim();
+        const now = resolveApiTokenNow(deps, token);
+        if (now !== undefined) done(admit(req, permission, now, 'token'));
+        else
+          resolveApiToken(deps, token)
+            .then((resolved) => admit(req, permission, resolved, 'token'))
+            .then(done, done);
+        return;
+      }
+      const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+      const now = token ? resolveSessionNow(deps, token) : null;
+      if (now !== undefined || !token) done(admit(req, permission, now ?? null, 'cookie'));
+      else
+        resolveSession(deps, token)
+          .then((resolved) => admit(req, permission, resolved, 'cookie'))
+          .then(done, done);
+    };
+
+  /** Sets the actor from what authenticated the request and says why it may not go on, if so. */
+  const admit = (
+    req: FastifyRequest,
+    permission: Permission,
+    resolved: AuthenticatedSession | null,
+    via: 'token' | 'cookie',
+  ): AppError | undefined => {
+    if (resolved) {
+      req.actor = { ...resolved.actor, requestId: req.id };
+      req.csrfToken = resolved.csrfToken;
+    } else if (via === 'token' && permission !== 'public') {
+      return new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');
+    }
+    if (permission === 'public') return undefined;
+    if (!req.actor) return unauthenticated();
+    // Cookies ride along on cross-site requests; a write must prove it came from our own page.
+    if (via === 'cookie' && !SAFE_METHODS.has(req.method)) {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !req.csrfToken || !safeEqual(sent, req.csrfToken)) {
+        return new AppError(403, 'csrf_failed', 'Missing or invalid x-csrf-token header');
+      }
+      // Defence in depth: a browser names where a write comes from; refuse other sites outright.
+      if (
+        isCrossSite(req.headers.origin, req.headers['sec-fetch-site'], req.host, options.config.publicUrl)
+      ) {
+        return new AppError(403, 'csrf_failed', 'Cross-origin writes are refused');
+      }
+    }
+    return roleAllows(req.actor.role, permission) ? undefined : forbidden();
+  };
 
   const routeList: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
@@ -206,9 +293,18 @@ export async function buildApp(
       const { params, querystring, body } = route.schema ?? {};
       routeList.push({ method, url: route.url, permission, schema: { params, querystring, body } });
     }
+    // Authentication, CSRF and the permission check run as the route's own first onRequest hook,
+    // built for its permission: nothing to look up per request, and nothing at all for routes
+    // outside /api (static files, health checks, the API docs).
+    if (route.url.startsWith('/api/') && permission !== undefined) {
+      const own = route.onRequest;
+      route.onRequest = [
+        authenticate(permission),
+        ...(own === undefined ? [] : Array.isArray(own) ? own : [own]),
+      ];
+    }
   });
 
-  await app.register(fastifyCookie);
   registerSecurityHeaders(
     app,
     {
@@ -260,62 +356,9 @@ export async function buildApp(
     return this._reach;
   });
 
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-    const permission = req.routeOptions.config?.permission;
-    if (!req.url.startsWith('/api/') || permission === undefined) return;
-
-    const auth = req.headers.authorization;
-    let viaCookie = false;
-    if (auth?.startsWith('Bearer ')) {
-      const resolved = await resolveApiToken(deps, auth.slice('Bearer '.length).trim());
-      if (resolved) req.actor = { ...resolved.actor, requestId: req.id };
-      else if (permission !== 'public')
-        throw new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');
-    } else {
-      const token = req.cookies[SESSION_COOKIE];
-      if (token) {
-        const resolved = await resolveSession(deps, token);
-        if (resolved) {
-          req.actor = { ...resolved.actor, requestId: req.id };
-          req.csrfToken = resolved.csrfToken;
-          viaCookie = true;
-        }
-      }
-    }
-
-    if (permission === 'public') return;
-    if (!req.actor) throw unauthenticated();
-    // Cookies ride along on cross-site requests; a write must prove it came from our own page.
-    if (viaCookie && !SAFE_METHODS.has(req.method)) {
-      const sent = req.headers['x-csrf-token'];
-      if (typeof sent !== 'string' || !req.csrfToken || !safeEqual(sent, req.csrfToken)) {
-        throw new AppError(403, 'csrf_failed', 'Missing or invalid x-csrf-token header');
-      }
-      // Defence in depth: a browser names where a write comes from; refuse other sites outright.
-      if (
-        isCrossSite(req.headers.origin, req.headers['sec-fetch-site'], req.host, options.config.publicUrl)
-      ) {
-        throw new AppError(403, 'csrf_failed', 'Cross-origin writes are refused');
-      }
-    }
-    if (!roleAllows(req.actor.role, permission)) throw forbidden();
-  });
-
-  app.addHook('preValidation', async (req) => {
-    for (const [where, part] of [
-      ['params', req.params],
-      ['querystring', req.query],
-      ['body', req.body],
-    ] as const) {
-      const path = findNul(part);
-      if (path !== null) {
-        const message = 'must not contain a NUL character';
-        throw new AppError(400, 'validation_failed', `${where} ${path || '(root)'}: ${message}`, {
-          fields: [{ path, in: where, message }],
-        });
-      }
-    }
+  // Sync (no promise per request); a clean request without input costs three checks.
+  app.addHook('preValidation', (req, _reply, done) => {
+    done(nulError('params', req.params) ?? nulError('querystring', req.query) ?? nulError('body', req.body));
   });
 
   app.setErrorHandler((error, req, reply) => {

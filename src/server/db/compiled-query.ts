@@ -10,6 +10,16 @@ interface Template {
   slots: number[];
 }
 
+export interface CompiledQueryFn<A extends readonly unknown[], R> {
+  (db: Executor, ...args: A): Promise<readonly R[]>;
+  /**
+   * The rows without waiting when the query can run synchronously here (a SELECT on SQLite outside
+   * a transaction), else undefined: then call the query itself. Saves the promise hops of callers
+   * that can finish synchronously (the authentication hook of every request).
+   */
+  now(db: Executor, ...args: A): readonly R[] | undefined;
+}
+
 /**
  * A fixed-shape query compiled once per database dialect and then executed with fresh arguments.
  * Building and compiling a Kysely query costs more CPU than SQLite takes to run a keyed lookup, so
@@ -28,7 +38,7 @@ export function compiledQuery<A extends readonly unknown[], R>(
      */
     cached?: boolean;
   } = {},
-): (db: Executor, ...args: A) => Promise<readonly R[]> {
+): CompiledQueryFn<A, R> {
   const cached = options.cached === true;
   const templates = new WeakMap<QueryExecutor['adapter'], Template>();
   const compile = (db: Executor, arity: number): Template => {
@@ -47,7 +57,7 @@ export function compiledQuery<A extends readonly unknown[], R>(
     }
     return { query, slots };
   };
-  return async (db, ...args) => {
+  const prepare = (db: Executor, args: A): { query: CompiledQuery; parameters: unknown[] } => {
     const executor = db.getExecutor();
     let template = executor.plugins.length === 0 ? templates.get(executor.adapter) : undefined;
     if (template === undefined) {
@@ -55,13 +65,22 @@ export function compiledQuery<A extends readonly unknown[], R>(
       if (executor.plugins.length === 0) templates.set(executor.adapter, template);
     }
     const { query, slots } = template;
-    const parameters = slots.map((slot, i) => (slot === -1 ? query.parameters[i] : args[slot]));
+    return { query, parameters: slots.map((slot, i) => (slot === -1 ? query.parameters[i] : args[slot])) };
+  };
+  /** SQLite, outside any transaction: run the prepared statement right away (see trySyncRead). */
+  const now = (db: Executor, ...args: A): readonly R[] | undefined => {
+    const { query, parameters } = prepare(db, args);
+    if (query.query.kind !== 'SelectQueryNode') return undefined;
+    return trySyncRead(db, query.sql, parameters, { cached }) as readonly R[] | undefined;
+  };
+  const run = async (db: Executor, ...args: A): Promise<readonly R[]> => {
+    const { query, parameters } = prepare(db, args);
     if (query.query.kind === 'SelectQueryNode') {
-      // SQLite, outside any transaction: run the prepared statement right away (see trySyncRead).
       const rows = trySyncRead(db, query.sql, parameters, { cached });
       if (rows !== undefined) return rows as readonly R[];
     }
     const result = await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
     return result.rows;
   };
+  return Object.assign(run, { now });
 }

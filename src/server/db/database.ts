@@ -211,9 +211,18 @@ function coherentReadCache(raw: SqliteDatabase.Database) {
   const newTurn = () => {
     versionCheckedThisTurn = false;
   };
+  // Keys name the statement by a small number: a key holding the whole SQL text made every lookup
+  // build and hash a string of hundreds of characters (the text itself is one string per
+  // compiled template, whose hash V8 keeps).
+  const statementIds = new Map<string, number>();
   return {
     key(sql: string, parameters: readonly unknown[]): string {
-      return `${sql}\u0000${JSON.stringify(parameters)}`;
+      let id = statementIds.get(sql);
+      if (id === undefined) {
+        id = statementIds.size;
+        statementIds.set(sql, id);
+      }
+      return `${id}\u0000${JSON.stringify(parameters)}`;
     },
     /** The cached rows of `key` if nothing changed since they were read; else drops every entry. */
     get(key: string): readonly unknown[] | undefined {

@@ -46,7 +46,8 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fre
 
 /**
  * Sends security headers on every response (errors and 404s included): the API set under `/api/`
- * (except the HTML API docs), and helmet's page headers for `options` everywhere else.
+ * (except the HTML API docs), and helmet's page headers for `options` everywhere else; and the
+ * request id as `x-request-id`. One synchronous hook: it runs before anything else of a request.
  */
 export function registerSecurityHeaders(
   app: FastifyInstance,
@@ -56,6 +57,7 @@ export function registerSecurityHeaders(
   const pageHeaders = securityHeaders(options);
   app.addHook('onRequest', (req, reply, done) => {
     reply.headers(isApi(req.url) ? API_SECURITY_HEADERS : pageHeaders);
+    reply.header('x-request-id', req.id);
     done();
   });
 }

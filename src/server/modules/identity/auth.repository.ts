@@ -58,6 +58,12 @@ export async function findSessionWithMembership(db: Executor, sessionId: string)
   return (await sessionWithMembership(db, sessionId))[0];
 }
 
+/** findSessionWithMembership without waiting (null: no such session), or undefined when it cannot run now. */
+export function findSessionWithMembershipNow(db: Executor, sessionId: string) {
+  const rows = sessionWithMembership.now(db, sessionId);
+  return rows === undefined ? undefined : (rows[0] ?? null);
+}
+
 export async function touchSession(db: Executor, sessionId: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
 }
@@ -101,6 +107,12 @@ const tokenWithMembership = compiledQuery(
 /** An API token with its membership, in one precompiled query: the hot path of every Bearer request. */
 export async function findTokenWithMembership(db: Executor, tokenHash: string) {
   return (await tokenWithMembership(db, tokenHash))[0];
+}
+
+/** findTokenWithMembership without waiting (null: no such token), or undefined when it cannot run now. */
+export function findTokenWithMembershipNow(db: Executor, tokenHash: string) {
+  const rows = tokenWithMembership.now(db, tokenHash);
+  return rows === undefined ? undefined : (rows[0] ?? null);
 }
 
 export async function touchToken(db: Executor, orgId: string, tokenId: string, now: number): Promise<void> {

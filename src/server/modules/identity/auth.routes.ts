@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { serializeSetCookie } from '../../lib/cookies.ts';
 import { loadMe, login, logout, type NewSession, runSetup, setupNeeded } from './auth.service.ts';
 import {
   idParam,
@@ -47,13 +48,31 @@ function isSecure(req: FastifyRequest, deps: Deps): boolean {
 }
 
 function setSessionCookie(reply: FastifyReply, req: FastifyRequest, deps: Deps, session: NewSession): void {
-  reply.setCookie(SESSION_COOKIE, session.token, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: isSecure(req, deps),
-    expires: new Date(session.expiresAt),
-  });
+  reply.header(
+    'set-cookie',
+    serializeSetCookie(SESSION_COOKIE, session.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: isSecure(req, deps),
+      expires: new Date(session.expiresAt),
+    }),
+  );
+}
+
+/** Tells the browser to drop the session cookie (expired, empty). */
+function clearSessionCookie(reply: FastifyReply, req: FastifyRequest, deps: Deps): void {
+  reply.header(
+    'set-cookie',
+    serializeSetCookie(SESSION_COOKIE, '', {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: isSecure(req, deps),
+      expires: new Date(0),
+      maxAge: 0,
+    }),
+  );
 }
 
 function baseUrlOf(req: FastifyRequest, deps: Deps): string {
@@ -95,7 +114,7 @@ export function authRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async (req, reply) => {
       await logout(deps, req.actor!);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply, req, deps);
       return reply.code(204).send(null);
     },
   );

@@ -25,7 +25,9 @@ import {
   clearRateLimit,
   deleteSession,
   findSessionWithMembership,
+  findSessionWithMembershipNow,
   findTokenWithMembership,
+  findTokenWithMembershipNow,
   hitRateLimit,
   insertSession,
   peekRateLimit,
@@ -80,39 +82,89 @@ export async function createSession(
   return { token, csrfToken, expiresAt };
 }
 
-/** The session behind a cookie, or null when it is unknown, expired, idle too long or the user deactivated. */
-export async function resolveSession(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
-  const id = hashSecretMemo(deps.config.sessionSecret, token);
-  const row = await findSessionWithMembership(deps.db.kysely, id);
-  if (!row) return null;
-  const now = deps.clock.now();
+type SessionRow = NonNullable<Awaited<ReturnType<typeof findSessionWithMembership>>>;
+type TokenRow = NonNullable<Awaited<ReturnType<typeof findTokenWithMembership>>>;
+
+/** Whether a session row is usable now, usable once its last-seen time is touched, or over. */
+function sessionState(deps: Deps, row: SessionRow, now: number): 'ok' | 'touch' | 'over' {
   if (row.active !== 1 || now >= row.expires_at || now - row.last_seen_at >= deps.config.sessionIdleMs) {
-    await deleteSession(deps.db.kysely, id);
-    return null;
+    return 'over';
   }
-  if (now - row.last_seen_at >= TOUCH_EVERY_MS) await touchSession(deps.db.kysely, id, now);
+  return now - row.last_seen_at >= TOUCH_EVERY_MS ? 'touch' : 'ok';
+}
+
+function sessionOf(row: SessionRow, id: string): AuthenticatedSession {
   return {
     actor: { userId: row.user_id, orgId: row.org_id, role: row.role, sessionId: id, tokenId: null },
     csrfToken: row.csrf_token,
   };
 }
 
+/** The session behind a cookie, or null when it is unknown, expired, idle too long or the user deactivated. */
+export async function resolveSession(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
+  const id = hashSecretMemo(deps.config.sessionSecret, token);
+  const row = await findSessionWithMembership(deps.db.kysely, id);
+  if (!row) return null;
+  const now = deps.clock.now();
+  const state = sessionState(deps, row, now);
+  if (state === 'over') {
+    await deleteSession(deps.db.kysely, id);
+    return null;
+  }
+  if (state === 'touch') await touchSession(deps.db.kysely, id, now);
+  return sessionOf(row, id);
+}
+
+/**
+ * resolveSession's answer without waiting, when it needs nothing but a read that can run at once
+ * (SQLite outside a transaction); undefined means "call resolveSession": the read must wait, or
+ * the session is to be deleted or touched first.
+ */
+export function resolveSessionNow(deps: Deps, token: string): AuthenticatedSession | null | undefined {
+  const id = hashSecretMemo(deps.config.sessionSecret, token);
+  const row = findSessionWithMembershipNow(deps.db.kysely, id);
+  if (row === undefined) return undefined;
+  if (row === null) return null;
+  return sessionState(deps, row, deps.clock.now()) === 'ok' ? sessionOf(row, id) : undefined;
+}
+
 export const API_TOKEN_PREFIX = 'ofp_';
+
+/** Whether a token row is usable now (null: not at all), and whether its last-used time is due a touch. */
+function tokenState(row: TokenRow, now: number): 'ok' | 'touch' | null {
+  if (row.active !== 1 || row.revoked_at !== null) return null;
+  if (row.expires_at !== null && now >= row.expires_at) return null;
+  return row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS ? 'touch' : 'ok';
+}
+
+function tokenSessionOf(row: TokenRow): AuthenticatedSession {
+  return {
+    actor: { userId: row.user_id, orgId: row.org_id, role: row.role, sessionId: null, tokenId: row.id },
+    csrfToken: null,
+  };
+}
 
 /** The user behind a personal API token (Authorization: Bearer), or null. */
 export async function resolveApiToken(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
   const row = await findTokenWithMembership(deps.db.kysely, hashSecretMemo(deps.config.sessionSecret, token));
-  if (row?.active !== 1 || row.revoked_at !== null) return null;
+  if (!row) return null;
   const now = deps.clock.now();
-  if (row.expires_at !== null && now >= row.expires_at) return null;
-  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) {
-    await touchToken(deps.db.kysely, row.org_id, row.id, now);
-  }
-  return {
-    actor: { userId: row.user_id, orgId: row.org_id, role: row.role, sessionId: null, tokenId: row.id },
-    csrfToken: null,
-  };
+  const state = tokenState(row, now);
+  if (state === null) return null;
+  if (state === 'touch') await touchToken(deps.db.kysely, row.org_id, row.id, now);
+  return tokenSessionOf(row);
+}
+
+/** resolveApiToken without waiting, or undefined: call resolveApiToken (as resolveSessionNow). */
+export function resolveApiTokenNow(deps: Deps, token: string): AuthenticatedSession | null | undefined {
+  if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+  const row = findTokenWithMembershipNow(deps.db.kysely, hashSecretMemo(deps.config.sessionSecret, token));
+  if (row === undefined) return undefined;
+  if (row === null) return null;
+  const state = tokenState(row, deps.clock.now());
+  if (state === null) return null;
+  return state === 'ok' ? tokenSessionOf(row) : undefined;
 }
 
 async function checkNotLimited(deps: Deps, key: string, limit: number): Promise<void> {
