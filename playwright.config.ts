@@ -108,7 +108,7 @@ export default defineConfig({
     {
       name: 'phone',
       // The phone checks what differs on a phone: signing in and out, the burger navigation,
-      // accessibility, logging a visit (online and offline), the account page, goals and the KPI screens (a rep's dashboard is a phone screen). First-run setup can only happen once per server and the admin flows are
+      // accessibility, logging a visit (online and offline), the account page, the CRM lists as cards, goals and the KPI screens (a rep's dashboard is a phone screen). First-run setup can only happen once per server and the admin flows are
       // laptop-first, so those run on desktop only (keeping the whole suite well under three minutes).
       testMatch: [
         '**/auth.spec.ts',
@@ -122,6 +122,7 @@ export default defineConfig({
         '**/xss.spec.ts',
         '**/crm-forms.spec.ts',
         '**/kpi-rep.spec.ts',
+        '**/crm-phone-lists.spec.ts',
       ],
       use: {
         browserName: 'chromium',

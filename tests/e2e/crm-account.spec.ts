@@ -4,6 +4,7 @@ import { DEMO, signInByApi, snap, unique } from './helpers.ts';
 
 test('an account page shows its contacts, deals, timeline and a map without fetching tiles', async ({
   page,
+  isMobile,
 }, testInfo) => {
   const origin = process.env.E2E_DEMO_URL ?? '';
   const outside: string[] = [];
@@ -16,8 +17,10 @@ test('an account page shows its contacts, deals, timeline and a map without fetc
   outside.length = 0;
   await page.goto(`/crm/accounts/${account.id}`);
   await expect(page.getByRole('heading', { name: account.name, level: 1 })).toBeVisible();
-  await expect(page.getByTestId('account-contacts').getByTestId('contacts-table')).toBeVisible();
-  await expect(page.getByTestId('account-deals').getByTestId('deals-table')).toBeVisible();
+  // Cards on a phone, tables on a laptop.
+  const layout = isMobile ? 'cards' : 'table';
+  await expect(page.getByTestId('account-contacts').getByTestId(`contacts-${layout}`)).toBeVisible();
+  await expect(page.getByTestId('account-deals').getByTestId(`deals-${layout}`)).toBeVisible();
   await expect(page.getByTestId('account-timeline').getByTestId('timeline-item').first()).toBeVisible();
   const map = page.getByTestId('account-map');
   await expect(map).toHaveAttribute('data-map-mode', 'plain');

@@ -207,9 +207,9 @@ test('the account page and the accounts list read offline from the last load, an
 
   // Online: open the accounts list, then the account (what a rep does before driving off).
   await page.goto('/crm/accounts');
-  await expect(page.getByTestId('accounts-table')).toBeVisible();
+  await expect(page.getByTestId('accounts-cards')).toBeVisible();
   const firstListed =
-    (await page.getByTestId('accounts-table').getByRole('link').first().textContent()) ?? '';
+    (await page.getByTestId('accounts-cards').getByRole('link').first().textContent()) ?? '';
   expect(firstListed).not.toBe('');
   // Kept on the device within a moment of loading.
   await expect
@@ -217,7 +217,7 @@ test('the account page and the accounts list read offline from the last load, an
     .toBe(true);
   await page.goto(`/crm/accounts/${account.id}`);
   await expect(page.getByRole('heading', { name: account.name, level: 1 })).toBeVisible();
-  await expect(page.getByTestId('account-contacts').getByTestId('contacts-table')).toBeVisible();
+  await expect(page.getByTestId('account-contacts').getByTestId('contacts-cards')).toBeVisible();
   await expect(page.getByTestId('account-timeline').getByTestId('timeline-item').first()).toBeVisible();
   await expect(page.getByTestId('offline-banner')).toHaveCount(0);
   await expect
@@ -228,8 +228,8 @@ test('the account page and the accounts list read offline from the last load, an
   await page.reload();
   await expect(page.getByRole('heading', { name: account.name, level: 1 })).toBeVisible();
   await expect(page.getByTestId('offline-banner').first()).toContainText('Offline — showing data from');
-  await expect(page.getByTestId('account-contacts').getByTestId('contacts-table')).toBeVisible();
-  await expect(page.getByTestId('account-deals').getByTestId('deals-table')).toBeVisible();
+  await expect(page.getByTestId('account-contacts').getByTestId('contacts-cards')).toBeVisible();
+  await expect(page.getByTestId('account-deals').getByTestId('deals-cards')).toBeVisible();
   await expect(page.getByTestId('account-timeline').getByTestId('timeline-item').first()).toBeVisible();
   // Read-only offline, except logging.
   await expect(page.getByRole('button', { name: 'Edit account' })).toBeDisabled();
@@ -245,8 +245,8 @@ test('the account page and the accounts list read offline from the last load, an
 
   // The accounts list, opened afresh without a connection.
   await page.goto('/crm/accounts');
-  await expect(page.getByTestId('accounts-table')).toBeVisible();
-  await expect(page.getByTestId('accounts-table').getByRole('link').first()).toHaveText(firstListed);
+  await expect(page.getByTestId('accounts-cards')).toBeVisible();
+  await expect(page.getByTestId('accounts-cards').getByRole('link').first()).toHaveText(firstListed);
   await expect(page.getByTestId('offline-banner')).toContainText('Offline — showing data from');
   await snap(page, testInfo, 'crm-offline-accounts');
 
@@ -265,7 +265,7 @@ test('the account page and the accounts list read offline from the last load, an
 test('signing out wipes the CRM data kept for offline reading', async ({ page }) => {
   await openHomeWithServiceWorker(page, 'rep6@northwind.example');
   await page.goto('/crm/accounts');
-  await expect(page.getByTestId('accounts-table')).toBeVisible();
+  await expect(page.getByTestId('accounts-cards')).toBeVisible();
   await expect.poll(async () => (await keptQueries(page)).length).toBeGreaterThan(0);
   await page.getByTestId('user-menu').tap();
   await page.getByRole('menuitem', { name: 'Sign out' }).tap();

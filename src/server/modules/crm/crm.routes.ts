@@ -148,7 +148,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: pageOfSchema(accountResponse) },
       },
     },
-    async (req) => listAccounts(deps, req.actor!, await req.reach(), req.query),
+    async (req) => listAccounts(deps, req.actor!, req.reach(), req.query),
   );
   r.get(
     '/api/crm/accounts/nearby',

@@ -9,7 +9,16 @@ import { useSession } from '../../lib/session-context.ts';
 import type { PersonRef } from '../../lib/types.ts';
 import { AccountFormModal } from './account-form-modal.tsx';
 import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
-import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
+import {
+  CardLine,
+  CardList,
+  CountText,
+  ExportMenu,
+  ListCard,
+  ListStates,
+  useCrmList,
+  usePhoneLayout,
+} from './crm-list.tsx';
 import type { Account } from './crm-types.ts';
 import { OfflineBanner } from './offline-banner.tsx';
 
@@ -45,6 +54,7 @@ export function AccountsPage() {
   };
   const { query, items, total } = useCrmList<Account>('accounts', filters);
   const [formOpened, { open: openForm, close: closeForm }] = useDisclosure(false);
+  const phone = usePhoneLayout();
 
   return (
     <Stack maw={1200}>
@@ -116,25 +126,15 @@ export function AccountsPage() {
         label="accounts"
         empty="No accounts match these filters."
       >
-        {() => (
-          <Table.ScrollContainer minWidth={760}>
-            <Table striped highlightOnHover verticalSpacing="xs" data-testid="accounts-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Owner</Table.Th>
-                  <Table.Th>Territory</Table.Th>
-                  <Table.Th>Tier</Table.Th>
-                  <Table.Th>City</Table.Th>
-                  <Table.Th>Last activity</Table.Th>
-                  <Table.Th>Next visit due</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((account) => (
-                  <Table.Tr key={account.id}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/crm/accounts/${account.id}`}>
+        {() =>
+          phone ? (
+            <CardList label="Accounts" testId="accounts-cards">
+              {items.map((account) => (
+                <ListCard
+                  key={account.id}
+                  title={
+                    <>
+                      <Anchor component={Link} to={`/crm/accounts/${account.id}`} className="card-open">
                         {account.name}
                       </Anchor>
                       {account.status === 'active' ? null : (
@@ -142,19 +142,72 @@ export function AccountsPage() {
                           {account.status}
                         </Badge>
                       )}
-                    </Table.Td>
-                    <Table.Td>{account.owner.name}</Table.Td>
-                    <Table.Td>{account.territory ?? '—'}</Table.Td>
-                    <Table.Td>{account.tier ?? '—'}</Table.Td>
-                    <Table.Td>{account.city ?? '—'}</Table.Td>
-                    <Table.Td>{formatDate(account.lastActivityAt, me.org.timeZone)}</Table.Td>
-                    <Table.Td>{formatDate(account.nextVisitDue, me.org.timeZone)}</Table.Td>
+                    </>
+                  }
+                  badge={
+                    account.tier ? (
+                      <Badge variant="light" size="sm" style={{ flexShrink: 0 }}>
+                        Tier {account.tier}
+                      </Badge>
+                    ) : null
+                  }
+                >
+                  <CardLine>
+                    {account.owner.name}
+                    {account.city ? ` · ${account.city}` : ''}
+                    {account.territory ? ` · ${account.territory}` : ''}
+                  </CardLine>
+                  <CardLine>
+                    {account.lastActivityAt
+                      ? `Last activity ${formatDate(account.lastActivityAt, me.org.timeZone)}`
+                      : 'No activity yet'}
+                    {account.nextVisitDue
+                      ? ` · next visit due ${formatDate(account.nextVisitDue, me.org.timeZone)}`
+                      : ''}
+                  </CardLine>
+                </ListCard>
+              ))}
+            </CardList>
+          ) : (
+            <Table.ScrollContainer minWidth={760}>
+              <Table striped highlightOnHover verticalSpacing="xs" data-testid="accounts-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Owner</Table.Th>
+                    <Table.Th>Territory</Table.Th>
+                    <Table.Th>Tier</Table.Th>
+                    <Table.Th>City</Table.Th>
+                    <Table.Th>Last activity</Table.Th>
+                    <Table.Th>Next visit due</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {items.map((account) => (
+                    <Table.Tr key={account.id}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/crm/accounts/${account.id}`}>
+                          {account.name}
+                        </Anchor>
+                        {account.status === 'active' ? null : (
+                          <Badge ml="xs" size="xs" variant="outline" color="gray">
+                            {account.status}
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td>{account.owner.name}</Table.Td>
+                      <Table.Td>{account.territory ?? '—'}</Table.Td>
+                      <Table.Td>{account.tier ?? '—'}</Table.Td>
+                      <Table.Td>{account.city ?? '—'}</Table.Td>
+                      <Table.Td>{formatDate(account.lastActivityAt, me.org.timeZone)}</Table.Td>
+                      <Table.Td>{formatDate(account.nextVisitDue, me.org.timeZone)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )
+        }
       </ListStates>
     </Stack>
   );

@@ -10,7 +10,16 @@ import { KindBadge, VerifiedBadge, visitCheck } from './activity-bits.tsx';
 import { crmSettingsQuery } from './crm-api.ts';
 import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { capitalize } from './crm-format.ts';
-import { CountText, ExportMenu, ListStates, useCrmList } from './crm-list.tsx';
+import {
+  CardLine,
+  CardList,
+  CountText,
+  ExportMenu,
+  ListCard,
+  ListStates,
+  useCrmList,
+  usePhoneLayout,
+} from './crm-list.tsx';
 import type { Activity } from './crm-types.ts';
 import { OfflineBanner } from './offline-banner.tsx';
 
@@ -39,6 +48,7 @@ export function ActivitiesPage() {
     to: dayStartInZone(toDay, zone, 1),
   };
   const { query, items, total } = useCrmList<Activity>('activities', filters);
+  const phone = usePhoneLayout();
   const kinds = [...BUILTIN_KINDS, ...(settings.data?.activityKinds ?? [])].map((k) => ({
     value: k,
     label: capitalize(k),
@@ -92,55 +102,95 @@ export function ActivitiesPage() {
         label="activities"
         empty="No activities match these filters."
       >
-        {() => (
-          <Table.ScrollContainer minWidth={860}>
-            <Table striped verticalSpacing="xs" data-testid="activities-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>Kind</Table.Th>
-                  <Table.Th>Subject</Table.Th>
-                  <Table.Th>Account</Table.Th>
-                  <Table.Th>Owner</Table.Th>
-                  <Table.Th>Check-in</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((activity) => (
-                  <Table.Tr key={activity.id}>
-                    <Table.Td>{formatDateTime(activity.occurredAt, zone)}</Table.Td>
-                    <Table.Td>
+        {() =>
+          phone ? (
+            <CardList label="Activities" testId="activities-cards">
+              {items.map((activity) => (
+                <ListCard
+                  key={activity.id}
+                  title={
+                    activity.account ? (
+                      <Anchor
+                        component={Link}
+                        to={`/crm/accounts/${activity.account.id}`}
+                        className="card-open"
+                      >
+                        {activity.subject}
+                      </Anchor>
+                    ) : (
+                      <Text fw={600}>{activity.subject}</Text>
+                    )
+                  }
+                  badge={
+                    <Group gap={4} wrap="nowrap" style={{ flexShrink: 0 }}>
                       <KindBadge kind={activity.kind} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{activity.subject}</Text>
-                      {activity.outcome ? (
-                        <Text size="xs" c="dimmed" lineClamp={2}>
-                          {activity.outcome}
-                        </Text>
-                      ) : null}
-                    </Table.Td>
-                    <Table.Td>
-                      {activity.account ? (
-                        <Anchor component={Link} to={`/crm/accounts/${activity.account.id}`}>
-                          {activity.account.name}
-                        </Anchor>
-                      ) : (
-                        '—'
-                      )}
-                    </Table.Td>
-                    <Table.Td>{activity.owner.name}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        <VerifiedBadge {...visitCheck(activity)} />
-                      </Group>
-                    </Table.Td>
+                      {activity.kind === 'visit' ? <VerifiedBadge {...visitCheck(activity)} /> : null}
+                    </Group>
+                  }
+                >
+                  <CardLine>
+                    {[formatDateTime(activity.occurredAt, zone), activity.account?.name, activity.owner.name]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </CardLine>
+                  {activity.outcome ? (
+                    <Text size="sm" lineClamp={2}>
+                      {activity.outcome}
+                    </Text>
+                  ) : null}
+                </ListCard>
+              ))}
+            </CardList>
+          ) : (
+            <Table.ScrollContainer minWidth={860}>
+              <Table striped verticalSpacing="xs" data-testid="activities-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>When</Table.Th>
+                    <Table.Th>Kind</Table.Th>
+                    <Table.Th>Subject</Table.Th>
+                    <Table.Th>Account</Table.Th>
+                    <Table.Th>Owner</Table.Th>
+                    <Table.Th>Check-in</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {items.map((activity) => (
+                    <Table.Tr key={activity.id}>
+                      <Table.Td>{formatDateTime(activity.occurredAt, zone)}</Table.Td>
+                      <Table.Td>
+                        <KindBadge kind={activity.kind} />
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm">{activity.subject}</Text>
+                        {activity.outcome ? (
+                          <Text size="xs" c="dimmed" lineClamp={2}>
+                            {activity.outcome}
+                          </Text>
+                        ) : null}
+                      </Table.Td>
+                      <Table.Td>
+                        {activity.account ? (
+                          <Anchor component={Link} to={`/crm/accounts/${activity.account.id}`}>
+                            {activity.account.name}
+                          </Anchor>
+                        ) : (
+                          '—'
+                        )}
+                      </Table.Td>
+                      <Table.Td>{activity.owner.name}</Table.Td>
+                      <Table.Td>
+                        <Group gap={4}>
+                          <VerifiedBadge {...visitCheck(activity)} />
+                        </Group>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )
+        }
       </ListStates>
     </Stack>
   );

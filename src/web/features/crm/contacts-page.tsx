@@ -1,4 +1,4 @@
-import { Anchor, Button, Stack, Table } from '@mantine/core';
+import { Anchor, Button, Stack, Table, Text } from '@mantine/core';
 import { IconPencil, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -6,7 +6,17 @@ import { PageHeader } from '../../components/page-header.tsx';
 import type { PersonRef } from '../../lib/types.ts';
 import { ContactFormModal } from './contact-form-modal.tsx';
 import { countActive, FilterBar, OwnerFilter, SearchFilter } from './crm-filters.tsx';
-import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
+import {
+  CardLine,
+  CardList,
+  CountText,
+  ExportMenu,
+  ListCard,
+  ListStates,
+  ScrollTable,
+  useCrmList,
+  usePhoneLayout,
+} from './crm-list.tsx';
 import type { Contact } from './crm-types.ts';
 import { OfflineBanner } from './offline-banner.tsx';
 
@@ -63,6 +73,60 @@ export function ContactsTable({
   /** Shows an Edit button on the contacts the user may change. */
   onEdit?: (contact: Contact) => void;
 }) {
+  const phone = usePhoneLayout();
+  if (phone)
+    return (
+      <CardList label="Contacts" testId="contacts-cards">
+        {contacts.map((contact) => (
+          <ListCard
+            key={contact.id}
+            title={
+              showAccount ? (
+                // No page of its own: a contact opens on its account's page.
+                <Anchor component={Link} to={`/crm/accounts/${contact.accountId}`} className="card-open">
+                  {contact.name}
+                </Anchor>
+              ) : (
+                <Text fw={600}>{contact.name}</Text>
+              )
+            }
+            actions={
+              contact.email || contact.phone || (onEdit && contact.canEdit) ? (
+                <>
+                  {contact.phone ? (
+                    <Anchor href={`tel:${contact.phone.replace(/\s+/g, '')}`} size="sm">
+                      {contact.phone}
+                    </Anchor>
+                  ) : null}
+                  {contact.email ? (
+                    <Anchor href={`mailto:${contact.email}`} size="sm">
+                      {contact.email}
+                    </Anchor>
+                  ) : null}
+                  {onEdit && contact.canEdit ? (
+                    <Button
+                      size="compact-sm"
+                      variant="subtle"
+                      leftSection={<IconPencil size={14} aria-hidden />}
+                      aria-label={`Edit ${contact.name}`}
+                      onClick={() => onEdit(contact)}
+                    >
+                      Edit
+                    </Button>
+                  ) : null}
+                </>
+              ) : null
+            }
+          >
+            {contact.title || showAccount ? (
+              <CardLine>
+                {[contact.title, showAccount ? contact.accountName : null].filter(Boolean).join(' · ')}
+              </CardLine>
+            ) : null}
+          </ListCard>
+        ))}
+      </CardList>
+    );
   return (
     <ScrollTable label="Contacts" minWidth={(showAccount ? 720 : 480) + (onEdit ? 80 : 0)}>
       <Table striped verticalSpacing="xs" data-testid="contacts-table">

@@ -1,4 +1,5 @@
-import { Alert, Button, Center, Group, Loader, Menu, Stack, Text } from '@mantine/core';
+import { Alert, Button, Center, Group, Loader, Menu, Paper, Stack, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconDownload } from '@tabler/icons-react';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -149,5 +150,78 @@ export function ScrollTable({
     <section aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
       <div style={{ minWidth }}>{children}</div>
     </section>
+  );
+}
+
+/** Under Mantine's `sm` breakpoint (phones) lists show cards; wider screens keep the tables. */
+export function usePhoneLayout(): boolean {
+  return useMediaQuery('(max-width: 47.99em)') ?? false;
+}
+
+/** A list of cards (phones): same rows, same order, same "load more" as the table it replaces. */
+export function CardList({
+  label,
+  testId,
+  children,
+}: {
+  label: string;
+  testId: string;
+  children: ReactNode;
+}) {
+  return (
+    <Stack
+      component="ul"
+      gap="xs"
+      aria-label={label}
+      data-testid={testId}
+      style={{ listStyle: 'none', padding: 0, margin: 0 }}
+    >
+      {children}
+    </Stack>
+  );
+}
+
+/**
+ * One card: the title (a link or button made to cover the whole card, so a tap anywhere opens it —
+ * give it the `card-open` class), a badge at its right, a few lines of what matters, actions below.
+ * Links and buttons inside the lines or actions stay tappable on their own (`card-above`).
+ */
+export function ListCard({
+  title,
+  badge,
+  children,
+  actions,
+}: {
+  title: ReactNode;
+  badge?: ReactNode;
+  children?: ReactNode;
+  actions?: ReactNode;
+}) {
+  return (
+    <Paper component="li" withBorder radius="md" p="sm" pos="relative" data-testid="list-card">
+      <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
+        <div style={{ minWidth: 0, overflowWrap: 'anywhere' }}>{title}</div>
+        {badge}
+      </Group>
+      {children ? (
+        <Stack gap={2} mt={4}>
+          {children}
+        </Stack>
+      ) : null}
+      {actions ? (
+        <Group mt="xs" gap="xs" className="card-above">
+          {actions}
+        </Group>
+      ) : null}
+    </Paper>
+  );
+}
+
+/** A dimmed line of a card ("Owner: Ari Rep"). */
+export function CardLine({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    <Text size="sm" c="dimmed" data-testid={testId} style={{ overflowWrap: 'anywhere' }}>
+      {children}
+    </Text>
   );
 }

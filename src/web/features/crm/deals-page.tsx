@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Select, Stack, Table, TextInput } from '@mantine/core';
+import { Anchor, Badge, Button, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconLayoutKanban, IconPencil, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -10,7 +10,17 @@ import type { PersonRef } from '../../lib/types.ts';
 import { pipelinesQuery } from './crm-api.ts';
 import { countActive, FilterBar, OwnerFilter, SearchFilter, TeamFilter } from './crm-filters.tsx';
 import { formatAmount } from './crm-format.ts';
-import { CountText, ExportMenu, ListStates, ScrollTable, useCrmList } from './crm-list.tsx';
+import {
+  CardLine,
+  CardList,
+  CountText,
+  ExportMenu,
+  ListCard,
+  ListStates,
+  ScrollTable,
+  useCrmList,
+  usePhoneLayout,
+} from './crm-list.tsx';
 import type { Deal, StageKind } from './crm-types.ts';
 import { DealFormModal } from './deal-form-modal.tsx';
 import { OfflineBanner } from './offline-banner.tsx';
@@ -164,6 +174,64 @@ export function DealsTable({
   /** Shows an Edit button on the deals the user may change. */
   onEdit?: (deal: Deal) => void;
 }) {
+  const phone = usePhoneLayout();
+  if (phone)
+    return (
+      <CardList label="Deals" testId="deals-cards">
+        {deals.map((deal) => (
+          <ListCard
+            key={deal.id}
+            title={
+              showAccount ? (
+                // No page of its own: a deal opens on its account's page.
+                <Anchor component={Link} to={`/crm/accounts/${deal.account.id}`} className="card-open">
+                  {deal.name}
+                </Anchor>
+              ) : (
+                <Text fw={600}>{deal.name}</Text>
+              )
+            }
+            badge={
+              <Badge variant="dot" color={STATUS_COLORS[deal.status]} style={{ flexShrink: 0 }}>
+                {deal.stage.name}
+              </Badge>
+            }
+            actions={
+              onEdit && deal.canEdit ? (
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  leftSection={<IconPencil size={14} aria-hidden />}
+                  aria-label={`Edit ${deal.name}`}
+                  onClick={() => onEdit(deal)}
+                >
+                  Edit
+                </Button>
+              ) : null
+            }
+          >
+            <Text size="sm" fw={500}>
+              {formatAmount(deal.amountMinor, deal.currency)}
+              <Text span size="sm" c="dimmed">
+                {' '}
+                · weighted {formatAmount(deal.weightedAmountMinor, deal.currency)} ({deal.probability}%)
+              </Text>
+            </Text>
+            <CardLine>
+              {[
+                showAccount ? deal.account.name : null,
+                deal.owner.name,
+                deal.expectedCloseDate
+                  ? `closes ${formatDate(`${deal.expectedCloseDate}T00:00:00Z`, 'UTC')}`
+                  : null,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+            </CardLine>
+          </ListCard>
+        ))}
+      </CardList>
+    );
   return (
     <ScrollTable label="Deals" minWidth={(showAccount ? 860 : 620) + (onEdit ? 80 : 0)}>
       <Table striped verticalSpacing="xs" data-testid="deals-table">

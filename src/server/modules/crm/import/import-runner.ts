@@ -176,6 +176,12 @@ export async function runImport(
     for (const e of errors) if (progress.errors.length < KEPT_ERRORS) progress.errors.push(e);
   };
 
+  /**
+   * Reads, converts and checks the file batch by batch and hands each batch to `flush`. Batches are
+   * flushed one after the other, in file order, but the next batch is read and converted while the
+   * previous one is being written (the database works while this process parses): at most one batch
+   * in flight and one being read.
+   */
   async function stream(
     flush: (batch: Candidate[], pendingErrors: RowError[], read: number) => Promise<void>,
   ): Promise<void> {
@@ -184,6 +190,15 @@ export async function runImport(
     let extIds = new Set<string>();
     let header = true;
     let read = 0;
+    let inFlight: Promise<void> = Promise.resolve();
+    /** Queues a batch behind the one in flight; returns once that earlier one is written. */
+    const send = async (b: Candidate[], errors: RowError[], upTo: number) => {
+      const previous = inFlight;
+      inFlight = previous.then(() => flush(b, errors, upTo));
+      // Awaited below (or its error is the one `previous` already threw).
+      inFlight.catch(() => undefined);
+      await previous;
+    };
     try {
       for await (const { row, cells } of readCsv(spec.path)) {
         if (header) {
@@ -197,14 +212,14 @@ export async function runImport(
         if (errors.length > 0) pendingErrors.push(...errors);
         if (!candidate) {
           if (batch.length === 0 && pendingErrors.length >= batchSize) {
-            await flush(batch, pendingErrors, read);
+            await send(batch, pendingErrors, read);
             pendingErrors = [];
           }
           continue;
         }
         // A second row with the same external id must see the first as existing: write first.
         if (candidate.externalId !== null && extIds.has(candidate.externalId)) {
-          await flush(batch, pendingErrors, read - 1);
+          await send(batch, pendingErrors, read - 1);
           batch = [];
           pendingErrors = [];
           extIds = new Set();
@@ -212,15 +227,23 @@ export async function runImport(
         if (candidate.externalId !== null) extIds.add(candidate.externalId);
         batch.push(candidate);
         if (batch.length >= batchSize) {
-          await flush(batch, pendingErrors, read);
+          await send(batch, pendingErrors, read);
           batch = [];
           pendingErrors = [];
           extIds = new Set();
         }
       }
       if (header) throw new CsvFileError(null, 'the file is empty: it needs a header row and data rows');
-      await flush(batch, pendingErrors, read);
+      await send(batch, pendingErrors, read);
+      await inFlight;
     } catch (error) {
+      // Never leave a batch running behind the caller's back (its transaction ends next); a failed
+      // write wins over a file error found while it ran, as it would have without the overlap.
+      const writeError = await inFlight.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (writeError !== null && writeError !== error) throw writeError;
       if (error instanceof CsvFileError) {
         fatal = error.message;
         return;

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, type SqlBool, sql } from 'kysely';
 import { startOfDayInZone } from '../../../../shared/time.ts';
 import type { Executor } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
@@ -27,6 +27,74 @@ function chunk<T>(items: T[], size: number): T[][] {
 /** `SET col = excluded.col` for the columns the file maps (updates touch nothing else). */
 function excludedSet(columns: readonly string[]) {
   return Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]));
+}
+
+function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * `column IN (…values)`; on PostgreSQL `column = ANY($1)` with the values as one array parameter
+ * (a batch's thousand ids would otherwise be a thousand parameters to compile, send and parse).
+ */
+function oneOf(db: Executor, column: string, values: string[]) {
+  const ref = sql.ref(column);
+  return isPostgres(db)
+    ? sql<SqlBool>`${ref} = any(${values}::text[])`
+    : sql<SqlBool>`${ref} in (${sql.join(values)})`;
+}
+
+/** PostgreSQL column types (`udt_name`) of the tables the import writes, read once per process. */
+const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
+function columnTypes(db: Executor, table: string): Promise<Map<string, string>> {
+  let types = pgColumnTypes.get(table);
+  if (!types) {
+    types = sql<{
+      column_name: string;
+      udt_name: string;
+    }>`select column_name, udt_name from information_schema.columns
+        where table_schema = current_schema() and table_name = ${table}`
+      .execute(db)
+      .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
+    types.catch(() => pgColumnTypes.delete(table));
+    pgColumnTypes.set(table, types);
+  }
+  return types;
+}
+
+/**
+ * `INSERT … ON CONFLICT (org_id, id) DO UPDATE SET <update columns> = excluded.…` of a batch. On
+ * PostgreSQL the rows travel as one array per column (`SELECT * FROM unnest($1::text[], …)`):
+ * a statement with a handful of parameters instead of rows × columns of them, which the server
+ * parses and plans in a fraction of the time. SQLite gets the multi-row VALUES form.
+ */
+async function upsertRows<T extends 'accounts' | 'contacts' | 'deals' | 'activities'>(
+  db: Executor,
+  table: T,
+  rows: Record<string, unknown>[],
+  updateColumns: readonly string[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (!isPostgres(db)) {
+    await db
+      .insertInto(table)
+      .values(rows as never)
+      .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(updateColumns) as never))
+      .execute();
+    return;
+  }
+  const types = await columnTypes(db, table);
+  const columns = Object.keys(rows[0]!);
+  const arrays = columns.map((column) => {
+    const type = types.get(column);
+    if (!type) throw new Error(`${table}.${column} is not a column`);
+    return sql`${rows.map((r) => r[column] ?? null)}::${sql.raw(type)}[]`;
+  });
+  await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
+    select * from unnest(${sql.join(arrays)})
+    on conflict (org_id, id) do update set ${sql.join(updateColumns.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`.execute(
+    db,
+  );
 }
 
 async function existingByExternalId(
@@ -72,7 +140,7 @@ async function existingByExternalId(
     .select(['id', 'external_id', 'owner_id'])
     .where('org_id', '=', ctx.orgId)
     .where('external_source', '=', ctx.source)
-    .where('external_id', 'in', externalIds)
+    .where(oneOf(db, 'external_id', externalIds))
     .execute();
   for (const r of rows) found.set(r.external_id!, { id: r.id, owner: r.owner_id, extra: {} });
   return found;
@@ -279,11 +347,7 @@ export async function processBatch(
           .map(([, col]) => col),
         'updated_at',
       ];
-      await db
-        .insertInto('accounts')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(cols)))
-        .execute();
+      await upsertRows(db, 'accounts', rows, cols);
       break;
     }
     case 'contacts': {
@@ -310,11 +374,7 @@ export async function processBatch(
         ...(['title', 'email', 'phone'] as const).filter((f) => has(ctx, f)),
         'updated_at',
       ];
-      await db
-        .insertInto('contacts')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(cols)))
-        .execute();
+      await upsertRows(db, 'contacts', rows, cols);
       break;
     }
     case 'deals': {
@@ -386,11 +446,7 @@ export async function processBatch(
         ...(has(ctx, 'closeReason') ? ['close_reason'] : []),
         'updated_at',
       ];
-      await db
-        .insertInto('deals')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(cols)))
-        .execute();
+      await upsertRows(db, 'deals', rows, cols);
       for (const part of chunk(history, 1000))
         await db.insertInto('deal_stage_history').values(part).execute();
       if (has(ctx, 'splitOwners') || has(ctx, 'splitPercents')) {
@@ -518,11 +574,7 @@ export async function processBatch(
         o,
         rows.map((r) => r.id),
       );
-      await db
-        .insertInto('activities')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(cols)))
-        .execute();
+      await upsertRows(db, 'activities', rows, cols);
       await refreshActivityRollups(db, o, [
         ...leaving,
         ...(await activityRollupTouches(

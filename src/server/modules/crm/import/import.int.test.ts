@@ -410,6 +410,33 @@ describe('CSV import: malformed files', () => {
     expect((await accountsBySource('salesforce')).filter((a) => a.external_id?.startsWith('Q-'))).toEqual([]);
   });
 
+  it('stops at a broken quote found while earlier batches are being written', async () => {
+    // Batches are written while the next ones are read: the error on row 2,502 (past the first
+    // chunks the file is read in) is found with batches read and in flight before it.
+    const filler = 'x'.repeat(95);
+    const good = Array.from(
+      { length: 2500 },
+      (_, i) => `LATE-${i},Late ${i},${filler},${filler},${filler}`,
+    ).join('\n');
+    const csv = `Account ID,Account Name,Billing Street,Billing City,Industry\n${good}\nLATE-X,"Broken "quote" here",,,\nLATE-Y,Never read,,,\n`;
+    const late = async () =>
+      (await accountsBySource('salesforce')).filter((a) => a.external_id?.startsWith('LATE-')).length;
+
+    const all = await importFile(admin, 'accounts', csv, { preset: 'salesforce' });
+    expect(all.state).toBe('failed');
+    expect(all.message).toMatch(/^row 2502: malformed CSV/);
+    expect(await late()).toBe(0);
+
+    const skip = await importFile(admin, 'accounts', csv, { preset: 'salesforce' }, 'skip-bad-rows');
+    expect(skip.state).toBe('failed');
+    expect(skip.message).toMatch(/^row 2502: malformed CSV/);
+    // Whole batches before the error stay, exactly as the progress says.
+    const kept = await late();
+    expect(kept).toBe(skip.inserted);
+    expect(kept).toBeGreaterThanOrEqual(1000);
+    expect(kept % 1000).toBe(0);
+  });
+
   it('says the file is not UTF-8 and names the line', async () => {
     const latin1 = Buffer.concat([
       Buffer.from('Account ID,Account Name\nL-1,Plain\nL-2,M'),
