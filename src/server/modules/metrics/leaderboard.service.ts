@@ -66,7 +66,11 @@ export async function leaderboard(
   reach: Reach,
   input: z.infer<typeof leaderboardQuery>,
 ) {
-  const c = await computeValues(deps, actor, reach, input, { guard: leaderboardAllowed });
+  // A leaderboard shows no targets and no last year: only the previous period, for the movement.
+  const c = await computeValues(deps, actor, reach, input, {
+    guard: leaderboardAllowed,
+    parts: { previous: true, lastYear: false, targets: false },
+  });
   const rows = c.names.map((u) => {
     const full = c.views.get(u.id) === 'value';
     const rank = c.rankOf.get(u.id) ?? null;

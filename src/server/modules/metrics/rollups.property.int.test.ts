@@ -8,7 +8,7 @@ import { builtinMetrics, type MetricFormat } from '../../../shared/metrics-catal
 import { type PeriodKind, periodOfDate } from '../../../shared/periods.ts';
 import { newId } from '../../lib/ids.ts';
 import { ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { computeMetric, type MetricScope } from './metrics.engine.ts';
+import { blockMemo, computeMetric, type MetricScope } from './metrics.engine.ts';
 import { dateOfDay, dayNumber, dayStart, rebuildOrgRollups, rollupRange, rollupState } from './rollups.ts';
 
 /**
@@ -361,10 +361,28 @@ describe('daily rollups', () => {
               period: p,
               custom,
             };
-            for (const key of metrics) {
+            // Every metric at once with shared building blocks (as values, the grid and the
+            // leaderboards compute them), from the rollups and from the raw rows.
+            const sharedRollups = blockMemo(metrics, custom);
+            const shared = await Promise.all(
+              metrics.map((key) => computeMetric(t.db.kysely, key, { ...scope, blocks: sharedRollups })),
+            );
+            const sharedRaw = blockMemo(metrics, custom);
+            const sharedFromRaw = await Promise.all(
+              metrics.map((key) =>
+                computeMetric(t.db.kysely, key, { ...scope, raw: true, blocks: sharedRaw }),
+              ),
+            );
+            for (const [i, key] of metrics.entries()) {
               const fromRollups = await computeMetric(t.db.kysely, key, scope);
               const raw = await computeMetric(t.db.kysely, key, { ...scope, raw: true });
               expect(Object.fromEntries(fromRollups), `${key} ${p.key} ${timeZone}`).toEqual(
+                Object.fromEntries(raw),
+              );
+              expect(Object.fromEntries(shared[i]!), `shared ${key} ${p.key}`).toEqual(
+                Object.fromEntries(raw),
+              );
+              expect(Object.fromEntries(sharedFromRaw[i]!), `shared raw ${key} ${p.key}`).toEqual(
                 Object.fromEntries(raw),
               );
             }

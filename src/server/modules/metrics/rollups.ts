@@ -113,11 +113,22 @@ export function rollupRange(
   end: number,
 ): DayRange | null {
   if (!state || state.version !== ROLLUP_VERSION || state.timeZone !== timeZone) return null;
-  const from = dayOfInstant(start, timeZone);
-  const to = dayOfInstant(end, timeZone);
-  if (dayStart(from, timeZone) !== start || dayStart(to, timeZone) !== end || to < from) return null;
-  return { from, to };
+  const key = `${timeZone}|${start}|${end}`;
+  let range = ranges.get(key);
+  if (range === undefined) {
+    const from = dayOfInstant(start, timeZone);
+    const to = dayOfInstant(end, timeZone);
+    range =
+      dayStart(from, timeZone) !== start || dayStart(to, timeZone) !== end || to < from
+        ? null
+        : Object.freeze({ from, to });
+    if (ranges.size >= MEMO_LIMIT) ranges.clear();
+    ranges.set(key, range);
+  }
+  return range;
 }
+
+const ranges = new Map<string, DayRange | null>();
 
 function isPostgres(db: Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
