@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import type { OrgMetric } from './metric-registry.ts';
 import type { MetricSettings } from './metric-settings.service.ts';
-import { catalogItem, computeValues, periodResponse } from './metrics.service.ts';
+import { catalogItem, compareNames, computeValues, periodResponse } from './metrics.service.ts';
 
 export const leaderboardQuery = z.object({
   metric: z.string().max(60),
@@ -88,7 +88,7 @@ export async function leaderboard(
   rows.sort(
     (a, b) =>
       (a.rank ?? Number.POSITIVE_INFINITY) - (b.rank ?? Number.POSITIVE_INFINITY) ||
-      a.user.name.localeCompare(b.user.name),
+      compareNames(a.user.name, b.user.name),
   );
   return {
     metric: catalogItem(c.info),

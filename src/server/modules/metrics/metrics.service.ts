@@ -166,6 +166,15 @@ function periodsFor(
   return found;
 }
 
+/** Compares names like `String.prototype.localeCompare` (default locale), without its per-call setup. */
+export const compareNames = new Intl.Collator().compare;
+
+/** The people's names, by name. */
+async function sortedNames(db: Deps['db']['kysely'], userIds: string[]) {
+  const rows = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute();
+  return rows.sort((a, b) => compareNames(a.name, b.name));
+}
+
 /** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
 export function ranks(
   values: Map<string, number | null>,
@@ -290,17 +299,24 @@ export async function computeValuesMany(
     targets: targetsOf,
   });
   const { parts } = options;
+  // Who each metric shows, decided first (in memory) so the names are read alongside the values.
   // Metrics that see the same people share one list, so their blocks are shared too.
   const userLists = new Map<string, string[]>();
-  const perMetric = await Promise.all(
-    infos.map(async (info) => {
-      const visibility = visibilityOf(settings, info.key);
-      const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
-      // People the actor may not see at all are not even computed.
-      const visible = scoped.filter((u) => views.get(u) !== 'hidden');
-      const listKey = visible.length === scoped.length ? '' : visible.join(',');
-      const userIds = userLists.get(listKey) ?? visible;
-      userLists.set(listKey, userIds);
+  const seen = infos.map((info) => {
+    const visibility = visibilityOf(settings, info.key);
+    const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+    // People the actor may not see at all are not even computed.
+    const visible = scoped.filter((u) => views.get(u) !== 'hidden');
+    const listKey = visible.length === scoped.length ? '' : visible.join(',');
+    const userIds = userLists.get(listKey) ?? visible;
+    userLists.set(listKey, userIds);
+    return { info, visibility, views, userIds };
+  });
+  const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
+  const [allNames, ...perMetric] = await Promise.all([
+    everyone.length ? sortedNames(db, everyone) : [],
+    ...seen.map(async (m) => {
+      const { info, userIds } = m;
       const history = !info.snapshot;
       const [current, prev, ly, targets] = await Promise.all([
         computeMetric(db, info.key, scopeFor(period, userIds)),
@@ -312,13 +328,9 @@ export async function computeValuesMany(
       const previousRankOf = prev
         ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
         : null;
-      return { info, visibility, views, userIds, current, prev, ly, targets, rankOf, previousRankOf };
+      return { ...m, current, prev, ly, targets, rankOf, previousRankOf };
     }),
-  );
-  const everyone = [...new Set(perMetric.flatMap((m) => m.userIds))];
-  const allNames = everyone.length
-    ? await db.selectFrom('users').select(['id', 'name']).where('id', 'in', everyone).execute()
-    : [];
+  ]);
   return {
     org,
     settings,
@@ -327,8 +339,9 @@ export async function computeValuesMany(
     lastYear,
     now,
     metrics: perMetric.map((m) => {
-      const seen = new Set(m.userIds);
-      return { ...m, names: allNames.filter((u) => seen.has(u.id)) };
+      if (m.userIds.length === everyone.length) return { ...m, names: allNames };
+      const shown = new Set(m.userIds);
+      return { ...m, names: allNames.filter((u) => shown.has(u.id)) };
     }),
   };
 }
@@ -392,22 +405,21 @@ function valuesResponse(c: Awaited<ReturnType<typeof computeValues>>) {
     period: periodResponse(c.period, c.now),
     previousPeriod: { key: c.previous.key, label: c.previous.label },
     lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
-    rows: c.names
-      .map((u) => {
-        const full = views.get(u.id) === 'value';
-        return {
-          user: { id: u.id, name: u.name },
-          view: full ? ('value' as const) : ('rank' as const),
-          rank: rankOf.get(u.id) ?? null,
-          value: full ? (current.get(u.id)?.value ?? null) : null,
-          numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
-          denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
-          previous: full ? (prev?.get(u.id)?.value ?? null) : null,
-          lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
-          target: full ? (targets.get(u.id)?.effective ?? null) : null,
-        };
-      })
-      .sort((a, b) => a.user.name.localeCompare(b.user.name)),
+    // By name: c.names comes sorted.
+    rows: c.names.map((u) => {
+      const full = views.get(u.id) === 'value';
+      return {
+        user: { id: u.id, name: u.name },
+        view: full ? ('value' as const) : ('rank' as const),
+        rank: rankOf.get(u.id) ?? null,
+        value: full ? (current.get(u.id)?.value ?? null) : null,
+        numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
+        denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
+        previous: full ? (prev?.get(u.id)?.value ?? null) : null,
+        lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
+        target: full ? (targets.get(u.id)?.effective ?? null) : null,
+      };
+    }),
   };
 }
 
