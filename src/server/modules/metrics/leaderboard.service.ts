@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import type { OrgMetric } from './metric-registry.ts';
 import type { MetricSettings } from './metric-settings.service.ts';
-import { catalogItem, computeValues, periodResponse } from './metrics.service.ts';
+import { catalogItem, compareNames, computeValues, periodResponse } from './metrics.service.ts';
 
 export const leaderboardQuery = z.object({
   metric: z.string().max(60),
@@ -66,7 +66,11 @@ export async function leaderboard(
   reach: Reach,
   input: z.infer<typeof leaderboardQuery>,
 ) {
-  const c = await computeValues(deps, actor, reach, input, { guard: leaderboardAllowed });
+  // A leaderboard shows no targets and no last year: only the previous period, for the movement.
+  const c = await computeValues(deps, actor, reach, input, {
+    guard: leaderboardAllowed,
+    parts: { previous: true, lastYear: false, targets: false },
+  });
   const rows = c.names.map((u) => {
     const full = c.views.get(u.id) === 'value';
     const rank = c.rankOf.get(u.id) ?? null;
@@ -84,7 +88,7 @@ export async function leaderboard(
   rows.sort(
     (a, b) =>
       (a.rank ?? Number.POSITIVE_INFINITY) - (b.rank ?? Number.POSITIVE_INFINITY) ||
-      a.user.name.localeCompare(b.user.name),
+      compareNames(a.user.name, b.user.name),
   );
   return {
     metric: catalogItem(c.info),

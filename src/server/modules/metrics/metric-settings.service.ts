@@ -60,9 +60,38 @@ async function readDoc(db: Executor, orgId: string): Promise<SettingsDoc> {
 
 /** The org's metric settings with defaults filled in. */
 export async function loadMetricSettings(db: Executor, orgId: string): Promise<MetricSettings> {
-  const doc = await readDoc(db, orgId);
+  return settingsFromDoc(await readDoc(db, orgId));
+}
+
+function settingsFromDoc(doc: SettingsDoc): MetricSettings {
   const parsed = metricSettingsSchema.safeParse(doc.metrics ?? {});
   return parsed.success ? parsed.data : metricSettingsSchema.parse({});
+}
+
+// Parsed settings by the stored text: KPI reads parse the same few org documents all day.
+const parsedSettings = new Map<string, MetricSettings>();
+const PARSED_SETTINGS_LIMIT = 200;
+
+/**
+ * The metric settings in an org's stored settings text (`orgs.settings`), for callers that read the
+ * org row anyway. Reuses the parse while the text is unchanged; the result is frozen.
+ */
+export function metricSettingsOf(settingsText: string): MetricSettings {
+  let settings = parsedSettings.get(settingsText);
+  if (!settings) {
+    settings = deepFreeze(settingsFromDoc(JSON.parse(settingsText) as SettingsDoc));
+    if (parsedSettings.size >= PARSED_SETTINGS_LIMIT) parsedSettings.clear();
+    parsedSettings.set(settingsText, settings);
+  }
+  return settings;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The visibility that applies to one metric. */

@@ -1,11 +1,11 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
 import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
 import { type MetricFormat, STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
-import type { Executor } from '../../db/database.ts';
+import { type Executor, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
-import { effectiveUserTargets } from '../targets/targets.effective.ts';
+import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
 import { type DayRange, type RollupState, rollupRange, rollupState } from './rollups.ts';
 
 /**
@@ -35,6 +35,114 @@ export interface MetricScope {
   raw?: boolean;
   /** The org's rollup state when the caller read it already (null: none); else the engine reads it. */
   rollups?: RollupState | null;
+  /**
+   * Building blocks shared by the metrics and periods of one request (see `blockMemo`): a block
+   * two metrics need (revenue won for revenue, deals won, win rate and quota attainment) is read once.
+   */
+  blocks?: BlockMemo;
+  /** Loads effective targets (the caller's loader reads every metric's targets of a period at once). */
+  targets?: (
+    metricKey: string,
+    period: Pick<Period, 'kind' | 'startDate'>,
+  ) => Promise<Map<string, UserTarget>>;
+}
+
+/**
+ * The building blocks the metrics of one request share, computed once each: closed deals per
+ * person and status, activity counts per person and filter. `statuses` and `activity` are
+ * what the request's metrics will ask for, so the first ask reads them all in one grouped query
+ * (asks outside them get their own query). Keyed by period, people and source (rollups or raw),
+ * so the previous period and last year share it too.
+ */
+export interface BlockMemo {
+  statuses: ReadonlySet<'won' | 'lost'>;
+  /** Activity counts by filter (kinds / verified), by `activityFilterKey`. */
+  activity: ReadonlyMap<string, ActivityFilter>;
+  entries: Map<string, Promise<unknown>>;
+}
+
+/** Which closed-deal statuses and activity kinds each built-in reads through the shared blocks. */
+const builtinBlocks: Record<string, { statuses?: ('won' | 'lost')[]; activity?: ActivityFilter[] }> = {
+  revenue_won: { statuses: ['won'] },
+  deals_won: { statuses: ['won'] },
+  win_rate: { statuses: ['won', 'lost'] },
+  avg_deal_size: { statuses: ['won'] },
+  sales_cycle_days: { statuses: ['won'] },
+  quota_attainment: { statuses: ['won'] },
+  pipeline_coverage: { statuses: ['won'] },
+  pipeline_velocity: { statuses: ['won', 'lost'] },
+  activities: { activity: [{}] },
+  visits: { activity: [{ kinds: ['visit'] }] },
+  calls: { activity: [{ kinds: ['call'] }] },
+  meetings: { activity: [{ kinds: ['meeting'] }] },
+  verified_visit_rate: { activity: [{ kinds: ['visit'], verified: true }, { kinds: ['visit'] }] },
+  visits_per_field_day: { activity: [{ kinds: ['visit'] }] },
+  meetings_from_outreach: { activity: [{ kinds: ['meeting'] }, { kinds: ['call', 'email'] }] },
+  strike_rate: { activity: [{ kinds: ['visit'] }] },
+};
+
+/** A memo for computing `keys` (built-in or custom; a custom ratio's operands count) in one request. */
+export function blockMemo(
+  keys: readonly string[],
+  custom?: ReadonlyMap<string, { spec: CustomMetricSpec }>,
+): BlockMemo {
+  const statuses = new Set<'won' | 'lost'>();
+  const activity = new Map<string, ActivityFilter>();
+  const seen = new Set<string>();
+  const add = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const spec = custom?.get(key)?.spec;
+    if (spec) {
+      if (spec.block === 'ratio') {
+        add(spec.numerator);
+        add(spec.denominator);
+      }
+      return;
+    }
+    const needs = builtinBlocks[key];
+    for (const st of needs?.statuses ?? []) statuses.add(st);
+    for (const f of needs?.activity ?? []) activity.set(activityFilterKey(f), f);
+  };
+  for (const key of keys) add(key);
+  return { statuses, activity, entries: new Map() };
+}
+
+const userKeys = new WeakMap<readonly string[], string>();
+
+/** What makes two asks for a block the same: source, period bounds, currency and people. */
+function blockKey(s: Scope): string {
+  let users = userKeys.get(s.userIds);
+  if (users === undefined) {
+    users = s.userIds.join(',');
+    userKeys.set(s.userIds, users);
+  }
+  const source = s.days ? `d${s.days.from}-${s.days.to}` : 'raw';
+  return `${source}|${s.start}|${s.end}|${s.currency}|${users}`;
+}
+
+function memoized<T>(s: Scope, key: string, load: () => Promise<T>): Promise<T> {
+  const memo = s.blocks;
+  if (!memo) return load();
+  const full = `${key}|${blockKey(s)}`;
+  let p = memo.entries.get(full) as Promise<T> | undefined;
+  if (!p) {
+    p = load();
+    memo.entries.set(full, p);
+  }
+  return p;
+}
+
+/**
+ * Runs a SELECT: on SQLite outside a transaction straight on its prepared statement (no connection
+ * mutex, no promise hops — see trySyncRead), else through Kysely.
+ */
+async function rowsOf<R>(db: Executor, query: { compile(): CompiledQuery<R> }): Promise<R[]> {
+  const compiled = query.compile();
+  const rows =
+    db.getExecutor().plugins.length === 0 ? trySyncRead(db, compiled.sql, compiled.parameters) : undefined;
+  if (rows !== undefined) return rows as R[];
+  return (await db.executeQuery(compiled)).rows;
 }
 
 /** The scope as the building blocks see it: the rollup days when rollups answer this period. */
@@ -61,19 +169,69 @@ async function activityCount(
 ): Promise<Totals> {
   if (s.userIds.length === 0) return new Map();
   if (s.days) {
-    const rows = await activityRollups(db, s, s.days, filter);
-    return new Map(rows.map((r) => [r.user_id, Number(r.n ?? 0)]));
+    // One read of the rollups, grouped by person, sums every count the request's metrics need.
+    const key = activityFilterKey(filter);
+    const shared = s.blocks?.activity;
+    const cells = shared?.has(key) ? shared : new Map([[key, filter]]);
+    const sums = await memoized(s, `activity:${[...cells.keys()].join('/')}`, () =>
+      activityRollupCells(db, s, s.days!, cells),
+    );
+    return sums.get(key)!;
   }
+  return memoized(s, `activity-raw:${activityFilterKey(filter)}`, async () => {
+    let q = db
+      .selectFrom('activities')
+      .select(['owner_id as user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('org_id', '=', s.orgId)
+      .where('owner_id', 'in', s.userIds)
+      .where('occurred_at', '>=', s.start)
+      .where('occurred_at', '<', s.end);
+    if (filter.kinds) q = q.where('kind', 'in', filter.kinds);
+    if (filter.verified !== undefined) q = q.where('verified', '=', filter.verified ? 1 : 0);
+    return toMap(await rowsOf(db, q.groupBy('owner_id')));
+  });
+}
+
+type ActivityFilter = { kinds?: string[]; verified?: boolean };
+
+function activityFilterKey(f: ActivityFilter): string {
+  return `${f.kinds ? [...f.kinds].sort().join(',') : '*'}:${f.verified ?? ''}`;
+}
+
+/**
+ * Activity counts from the rollups for several filters at once: one query grouped by person with a
+ * conditional sum per filter (grouping by kind as well would cost a sort of every rollup row).
+ */
+async function activityRollupCells(
+  db: Executor,
+  s: Scope,
+  days: DayRange,
+  cells: ReadonlyMap<string, ActivityFilter>,
+): Promise<Map<string, Totals>> {
+  const list = [...cells];
+  const sums = list.map(([, f], i) => {
+    const conditions = [
+      ...(f.kinds ? [sql`kind in (${sql.join(f.kinds)})`] : []),
+      ...(f.verified !== undefined ? [sql`verified = ${f.verified ? 1 : 0}`] : []),
+    ];
+    const value =
+      conditions.length === 0 ? sql`n` : sql`case when ${sql.join(conditions, sql` and `)} then n else 0 end`;
+    return sql<number>`sum(${value})`.as(`c${i}`);
+  });
   let q = db
-    .selectFrom('activities')
-    .select(['owner_id as user_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .selectFrom('activity_rollups')
+    .select(['user_id', ...sums])
     .where('org_id', '=', s.orgId)
-    .where('owner_id', 'in', s.userIds)
-    .where('occurred_at', '>=', s.start)
-    .where('occurred_at', '<', s.end);
-  if (filter.kinds) q = q.where('kind', 'in', filter.kinds);
-  if (filter.verified !== undefined) q = q.where('verified', '=', filter.verified ? 1 : 0);
-  return toMap(await q.groupBy('owner_id').execute());
+    .where('user_id', 'in', s.userIds)
+    .where('day', '>=', days.from)
+    .where('day', '<', days.to);
+  // Only the kinds some filter counts (unless one counts every kind).
+  if (list.every(([, f]) => f.kinds))
+    q = q.where('kind', 'in', [...new Set(list.flatMap(([, f]) => f.kinds!))]);
+  const rows = (await rowsOf(db, q.groupBy('user_id'))) as unknown as Record<string, unknown>[];
+  return new Map(
+    list.map(([key], i) => [key, new Map(rows.map((r) => [r.user_id as string, Number(r[`c${i}`] ?? 0)]))]),
+  );
 }
 
 /** Sums of the activity rollups per user over a day range (kinds / verified filters). */
@@ -145,36 +303,83 @@ interface DealTotals {
   cycleDays: Totals;
 }
 
-/** Credited deals that closed with `status` in the period, in the org currency. */
+const noDeals = (): DealTotals => ({ amount: new Map(), count: new Map(), cycleDays: new Map() });
+
+/**
+ * Credited deals that closed with `status` in the period, in the org currency. With a block memo,
+ * one grouped query per period reads every status the request's metrics need.
+ */
 async function closedDeals(db: Executor, s: Scope, status: 'won' | 'lost'): Promise<DealTotals> {
-  if (s.userIds.length === 0) return { amount: new Map(), count: new Map(), cycleDays: new Map() };
+  if (s.userIds.length === 0) return noDeals();
+  const shared = s.blocks?.statuses;
+  const statuses = shared?.has(status) ? [...shared].sort() : [status];
+  const byStatus = await memoized(s, `closed:${statuses.join(',')}`, () =>
+    closedDealsByStatus(db, s, statuses),
+  );
+  return byStatus.get(status) ?? noDeals();
+}
+
+async function closedDealsByStatus(
+  db: Executor,
+  s: Scope,
+  statuses: ('won' | 'lost')[],
+): Promise<Map<string, DealTotals>> {
   const rows = s.days
-    ? await dealRollups(db, s, s.days, { statuses: [status], currency: s.currency })
-    : await db
-        .selectFrom('deal_credits as c')
-        .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
-        .select([
-          'c.user_id',
-          (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
-          (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
-          (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
-          sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
-        ])
-        .where('c.org_id', '=', s.orgId)
-        .where('c.user_id', 'in', s.userIds)
-        .where('d.status', '=', status)
-        .where('d.currency', '=', s.currency)
-        .where('d.closed_at', '>=', s.start)
-        .where('d.closed_at', '<', s.end)
-        .groupBy('c.user_id')
-        .execute();
-  return {
-    amount: new Map(rows.map((r) => [r.user_id, Number(r.amount ?? 0)])),
-    count: new Map(rows.map((r) => [r.user_id, Number(r.share ?? 0) / 10_000])),
-    cycleDays: new Map(
-      rows.map((r) => [r.user_id, Number(r.cycle_ms ?? 0) / 86_400_000 / Math.max(1, Number(r.deals))]),
-    ),
-  };
+    ? await rowsOf(
+        db,
+        db
+          .selectFrom('deal_rollups')
+          .select([
+            'user_id',
+            'status',
+            (eb) => eb.fn.sum<number>('amount').as('amount'),
+            (eb) => eb.fn.sum<number>('share_bp').as('share'),
+            (eb) => eb.fn.sum<number>('deals').as('deals'),
+            (eb) => eb.fn.sum<number>('cycle_ms').as('cycle_ms'),
+          ])
+          .where('org_id', '=', s.orgId)
+          .where('user_id', 'in', s.userIds)
+          .where('day', '>=', s.days.from)
+          .where('day', '<', s.days.to)
+          .where('status', 'in', statuses)
+          .where('currency', '=', s.currency)
+          .groupBy(['user_id', 'status']),
+      )
+    : await rowsOf(
+        db,
+        db
+          .selectFrom('deal_credits as c')
+          .innerJoin('deals as d', (j) =>
+            j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'),
+          )
+          .select([
+            'c.user_id',
+            'd.status',
+            (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
+            (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
+            (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
+            sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
+          ])
+          .where('c.org_id', '=', s.orgId)
+          .where('c.user_id', 'in', s.userIds)
+          .where('d.status', 'in', statuses)
+          .where('d.currency', '=', s.currency)
+          .where('d.closed_at', '>=', s.start)
+          .where('d.closed_at', '<', s.end)
+          .groupBy(['c.user_id', 'd.status']),
+      );
+  const out = new Map<string, DealTotals>();
+  for (const r of rows) {
+    let t = out.get(r.status);
+    if (!t) {
+      t = noDeals();
+      out.set(r.status, t);
+    }
+    t.amount.set(r.user_id, Number(r.amount ?? 0));
+    t.count.set(r.user_id, Number(r.share ?? 0) / 10_000);
+    t.cycleDays.set(r.user_id, Number(r.cycle_ms ?? 0) / 86_400_000 / Math.max(1, Number(r.deals)));
+  }
+  return out;
 }
 
 /** Sums of the deal rollups per user over a day range (closed deals only). */
@@ -289,13 +494,15 @@ function plain(users: string[], totals: Totals): Map<string, MetricValue> {
 /** The effective revenue targets of the scope's users for its period (ramp applied). */
 async function revenueTargets(db: Executor, s: MetricScope): Promise<Totals> {
   if (!s.period) throw new Error('target-based metrics need the scope period');
-  const targets = await effectiveUserTargets(
-    db,
-    { id: s.orgId, timeZone: s.timeZone },
-    s.userIds,
-    'revenue_won',
-    s.period,
-  );
+  const targets = s.targets
+    ? await s.targets('revenue_won', s.period)
+    : await effectiveUserTargets(
+        db,
+        { id: s.orgId, timeZone: s.timeZone },
+        s.userIds,
+        'revenue_won',
+        s.period,
+      );
   return new Map([...targets].map(([u, t]) => [u, t.effective]));
 }
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
+  type Calendar,
   elapsedFraction,
   type Period,
+  type PeriodKind,
   periodAt,
   periodFromKey,
   periodKinds,
@@ -11,10 +13,10 @@ import {
 import type { Deps } from '../../context.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
-import { effectiveUserTargets } from '../targets/targets.effective.ts';
+import { effectiveTargetsLoader } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
-import { loadMetricSettings, type MetricSettings, visibilityOf } from './metric-settings.service.ts';
-import { computeMetric, type MetricScope } from './metrics.engine.ts';
+import { type MetricSettings, metricSettingsOf, visibilityOf } from './metric-settings.service.ts';
+import { blockMemo, computeMetric, type MetricScope } from './metrics.engine.ts';
 
 export const valuesQuery = z.object({
   metric: z.string().max(60),
@@ -116,6 +118,63 @@ async function scopeUserIds(
   }
 }
 
+interface PeriodTriple {
+  period: Period;
+  previous: Period;
+  lastYear: Period;
+}
+// A period with its previous and last year's, by calendar and key: dashboards ask for the same few
+// periods all day, and each costs several zone conversions. Periods are frozen.
+const periodMemo = new Map<string, PeriodTriple | null>();
+const PERIOD_MEMO_LIMIT = 5_000;
+
+// The current period per calendar and kind, reused while `now` is inside it.
+const currentMemo = new Map<string, Period>();
+
+function currentPeriod(kind: PeriodKind, now: number, cal: Calendar): Period {
+  const key = `${cal.timeZone}|${cal.fiscalYearStartMonth}|${kind}`;
+  const cached = currentMemo.get(key);
+  if (cached && cached.start <= now && now < cached.end) return cached;
+  const period = Object.freeze(periodAt(kind, now, cal));
+  if (currentMemo.size >= PERIOD_MEMO_LIMIT) currentMemo.clear();
+  currentMemo.set(key, period);
+  return period;
+}
+
+/** The period asked for (a key, else the current one of `kind`) with its previous and last year's; null: not a key. */
+function periodsFor(
+  key: string | undefined,
+  kind: PeriodKind,
+  now: number,
+  cal: Calendar,
+): PeriodTriple | null {
+  const current = key === undefined ? currentPeriod(kind, now, cal) : undefined;
+  const memoKey = `${cal.timeZone}|${cal.fiscalYearStartMonth}|${key ?? current!.key}`;
+  let found = periodMemo.get(memoKey);
+  if (found === undefined) {
+    const period = current ?? periodFromKey(key!, cal);
+    found = period
+      ? Object.freeze({
+          period: Object.freeze(period),
+          previous: Object.freeze(previousPeriod(period, cal)),
+          lastYear: Object.freeze(samePeriodLastYear(period, cal)),
+        })
+      : null;
+    if (periodMemo.size >= PERIOD_MEMO_LIMIT) periodMemo.clear();
+    periodMemo.set(memoKey, found);
+  }
+  return found;
+}
+
+/** Compares names like `String.prototype.localeCompare` (default locale), without its per-call setup. */
+export const compareNames = new Intl.Collator().compare;
+
+/** The people's names, by name. */
+async function sortedNames(db: Deps['db']['kysely'], userIds: string[]) {
+  const rows = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute();
+  return rows.sort((a, b) => compareNames(a.name, b.name));
+}
+
 /** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
 export function ranks(
   values: Map<string, number | null>,
@@ -132,23 +191,37 @@ export function ranks(
   return out;
 }
 
+/** What `computeValuesMany` computes besides the current values. */
+export interface ValuesParts {
+  /** The previous period's values (and ranks). */
+  previous: boolean;
+  /** The same period last year. */
+  lastYear: boolean;
+  /** The effective targets for the period. */
+  targets: boolean;
+}
+
 /**
  * The shared computation behind values, the grid and leaderboards, for one or more metrics of one
  * period: who is in the scope and what the actor may see of each (the policy module decides, per
- * metric), the current values, targets and ranks — and, with `history`, the previous period's and
- * the same period last year's — for the people the actor may see at all. The org, its settings,
- * the period, the scope and the names are loaded once whatever the number of metrics.
+ * metric), the current values and ranks — and, as asked in `parts`, the effective targets, the
+ * previous period's values and ranks and the same period last year's — for the people the actor
+ * may see at all. The org, its settings, the period, the scope and the names are loaded once
+ * whatever the number of metrics; building blocks that several metrics or periods share (closed
+ * deals by status, activities by kind) are read once (`blockMemo`), and the targets of every metric
+ * in one query.
  */
 export async function computeValuesMany(
   deps: Deps,
   actor: Actor,
   reach: Reach,
   input: Omit<z.infer<typeof valuesQuery>, 'metric'> & { metrics: readonly string[] },
-  options: { history: boolean; guard?: (info: OrgMetric, settings: MetricSettings) => void },
+  options: { parts: ValuesParts; guard?: (info: OrgMetric, settings: MetricSettings) => void },
 ) {
   const db = deps.db.kysely;
-  const [org, metrics, settings] = await Promise.all([
-    // The org with its rollup state in one read: the engine needs both for every period computed.
+  const [org, metrics] = await Promise.all([
+    // The org with its settings and rollup state in one read: the engine needs the state for every
+    // period computed, the metric settings live in the org's settings.
     db
       .selectFrom('orgs as o')
       .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
@@ -165,9 +238,9 @@ export async function computeValuesMany(
       .where('o.id', '=', actor.orgId)
       .executeTakeFirst(),
     loadOrgMetrics(db, actor.orgId),
-    loadMetricSettings(db, actor.orgId),
   ]);
   if (!org) throw notFound('Organization');
+  const settings = metricSettingsOf(org.settings);
   const infos = input.metrics.map((key) => {
     const info = metrics.find((m) => m.key === key);
     if (!info)
@@ -180,11 +253,10 @@ export async function computeValuesMany(
   });
   const cal = { timeZone: org.time_zone, fiscalYearStartMonth: org.fiscal_year_start_month };
   const now = deps.clock.now();
-  const period = input.period
-    ? periodFromKey(input.period, cal)
-    : periodAt(input.kind as (typeof periodKinds)[number], now, cal);
-  if (!period)
+  const periods = periodsFor(input.period, input.kind as PeriodKind, now, cal);
+  if (!periods)
     throw invalidField('period', 'is not a period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026');
+  const { period, previous, lastYear } = periods;
 
   let scoped = await scopeUserIds(deps, actor, reach, input.scope);
   if (input.team) {
@@ -194,6 +266,24 @@ export async function computeValuesMany(
   const custom = new Map(
     metrics.filter((m) => m.spec).map((m) => [m.key, { spec: m.spec!, format: m.format }]),
   );
+  const blocks = blockMemo(
+    infos.map((i) => i.key),
+    custom,
+  );
+  const orgRef = { id: actor.orgId, timeZone: org.time_zone };
+  // Every metric's targets of a period in one read, revenue targets included for the metrics
+  // measured against them (quota attainment, pipeline coverage).
+  const targetsOf = effectiveTargetsLoader(
+    db,
+    orgRef,
+    scoped,
+    [...infos.map((i) => i.key), 'revenue_won'],
+    settings.ramp,
+  );
+  const rollups =
+    org.rollups_time_zone === null
+      ? null
+      : { timeZone: org.rollups_time_zone, version: Number(org.rollups_version) };
   const scopeFor = (p: Period, userIds: string[]): MetricScope => ({
     orgId: actor.orgId,
     currency: org.currency,
@@ -204,37 +294,43 @@ export async function computeValuesMany(
     now,
     period: p,
     custom,
-    rollups:
-      org.rollups_time_zone === null
-        ? null
-        : { timeZone: org.rollups_time_zone, version: Number(org.rollups_version) },
+    rollups,
+    blocks,
+    targets: targetsOf,
   });
-  const previous = previousPeriod(period, cal);
-  const lastYear = samePeriodLastYear(period, cal);
-  const perMetric = await Promise.all(
-    infos.map(async (info) => {
-      const visibility = visibilityOf(settings, info.key);
-      const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
-      // People the actor may not see at all are not even computed.
-      const userIds = scoped.filter((u) => views.get(u) !== 'hidden');
-      const withHistory = options.history && !info.snapshot;
+  const { parts } = options;
+  // Who each metric shows, decided first (in memory) so the names are read alongside the values.
+  // Metrics that see the same people share one list, so their blocks are shared too.
+  const userLists = new Map<string, string[]>();
+  const seen = infos.map((info) => {
+    const visibility = visibilityOf(settings, info.key);
+    const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+    // People the actor may not see at all are not even computed.
+    const visible = scoped.filter((u) => views.get(u) !== 'hidden');
+    const listKey = visible.length === scoped.length ? '' : visible.join(',');
+    const userIds = userLists.get(listKey) ?? visible;
+    userLists.set(listKey, userIds);
+    return { info, visibility, views, userIds };
+  });
+  const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
+  const [allNames, ...perMetric] = await Promise.all([
+    everyone.length ? sortedNames(db, everyone) : [],
+    ...seen.map(async (m) => {
+      const { info, userIds } = m;
+      const history = !info.snapshot;
       const [current, prev, ly, targets] = await Promise.all([
         computeMetric(db, info.key, scopeFor(period, userIds)),
-        withHistory ? computeMetric(db, info.key, scopeFor(previous, userIds)) : undefined,
-        withHistory ? computeMetric(db, info.key, scopeFor(lastYear, userIds)) : undefined,
-        effectiveUserTargets(db, { id: actor.orgId, timeZone: org.time_zone }, userIds, info.key, period),
+        parts.previous && history ? computeMetric(db, info.key, scopeFor(previous, userIds)) : undefined,
+        parts.lastYear && history ? computeMetric(db, info.key, scopeFor(lastYear, userIds)) : undefined,
+        parts.targets ? targetsOf(info.key, period) : new Map<string, never>(),
       ]);
       const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
       const previousRankOf = prev
         ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
         : null;
-      return { info, visibility, views, userIds, current, prev, ly, targets, rankOf, previousRankOf };
+      return { ...m, current, prev, ly, targets, rankOf, previousRankOf };
     }),
-  );
-  const everyone = [...new Set(perMetric.flatMap((m) => m.userIds))];
-  const allNames = everyone.length
-    ? await db.selectFrom('users').select(['id', 'name']).where('id', 'in', everyone).execute()
-    : [];
+  ]);
   return {
     org,
     settings,
@@ -243,19 +339,23 @@ export async function computeValuesMany(
     lastYear,
     now,
     metrics: perMetric.map((m) => {
-      const seen = new Set(m.userIds);
-      return { ...m, names: allNames.filter((u) => seen.has(u.id)) };
+      if (m.userIds.length === everyone.length) return { ...m, names: allNames };
+      const shown = new Set(m.userIds);
+      return { ...m, names: allNames.filter((u) => shown.has(u.id)) };
     }),
   };
 }
 
-/** One metric with its history (values and leaderboards). */
+/** One metric (values: with history and targets; leaderboards: with the previous period only). */
 export async function computeValues(
   deps: Deps,
   actor: Actor,
   reach: Reach,
   input: z.infer<typeof valuesQuery>,
-  options: { guard?: (info: OrgMetric, settings: MetricSettings) => void } = {},
+  options: {
+    parts?: ValuesParts;
+    guard?: (info: OrgMetric, settings: MetricSettings) => void;
+  } = {},
 ) {
   const { metric, ...rest } = input;
   const c = await computeValuesMany(
@@ -263,7 +363,7 @@ export async function computeValues(
     actor,
     reach,
     { ...rest, metrics: [metric] },
-    { ...options, history: true },
+    { ...options, parts: options.parts ?? { previous: true, lastYear: true, targets: true } },
   );
   const { metrics, ...shared } = c;
   return { ...shared, ...metrics[0]! };
@@ -305,22 +405,21 @@ function valuesResponse(c: Awaited<ReturnType<typeof computeValues>>) {
     period: periodResponse(c.period, c.now),
     previousPeriod: { key: c.previous.key, label: c.previous.label },
     lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
-    rows: c.names
-      .map((u) => {
-        const full = views.get(u.id) === 'value';
-        return {
-          user: { id: u.id, name: u.name },
-          view: full ? ('value' as const) : ('rank' as const),
-          rank: rankOf.get(u.id) ?? null,
-          value: full ? (current.get(u.id)?.value ?? null) : null,
-          numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
-          denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
-          previous: full ? (prev?.get(u.id)?.value ?? null) : null,
-          lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
-          target: full ? (targets.get(u.id)?.effective ?? null) : null,
-        };
-      })
-      .sort((a, b) => a.user.name.localeCompare(b.user.name)),
+    // By name: c.names comes sorted.
+    rows: c.names.map((u) => {
+      const full = views.get(u.id) === 'value';
+      return {
+        user: { id: u.id, name: u.name },
+        view: full ? ('value' as const) : ('rank' as const),
+        rank: rankOf.get(u.id) ?? null,
+        value: full ? (current.get(u.id)?.value ?? null) : null,
+        numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
+        denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
+        previous: full ? (prev?.get(u.id)?.value ?? null) : null,
+        lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
+        target: full ? (targets.get(u.id)?.effective ?? null) : null,
+      };
+    }),
   };
 }
 
@@ -348,7 +447,9 @@ export const gridQuery = valuesQuery.omit({ metric: true }).extend({
  * names are loaded once, and the metrics are computed side by side.
  */
 export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof gridQuery>) {
-  const c = await computeValuesMany(deps, actor, reach, input, { history: false });
+  const c = await computeValuesMany(deps, actor, reach, input, {
+    parts: { previous: false, lastYear: false, targets: true },
+  });
   const { metrics, ...shared } = c;
   return { items: metrics.map((m) => valuesResponse({ ...shared, ...m })) };
 }

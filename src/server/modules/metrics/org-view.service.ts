@@ -8,7 +8,7 @@ import { teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.t
 import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings } from './metric-settings.service.ts';
-import { computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
+import { blockMemo, computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
 
 /** The key KPIs when the caller names none (the same as the web dashboards). */
@@ -150,7 +150,13 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
   }));
   // Targets of every metric in three queries: the rows (people and teams), membership starts, the ramp.
   const [values, targetRows, starts, settings] = await Promise.all([
-    Promise.all(targetKeys.map(async (k) => [k, await computeMetric(db, k, scope)] as const)),
+    // The metrics share their building blocks (closed deals, activity counts) within this view.
+    (async () => {
+      const blocks = blockMemo(targetKeys, custom);
+      return Promise.all(
+        targetKeys.map(async (k) => [k, await computeMetric(db, k, { ...scope, blocks })] as const),
+      );
+    })(),
     targetsFor(
       db,
       actor.orgId,

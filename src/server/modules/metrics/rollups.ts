@@ -113,11 +113,22 @@ export function rollupRange(
   end: number,
 ): DayRange | null {
   if (!state || state.version !== ROLLUP_VERSION || state.timeZone !== timeZone) return null;
-  const from = dayOfInstant(start, timeZone);
-  const to = dayOfInstant(end, timeZone);
-  if (dayStart(from, timeZone) !== start || dayStart(to, timeZone) !== end || to < from) return null;
-  return { from, to };
+  const key = `${timeZone}|${start}|${end}`;
+  let range = ranges.get(key);
+  if (range === undefined) {
+    const from = dayOfInstant(start, timeZone);
+    const to = dayOfInstant(end, timeZone);
+    range =
+      dayStart(from, timeZone) !== start || dayStart(to, timeZone) !== end || to < from
+        ? null
+        : Object.freeze({ from, to });
+    if (ranges.size >= MEMO_LIMIT) ranges.clear();
+    ranges.set(key, range);
+  }
+  return range;
 }
+
+const ranges = new Map<string, DayRange | null>();
 
 function isPostgres(db: Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -160,7 +171,7 @@ type Span = ReturnType<typeof daySpans>[number];
 
 /** Inserts the activity rollups of one run of equal-length days (one person's, or everyone's). */
 async function insertActivitySpan(db: Executor, orgId: string, span: Span, userId?: string) {
-  const dayExpr = sql<number>`(${sql.lit(span.day)} + (occurred_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+  const dayExpr = spanDay(span, 'occurred_at');
   let q = db
     .selectFrom('activities')
     .select([
@@ -180,7 +191,16 @@ async function insertActivitySpan(db: Executor, orgId: string, span: Span, userI
   await db
     .insertInto('activity_rollups')
     .columns(['org_id', 'user_id', 'day', 'kind', 'verified', 'n', 'duration_sum', 'duration_n'])
-    .expression(q.groupBy(['org_id', 'owner_id', dayExpr, 'kind', sql`coalesce(verified, -1)`]))
+    // A one-day span's day is a constant, which GROUP BY would read as a column position: left out.
+    .expression(
+      q.groupBy([
+        'org_id',
+        'owner_id',
+        ...(span.regular ? [dayExpr] : []),
+        'kind',
+        sql`coalesce(verified, -1)`,
+      ]),
+    )
     .execute();
 }
 
@@ -198,7 +218,17 @@ function closedCredits(db: Executor, orgId: string, span: Span, userId?: string)
 }
 
 function dealDay(span: Span) {
-  return sql<number>`(${sql.lit(span.day)} + (d.closed_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+  return spanDay(span, 'd.closed_at');
+}
+
+/**
+ * The local day of an instant inside a span, in SQL. A run of 24-hour days divides by a day's
+ * length; a 23- or 25-hour day (daylight saving) is a span of its own and is that one day — dividing
+ * would put the 25th hour of a fall-back day on the next day.
+ */
+function spanDay(span: Span, column: 'occurred_at' | 'd.closed_at') {
+  if (!span.regular) return sql<number>`${sql.lit(span.day)}`;
+  return sql<number>`(${sql.lit(span.day)} + (${sql.ref(column)} - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
 }
 
 async function insertDealSpan(db: Executor, orgId: string, span: Span, userId?: string) {
@@ -231,7 +261,14 @@ async function insertDealSpan(db: Executor, orgId: string, span: Span, userId?: 
           (eb) => eb.fn.countAll().as('deals'),
           sql`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
         ])
-        .groupBy(['c.org_id', 'c.user_id', dayExpr, 'd.status', 'd.currency', 'd.stage_id']),
+        .groupBy([
+          'c.org_id',
+          'c.user_id',
+          ...(span.regular ? [dayExpr] : []),
+          'd.status',
+          'd.currency',
+          'd.stage_id',
+        ]),
     )
     .execute();
 }

@@ -58,6 +58,43 @@ export async function effectiveUserTargets(
   return userTargetsFrom(rows, starts, settings.ramp, org.timeZone, period.startDate);
 }
 
+/**
+ * Effective user targets for the metrics and people of one request, read lazily per period: one
+ * query for every metric's targets of a period, and the membership starts (for the ramp) once and
+ * only when some target exists. `ramp` is the org's ramp setting when the caller has it already.
+ */
+export function effectiveTargetsLoader(
+  db: Executor,
+  org: { id: string; timeZone: string },
+  userIds: string[],
+  metricKeys: readonly string[],
+  ramp?: readonly number[],
+): (metricKey: string, period: Pick<Period, 'kind' | 'startDate'>) => Promise<Map<string, UserTarget>> {
+  const keys = [...new Set(metricKeys)];
+  const byPeriod = new Map<
+    string,
+    Promise<{ id: string; subject_id: string; metric_key: string; amount: number }[]>
+  >();
+  let starts: Promise<Map<string, number>> | undefined;
+  let rampOf: Promise<readonly number[]> | undefined;
+  return async (metricKey, period) => {
+    if (userIds.length === 0) return new Map();
+    if (!keys.includes(metricKey)) return effectiveUserTargets(db, org, userIds, metricKey, period);
+    const periodKey = `${period.kind}|${period.startDate}`;
+    let rows = byPeriod.get(periodKey);
+    if (!rows) {
+      rows = targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], keys);
+      byPeriod.set(periodKey, rows);
+    }
+    const mine = (await rows).filter((r) => r.metric_key === metricKey);
+    if (mine.length === 0) return new Map();
+    starts ??= membershipStarts(db, org.id, userIds);
+    rampOf ??= ramp ? Promise.resolve(ramp) : loadMetricSettings(db, org.id).then((m) => m.ramp);
+    const [s, r] = await Promise.all([starts, rampOf]);
+    return userTargetsFrom(mine, s, r, org.timeZone, period.startDate);
+  };
+}
+
 export function userTargetsFrom(
   rows: { id: string; subject_id: string; amount: number }[],
   starts: ReadonlyMap<string, number>,
