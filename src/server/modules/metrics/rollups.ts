@@ -160,7 +160,11 @@ type Span = ReturnType<typeof daySpans>[number];
 
 /** Inserts the activity rollups of one run of equal-length days (one person's, or everyone's). */
 async function insertActivitySpan(db: Executor, orgId: string, span: Span, userId?: string) {
-  const dayExpr = sql<number>`(${sql.lit(span.day)} + (occurred_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
+  // A 23/25-hour day is a span of its own: all of it is that day (dividing by 24 h would push the
+  // 25th hour of a fall-back day into the next day, which the next span also covers).
+  const dayExpr = span.regular
+    ? sql<number>`(${sql.lit(span.day)} + (occurred_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`
+    : sql<number>`(${sql.lit(span.day)} + 0)`; // not a bare integer: GROUP BY 20758 would mean column 20758
   let q = db
     .selectFrom('activities')
     .select([
@@ -198,6 +202,7 @@ function closedCredits(db: Executor, orgId: string, span: Span, userId?: string)
 }
 
 function dealDay(span: Span) {
+  if (!span.regular) return sql<number>`(${sql.lit(span.day)} + 0)`; // see insertActivitySpan
   return sql<number>`(${sql.lit(span.day)} + (d.closed_at - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
 }
 
