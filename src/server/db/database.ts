@@ -1,5 +1,6 @@
 import SqliteDatabase from 'better-sqlite3';
 import {
+  type CompiledQuery,
   Kysely,
   type SqliteDatabase as KyselySqliteDatabase,
   type LogEvent,
@@ -255,6 +256,26 @@ export function trySyncRead(
 ): readonly unknown[] | undefined {
   const reader = syncReaders.get(db);
   return reader === undefined ? undefined : reader(sql, parameters, options.cached === true);
+}
+
+/**
+ * Runs a SELECT built with Kysely: on SQLite outside a transaction straight on its prepared
+ * statement (no connection mutex, no promise hops — see trySyncRead), else through Kysely. With
+ * `cached`, see trySyncRead (the rows are then frozen and shared: map them, never change them).
+ */
+export async function readRows<R>(
+  db: Executor,
+  query: { compile(): CompiledQuery<R> },
+  options: { cached?: boolean } = {},
+): Promise<R[]> {
+  const compiled = query.compile();
+  // A plugin may rewrite results, which only the Kysely path applies.
+  const rows =
+    db.getExecutor().plugins.length === 0
+      ? trySyncRead(db, compiled.sql, compiled.parameters, options)
+      : undefined;
+  if (rows !== undefined) return rows as R[];
+  return (await db.executeQuery(compiled)).rows;
 }
 
 /** SQLite has no boolean type; flags are 0/1 on both engines. */
