@@ -12,7 +12,9 @@
  * (default 20), --users <n> signed in (default 100), --dataset S|M|L (default M), --engine
  * sqlite|postgres (default sqlite), --soak (instead of the mixes: the rw mix for --soak-minutes,
  * default 10, sampling the server's RSS and heap; prints growth after a one-minute warm-up),
- * --only <text> (only the reads whose path contains the text: one endpoint's cost).
+ * --only <text> (only the reads whose path contains the text: one endpoint's cost), --workers <n|auto>
+ * (server processes: OUTFIELD_WORKERS of the child server, default 1; the soak's RSS is then the
+ * primary's only).
  *
  * The seeded SQLite dataset is cached under data/load-cache/ keyed by a hash of the seeding code
  * and the migrations (seeding M takes minutes); each run works on a copy. PostgreSQL is seeded
@@ -53,6 +55,7 @@ const engine = arg('engine') ?? 'sqlite';
 if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine must be sqlite or postgres');
 const soak = arg('soak') !== undefined;
 const soakMinutes = Number(arg('soak-minutes') ?? 10);
+const workers = arg('workers') ?? '1';
 
 /** The cache key: the seeding code and the migration list. */
 function datasetVersion(): string {
@@ -255,6 +258,7 @@ async function main(): Promise<void> {
     DATABASE_URL: url,
     TRUST_PROXY: 'true',
     METRICS_TOKEN: metricsToken,
+    OUTFIELD_WORKERS: workers,
   });
   const db = openDb(url);
   try {
@@ -294,7 +298,7 @@ async function main(): Promise<void> {
       console.log(
         `LOAD ${kind} req/s=${r.requests.average.toFixed(0)} p50=${r.latency.p50}ms p99=${r.latency.p99}ms errors=${r.errors + r.timeouts} ` +
           `non2xx=${r.non2xx} requests=${r.requests.total} duration=${duration}s connections=${connections} users=${users.length} ` +
-          `engine=${engine} dataset=${dataset} status=${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats).map(([c, s]) => [c, s.count])))}`,
+          `engine=${engine} dataset=${dataset} workers=${workers} status=${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats).map(([c, s]) => [c, s.count])))}`,
       );
     }
   } finally {
