@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount, makeDeal, stageId } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { newId } from '../../lib/ids.ts';
 
 // The deal board and list pick their deals from keys first and read the chosen rows afterwards;
 // these pin what they answer against an independent expectation built from the inserted deals.
@@ -127,6 +128,57 @@ describe('deal list', () => {
       expect(body.total).toEqual({ value: expected.length, capped: false });
       expect(body.items.every((d) => typeof d.name === 'string')).toBe(true);
       seen.push(...body.items.map((d) => d.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+  });
+});
+
+describe('activity list', () => {
+  it('pages through readable activities newest first (ties by id), each once, with the total', async () => {
+    const account = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id);
+    const made: { id: string; owner: string; at: number }[] = [];
+    let i = 0;
+    for (const owner of [w.repA1, w.repA2, w.repB1]) {
+      for (let n = 0; n < 12; n++) {
+        i += 1;
+        const at = 1_700_000_000_000 + (i % 5) * 60_000; // many share an instant
+        const id = newId();
+        await t.db.kysely
+          .insertInto('activities')
+          .values({
+            org_id: w.org.orgId,
+            id,
+            owner_id: owner.id,
+            kind: 'call',
+            subject: `Call ${i}`,
+            occurred_at: at,
+            account_id: account,
+            source: 'online',
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+        made.push({ id, owner: owner.id, at });
+      }
+    }
+    const expected = made
+      .filter((a) => a.owner !== w.repB1.id)
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .map((a) => a.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/crm/activities?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = await as(t.app, manager)({ method: 'GET', url });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as {
+        items: { id: string; owner: { id: string } }[];
+        nextCursor: string | null;
+        total: { value: number };
+      };
+      expect(body.total).toEqual({ value: expected.length, capped: false });
+      seen.push(...body.items.map((a) => a.id));
       cursor = body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(expected);
