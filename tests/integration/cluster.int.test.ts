@@ -80,7 +80,12 @@ function workerPids(): number[] {
 }
 
 function roleOf(pid: number): string | undefined {
-  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  let environ: string[];
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return undefined; // gone meanwhile
+  }
   return environ.find((e) => e.startsWith('OUTFIELD_CLUSTER_ROLE='))?.split('=')[1];
 }
 
@@ -159,7 +164,8 @@ describe(`server with OUTFIELD_WORKERS=2 on ${testEngine()}`, () => {
     expect(meanwhile.statuses).toEqual([200, 200, 200]);
     await until(() => {
       const now = workerPids();
-      return now.length === 2 && !now.includes(jobsWorker);
+      // Right after fork, before exec, /proc shows the primary's environment (no role yet).
+      return now.length === 2 && !now.includes(jobsWorker) && now.every((pid) => roleOf(pid) !== undefined);
     });
     const replaced = workerPids();
     expect(replaced.map(roleOf).sort()).toEqual(['jobs', 'web']);
