@@ -1,6 +1,7 @@
+import cluster from 'node:cluster';
 import { rmSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { engineOf, sqlitePath } from '../server/db/database.ts';
+import { engineOf, openDb, sqlitePath } from '../server/db/database.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { type Env, EnvError, loadEnv } from '../server/env.ts';
 import { systemClock } from '../server/lib/clock.ts';
@@ -9,7 +10,7 @@ import { createOrgWithAdmin, setupNeeded } from '../server/modules/identity/auth
 import { setupBody, userCreateBody } from '../server/modules/identity/identity.schemas.ts';
 import { insertUserInOrg } from '../server/modules/identity/users.service.ts';
 import { rebuildOrgRollups } from '../server/modules/metrics/rollups.ts';
-import { openAndMigrate, type RunningServer, startServer } from '../server/start.ts';
+import { openAndMigrate, type RunningServer, serveFromEnv, startServer } from '../server/start.ts';
 import { backup, restore } from './backup.ts';
 import { manifestPathOf } from './backup-manifest.ts';
 import { DEMO_PASSWORD, type DemoLogin, demoExists, seedDemo } from './demo/demo-data.ts';
@@ -55,13 +56,22 @@ program
   .description('Production start: migrate, then serve (offers first-run setup on an empty database)')
   .action(async () => {
     const e = env();
-    await ensureWebBuilt();
-    const server = await startServer(e);
-    holdOpen(server);
-    console.log(`Outfield is running at ${server.url}`);
-    if (await setupNeeded(server.db.kysely)) {
-      console.log(`No organization yet: open ${server.url} to set up, or run \`outfield setup\`.`);
-    }
+    // With OUTFIELD_WORKERS > 1 this command runs again in every worker (node:cluster): only the
+    // primary (or the single process) builds the web app and prints.
+    if (!cluster.isWorker) await ensureWebBuilt();
+    await serveFromEnv(e, {
+      async onReady(url) {
+        console.log(`Outfield is running at ${url}`);
+        const db = openDb(e.DATABASE_URL);
+        try {
+          if (await setupNeeded(db.kysely)) {
+            console.log(`No organization yet: open ${url} to set up, or run \`outfield setup\`.`);
+          }
+        } finally {
+          await db.close();
+        }
+      },
+    });
   });
 
 program

@@ -54,6 +54,15 @@ export const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
   /** false makes this instance serve HTTP only and claim no background jobs. */
   JOBS_ENABLED: z.stringbool().default(true),
+  /**
+   * Server processes on this machine: 1 (one process, the default), a number, or `auto` (one per
+   * CPU). Above 1 a primary forks workers sharing the port; one of them runs the jobs.
+   */
+  OUTFIELD_WORKERS: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9]\d{0,2})$/, 'must be a number of processes (1-999) or "auto"')
+    .default('1'),
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
    * A running job's lock: its runner extends it every third of this while the job runs, so a job

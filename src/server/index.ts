@@ -1,17 +1,12 @@
 import { EnvError, loadEnv } from './env.ts';
-import { startServer } from './start.ts';
+import { serveFromEnv } from './start.ts';
 
-/** Process entry for `npm run dev`: serve with the environment as configured. */
+/** Process entry for `npm run dev`: serve with the environment as configured (OUTFIELD_WORKERS too). */
 async function main(): Promise<void> {
   const env = loadEnv();
-  const server = await startServer(env);
-  server.app.log.info(`Outfield listening at ${server.url}`);
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  await serveFromEnv(env, {
+    onReady: (url) => process.stdout.write(`Outfield listening at ${url}\n`),
+  });
 }
 
 main().catch((error: unknown) => {

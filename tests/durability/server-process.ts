@@ -56,7 +56,10 @@ export function serverBundle(): Promise<string> {
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const file = await serverBundle();
   const started = performance.now();
-  const child = spawn(process.execPath, [file], {
+  // OUTFIELD_SERVER_NODE_ARGS: extra node flags for the server child, e.g. `--cpu-prof
+  // --cpu-prof-dir=/tmp/prof` to profile it under `npm run load` (cluster workers inherit them).
+  const nodeArgs = (process.env.OUTFIELD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, file], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'error', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

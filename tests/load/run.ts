@@ -12,7 +12,9 @@
  * (default 20), --users <n> signed in (default 100), --dataset S|M|L (default M), --engine
  * sqlite|postgres (default sqlite), --soak (instead of the mixes: the rw mix for --soak-minutes,
  * default 10, sampling the server's RSS and heap; prints growth after a one-minute warm-up),
- * --only <text> (only the reads whose path contains the text: one endpoint's cost).
+ * --only <text> (only the reads whose path contains the text: one endpoint's cost), --workers <n|auto>
+ * (server processes: OUTFIELD_WORKERS of the child server, default 1; the soak's RSS is then the
+ * primary's only).
  *
  * The seeded SQLite dataset is cached under data/load-cache/ keyed by a hash of the seeding code
  * and the migrations (seeding M takes minutes); each run works on a copy. PostgreSQL is seeded
@@ -53,6 +55,7 @@ const engine = arg('engine') ?? 'sqlite';
 if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine must be sqlite or postgres');
 const soak = arg('soak') !== undefined;
 const soakMinutes = Number(arg('soak-minutes') ?? 10);
+const workers = arg('workers') ?? '1';
 
 /** The cache key: the seeding code and the migration list. */
 function datasetVersion(): string {
@@ -239,6 +242,31 @@ async function heapBytes(server: ServerProcess, token: string): Promise<number> 
 
 const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
 
+/**
+ * CPU time (user + system, ms) used so far by the server: the process and, with --workers > 1, its
+ * worker processes. CPU per request does not depend on how much of the machine others take, unlike
+ * requests per second on a shared machine.
+ */
+function serverCpuMs(pid: number): number {
+  const ticks = (p: number) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      return 0;
+    }
+  };
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {}
+  // Clock ticks are 10 ms on Linux (USER_HZ = 100).
+  return [pid, ...children].reduce((sum, p) => sum + ticks(p), 0) * 10;
+}
+
 async function main(): Promise<void> {
   let url: string;
   let cleanup: () => Promise<void> | void;
@@ -255,6 +283,7 @@ async function main(): Promise<void> {
     DATABASE_URL: url,
     TRUST_PROXY: 'true',
     METRICS_TOKEN: metricsToken,
+    OUTFIELD_WORKERS: workers,
   });
   const db = openDb(url);
   try {
@@ -290,11 +319,13 @@ async function main(): Promise<void> {
       log(`${kind}: warm-up 5 s…`);
       await fire(server, kind, users, 5);
       log(`${kind}: measuring ${duration} s…`);
+      const cpuBefore = serverCpuMs(server.pid);
       const r = await fire(server, kind, users, duration);
+      const cpuPerRequest = (serverCpuMs(server.pid) - cpuBefore) / Math.max(1, r.requests.total);
       console.log(
         `LOAD ${kind} req/s=${r.requests.average.toFixed(0)} p50=${r.latency.p50}ms p99=${r.latency.p99}ms errors=${r.errors + r.timeouts} ` +
           `non2xx=${r.non2xx} requests=${r.requests.total} duration=${duration}s connections=${connections} users=${users.length} ` +
-          `engine=${engine} dataset=${dataset} status=${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats).map(([c, s]) => [c, s.count])))}`,
+          `engine=${engine} dataset=${dataset} workers=${workers} server_cpu_ms_per_req=${cpuPerRequest.toFixed(2)} status=${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats).map(([c, s]) => [c, s.count])))}`,
       );
     }
   } finally {

@@ -1,5 +1,8 @@
 import SqliteDatabase from 'better-sqlite3';
 import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
   Kysely,
   type SqliteDatabase as KyselySqliteDatabase,
   type LogEvent,
@@ -77,6 +80,24 @@ export function cachingSqliteHandle(
   };
 }
 
+/**
+ * SQLite with every Kysely transaction opened by `BEGIN IMMEDIATE` (Kysely's driver says `begin`,
+ * i.e. deferred). A deferred transaction takes the write lock only at its first write; when another
+ * connection — another server process, the CLI — committed since this transaction's first read, the
+ * upgrade fails at once with SQLITE_BUSY(_SNAPSHOT) and the busy timeout is never consulted. Taking
+ * the write lock up front makes concurrent writers wait their turn (busy_timeout) instead of failing.
+ * Within one process nothing changes: Kysely's connection mutex already runs transactions one at a time.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function engineOf(url: string): Engine {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
   if (url.startsWith('sqlite:')) return 'sqlite';
@@ -114,7 +135,7 @@ export function openDb(
     raw.pragma('busy_timeout = 5000');
     const handle = cachingSqliteHandle(raw);
     const kysely = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: handle }),
+      dialect: new ImmediateSqliteDialect({ database: handle }),
       ...(log ? { log } : {}),
     });
     const readCache = coherentReadCache(raw);
@@ -264,6 +285,26 @@ export function trySyncRead(
 ): readonly unknown[] | undefined {
   const reader = syncReaders.get(db);
   return reader === undefined ? undefined : reader(sql, parameters, options.cached === true);
+}
+
+/**
+ * Runs a SELECT built with Kysely: on SQLite outside a transaction straight on its prepared
+ * statement (no connection mutex, no promise hops — see trySyncRead), else through Kysely. With
+ * `cached`, see trySyncRead (the rows are then frozen and shared: map them, never change them).
+ */
+export async function readRows<R>(
+  db: Executor,
+  query: { compile(): CompiledQuery<R> },
+  options: { cached?: boolean } = {},
+): Promise<R[]> {
+  const compiled = query.compile();
+  // A plugin may rewrite results, which only the Kysely path applies.
+  const rows =
+    db.getExecutor().plugins.length === 0
+      ? trySyncRead(db, compiled.sql, compiled.parameters, options)
+      : undefined;
+  if (rows !== undefined) return rows as R[];
+  return (await db.executeQuery(compiled)).rows;
 }
 
 /** SQLite has no boolean type; flags are 0/1 on both engines. */

@@ -1,4 +1,5 @@
-import type { Executor } from '../db/database.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
+import { type Executor, readRows } from '../db/database.ts';
 import type { Actor, Reach } from './policy.ts';
 
 /**
@@ -6,22 +7,40 @@ import type { Actor, Reach } from './policy.ts';
  * people in the reached teams). Team trees are small (tens to hundreds of teams), so the descent is
  * done in memory rather than with a recursive CTE that would differ between engines.
  */
-export async function loadReach(db: Executor, actor: Actor): Promise<Reach> {
-  const [teams, managed, own] = await Promise.all([
-    db.selectFrom('teams').select(['id', 'parent_team_id']).where('org_id', '=', actor.orgId).execute(),
+// Every request that checks record access loads the reach: fixed-shape compiled queries (SQLite:
+// synchronous, from the coherent read cache while nothing changed — see compiledQuery).
+const orgTeams = compiledQuery(
+  (db: Executor, orgId: string) =>
+    db.selectFrom('teams').select(['id', 'parent_team_id']).where('org_id', '=', orgId),
+  { cached: true },
+);
+const managedBy = compiledQuery(
+  (db: Executor, orgId: string, userId: string) =>
     db
       .selectFrom('team_managers')
       .select('team_id')
-      .where('org_id', '=', actor.orgId)
-      .where('user_id', '=', actor.userId)
-      .execute(),
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId),
+  { cached: true },
+);
+const memberOf = compiledQuery(
+  (db: Executor, orgId: string, userId: string) =>
     db
       .selectFrom('team_members')
       .select('team_id')
-      .where('org_id', '=', actor.orgId)
-      .where('user_id', '=', actor.userId)
-      .executeTakeFirst(),
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .limit(1),
+  { cached: true },
+);
+
+export async function loadReach(db: Executor, actor: Actor): Promise<Reach> {
+  const [teams, managed, ownRows] = await Promise.all([
+    orgTeams(db, actor.orgId),
+    managedBy(db, actor.orgId, actor.userId),
+    memberOf(db, actor.orgId, actor.userId),
   ]);
+  const own = ownRows[0];
 
   const children = new Map<string, string[]>();
   for (const team of teams) {
@@ -44,19 +63,22 @@ export async function loadReach(db: Executor, actor: Actor): Promise<Reach> {
   const reportUserIds = new Set<string>();
   const teammateUserIds = new Set<string>();
   if (reachedTeams.length > 0) {
-    const people = await db
-      .selectFrom('team_members')
-      .select(['team_id', 'user_id'])
-      .where('org_id', '=', actor.orgId)
-      .where('team_id', 'in', reachedTeams)
-      .unionAll(
-        db
-          .selectFrom('team_managers')
-          .select(['team_id', 'user_id'])
-          .where('org_id', '=', actor.orgId)
-          .where('team_id', 'in', reachedTeams),
-      )
-      .execute();
+    const people = await readRows(
+      db,
+      db
+        .selectFrom('team_members')
+        .select(['team_id', 'user_id'])
+        .where('org_id', '=', actor.orgId)
+        .where('team_id', 'in', reachedTeams)
+        .unionAll(
+          db
+            .selectFrom('team_managers')
+            .select(['team_id', 'user_id'])
+            .where('org_id', '=', actor.orgId)
+            .where('team_id', 'in', reachedTeams),
+        ),
+      { cached: true },
+    );
     for (const person of people) {
       if (person.user_id === actor.userId) continue;
       if (managedTeamIds.has(person.team_id)) reportUserIds.add(person.user_id);

@@ -19,7 +19,7 @@ import { audit } from '../audit/audit.service.ts';
 import { refreshActivityRollups } from '../metrics/rollups.ts';
 import { emitEvent } from '../webhooks/webhooks.service.ts';
 import { assertAssignable, readableAccount } from './accounts.service.ts';
-import { afterKey, cappedCount, likePattern, teamMembersQuery } from './crm.repository.ts';
+import { afterKey, cappedCount, likePattern, readRows, teamMembersQuery } from './crm.repository.ts';
 import {
   type ActivityCreateInput,
   type ActivityListQuery,
@@ -362,10 +362,23 @@ export async function deleteActivity(deps: Deps, actor: Actor, reach: Reach, id:
   });
 }
 
+/**
+ * The activities `activitiesQuery` yields (the owner join is an existence test; the account join is
+ * a left join and filters nothing) without reading joined rows: for choosing a page and counting.
+ */
+function activityKeysQuery(db: Executor, orgId: string) {
+  return db
+    .selectFrom('activities as x')
+    .where('x.org_id', '=', orgId)
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('users as u').select(sql`1`.as('one')).whereRef('u.id', '=', 'x.owner_id')),
+    );
+}
+
 export async function listActivities(deps: Deps, actor: Actor, reach: Reach, input: ActivityListQuery) {
   const db = deps.db.kysely;
   const owners = readableOwnerIds(actor, reach);
-  let q = activitiesQuery(db, actor.orgId);
+  let q = activityKeysQuery(db, actor.orgId);
   if (owners) q = q.where('x.owner_id', 'in', owners);
   if (input.ownerId) q = q.where('x.owner_id', '=', input.ownerId);
   if (input.teamId) q = q.where('x.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
@@ -376,20 +389,40 @@ export async function listActivities(deps: Deps, actor: Actor, reach: Reach, inp
   if (input.from) q = q.where('x.occurred_at', '>=', Date.parse(input.from));
   if (input.to) q = q.where('x.occurred_at', '<', Date.parse(input.to));
   if (input.q) q = q.where(sql<boolean>`lower(x.subject) like ${likePattern(input.q)} escape '\\'`);
-  const counted = q.select(sql<number>`1`.as('one')).limit(1001).execute();
-  let page = q.select(activityColumns);
+  const countRows = await readRows(db, q.select(sql<number>`1`.as('one')).limit(1001));
+  let page = q;
   if (input.cursor) {
     const c = decodeCursor(input.cursor);
     page = page.where((eb) => afterKey(eb, sql`x.occurred_at`, sql`x.id`, c.sortValue, c.id, 'desc'));
   }
-  const [rows, countRows] = await Promise.all([
+  // The page is the newest limit+1 by (occurred_at, id), all at or after the (limit+1)-th newest
+  // occurred_at. That bound comes from an index in time order per owner, and with it the page reads
+  // only its own rows: ordered by (occurred_at, id) directly, SQLite walked the org's time index
+  // and looked up rows until limit+1 were the rep's — about 200 rows for each one kept at dataset M.
+  const bound = await readRows(
+    db,
+    page.select('x.occurred_at').orderBy('x.occurred_at', 'desc').limit(1).offset(input.limit),
+  );
+  if (bound[0]) page = page.where('x.occurred_at', '>=', bound[0].occurred_at);
+  const pageIds = await readRows(
+    db,
     page
-      .orderBy('x.occurred_at', 'desc')
+      .select('x.id')
+      // `+ 0`: sorting the few rows within the bound beats walking an index that is in this order.
+      .orderBy(sql`x.occurred_at + 0`, 'desc')
       .orderBy('x.id', 'desc')
-      .limit(input.limit + 1)
-      .execute(),
-    counted,
-  ]);
+      .limit(input.limit + 1),
+  );
+  const ids = pageIds.map((r) => r.id);
+  const fetched =
+    ids.length === 0
+      ? []
+      : await readRows(db, activitiesQuery(db, actor.orgId).select(activityColumns).where('x.id', 'in', ids));
+  const byId = new Map(fetched.map((r) => [r.id, r]));
+  const rows = ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [row] : [];
+  });
   const result = pageOf(rows, input.limit, (r) => encodeCursor(r.occurred_at, r.id));
   return {
     items: result.items.map((r) => toActivityResponse(r, canWriteOwned(actor, reach, r.owner_id))),

@@ -1,5 +1,8 @@
-import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import { type Executor, trySyncRead } from '../../db/database.ts';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Executor } from '../../db/database.ts';
+
+export { readRows } from '../../db/database.ts';
+
 import { COUNT_CAP } from './crm.schemas.ts';
 
 // SQL only. Every query filters by org_id; lists filter by readable owners in SQL (never row by row).
@@ -15,20 +18,6 @@ export function afterKey<DB, TB extends keyof DB>(
 ): Expression<SqlBool> {
   const op = dir === 'asc' ? sql.raw('>') : sql.raw('<');
   return sql<SqlBool>`(${column} ${op} ${value} or (${column} = ${value} and ${idColumn} ${op} ${id}))`;
-}
-
-/**
- * Runs a SELECT: on SQLite outside a transaction straight on its prepared statement (no connection
- * mutex, no promise hops — see trySyncRead), else through Kysely. For list pages, where that
- * overhead is a visible share of the request.
- */
-export async function readRows<R>(db: Executor, query: { compile(): CompiledQuery<R> }): Promise<R[]> {
-  const compiled = query.compile();
-  // A plugin may rewrite results, which only the Kysely path applies.
-  const rows =
-    db.getExecutor().plugins.length === 0 ? trySyncRead(db, compiled.sql, compiled.parameters) : undefined;
-  if (rows !== undefined) return rows as R[];
-  return (await db.executeQuery(compiled)).rows;
 }
 
 /** Escapes a search term for LIKE with '\' as the escape character. */
