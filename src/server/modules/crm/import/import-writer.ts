@@ -44,29 +44,12 @@ function oneOf(db: Executor, column: string, values: string[]) {
     : sql<SqlBool>`${ref} in (${sql.join(values)})`;
 }
 
-/** PostgreSQL column types (`udt_name`) of the tables the import writes, read once per process. */
-const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
-function columnTypes(db: Executor, table: string): Promise<Map<string, string>> {
-  let types = pgColumnTypes.get(table);
-  if (!types) {
-    types = sql<{
-      column_name: string;
-      udt_name: string;
-    }>`select column_name, udt_name from information_schema.columns
-        where table_schema = current_schema() and table_name = ${table}`
-      .execute(db)
-      .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
-    types.catch(() => pgColumnTypes.delete(table));
-    pgColumnTypes.set(table, types);
-  }
-  return types;
-}
-
 /**
  * `INSERT … ON CONFLICT (org_id, id) DO UPDATE SET <update columns> = excluded.…` of a batch. On
- * PostgreSQL the rows travel as one array per column (`SELECT * FROM unnest($1::text[], …)`):
- * a statement with a handful of parameters instead of rows × columns of them, which the server
- * parses and plans in a fraction of the time. SQLite gets the multi-row VALUES form.
+ * PostgreSQL the batch travels as one JSON parameter read back with the table's own row type
+ * (`json_populate_recordset(null::<table>, $1)`): one native JSON.stringify here and one
+ * parameter there, instead of rows × columns parameters for the server to parse and plan.
+ * SQLite gets the multi-row VALUES form.
  */
 async function upsertRows<T extends 'accounts' | 'contacts' | 'deals' | 'activities'>(
   db: Executor,
@@ -83,15 +66,9 @@ async function upsertRows<T extends 'accounts' | 'contacts' | 'deals' | 'activit
       .execute();
     return;
   }
-  const types = await columnTypes(db, table);
-  const columns = Object.keys(rows[0]!);
-  const arrays = columns.map((column) => {
-    const type = types.get(column);
-    if (!type) throw new Error(`${table}.${column} is not a column`);
-    return sql`${rows.map((r) => r[column] ?? null)}::${sql.raw(type)}[]`;
-  });
-  await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
-    select * from unnest(${sql.join(arrays)})
+  const columns = Object.keys(rows[0]!).map((c) => sql.ref(c));
+  await sql`insert into ${sql.table(table)} (${sql.join(columns)})
+    select ${sql.join(columns)} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)
     on conflict (org_id, id) do update set ${sql.join(updateColumns.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`.execute(
     db,
   );
