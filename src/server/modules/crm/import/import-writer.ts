@@ -1,4 +1,4 @@
-import { PostgresAdapter, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type SqlBool, sql } from 'kysely';
 import { startOfDayInZone } from '../../../../shared/time.ts';
 import type { Executor } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
@@ -24,11 +24,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** `SET col = excluded.col` for the columns the file maps (updates touch nothing else). */
-function excludedSet(columns: readonly string[]) {
-  return Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]));
-}
-
 function isPostgres(db: Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
@@ -45,7 +40,8 @@ function oneOf(db: Executor, column: string, values: string[]) {
 }
 
 /**
- * `INSERT … ON CONFLICT (org_id, id) DO UPDATE SET <update columns> = excluded.…` of a batch. On
+ * `INSERT … ON CONFLICT (org_id, id) DO UPDATE SET <update columns> = excluded.…` of a batch (the
+ * update columns are the ones the file maps: an update touches nothing else). On
  * PostgreSQL the batch travels as one JSON parameter read back with the table's own row type
  * (`json_populate_recordset(null::<table>, $1)`): one native JSON.stringify here and one
  * parameter there, instead of rows × columns parameters for the server to parse and plan.
@@ -59,11 +55,14 @@ async function upsertRows<T extends 'accounts' | 'contacts' | 'deals' | 'activit
 ): Promise<void> {
   if (rows.length === 0) return;
   if (!isPostgres(db)) {
-    await db
-      .insertInto(table)
-      .values(rows as never)
-      .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(updateColumns) as never))
-      .execute();
+    // The statement text is built here rather than by Kysely's builder, which would visit every one
+    // of the batch's (rows × columns) values as a node. Column names are this module's own.
+    const columns = Object.keys(rows[0]!);
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${new Array(rows.length).fill(tuple).join(', ')} on conflict ("org_id", "id") do update set ${updateColumns.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`;
+    const parameters: unknown[] = [];
+    for (const row of rows) for (const c of columns) parameters.push(row[c] ?? null);
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
     return;
   }
   const columns = Object.keys(rows[0]!).map((c) => sql.ref(c));
