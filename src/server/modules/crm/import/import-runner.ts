@@ -158,6 +158,7 @@ export async function runImport(
   options: RunOptions,
 ): Promise<ImportOutcome> {
   const batchSize = options.batchSize ?? BATCH_SIZE;
+  const overlap = deps.db.engine === 'postgres';
   const previewLimit = options.previewLimit ?? 20;
   const progress: ImportProgress = options.resume
     ? { ...options.resume, errors: [...options.resume.errors] }
@@ -180,7 +181,7 @@ export async function runImport(
    * Reads, converts and checks the file batch by batch and hands each batch to `flush`. Batches are
    * flushed one after the other, in file order, but the next batch is read and converted while the
    * previous one is being written (the database works while this process parses): at most one batch
-   * in flight and one being read.
+   * in flight and one being read. Only on PostgreSQL, whose server works in another process.
    */
   async function stream(
     flush: (batch: Candidate[], pendingErrors: RowError[], read: number) => Promise<void>,
@@ -193,6 +194,8 @@ export async function runImport(
     let inFlight: Promise<void> = Promise.resolve();
     /** Queues a batch behind the one in flight; returns once that earlier one is written. */
     const send = async (b: Candidate[], errors: RowError[], upTo: number) => {
+      // SQLite writes synchronously on this very thread: nothing to overlap, so write in place.
+      if (!overlap) return flush(b, errors, upTo);
       const previous = inFlight;
       inFlight = previous.then(() => flush(b, errors, upTo));
       // Awaited below (or its error is the one `previous` already threw).

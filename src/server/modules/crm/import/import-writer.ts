@@ -1,4 +1,4 @@
-import { PostgresAdapter, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type SqlBool, sql } from 'kysely';
 import { startOfDayInZone } from '../../../../shared/time.ts';
 import type { Executor } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
@@ -24,11 +24,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** `SET col = excluded.col` for the columns the file maps (updates touch nothing else). */
-function excludedSet(columns: readonly string[]) {
-  return Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]));
-}
-
 function isPostgres(db: Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
@@ -44,29 +39,13 @@ function oneOf(db: Executor, column: string, values: string[]) {
     : sql<SqlBool>`${ref} in (${sql.join(values)})`;
 }
 
-/** PostgreSQL column types (`udt_name`) of the tables the import writes, read once per process. */
-const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
-function columnTypes(db: Executor, table: string): Promise<Map<string, string>> {
-  let types = pgColumnTypes.get(table);
-  if (!types) {
-    types = sql<{
-      column_name: string;
-      udt_name: string;
-    }>`select column_name, udt_name from information_schema.columns
-        where table_schema = current_schema() and table_name = ${table}`
-      .execute(db)
-      .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
-    types.catch(() => pgColumnTypes.delete(table));
-    pgColumnTypes.set(table, types);
-  }
-  return types;
-}
-
 /**
- * `INSERT … ON CONFLICT (org_id, id) DO UPDATE SET <update columns> = excluded.…` of a batch. On
- * PostgreSQL the rows travel as one array per column (`SELECT * FROM unnest($1::text[], …)`):
- * a statement with a handful of parameters instead of rows × columns of them, which the server
- * parses and plans in a fraction of the time. SQLite gets the multi-row VALUES form.
+ * `INSERT … ON CONFLICT (org_id, id) DO UPDATE SET <update columns> = excluded.…` of a batch (the
+ * update columns are the ones the file maps: an update touches nothing else). On
+ * PostgreSQL the batch travels as one JSON parameter read back with the table's own row type
+ * (`json_populate_recordset(null::<table>, $1)`): one native JSON.stringify here and one
+ * parameter there, instead of rows × columns parameters for the server to parse and plan.
+ * SQLite gets the multi-row VALUES form.
  */
 async function upsertRows<T extends 'accounts' | 'contacts' | 'deals' | 'activities'>(
   db: Executor,
@@ -76,22 +55,19 @@ async function upsertRows<T extends 'accounts' | 'contacts' | 'deals' | 'activit
 ): Promise<void> {
   if (rows.length === 0) return;
   if (!isPostgres(db)) {
-    await db
-      .insertInto(table)
-      .values(rows as never)
-      .onConflict((oc) => oc.columns(['org_id', 'id']).doUpdateSet(excludedSet(updateColumns) as never))
-      .execute();
+    // The statement text is built here rather than by Kysely's builder, which would visit every one
+    // of the batch's (rows × columns) values as a node. Column names are this module's own.
+    const columns = Object.keys(rows[0]!);
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${new Array(rows.length).fill(tuple).join(', ')} on conflict ("org_id", "id") do update set ${updateColumns.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`;
+    const parameters: unknown[] = [];
+    for (const row of rows) for (const c of columns) parameters.push(row[c] ?? null);
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
     return;
   }
-  const types = await columnTypes(db, table);
-  const columns = Object.keys(rows[0]!);
-  const arrays = columns.map((column) => {
-    const type = types.get(column);
-    if (!type) throw new Error(`${table}.${column} is not a column`);
-    return sql`${rows.map((r) => r[column] ?? null)}::${sql.raw(type)}[]`;
-  });
-  await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
-    select * from unnest(${sql.join(arrays)})
+  const columns = Object.keys(rows[0]!).map((c) => sql.ref(c));
+  await sql`insert into ${sql.table(table)} (${sql.join(columns)})
+    select ${sql.join(columns)} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)
     on conflict (org_id, id) do update set ${sql.join(updateColumns.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`.execute(
     db,
   );
