@@ -71,39 +71,51 @@ test('importing accounts: preview shows the bad row, skip-bad-rows imports the r
   ]);
 });
 
-test('an import whose background job stopped says why and that it can be retried', async ({
-  page,
-  isMobile,
-}, testInfo) => {
-  test.skip(isMobile, 'importing is a laptop task');
-  const tag = unique(testInfo, 'Stopped');
-  const csv = ['Account ID,Account Name,Billing City', `${tag}-1,${tag} Alpha,Chicago`, ''].join('\n');
-  // The server side (the job dead-lettered after its attempts → the run failed, retryable) is
-  // proven by import-job.int.test.ts; here the page gets such a run and must show it.
-  const reason = 'the background import stopped after 3 attempts (worker stopped responding (lock expired))';
-  await page.route(/\/api\/crm\/imports\/[0-9a-f-]{36}$/, async (route) => {
-    if (route.request().method() !== 'GET') return route.continue();
-    const real = await route.fetch();
-    const run = await real.json();
-    await route.fulfill({
-      response: real,
-      json: { ...run, state: 'failed', retryable: true, message: reason, inserted: 0, processedRows: 0 },
+for (const who of ['rep', 'admin'] as const) {
+  test(`an import whose background job stopped says why and that it can be retried (${who})`, async ({
+    page,
+    isMobile,
+  }, testInfo) => {
+    test.skip(isMobile, 'importing is a laptop task');
+    const tag = unique(testInfo, 'Stopped');
+    const csv = ['Account ID,Account Name,Billing City', `${tag}-1,${tag} Alpha,Chicago`, ''].join('\n');
+    // The server side (the job dead-lettered after its attempts → the run failed, retryable) is
+    // proven by import-job.int.test.ts; here the page gets such a run and must show it.
+    const reason =
+      'the background import stopped after 3 attempts (worker stopped responding (lock expired))';
+    await page.route(/\/api\/crm\/imports\/[0-9a-f-]{36}$/, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const real = await route.fetch();
+      const run = await real.json();
+      await route.fulfill({
+        response: real,
+        json: { ...run, state: 'failed', retryable: true, message: reason, inserted: 0, processedRows: 0 },
+      });
     });
+    await signInByApi(page, DEMO[who], '/crm/import');
+    await page
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect(page.getByTestId('import-uploaded')).toContainText('3 columns');
+    await page.getByTestId('import-dry-run').click();
+    await expect(page.getByTestId('import-preview')).toBeVisible();
+    await page.getByLabel('Import nothing unless every row is good (all or nothing)').check();
+    await page.getByTestId('import-start').click();
+    const progress = page.getByTestId('import-progress');
+    await expect(progress).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+    await expect(progress).toContainText(`Failed: ${reason}. Nothing was imported.`);
+    const retryable = progress.getByTestId('import-retryable');
+    if (who === 'rep') {
+      // A rep cannot retry jobs: the page says who can.
+      await expect(retryable).toHaveText(
+        'It can be retried: ask an administrator to retry its job (Administration → Jobs), and it starts again here.',
+      );
+    } else {
+      await expect(retryable).toContainText('It can be retried: retry its job under');
+      await expect(retryable.getByRole('link', { name: 'Administration → Jobs' })).toHaveAttribute(
+        'href',
+        '/admin/jobs',
+      );
+    }
   });
-  await signInByApi(page, DEMO.rep, '/crm/import');
-  await page
-    .locator('input[type="file"]')
-    .setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-  await expect(page.getByTestId('import-uploaded')).toContainText('3 columns');
-  await page.getByTestId('import-dry-run').click();
-  await expect(page.getByTestId('import-preview')).toBeVisible();
-  await page.getByLabel('Import nothing unless every row is good (all or nothing)').check();
-  await page.getByTestId('import-start').click();
-  const progress = page.getByTestId('import-progress');
-  await expect(progress).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
-  await expect(progress).toContainText(`Failed: ${reason}. Nothing was imported.`);
-  // A rep cannot retry jobs: the page says who can.
-  await expect(progress.getByTestId('import-retryable')).toHaveText(
-    'It can be retried: ask an administrator to retry its job (Administration → Jobs), and it starts again here.',
-  );
-});
+}
