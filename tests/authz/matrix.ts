@@ -214,6 +214,7 @@ export const matrix: Record<string, MatrixEntry> = {
   'GET /api/crm/imports/:id': { shape: 'authorOrAdmin', note: "the rep's upload" },
   'POST /api/crm/imports/:id/dry-run': { shape: 'authorOrAdmin' },
   'POST /api/crm/imports/:id/start': { shape: 'authorOrAdmin' },
+  'POST /api/crm/imports/:id/retry': { shape: 'authorOrAdmin', note: 'an upload whose job stopped' },
 
   'GET /api/metrics/catalog': { shape: 'member' },
   'GET /api/metrics/values': { shape: 'member' },

@@ -29,6 +29,7 @@ const pathSubjects: [RegExp, (s: Subjects, url: string) => Promise<string>][] = 
   [/^\/api\/crm\/deals\//, (s) => s.deal()],
   [/^\/api\/crm\/activities\//, (s) => s.activity()],
   [/^\/api\/crm\/notes\//, (s) => s.note()],
+  [/^\/api\/crm\/imports\/:id\/retry/, (s) => s.importRun({ jobStopped: true })],
   [/^\/api\/crm\/imports\//, (s) => s.importRun()],
   [/^\/api\/crm\/pipelines\//, (s) => s.pipeline()],
   [/^\/api\/targets\//, (s) => s.target()],

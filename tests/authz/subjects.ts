@@ -74,14 +74,36 @@ export function subjects(ctx: AuthzContext) {
         )
       ).id;
     },
-    async importRun(): Promise<string> {
+    /** The rep's upload; `jobStopped`: started, and its job went to the dead letters (retry-able). */
+    async importRun(options: { jobStopped?: boolean } = {}): Promise<string> {
       const res = await ctx.call('rep', {
         method: 'POST',
         url: '/api/crm/imports?entity=accounts&fileName=a.csv',
         headers: { 'content-type': 'text/csv' },
         payload: 'Account Name\nImported Co\n',
       });
-      return (await ok<Id>(res, 'import')).id;
+      const id = (await ok<Id>(res, 'import')).id;
+      if (!options.jobStopped) return id;
+      await ok(
+        await post('rep', `/api/crm/imports/${id}/start`, { preset: 'salesforce', mode: 'all-or-nothing' }),
+        'import start',
+      );
+      const run = await t.db.kysely
+        .selectFrom('import_runs')
+        .select('job_id')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      await t.db.kysely
+        .updateTable('jobs')
+        .set({ state: 'dead', attempts: 3, last_error: 'boom', finished_at: t.clock.now() })
+        .where('id', '=', run.job_id!)
+        .execute();
+      await t.db.kysely
+        .updateTable('import_runs')
+        .set({ state: 'failed', message: 'the background import stopped after 3 attempts (boom)' })
+        .where('id', '=', id)
+        .execute();
+      return id;
     },
     async pipeline(): Promise<string> {
       return (

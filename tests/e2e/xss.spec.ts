@@ -53,6 +53,7 @@ const NOT_STORED = new Set([
   'POST /api/crm/imports',
   'POST /api/crm/imports/:id/dry-run',
   'POST /api/crm/imports/:id/start',
+  'POST /api/crm/imports/:id/retry',
   'POST /api/notifications/unsubscribe',
   'POST /api/admin/jobs/:id/retry',
   'POST /api/webhooks/:id/test',

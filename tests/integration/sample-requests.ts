@@ -72,6 +72,7 @@ export const sampleBodies: Record<string, unknown> = {
   'POST /api/crm/imports': 'Account Name\nWalk Account\n',
   'POST /api/crm/imports/:id/dry-run': { preset: 'salesforce' },
   'POST /api/crm/imports/:id/start': { preset: 'salesforce', mode: 'skip-bad-rows' },
+  'POST /api/crm/imports/:id/retry': undefined,
   'PATCH /api/metrics/settings': { defaultVisibility: 'ranks' },
   'POST /api/metrics/custom': {
     key: 'walk_calls',

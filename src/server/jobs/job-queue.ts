@@ -346,3 +346,14 @@ export async function pruneFinishedJobs(db: Executor, before: number): Promise<n
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Gives a dead job a fresh set of attempts, due now; false when it is not (or no longer) dead. */
+export async function requeueDeadJob(db: Executor, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ state: 'queued', attempts: 0, run_at: now, finished_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'dead')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

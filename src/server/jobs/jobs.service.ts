@@ -4,7 +4,7 @@ import { conflict, notFound } from '../lib/errors.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../lib/pagination.ts';
 import { audit } from '../modules/audit/audit.service.ts';
 import { type Actor, assertRole } from '../policy/policy.ts';
-import { countJobsByState } from './job-queue.ts';
+import { countJobsByState, requeueDeadJob } from './job-queue.ts';
 import type { JobRegistry } from './job-registry.ts';
 import { type JobRow, type jobListQuery, toJobResponse } from './jobs.schemas.ts';
 
@@ -67,12 +67,7 @@ export async function retryJob(deps: Deps, actor: Actor, id: string, registry?: 
     if (!job) throw notFound('Job');
     if (job.state !== 'dead') throw conflict(`Only dead jobs can be retried; this one is ${job.state}`);
     const now = deps.clock.now();
-    await trx
-      .updateTable('jobs')
-      .set({ state: 'queued', attempts: 0, run_at: now, finished_at: null, updated_at: now })
-      .where('id', '=', id)
-      .where('state', '=', 'dead')
-      .execute();
+    await requeueDeadJob(trx, id, now);
     const definition = registry?.get(job.name);
     if (definition?.onRetry) {
       const parsed = definition.schema.safeParse(JSON.parse(job.payload));

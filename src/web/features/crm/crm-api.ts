@@ -125,6 +125,11 @@ export function startImport(id: string, choice: MappingChoice, mode: ImportMode)
   return apiPost<ImportRun>(`/api/crm/imports/${encodeURIComponent(id)}/start`, { ...choice, mode });
 }
 
+/** Runs again an import whose background job stopped (`retryable`). */
+export function retryImport(id: string) {
+  return apiPost<ImportRun>(`/api/crm/imports/${encodeURIComponent(id)}/retry`);
+}
+
 export function fetchImport(id: string) {
   return apiGet<ImportRun>(`/api/crm/imports/${encodeURIComponent(id)}`);
 }

@@ -30,6 +30,7 @@ import {
   fetchImport,
   importFieldsQuery,
   type MappingChoice,
+  retryImport,
   startImport,
   uploadImport,
 } from './crm-api.ts';
@@ -368,6 +369,12 @@ function displayValue(value: unknown): string {
 
 function ImportProgress({ run }: { run: ImportRun }) {
   const admin = useSession().role === 'admin';
+  const queryClient = useQueryClient();
+  const retry = useMutation({
+    mutationFn: () => retryImport(run.id),
+    // The queued run replaces the failed one; polling picks up its progress.
+    onSuccess: (queued) => queryClient.setQueryData([...CRM_KEY, 'import', run.id], queued),
+  });
   const percent = importProgress(run);
   const listPath = `/crm/${run.entity}`;
   return (
@@ -390,18 +397,30 @@ function ImportProgress({ run }: { run: ImportRun }) {
             : `${run.state === 'queued' ? 'Waiting to start' : 'Importing'}: ${run.processedRows} of ${run.totalRows} rows (${percent}%).`}
       </Text>
       {run.state === 'failed' && run.retryable ? (
-        <Text size="sm" data-testid="import-retryable">
+        <Group gap="sm" data-testid="import-retryable">
+          <Text size="sm">
+            It can be retried: it starts again from the file you uploaded
+            {run.mode === 'skip-bad-rows' ? ', after the rows already imported' : ''}.
+          </Text>
+          <Button
+            size="xs"
+            variant="light"
+            onClick={() => retry.mutate()}
+            loading={retry.isPending}
+            data-testid="import-retry"
+          >
+            Retry import
+          </Button>
           {admin ? (
-            <>
-              It can be retried: retry its job under{' '}
-              <Anchor component={Link} to="/admin/jobs">
-                Administration → Jobs
-              </Anchor>{' '}
-              and it starts again here.
-            </>
-          ) : (
-            'It can be retried: ask an administrator to retry its job (Administration → Jobs), and it starts again here.'
-          )}
+            <Anchor component={Link} to="/admin/jobs" size="sm">
+              Administration → Jobs
+            </Anchor>
+          ) : null}
+        </Group>
+      ) : null}
+      {retry.isError ? (
+        <Text size="sm" c="red" role="alert">
+          Could not retry: {errorMessage(retry.error)}
         </Text>
       ) : null}
       {run.state === 'done' ? (

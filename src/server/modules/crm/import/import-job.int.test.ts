@@ -117,6 +117,45 @@ describe('an import whose job goes to the dead letters', () => {
     expect(await importedAccounts()).toBe(3);
   });
 
+  it('can be retried by its uploader, and only when its job stopped', async () => {
+    const rep1 = await signIn(t.app, w.repA1.email, PASSWORD);
+    const { runId, jobId } = await startedImport('all-or-nothing');
+    const retry = () => as(t.app, rep1)({ method: 'POST', url: `/api/crm/imports/${runId}/retry` });
+    // Queued, not failed: nothing to retry.
+    const early = await retry();
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.message).toBe(
+      'Only an import whose background job stopped can be retried; this one is queued',
+    );
+    await t.db.kysely
+      .updateTable('jobs')
+      .set({ state: 'running', attempts: 3, locked_by: 'gone:1:x', lock_expires_at: t.clock.now() - 1 })
+      .where('id', '=', jobId)
+      .execute();
+    await t.app.jobs.runDue();
+    expect(await getRun(rep1, runId)).toMatchObject({ state: 'failed', retryable: true });
+    // Another rep does not see it (404, like a missing import).
+    const other = await signIn(t.app, w.repA2.email, PASSWORD);
+    expect(
+      (await as(t.app, other)({ method: 'POST', url: `/api/crm/imports/${runId}/retry` })).statusCode,
+    ).toBe(404);
+
+    const retried = await retry();
+    expect(retried.statusCode, retried.body).toBe(202);
+    expect(retried.json()).toMatchObject({ state: 'queued', message: null, retryable: false });
+    expect(await jobState(jobId)).toBe('queued');
+    const audit = await t.db.kysely
+      .selectFrom('audit_log')
+      .select(['action', 'actor_user_id'])
+      .where('entity_type', '=', 'import')
+      .where('entity_id', '=', runId)
+      .execute();
+    expect(audit).toEqual([{ action: 'retry', actor_user_id: w.repA1.id }]);
+    expect((await retry()).statusCode).toBe(409);
+    await t.app.jobs.runDue();
+    expect(await getRun(rep1, runId)).toMatchObject({ state: 'done', retryable: false });
+  });
+
   it('is marked failed with the error when every attempt throws', async () => {
     const { runId, jobId } = await startedImport('skip-bad-rows');
     // The uploaded file vanished (e.g. an import folder not shared between instances).

@@ -19,6 +19,7 @@ import {
   importFieldCatalog,
   importMaxBytes,
   listImports,
+  retryImport,
   startImport,
   uploadImport,
 } from './import.service.ts';
@@ -146,5 +147,18 @@ export function importRoutes(app: FastifyInstance, deps: Deps): void {
       },
     },
     async (req, reply) => reply.code(202).send(await startImport(deps, req.actor!, req.params.id, req.body)),
+  );
+  r.post(
+    '/api/crm/imports/:id/retry',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Retry an import that failed because its background job stopped (retryable: true)',
+        params: idParam,
+        response: { 202: importRunResponse },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await retryImport(deps, req.actor!, req.params.id)),
   );
 }

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../../context.ts';
 import type { Executor } from '../../../db/database.ts';
 import type { ImportEntity, ImportMode, Role } from '../../../db/schema.ts';
-import { enqueueJob } from '../../../jobs/job-queue.ts';
+import { enqueueJob, requeueDeadJob } from '../../../jobs/job-queue.ts';
 import { AppError, conflict, notFound } from '../../../lib/errors.ts';
 import { newId } from '../../../lib/ids.ts';
 import type { Actor, Reach } from '../../../policy/policy.ts';
@@ -319,7 +319,31 @@ export async function failImportOfDeadJob(
 }
 
 /**
- * An admin retried the dead job of a failed import: the run is queued again in the same
+ * The uploader (or an admin) retries an import that failed because its background job stopped
+ * (the job is in the dead letters): the job gets a fresh set of attempts and the run is queued
+ * again, in one transaction with its audit row. Any other state answers 409.
+ */
+export async function retryImport(deps: Deps, actor: Actor, runId: string) {
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const run = await visibleRun(trx, actor, runId);
+    const states = run.job_id === null ? new Map() : await jobStates(trx, [run.job_id]);
+    if (run.state !== 'failed' || run.job_id === null || states.get(run.job_id) !== 'dead') {
+      throw conflict(
+        `Only an import whose background job stopped can be retried; this one is ${run.state}${
+          run.state === 'failed' ? ' for another reason: upload the file again' : ''
+        }`,
+      );
+    }
+    const now = deps.clock.now();
+    if (!(await requeueDeadJob(trx, run.job_id, now))) throw conflict('This import is already being retried');
+    await requeueImportOfRetriedJob(trx, deps, actor.orgId, runId, run.job_id);
+    await audit(trx, deps, actor, 'import', runId, 'retry', { job: run.job_id, lastMessage: run.message });
+    return toImportRunResponse((await findRun(trx, actor.orgId, runId))!);
+  });
+}
+
+/**
+ * The dead job of a failed import was retried (by an admin under Jobs, or through retryImport): the run is queued again in the same
  * transaction; a skip-bad-rows run resumes after its last committed batch.
  */
 export async function requeueImportOfRetriedJob(
