@@ -320,7 +320,9 @@ describe('job lock heartbeat', () => {
   it('keeps extending the lock of a job that runs longer than the lock timeout, so no instance takes it', async () => {
     const tdb: TestDb = await createTestDb();
     cleanups.push(() => tdb.drop());
-    const lockTimeoutMs = 300;
+    // Long enough that a busy CI machine's event-loop stalls stay well under the heartbeat's margin
+    // (a third of it): 300 ms made the test fail when the whole suite ran on two loaded cores.
+    const lockTimeoutMs = 1200;
     const runs: string[] = [];
     const apps = [];
     for (const name of ['instance-a', 'instance-b']) {
@@ -337,8 +339,8 @@ describe('job lock heartbeat', () => {
           schema: z.object({}),
           async run() {
             runs.push(name);
-            // Four lock timeouts: without the heartbeat the lock expires and the job is taken again.
-            await new Promise((r) => setTimeout(r, 4 * lockTimeoutMs));
+            // Three lock timeouts: without the heartbeat the lock expires and the job is taken again.
+            await new Promise((r) => setTimeout(r, 3 * lockTimeoutMs));
           },
         }),
       );
@@ -365,7 +367,7 @@ describe('job lock heartbeat', () => {
     const locks = new Set<number>();
     for (;;) {
       const r = await row();
-      if (r.state === 'done' || Date.now() - started > 10_000) break;
+      if (r.state === 'done' || Date.now() - started > 15_000) break;
       if (r.lock_expires_at !== null) locks.add(Number(r.lock_expires_at));
       await new Promise((res) => setTimeout(res, 20));
     }
