@@ -133,6 +133,9 @@ export function openDb(
     raw.pragma('synchronous = FULL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
+    // Planner statistics for a long-lived connection (SQLite's advice; db/planner-stats.ts): analyse
+    // tables that never were or whose size changed a lot, sampling (milliseconds even at dataset M).
+    raw.pragma('optimize = 0x10002');
     const handle = cachingSqliteHandle(raw);
     const kysely = new Kysely<Database>({
       dialect: new ImmediateSqliteDialect({ database: handle }),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { broadcast, onBroadcast } from '../../../cluster-ipc.ts';
 import type { Deps } from '../../../context.ts';
 import type { Executor } from '../../../db/database.ts';
+import { refreshPlannerStats, type StatsTable } from '../../../db/planner-stats.ts';
 import type { ImportEntity, ImportMode, Role } from '../../../db/schema.ts';
 import { enqueueJob } from '../../../jobs/job-queue.ts';
 import { AppError, conflict, notFound } from '../../../lib/errors.ts';
@@ -577,6 +578,10 @@ export async function executeImport(
       await updateRun(db, orgId, runId, { total_rows: outcome.totalRows, inserted: 0, updated: 0 });
     } else {
       await rm(fileOf(runId), { force: true });
+      // A bulk load: the planner statistics of what it wrote (the import itself is committed).
+      await refreshPlannerStats(deps.db, importedTables[run.entity]).catch((error: unknown) =>
+        deps.log.warn({ runId, err: String(error) }, 'planner statistics not refreshed after the import'),
+      );
     }
     return outcome;
   } catch (error) {
@@ -588,6 +593,14 @@ export async function executeImport(
     broadcast(IMPORT_PROGRESS_TOPIC, { runId, progress: null });
   }
 }
+
+/** The tables an import of each entity writes in bulk (their rollups and credits included). */
+const importedTables: Record<ImportEntity, StatsTable[]> = {
+  accounts: ['accounts'],
+  contacts: ['contacts'],
+  deals: ['deals', 'deal_splits', 'deal_credits', 'deal_stage_history', 'deal_rollups', 'deal_rollup_keys'],
+  activities: ['activities', 'activity_rollups'],
+};
 
 /** Another execution of the same import committed first (see the fence in executeImport). */
 class ImportSuperseded extends Error {
