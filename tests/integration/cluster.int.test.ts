@@ -146,6 +146,58 @@ describe(`server with OUTFIELD_WORKERS=2 on ${testEngine()}`, () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('the live progress of an all-or-nothing import shows whichever worker answers the poll', async () => {
+    const s = await login(server.url, w.repA1.email, PASSWORD);
+    const header = '"Account ID","Account Name","Type","Billing City","Billing Country","Account Owner"\n';
+    const rows = Array.from(
+      { length: 50_000 },
+      (_, i) =>
+        `"0015g0000CL${String(i).padStart(6, '0')}","Cluster Co ${i}","Prospect","Chicago","United States","${w.repA1.email}"`,
+    );
+    const headers = { cookie: s.cookie, 'x-csrf-token': s.csrfToken, connection: 'close' };
+    const up = await fetch(`${server.url}/api/crm/imports?entity=accounts&fileName=big.csv`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      body: header + rows.join('\n'),
+    });
+    expect(up.status, await up.clone().text()).toBe(201);
+    const runId = ((await up.json()) as { id: string }).id;
+    const start = await fetch(`${server.url}/api/crm/imports/${runId}/start`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ preset: 'salesforce', mode: 'all-or-nothing' }),
+    });
+    expect(start.status, await start.clone().text()).toBe(202);
+    // Polls on new connections every 25 ms without waiting for each other (both workers in turn).
+    // The jobs worker hardly answers while it imports (its event loop is busy with the batches), so
+    // the answers showing live progress mid-run come from the web worker: without the relay it
+    // could show only what is stored, 0 rows until the end.
+    const seen: { state: string; processedRows: number }[] = [];
+    let finished = false;
+    const poll = async () => {
+      const res = await fetch(`${server.url}/api/crm/imports/${runId}`, {
+        headers: { cookie: s.cookie, connection: 'close' },
+        signal: AbortSignal.timeout(30_000),
+      });
+      const run = (await res.json()) as { state: string; processedRows: number };
+      seen.push(run);
+      if (run.state === 'done' || run.state === 'failed') finished = true;
+    };
+    const polls: Promise<void>[] = [];
+    const end = Date.now() + 60_000;
+    while (!finished && Date.now() < end) {
+      polls.push(poll());
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await Promise.all(polls);
+    expect(seen.at(-1)?.state).toBe('done');
+    const summary = seen.map((r) => `${r.state}:${r.processedRows}`).join(' ');
+    expect(
+      seen.some((r) => r.state === 'running' && r.processedRows > 0 && r.processedRows < 50_000),
+      summary,
+    ).toBe(true);
+  }, 90_000);
+
   it('a logout in one worker is a 401 in every worker at once', async () => {
     const s = await login(server.url, w.repA2.email, PASSWORD);
     // Both workers have read (and cached) the session.
