@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Db } from '../server/db/database.ts';
+import { refreshPlannerStats } from '../server/db/planner-stats.ts';
 import { loadEnv } from '../server/env.ts';
 import { rebuildOrgRollups } from '../server/modules/metrics/rollups.ts';
 import { openAndMigrate } from '../server/start.ts';
@@ -34,6 +35,8 @@ export async function rebuildRollups(db: Db, progress: Progress, orgId?: string)
       progress.stop();
     }
   }
+  // After a rebuild — and after seeding, whose bulk inserts end with one — the planner statistics.
+  await refreshPlannerStats(db);
   return orgs.length;
 }
 

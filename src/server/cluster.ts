@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { installPrimaryRelay } from './cluster-ipc.ts';
 
 /**
  * Optional multi-process serving (OUTFIELD_WORKERS, see docs/decisions/006-multi-process-server.md).
@@ -175,6 +176,8 @@ async function runPrimary(options: ClusterOptions, log: (message: string) => voi
     );
   });
 
+  // Metrics scrapes and broadcasts between workers go through the primary (cluster-ipc.ts).
+  installPrimaryRelay();
   fork('jobs');
   for (let i = 1; i < options.workers; i++) fork('web');
   try {

@@ -16,6 +16,7 @@ import { createTestDb, type TestDb, testEngine } from '../setup/test-db.ts';
  * the database lock, exactly one worker runs the jobs, a killed worker is replaced (a killed jobs
  * worker by a jobs worker) and SIGTERM stops them all.
  */
+const METRICS_TOKEN = 'cluster-metrics-token-0123456789abcdef';
 let tdb: TestDb;
 let server: ServerProcess;
 let w: Awaited<ReturnType<typeof makeWorld>>;
@@ -31,7 +32,12 @@ beforeAll(async () => {
     for (let i = 0; i < 3; i++) ids.push(await makeDeal(tdb.db, clock, w.org.orgId, user.id, account));
     dealsOf.set(user.id, ids);
   }
-  server = await startServerProcess({ DATABASE_URL: tdb.url, OUTFIELD_WORKERS: '2', TRUST_PROXY: 'true' });
+  server = await startServerProcess({
+    DATABASE_URL: tdb.url,
+    OUTFIELD_WORKERS: '2',
+    TRUST_PROXY: 'true',
+    METRICS_TOKEN,
+  });
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
@@ -107,6 +113,90 @@ describe(`server with OUTFIELD_WORKERS=2 on ${testEngine()}`, () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
     expect(workers.size).toBe(2);
   });
+
+  it('a /metrics scrape answered by either worker counts the requests both workers served', async () => {
+    const s = await login(server.url, w.repA1.email, PASSWORD);
+    const served = await sequence(8, () => fresh(s, 'GET', '/api/crm/accounts?limit=2'));
+    expect(served.statuses).toEqual(Array(8).fill(200));
+    expect(served.workers.size).toBe(2);
+    const scrape = async () => {
+      const res = await fetch(`${server.url}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await res.text();
+      const worker = (res.headers.get('x-request-id') ?? '').split('-')[0]!;
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith('outfield_http_requests_total{method="GET",route="/api/crm/accounts",status="200"}'),
+        );
+      const jobs = text.split('\n').filter((l) => l.startsWith('outfield_jobs{'));
+      return { status: res.status, worker, count: line ? Number(line.split(' ').pop()) : 0, jobs };
+    };
+    const scrapes = [await scrape(), await scrape(), await scrape(), await scrape()];
+    expect(scrapes.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // Both workers answered a scrape, and each reported all 8 requests (4 + 4 across the workers).
+    expect(new Set(scrapes.map((r) => r.worker)).size).toBe(2);
+    expect(scrapes.map((r) => r.count)).toEqual([8, 8, 8, 8]);
+    // The shared queue's gauge is not multiplied by the number of workers: one line per state.
+    expect(new Set(scrapes[0]!.jobs.map((l) => l.split(' ')[0])).size).toBe(scrapes[0]!.jobs.length);
+    // Still protected by the token.
+    const anonymous = await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('the live progress of an all-or-nothing import shows whichever worker answers the poll', async () => {
+    const s = await login(server.url, w.repA1.email, PASSWORD);
+    const header = '"Account ID","Account Name","Type","Billing City","Billing Country","Account Owner"\n';
+    const rows = Array.from(
+      { length: 50_000 },
+      (_, i) =>
+        `"0015g0000CL${String(i).padStart(6, '0')}","Cluster Co ${i}","Prospect","Chicago","United States","${w.repA1.email}"`,
+    );
+    const headers = { cookie: s.cookie, 'x-csrf-token': s.csrfToken, connection: 'close' };
+    const up = await fetch(`${server.url}/api/crm/imports?entity=accounts&fileName=big.csv`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      body: header + rows.join('\n'),
+    });
+    expect(up.status, await up.clone().text()).toBe(201);
+    const runId = ((await up.json()) as { id: string }).id;
+    const start = await fetch(`${server.url}/api/crm/imports/${runId}/start`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ preset: 'salesforce', mode: 'all-or-nothing' }),
+    });
+    expect(start.status, await start.clone().text()).toBe(202);
+    // Polls on new connections every 25 ms without waiting for each other (both workers in turn).
+    // The jobs worker hardly answers while it imports (its event loop is busy with the batches), so
+    // the answers showing live progress mid-run come from the web worker: without the relay it
+    // could show only what is stored, 0 rows until the end.
+    const seen: { state: string; processedRows: number }[] = [];
+    let finished = false;
+    const poll = async () => {
+      const res = await fetch(`${server.url}/api/crm/imports/${runId}`, {
+        headers: { cookie: s.cookie, connection: 'close' },
+        signal: AbortSignal.timeout(30_000),
+      });
+      const run = (await res.json()) as { state: string; processedRows: number };
+      seen.push(run);
+      if (run.state === 'done' || run.state === 'failed') finished = true;
+    };
+    const polls: Promise<void>[] = [];
+    const end = Date.now() + 60_000;
+    while (!finished && Date.now() < end) {
+      polls.push(poll());
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await Promise.all(polls);
+    expect(seen.at(-1)?.state).toBe('done');
+    const summary = seen.map((r) => `${r.state}:${r.processedRows}`).join(' ');
+    expect(
+      seen.some((r) => r.state === 'running' && r.processedRows > 0 && r.processedRows < 50_000),
+      summary,
+    ).toBe(true);
+  }, 90_000);
 
   it('a logout in one worker is a 401 in every worker at once', async () => {
     const s = await login(server.url, w.repA2.email, PASSWORD);

@@ -133,6 +133,16 @@ export function openDb(
     raw.pragma('synchronous = FULL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
+    // Planner statistics for a long-lived connection (SQLite's advice; db/planner-stats.ts): analyse
+    // tables that never were or whose size changed a lot, sampling (milliseconds even at dataset M).
+    // The first open of a large database without statistics takes a moment (≈ 2 s at dataset M);
+    // another process analysing at the same time (cluster workers starting together) holds the
+    // write lock, and then its statistics serve this connection too: a busy timeout is not an error.
+    try {
+      raw.pragma('optimize = 0x10002');
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    }
     const handle = cachingSqliteHandle(raw);
     const kysely = new Kysely<Database>({
       dialect: new ImmediateSqliteDialect({ database: handle }),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { inClusterWorker, requestClusterMetrics } from '../cluster-ipc.ts';
 import type { Db } from '../db/database.ts';
 import { countJobsByState } from '../jobs/job-queue.ts';
 import { safeEqual } from '../lib/secrets.ts';
@@ -8,6 +9,10 @@ import { safeEqual } from '../lib/secrets.ts';
  * Prometheus metrics of one app instance, in its own registry (tests build many apps per process).
  * Routes are labelled by their pattern (/api/users/:id), never the raw URL, so label cardinality
  * stays bounded; unmatched URLs share one label.
+ *
+ * In a cluster worker (OUTFIELD_WORKERS > 1) a scrape reports the whole server: the worker asks the
+ * primary, which aggregates every worker's registry (src/server/cluster-ipc.ts); counters and
+ * histograms are summed, the shared job-queue gauge is taken from one worker.
  */
 export function registerMetrics(app: FastifyInstance, db: Db, token: string | undefined): Registry {
   const registry = new Registry();
@@ -31,6 +36,8 @@ export function registerMetrics(app: FastifyInstance, db: Db, token: string | un
     help: 'Background jobs in the queue by state (all instances share the queue)',
     labelNames: ['state'],
     registers: [registry],
+    // Every worker reads the same queue: summing them would count each job once per worker.
+    aggregator: 'first',
     async collect() {
       const counts = await countJobsByState(db.kysely, null);
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
@@ -49,6 +56,13 @@ export function registerMetrics(app: FastifyInstance, db: Db, token: string | un
         this.set({ kind: 'waiting' }, pool.waitingCount);
       },
     });
+  }
+
+  const clustered = inClusterWorker();
+  if (clustered) {
+    // The registry the primary's aggregation asks this worker for (one app per worker process).
+    AggregatorRegistry.setRegistries([registry]);
+    new AggregatorRegistry();
   }
 
   // Synchronous: an async hook would cost a promise and a microtask on every response.
@@ -74,8 +88,9 @@ export function registerMetrics(app: FastifyInstance, db: Db, token: string | un
         .header('www-authenticate', 'Bearer')
         .send({ error: { code: 'unauthenticated', message: 'A valid metrics bearer token is required' } });
     }
+    const text = clustered ? await requestClusterMetrics() : await registry.metrics();
     reply.type(registry.contentType);
-    return registry.metrics();
+    return text;
   });
   return registry;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../context.ts';
+import { registerPlannerStatsJobs } from '../db/planner-stats.ts';
 import { createJobRegistry } from '../jobs/job-registry.ts';
 import { createJobRunner, type JobRunner } from '../jobs/job-runner.ts';
 import { jobsRoutes } from '../jobs/jobs.routes.ts';
@@ -39,6 +40,7 @@ export function registerOps(
   registerGoalJobs(registry);
   registerRollupJobs(registry);
   registerIdempotencyJobs(registry);
+  registerPlannerStatsJobs(registry);
   const runner = createJobRunner(opsDeps, registry, config.jobs);
   app.decorate('jobs', runner);
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startOfDayInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
+import { refreshPlannerStats } from '../../db/planner-stats.ts';
 import { enqueueJob } from '../../jobs/job-queue.ts';
 import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
 
@@ -532,6 +533,7 @@ export function registerRollupJobs(registry: JobRegistry): void {
       schema: z.object({ orgId: z.string().min(1).max(64) }),
       async run(ctx, payload) {
         await rebuildOrgRollups(ctx.deps.db.kysely, payload.orgId);
+        await refreshPlannerStats(ctx.deps.db, ['activity_rollups', 'deal_rollups', 'deal_rollup_keys']);
       },
     }),
   );

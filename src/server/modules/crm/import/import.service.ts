@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { broadcast, onBroadcast } from '../../../cluster-ipc.ts';
 import type { Deps } from '../../../context.ts';
 import type { Executor } from '../../../db/database.ts';
+import { refreshPlannerStats, type StatsTable } from '../../../db/planner-stats.ts';
 import type { ImportEntity, ImportMode, Role } from '../../../db/schema.ts';
 import { enqueueJob, requeueDeadJob } from '../../../jobs/job-queue.ts';
 import { AppError, conflict, notFound } from '../../../lib/errors.ts';
@@ -65,8 +68,37 @@ function tooLarge(max: number): AppError {
   );
 }
 
-/** Live progress of the imports this process runs (all-or-nothing on SQLite cannot write it out). */
+/**
+ * Live progress of the running imports (all-or-nothing on SQLite cannot write it out): those this
+ * process runs, and — in a cluster (decision 006) — those the jobs worker runs, which broadcasts
+ * each update (and the end, as `progress: null`) through the primary to the other workers.
+ */
 const live = new Map<string, ImportProgress>();
+
+export const IMPORT_PROGRESS_TOPIC = 'crm.import.progress';
+const count = z.number().int().min(0);
+const progressBroadcast = z.object({
+  runId: z.string().min(1).max(64),
+  progress: z
+    .object({
+      processedRows: count,
+      inserted: count,
+      updated: count,
+      skipped: count,
+      errorCount: count,
+      errors: z.array(z.object({ row: count, column: z.string().nullable(), reason: z.string() })),
+    })
+    .nullable(),
+});
+/** At most one progress broadcast per run per this interval (the end is always sent). */
+const BROADCAST_EVERY_MS = 200;
+
+onBroadcast(IMPORT_PROGRESS_TOPIC, (payload) => {
+  const message = progressBroadcast.safeParse(payload);
+  if (!message.success) return;
+  if (message.data.progress) live.set(message.data.runId, message.data.progress);
+  else live.delete(message.data.runId);
+});
 
 /** An upload, a dry run or the import itself is visible to its uploader and to admins. */
 async function visibleRun(db: Executor, actor: Actor, id: string): Promise<ImportRunRow> {
@@ -487,8 +519,14 @@ export async function executeImport(
   const canWriteAside = deps.db.engine === 'postgres';
   let lastWrite = 0;
   let pendingWrite: Promise<void> = Promise.resolve();
+  let lastBroadcast = 0;
   const onProgress = (p: ImportProgress) => {
-    live.set(runId, { ...p, errors: [...p.errors] });
+    const current: ImportProgress = { ...p, errors: [...p.errors] };
+    live.set(runId, current);
+    if (Date.now() - lastBroadcast >= BROADCAST_EVERY_MS) {
+      lastBroadcast = Date.now();
+      broadcast(IMPORT_PROGRESS_TOPIC, { runId, progress: current });
+    }
     hooks.onProgress?.(p, Math.max(run.total_rows, p.processedRows));
     const now = Date.now();
     if (canWriteAside && mode === 'all-or-nothing' && now - lastWrite > 1000) {
@@ -564,6 +602,10 @@ export async function executeImport(
       await updateRun(db, orgId, runId, { total_rows: outcome.totalRows, inserted: 0, updated: 0 });
     } else {
       await rm(fileOf(runId), { force: true });
+      // A bulk load: the planner statistics of what it wrote (the import itself is committed).
+      await refreshPlannerStats(deps.db, importedTables[run.entity]).catch((error: unknown) =>
+        deps.log.warn({ runId, err: String(error) }, 'planner statistics not refreshed after the import'),
+      );
     }
     return outcome;
   } catch (error) {
@@ -572,8 +614,17 @@ export async function executeImport(
     return null;
   } finally {
     live.delete(runId);
+    broadcast(IMPORT_PROGRESS_TOPIC, { runId, progress: null });
   }
 }
+
+/** The tables an import of each entity writes in bulk (their rollups and credits included). */
+const importedTables: Record<ImportEntity, StatsTable[]> = {
+  accounts: ['accounts'],
+  contacts: ['contacts'],
+  deals: ['deals', 'deal_splits', 'deal_credits', 'deal_stage_history', 'deal_rollups', 'deal_rollup_keys'],
+  activities: ['activities', 'activity_rollups'],
+};
 
 /** Another execution of the same import committed first (see the fence in executeImport). */
 class ImportSuperseded extends Error {
