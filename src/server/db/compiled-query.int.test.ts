@@ -1,7 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb, testEngine } from '../../../tests/setup/test-db.ts';
-import { compiledQuery } from './compiled-query.ts';
+import { compiledQuery, shapedQuery } from './compiled-query.ts';
 import { cachingSqliteHandle, type Executor, sqlitePath } from './database.ts';
 
 let tdb: TestDb;
@@ -173,5 +173,67 @@ describe.runIf(testEngine() === 'sqlite')('SQLite coherent read cache across pro
     } finally {
       other.close();
     }
+  });
+});
+
+const orgsIn = shapedQuery(
+  (db: Executor, a: { ids: string[]; currency: string; names: string[] }, shape: { byName: boolean }) => {
+    let q = db.selectFrom('orgs').select(['id']).where('id', 'in', a.ids).where('currency', '=', a.currency);
+    if (shape.byName) q = q.where('name', 'in', a.names);
+    return q.orderBy('id');
+  },
+  (shape) => String(shape.byName),
+);
+
+describe('shapedQuery', () => {
+  const run = async (a: { ids: string[]; currency: string; names: string[] }, byName: boolean) => {
+    const query = orgsIn(tdb.db.kysely, a, { byName });
+    return (await tdb.db.kysely.executeQuery(query)).rows;
+  };
+
+  it('binds fresh lists and values into the SQL compiled for their shape', async () => {
+    expect(await run({ ids: ['a', 'b'], currency: 'EUR', names: [] }, false)).toEqual([
+      { id: 'a' },
+      { id: 'b' },
+    ]);
+    expect(await run({ ids: ['b', 'x'], currency: 'EUR', names: [] }, false)).toEqual([{ id: 'b' }]);
+    expect(await run({ ids: ['a', 'b'], currency: 'USD', names: [] }, false)).toEqual([]);
+    expect(await run({ ids: ['a'], currency: 'EUR', names: [] }, false)).toEqual([{ id: 'a' }]);
+    expect(await run({ ids: ['a', 'b'], currency: 'EUR', names: ['Org b'] }, true)).toEqual([{ id: 'b' }]);
+    expect(await run({ ids: ['a', 'b'], currency: 'EUR', names: ['Org a', 'nobody'] }, true)).toEqual([
+      { id: 'a' },
+    ]);
+  });
+
+  it('compiles once per shape and list lengths, the same SQL as the query builder', () => {
+    const a = orgsIn(tdb.db.kysely, { ids: ['a', 'b'], currency: 'EUR', names: ['n'] }, { byName: true });
+    const b = orgsIn(tdb.db.kysely, { ids: ['c', 'd'], currency: 'USD', names: ['m'] }, { byName: true });
+    expect(b.sql).toBe(a.sql);
+    expect(b.parameters).toEqual(['c', 'd', 'USD', 'm']);
+    const direct = tdb.db.kysely
+      .selectFrom('orgs')
+      .select(['id'])
+      .where('id', 'in', ['c', 'd'])
+      .where('currency', '=', 'USD')
+      .where('name', 'in', ['m'])
+      .orderBy('id')
+      .compile();
+    expect(b.sql).toBe(direct.sql);
+    expect(b.parameters).toEqual(direct.parameters);
+    const three = orgsIn(
+      tdb.db.kysely,
+      { ids: ['a', 'b', 'c'], currency: 'EUR', names: [] },
+      { byName: false },
+    );
+    expect(three.parameters).toEqual(['a', 'b', 'c', 'EUR']);
+  });
+
+  it('refuses a build that does not pass an argument as a parameter', () => {
+    const broken = shapedQuery(
+      (db: Executor, a: { id: string }) =>
+        db.selectFrom('orgs').select(['id']).where('id', '=', a.id.toUpperCase()),
+      () => '',
+    );
+    expect(() => broken(tdb.db.kysely, { id: 'a' }, null)).toThrow(/shapedQuery/);
   });
 });

@@ -1,3 +1,4 @@
+import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type { CustomMetricsTable } from '../../db/schema.ts';
 
@@ -18,8 +19,13 @@ const columns = [
 
 export type CustomMetricRow = Pick<CustomMetricsTable, (typeof columns)[number]>;
 
+/** Compiled once (read by every KPI request through `loadOrgMetrics`). */
+const customMetricRows = compiledQuery((db: Executor, orgId: string) =>
+  db.selectFrom('custom_metrics').select(columns).where('org_id', '=', orgId).orderBy('key'),
+);
+
 export async function listCustomMetricRows(db: Executor, orgId: string): Promise<CustomMetricRow[]> {
-  return db.selectFrom('custom_metrics').select(columns).where('org_id', '=', orgId).orderBy('key').execute();
+  return (await customMetricRows(db, orgId)) as CustomMetricRow[];
 }
 
 export async function findCustomMetricRow(db: Executor, orgId: string, id: string) {

@@ -3,6 +3,7 @@ import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
 import { type MetricFormat, STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
+import { shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
@@ -137,8 +138,11 @@ function memoized<T>(s: Scope, key: string, load: () => Promise<T>): Promise<T> 
  * Runs a SELECT: on SQLite outside a transaction straight on its prepared statement (no connection
  * mutex, no promise hops — see trySyncRead), else through Kysely.
  */
-async function rowsOf<R>(db: Executor, query: { compile(): CompiledQuery<R> }): Promise<R[]> {
-  const compiled = query.compile();
+async function rowsOf<R>(
+  db: Executor,
+  query: { compile(): CompiledQuery<R> } | CompiledQuery<R>,
+): Promise<R[]> {
+  const compiled = 'compile' in query ? query.compile() : query;
   const rows =
     db.getExecutor().plugins.length === 0 ? trySyncRead(db, compiled.sql, compiled.parameters) : undefined;
   if (rows !== undefined) return rows as R[];
@@ -202,6 +206,43 @@ function activityFilterKey(f: ActivityFilter): string {
  * Activity counts from the rollups for several filters at once: one query grouped by person with a
  * conditional sum per filter (grouping by kind as well would cost a sort of every rollup row).
  */
+/** The rollup read of `activityRollupCells`, compiled once per shape (filters, number of people). */
+const activityCellsQuery = shapedQuery(
+  (
+    db: Executor,
+    a: { orgId: string; userIds: string[]; from: number; to: number; kinds: string[]; cellKinds: string[] },
+    shape: { cells: ActivityFilter[]; anyKind: boolean },
+  ) => {
+    // The values of every filter's kinds, in order, taken from `cellKinds` (parameters, not text).
+    let at = 0;
+    const sums = shape.cells.map((f, i) => {
+      const first = at;
+      at += f.kinds?.length ?? 0;
+      const conditions = [
+        ...(f.kinds ? [sql`kind in (${sql.join(a.cellKinds.slice(first, at))})`] : []),
+        ...(f.verified !== undefined ? [sql`verified = ${sql.lit(f.verified ? 1 : 0)}`] : []),
+      ];
+      const value =
+        conditions.length === 0
+          ? sql`n`
+          : sql`case when ${sql.join(conditions, sql` and `)} then n else 0 end`;
+      return sql<number>`sum(${value})`.as(`c${i}`);
+    });
+    let q = db
+      .selectFrom('activity_rollups')
+      .select(['user_id', ...sums])
+      .where('org_id', '=', a.orgId)
+      .where('user_id', 'in', a.userIds)
+      .where('day', '>=', a.from)
+      .where('day', '<', a.to);
+    // Only the kinds some filter counts (unless one counts every kind).
+    if (!shape.anyKind) q = q.where('kind', 'in', a.kinds);
+    return q.groupBy('user_id');
+  },
+  (shape) =>
+    `${shape.cells.map((f) => `${f.kinds?.length ?? '*'}:${f.verified ?? ''}`).join('/')}|${shape.anyKind}`,
+);
+
 async function activityRollupCells(
   db: Executor,
   s: Scope,
@@ -209,26 +250,22 @@ async function activityRollupCells(
   cells: ReadonlyMap<string, ActivityFilter>,
 ): Promise<Map<string, Totals>> {
   const list = [...cells];
-  const sums = list.map(([, f], i) => {
-    const conditions = [
-      ...(f.kinds ? [sql`kind in (${sql.join(f.kinds)})`] : []),
-      ...(f.verified !== undefined ? [sql`verified = ${f.verified ? 1 : 0}`] : []),
-    ];
-    const value =
-      conditions.length === 0 ? sql`n` : sql`case when ${sql.join(conditions, sql` and `)} then n else 0 end`;
-    return sql<number>`sum(${value})`.as(`c${i}`);
-  });
-  let q = db
-    .selectFrom('activity_rollups')
-    .select(['user_id', ...sums])
-    .where('org_id', '=', s.orgId)
-    .where('user_id', 'in', s.userIds)
-    .where('day', '>=', days.from)
-    .where('day', '<', days.to);
-  // Only the kinds some filter counts (unless one counts every kind).
-  if (list.every(([, f]) => f.kinds))
-    q = q.where('kind', 'in', [...new Set(list.flatMap(([, f]) => f.kinds!))]);
-  const rows = (await rowsOf(db, q.groupBy('user_id'))) as unknown as Record<string, unknown>[];
+  const filters = list.map(([, f]) => f);
+  const anyKind = !filters.every((f) => f.kinds);
+  const kinds = anyKind ? [] : [...new Set(filters.flatMap((f) => f.kinds!))];
+  const query = activityCellsQuery(
+    db,
+    {
+      orgId: s.orgId,
+      userIds: s.userIds,
+      from: days.from,
+      to: days.to,
+      kinds,
+      cellKinds: filters.flatMap((f) => f.kinds ?? []),
+    },
+    { cells: filters, anyKind },
+  );
+  const rows = (await rowsOf(db, query)) as unknown as Record<string, unknown>[];
   return new Map(
     list.map(([key], i) => [key, new Map(rows.map((r) => [r.user_id as string, Number(r[`c${i}`] ?? 0)]))]),
   );
@@ -305,6 +342,32 @@ interface DealTotals {
 
 const noDeals = (): DealTotals => ({ amount: new Map(), count: new Map(), cycleDays: new Map() });
 
+/** The rollup read of `closedDealsByStatus`, compiled once per number of people and statuses. */
+const closedDealRollupsQuery = shapedQuery(
+  (
+    db: Executor,
+    a: { orgId: string; userIds: string[]; from: number; to: number; statuses: string[]; currency: string },
+  ) =>
+    db
+      .selectFrom('deal_rollups')
+      .select([
+        'user_id',
+        'status',
+        (eb) => eb.fn.sum<number>('amount').as('amount'),
+        (eb) => eb.fn.sum<number>('share_bp').as('share'),
+        (eb) => eb.fn.sum<number>('deals').as('deals'),
+        (eb) => eb.fn.sum<number>('cycle_ms').as('cycle_ms'),
+      ])
+      .where('org_id', '=', a.orgId)
+      .where('user_id', 'in', a.userIds)
+      .where('day', '>=', a.from)
+      .where('day', '<', a.to)
+      .where('status', 'in', a.statuses)
+      .where('currency', '=', a.currency)
+      .groupBy(['user_id', 'status']),
+  () => '',
+);
+
 /**
  * Credited deals that closed with `status` in the period, in the org currency. With a block memo,
  * one grouped query per period reads every status the request's metrics need.
@@ -327,23 +390,18 @@ async function closedDealsByStatus(
   const rows = s.days
     ? await rowsOf(
         db,
-        db
-          .selectFrom('deal_rollups')
-          .select([
-            'user_id',
-            'status',
-            (eb) => eb.fn.sum<number>('amount').as('amount'),
-            (eb) => eb.fn.sum<number>('share_bp').as('share'),
-            (eb) => eb.fn.sum<number>('deals').as('deals'),
-            (eb) => eb.fn.sum<number>('cycle_ms').as('cycle_ms'),
-          ])
-          .where('org_id', '=', s.orgId)
-          .where('user_id', 'in', s.userIds)
-          .where('day', '>=', s.days.from)
-          .where('day', '<', s.days.to)
-          .where('status', 'in', statuses)
-          .where('currency', '=', s.currency)
-          .groupBy(['user_id', 'status']),
+        closedDealRollupsQuery(
+          db,
+          {
+            orgId: s.orgId,
+            userIds: s.userIds,
+            from: s.days.from,
+            to: s.days.to,
+            statuses,
+            currency: s.currency,
+          },
+          null,
+        ),
       )
     : await rowsOf(
         db,

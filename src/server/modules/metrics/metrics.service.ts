@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import { z } from 'zod';
 import {
   type Calendar,
@@ -11,6 +12,8 @@ import {
   samePeriodLastYear,
 } from '../../../shared/periods.ts';
 import type { Deps } from '../../context.ts';
+import { compiledQuery, shapedQuery } from '../../db/compiled-query.ts';
+import { type Executor, trySyncRead } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
 import { effectiveTargetsLoader } from '../targets/targets.effective.ts';
@@ -170,10 +173,42 @@ function periodsFor(
 export const compareNames = new Intl.Collator().compare;
 
 /** The people's names, by name. */
+/** Names of people, compiled once per number of people. */
+const namesQuery = shapedQuery(
+  (db: Executor, a: { userIds: string[] }) =>
+    db.selectFrom('users').select(['id', 'name']).where('id', 'in', a.userIds),
+  () => '',
+);
+
 async function sortedNames(db: Deps['db']['kysely'], userIds: string[]) {
-  const rows = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute();
+  const rows = [...(await readCompiled(db, namesQuery(db, { userIds }, null)))];
   return rows.sort((a, b) => compareNames(a.name, b.name));
 }
+
+/** A compiled SELECT: on SQLite outside a transaction on its prepared statement, else through Kysely. */
+async function readCompiled<R>(db: Executor, query: CompiledQuery<R>): Promise<readonly R[]> {
+  const rows =
+    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters) : undefined;
+  return (rows as R[] | undefined) ?? (await db.executeQuery(query)).rows;
+}
+
+/** The org with its settings and rollup state in one read (every KPI request). */
+const orgForMetrics = compiledQuery((db: Executor, orgId: string) =>
+  db
+    .selectFrom('orgs as o')
+    .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
+    .select([
+      'o.id',
+      'o.name',
+      'o.currency',
+      'o.time_zone',
+      'o.fiscal_year_start_month',
+      'o.settings',
+      'r.time_zone as rollups_time_zone',
+      'r.version as rollups_version',
+    ])
+    .where('o.id', '=', orgId),
+);
 
 /** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
 export function ranks(
@@ -219,26 +254,13 @@ export async function computeValuesMany(
   options: { parts: ValuesParts; guard?: (info: OrgMetric, settings: MetricSettings) => void },
 ) {
   const db = deps.db.kysely;
-  const [org, metrics] = await Promise.all([
+  const [orgRows, metrics] = await Promise.all([
     // The org with its settings and rollup state in one read: the engine needs the state for every
     // period computed, the metric settings live in the org's settings.
-    db
-      .selectFrom('orgs as o')
-      .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
-      .select([
-        'o.id',
-        'o.name',
-        'o.currency',
-        'o.time_zone',
-        'o.fiscal_year_start_month',
-        'o.settings',
-        'r.time_zone as rollups_time_zone',
-        'r.version as rollups_version',
-      ])
-      .where('o.id', '=', actor.orgId)
-      .executeTakeFirst(),
+    orgForMetrics(db, actor.orgId),
     loadOrgMetrics(db, actor.orgId),
   ]);
+  const org = orgRows[0];
   if (!org) throw notFound('Organization');
   const settings = metricSettingsOf(org.settings);
   const infos = input.metrics.map((key) => {

@@ -1,4 +1,5 @@
-import type { Executor } from '../../db/database.ts';
+import { shapedQuery } from '../../db/compiled-query.ts';
+import { type Executor, trySyncRead } from '../../db/database.ts';
 import type { TargetPeriodKind, TargetSubject, TargetsTable } from '../../db/schema.ts';
 
 // SQL only. Every query filters by org_id; lookups for many subjects are one `in (…)` query.
@@ -30,6 +31,34 @@ export async function findTarget(db: Executor, orgId: string, id: string): Promi
     .executeTakeFirst();
 }
 
+/**
+ * The query of `targetsFor`, compiled once per shape: `t<i>` / `s<i>` are the i-th subject group's
+ * type and ids, `keys` the metric keys (when filtered by metric).
+ */
+const targetsForQuery = shapedQuery(
+  (db: Executor, a: Record<string, unknown>, shape: { groups: number; byMetric: boolean }) => {
+    let q = db
+      .selectFrom('targets')
+      .select(targetColumns)
+      .where('org_id', '=', a.orgId as string)
+      .where('period_kind', '=', a.kind as TargetPeriodKind)
+      .where('period_start', '=', a.start as string)
+      .where((eb) =>
+        eb.or(
+          Array.from({ length: shape.groups }, (_, i) =>
+            eb.and([
+              eb('subject_type', '=', a[`t${i}`] as TargetSubject),
+              eb('subject_id', 'in', a[`s${i}`] as string[]),
+            ]),
+          ),
+        ),
+      );
+    if (shape.byMetric) q = q.where('metric_key', 'in', a.keys as string[]);
+    return q;
+  },
+  (shape) => `${shape.groups}|${shape.byMetric}`,
+);
+
 /** Targets of one period for the given subjects and metrics (any of them empty → none). */
 export async function targetsFor(
   db: Executor,
@@ -40,17 +69,16 @@ export async function targetsFor(
 ): Promise<TargetRow[]> {
   const wanted = subjects.filter((s) => s.ids.length > 0);
   if (wanted.length === 0 || (metricKeys && metricKeys.length === 0)) return [];
-  let q = db
-    .selectFrom('targets')
-    .select(targetColumns)
-    .where('org_id', '=', orgId)
-    .where('period_kind', '=', period.kind)
-    .where('period_start', '=', period.startDate)
-    .where((eb) =>
-      eb.or(wanted.map((s) => eb.and([eb('subject_type', '=', s.type), eb('subject_id', 'in', s.ids)]))),
-    );
-  if (metricKeys) q = q.where('metric_key', 'in', metricKeys);
-  return q.execute();
+  const args: Record<string, unknown> = { orgId, kind: period.kind, start: period.startDate };
+  wanted.forEach((s, i) => {
+    args[`t${i}`] = s.type;
+    args[`s${i}`] = s.ids;
+  });
+  if (metricKeys) args.keys = metricKeys;
+  const query = targetsForQuery(db, args, { groups: wanted.length, byMetric: metricKeys !== null });
+  const rows =
+    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters) : undefined;
+  return (rows ?? (await db.executeQuery(query)).rows) as TargetRow[];
 }
 
 export interface TargetListFilter {
