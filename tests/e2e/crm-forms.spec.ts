@@ -1,4 +1,4 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import { apiJson, findRichAccount, myUserId } from './crm-helpers.ts';
 import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap, unique } from './helpers.ts';
 
@@ -12,6 +12,13 @@ interface ApiDeal {
   probability: number;
   probabilityOverridden: boolean;
   splits: { userId: string; percent: number }[];
+}
+
+/** A record's row (laptop tables) or card (phone lists) in a section, by its name. */
+function entry(section: Locator, name: string): Locator {
+  return section
+    .getByRole('row', { name: new RegExp(name) })
+    .or(section.getByRole('listitem').filter({ hasText: name }));
 }
 
 /** Another active member of the org than me, to share a deal with. */
@@ -69,7 +76,7 @@ test('a deal is created with a split checked as it is typed, then edited to lost
   await form.getByRole('button', { name: 'Create deal' }).click();
   await expect(form).toHaveCount(0);
 
-  const row = page.getByTestId('account-deals').getByRole('row', { name: new RegExp(name) });
+  const row = entry(page.getByTestId('account-deals'), name);
   await expect(row).toBeVisible();
   const created = (
     await apiJson<{ items: ApiDeal[] }>(
@@ -121,7 +128,7 @@ test('contacts are added and edited on the account page, with server field error
   await form.getByLabel('Job title').fill('Buyer');
   await form.getByRole('button', { name: 'Add contact' }).click();
   await expect(form).toHaveCount(0);
-  const row = section.getByRole('row', { name: new RegExp(name) });
+  const row = entry(section, name);
   await expect(row).toContainText('Buyer');
 
   await row.getByRole('button', { name: `Edit ${name}` }).click();
@@ -131,7 +138,7 @@ test('contacts are added and edited on the account page, with server field error
   await edit.getByLabel('Phone').fill('+1 312 555 0199');
   await edit.getByRole('button', { name: 'Save contact' }).click();
   await expect(edit).toHaveCount(0);
-  await expect(section.getByRole('row', { name: new RegExp(name) })).toContainText('Head of purchasing');
+  await expect(entry(section, name)).toContainText('Head of purchasing');
   await snap(page, testInfo, 'crm-contact-edited');
 });
 

@@ -218,6 +218,7 @@ test('the account page and the accounts list read offline from the last load, an
   await page.goto(`/crm/accounts/${account.id}`);
   await expect(page.getByRole('heading', { name: account.name, level: 1 })).toBeVisible();
   await expect(page.getByTestId('account-contacts').getByTestId('contacts-cards')).toBeVisible();
+  await expect(page.getByTestId('account-deals').getByTestId('deals-cards')).toBeVisible();
   await expect(page.getByTestId('account-timeline').getByTestId('timeline-item').first()).toBeVisible();
   await expect(page.getByTestId('offline-banner')).toHaveCount(0);
   await expect
