@@ -228,7 +228,7 @@ function dealDay(span: Span) {
  * would put the 25th hour of a fall-back day on the next day.
  */
 function spanDay(span: Span, column: 'occurred_at' | 'd.closed_at') {
-  // Not a bare integer: in a GROUP BY, 20758 would mean the 20758th column.
+  // A one-day span: the day is a constant (kept out of the GROUP BY, where 20758 would mean a column).
   if (!span.regular) return sql<number>`(${sql.lit(span.day)} + 0)`;
   return sql<number>`(${sql.lit(span.day)} + (${sql.ref(column)} - ${sql.lit(span.start)}) / ${sql.lit(DAY_MS)})`;
 }
