@@ -159,6 +159,18 @@ describe('compiledQuery with the coherent read cache', () => {
 });
 
 describe.runIf(testEngine() === 'sqlite')('SQLite coherent read cache across processes', () => {
+  it('sees a write made on the raw connection, past the statement handle, from the next turn', async () => {
+    await nextTurn();
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+    tdb.db.sqlite!.prepare("update orgs set name = 'Raw write' where id = 'a'").run();
+    await nextTurn();
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Raw write' }]);
+    tdb.db.sqlite!.prepare("update orgs set name = 'Org a' where id = 'a'").run();
+    await nextTurn();
+    expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+  });
+
+
   it("sees another connection's commit (the CLI, a second instance) from the next turn of the event loop", async () => {
     await nextTurn();
     expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);

@@ -56,6 +56,8 @@ export const SQLITE_STATEMENT_CACHE_SIZE = 500;
 export function cachingSqliteHandle(
   raw: SqliteDatabase.Database,
   maxStatements = SQLITE_STATEMENT_CACHE_SIZE,
+  /** Called, before it runs, for every statement handed out that may write (not a reader). */
+  onWriter?: () => void,
 ): KyselySqliteDatabase {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
@@ -66,15 +68,18 @@ export function cachingSqliteHandle(
     prepare(sql: string): SqliteStatement {
       let stmt = cache.get(sql);
       if (stmt !== undefined) {
-        if (stmt.busy) return raw.prepare(sql);
-        // Refresh its place in the LRU order (a Map iterates in insertion order).
-        cache.delete(sql);
+        if (stmt.busy) stmt = raw.prepare(sql);
+        else {
+          // Refresh its place in the LRU order (a Map iterates in insertion order).
+          cache.delete(sql);
+          cache.set(sql, stmt);
+        }
+      } else {
+        stmt = raw.prepare(sql);
         cache.set(sql, stmt);
-        return stmt;
+        if (cache.size > maxStatements) cache.delete(cache.keys().next().value as string);
       }
-      stmt = raw.prepare(sql);
-      cache.set(sql, stmt);
-      if (cache.size > maxStatements) cache.delete(cache.keys().next().value as string);
+      if (onWriter !== undefined && !stmt.reader) onWriter();
       return stmt;
     },
   };
@@ -143,12 +148,12 @@ export function openDb(
     } catch (error) {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
     }
-    const handle = cachingSqliteHandle(raw);
+    const readCache = coherentReadCache(raw);
+    const handle = cachingSqliteHandle(raw, SQLITE_STATEMENT_CACHE_SIZE, readCache.writing);
     const kysely = new Kysely<Database>({
       dialect: new ImmediateSqliteDialect({ database: handle }),
       ...(log ? { log } : {}),
     });
-    const readCache = coherentReadCache(raw);
     syncReaders.set(kysely, (text, parameters, cacheable) => {
       if (!raw.open || raw.inTransaction) return undefined;
       const key = cacheable ? readCache.key(text, parameters) : undefined;
@@ -221,62 +226,96 @@ export const SQLITE_READ_CACHE_SIZE = 10_000;
 
 /**
  * Results of hot identity reads (session, token, /api/me) kept per SQLite connection for as long
- * as nothing in the database has changed. Coherence, not a time-to-live: every lookup first reads
- * the connection's change generation — `total_changes()` (rows written by this connection,
- * including inside transactions later rolled back, and by triggers) and, once per event-loop turn,
- * `PRAGMA data_version` (commits by any other connection or process, e.g. the CLI deactivating a
- * user) — and when either moved, the whole cache is dropped. So a cached row is served only when reading again would
- * return the same row; a write anywhere simply costs the next reads their cache. Cached rows are
- * frozen: callers must map them, never change them.
+ * as nothing in the database has changed. Coherence, not a time-to-live: the whole cache is dropped
+ * - when this connection is handed a statement that may write (`writing`, called by the statement
+ *   handle before every non-reader statement runs — inserts, updates, deletes, BEGIN/COMMIT/ROLLBACK,
+ *   DDL — also inside transactions later rolled back, whether or not it changes a row);
+ * - when, checked once per event-loop turn, `PRAGMA data_version` moved (commits by any other
+ *   connection or process, e.g. the CLI deactivating a user) or `total_changes()` moved (rows
+ *   written on this connection past the handle, e.g. by a script on `db.sqlite`).
+ * So a cached row is served only when reading again would return the same row; a write anywhere
+ * simply costs the next reads their cache. The per-lookup check is a comparison in JS, not a call
+ * into SQLite. Cached rows are frozen: callers must map them, never change them.
  */
+const NO_PARAMETERS = Symbol('no parameters');
+
 function coherentReadCache(raw: SqliteDatabase.Database) {
-  const entries = new Map<string, readonly unknown[]>();
   const changes = raw.prepare('SELECT total_changes()').pluck();
   const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   let seenChanges = -1;
   let seenVersion = -1;
+
   // Another process's commit is looked for once per turn of the event loop: every request handled
   // in this turn was received before the check ran, so a commit the check misses happened after
   // them, and reading the state before it is what a concurrent request may see anyway.
-  let versionCheckedThisTurn = false;
+  let checkedThisTurn = false;
   const newTurn = () => {
-    versionCheckedThisTurn = false;
+    checkedThisTurn = false;
   };
-  // Keys name the statement by a small number: a key holding the whole SQL text made every lookup
-  // build and hash a string of hundreds of characters (the text itself is one string per
-  // compiled template, whose hash V8 keeps).
-  const statementIds = new Map<string, number>();
+  // Entries are found through nested maps — by the statement's text (one string per compiled
+  // template), then by each parameter value in turn — rather than by a key string built per lookup:
+  // the session hash and the ids of a cached row are the same string objects on every request, and
+  // V8 keeps a string's hash on the string, so a lookup hashes nothing new.
+  const root = new Map<unknown, Map<unknown, unknown>>();
+  let size = 0;
+  const clear = () => {
+    root.clear();
+    size = 0;
+  };
+  const cacheable = (parameters: readonly unknown[]) => {
+    for (const p of parameters) {
+      const t = typeof p;
+      if (p !== null && t !== 'string' && t !== 'number' && t !== 'boolean') return false;
+    }
+    return true;
+  };
   return {
-    key(sql: string, parameters: readonly unknown[]): string {
-      let id = statementIds.get(sql);
-      if (id === undefined) {
-        id = statementIds.size;
-        statementIds.set(sql, id);
-      }
-      return `${id}\u0000${JSON.stringify(parameters)}`;
+    /** The lookup path of a statement and its parameters, or undefined when they are not cacheable. */
+    key(sql: string, parameters: readonly unknown[]): readonly unknown[] | undefined {
+      if (!cacheable(parameters)) return undefined;
+      return parameters.length === 0 ? [sql, NO_PARAMETERS] : [sql, ...parameters];
     },
     /** The cached rows of `key` if nothing changed since they were read; else drops every entry. */
-    get(key: string): readonly unknown[] | undefined {
-      const c = changes.get() as number;
-      let v = seenVersion;
-      if (!versionCheckedThisTurn) {
-        v = dataVersion.get() as number;
-        versionCheckedThisTurn = true;
+    get(key: readonly unknown[]): readonly unknown[] | undefined {
+      if (!checkedThisTurn) {
+        checkedThisTurn = true;
         setImmediate(newTurn);
+        const c = changes.get() as number;
+        const v = dataVersion.get() as number;
+        if (c !== seenChanges || v !== seenVersion) {
+          clear();
+          seenChanges = c;
+          seenVersion = v;
+          return undefined;
+        }
       }
-      if (c !== seenChanges || v !== seenVersion) {
-        entries.clear();
-        seenChanges = c;
-        seenVersion = v;
-        return undefined;
+      if (size === 0) return undefined;
+      let node: Map<unknown, unknown> | undefined = root;
+      for (let i = 0; i < key.length - 1; i++) {
+        node = node.get(key[i]) as Map<unknown, unknown> | undefined;
+        if (node === undefined) return undefined;
       }
-      return entries.get(key);
+      return node.get(key[key.length - 1]) as readonly unknown[] | undefined;
     },
     /** Call right after `get(key)` missed and the rows were read (same JS turn: nothing in between). */
-    set(key: string, rows: unknown[]): void {
+    set(key: readonly unknown[], rows: unknown[]): void {
       for (const row of rows) Object.freeze(row);
-      if (entries.size >= SQLITE_READ_CACHE_SIZE) entries.clear();
-      entries.set(key, Object.freeze(rows));
+      if (size >= SQLITE_READ_CACHE_SIZE) clear();
+      let node: Map<unknown, unknown> = root;
+      for (let i = 0; i < key.length - 1; i++) {
+        let next = node.get(key[i]) as Map<unknown, unknown> | undefined;
+        if (next === undefined) {
+          next = new Map();
+          node.set(key[i], next);
+        }
+        node = next;
+      }
+      if (!node.has(key[key.length - 1])) size += 1;
+      node.set(key[key.length - 1], Object.freeze(rows));
+    },
+    /** A statement that may write is about to run on this connection. */
+    writing(): void {
+      if (size > 0) clear();
     },
   };
 }

@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { isResponseSerializationError, serializerCompiler } from 'fastify-type-provider-zod';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { meResponse } from '../modules/identity/identity.schemas.ts';
-import { isPlainOutputSchema, responseSerializerCompiler } from './response-serializer.ts';
+import { compileJsonWriter, isPlainOutputSchema, responseSerializerCompiler } from './response-serializer.ts';
 
 const compile = (schema: z.ZodType) =>
   responseSerializerCompiler({ schema, method: 'GET', url: '/x', httpStatus: '200' } as never) as (
@@ -95,5 +96,140 @@ describe('responseSerializerCompiler', () => {
     });
     const at = new Date(Date.UTC(2026, 0, 1));
     expect(compile(schema)({ at })).toBe('{"at":"2026-01-01T00:00:00.000Z"}');
+  });
+});
+
+describe('compileJsonWriter', () => {
+  const tier = z.enum(['A', 'B', 'C']);
+  const row = z.object({
+    id: z.string(),
+    name: z.string().min(1).max(20),
+    amount: z.number().int(),
+    ratio: z.number().nullable(),
+    tier: tier.nullable().optional(),
+    kind: z.literal(['visit', 'call']),
+    won: z.boolean(),
+    at: z.date().optional(),
+    tags: z.array(z.string()),
+    union: z.union([z.string(), z.number()]).optional(),
+    rec: z.record(z.string(), z.number()).optional(),
+    strict: z.object({ a: z.number() }).strict().optional(),
+    nested: z.object({ deep: z.array(z.object({ v: z.number().nullable() })).readonly() }),
+  });
+  const schemas = {
+    row,
+    list: z.object({ items: z.array(row), next: z.string().nullable() }),
+    me: meResponse,
+  };
+
+  const fieldOr = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 40, arbitrary: valid }, fc.anything());
+  const validRow = fc.record(
+    {
+      id: fieldOr(fc.string()),
+      name: fieldOr(fc.string({ minLength: 0, maxLength: 22 })),
+      amount: fieldOr(fc.oneof({ weight: 5, arbitrary: fc.integer() }, fc.double())),
+      ratio: fieldOr(fc.oneof(fc.double(), fc.constant(null))),
+      tier: fieldOr(fc.constantFrom('A', 'B', 'C', 'D', null, undefined)),
+      kind: fieldOr(fc.constantFrom('visit', 'call', 'email')),
+      won: fieldOr(fc.boolean()),
+      at: fieldOr(fc.oneof(fc.date(), fc.constant(new Date(Number.NaN)))),
+      tags: fieldOr(fc.array(fieldOr(fc.string()), { maxLength: 3 })),
+      union: fieldOr(fc.oneof(fc.string(), fc.double(), fc.boolean())),
+      rec: fieldOr(fc.dictionary(fc.string(), fc.oneof(fc.double(), fc.string()), { maxKeys: 3 })),
+      strict: fieldOr(fc.oneof(fc.record({ a: fc.double() }), fc.record({ a: fc.double(), b: fc.string() }))),
+      nested: fieldOr(
+        fc.record({
+          deep: fc.array(fc.record({ v: fc.oneof(fc.double(), fc.constant(null)), extra: fc.string() }), {
+            maxLength: 3,
+          }),
+        }),
+      ),
+      extra: fc.anything(),
+    },
+    { requiredKeys: ['id', 'name', 'amount', 'ratio', 'kind', 'won', 'tags', 'nested'] },
+  );
+  const values = {
+    row: validRow,
+    list: fc.record({
+      items: fc.array(validRow, { maxLength: 4 }),
+      next: fieldOr(fc.oneof(fc.string(), fc.constant(null))),
+    }),
+    me: fc.record(
+      {
+        user: fieldOr(
+          fc.record({
+            id: fc.string(),
+            email: fc.string(),
+            name: fc.string(),
+            timeZone: fc.string(),
+            hash: fc.string(),
+          }),
+        ),
+        org: fieldOr(
+          fc.record({
+            id: fc.string(),
+            name: fc.string(),
+            currency: fc.string(),
+            timeZone: fc.string(),
+            fiscalYearStartMonth: fieldOr(fc.integer()),
+          }),
+        ),
+        role: fieldOr(fc.constantFrom('admin', 'manager', 'rep', 'owner')),
+        teams: fieldOr(
+          fc.array(
+            fc.record({
+              id: fc.string(),
+              name: fc.string(),
+              relation: fc.constantFrom('member', 'manager', 'x'),
+            }),
+            { maxLength: 3 },
+          ),
+        ),
+        csrfToken: fieldOr(fc.string()),
+      },
+      { requiredKeys: [] },
+    ),
+  };
+
+  for (const [name, schema] of Object.entries(schemas)) {
+    it(`writes exactly JSON.stringify(parse(x)) for ${name}, and only what zod accepts`, () => {
+      const write = compileJsonWriter(schema);
+      let written = 0;
+      fc.assert(
+        fc.property(values[name as keyof typeof values] as fc.Arbitrary<unknown>, (x) => {
+          const out = write(x);
+          const parsed = schema.safeParse(x);
+          // These schemas hold nothing the writer hands back undecided (such as an undefined
+          // `any`): it vouches exactly for what zod accepts.
+          expect(out !== undefined).toBe(parsed.success);
+          if (out !== undefined) {
+            written += 1;
+            expect(out).toBe(JSON.stringify(parsed.data));
+          }
+        }),
+        { numRuns: 2000 },
+      );
+      // The generators make valid values often enough for the comparison to mean something.
+      expect(written).toBeGreaterThan(50);
+    });
+  }
+
+  it('answers through zod (same output) when the writer cannot vouch, and with the library error when zod refuses', () => {
+    const serialize = compile(row);
+    const ok = {
+      id: 'x',
+      name: 'n',
+      amount: 1,
+      ratio: null,
+      kind: 'call',
+      won: true,
+      tags: [],
+      nested: { deep: [] },
+    };
+    expect(serialize({ ...ok, union: 'u', rec: { a: 1 } })).toBe(
+      JSON.stringify(row.parse({ ...ok, union: 'u', rec: { a: 1 } })),
+    );
+    expect(() => serialize({ ...ok, amount: 1.5 })).toThrow();
+    expect(() => serialize({ ...ok, strict: { a: 1, b: 2 } })).toThrow();
   });
 });

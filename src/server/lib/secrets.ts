@@ -15,19 +15,27 @@ export function hashSecret(key: string, secret: string): string {
 }
 
 const MEMO_MAX = 4096;
-const memo = new Map<string, string>();
+/** Per key (the session secret: one or two per process), the hash of each recent secret. */
+const memos = new Map<string, Map<string, string>>();
 
 /**
  * hashSecret for the token of every authenticated request: the same few tokens arrive again and
  * again, and an HMAC costs more than the database lookup it keys. A bounded first-in-first-out
  * memo keeps the last few thousand in this process only (they are in its memory per request anyway).
+ * Memos are per key, so a lookup hashes only the token, never a key + token string built per call.
  */
 export function hashSecretMemo(key: string, secret: string): string {
-  const memoKey = `${key}\u0000${secret}`;
-  let hashed = memo.get(memoKey);
+  let memo = memos.get(key);
+  if (memo === undefined) {
+    // A process has one session secret; tests build many apps, each with its own.
+    if (memos.size >= 16) memos.clear();
+    memo = new Map();
+    memos.set(key, memo);
+  }
+  let hashed = memo.get(secret);
   if (hashed === undefined) {
     hashed = hashSecret(key, secret);
-    memo.set(memoKey, hashed);
+    memo.set(secret, hashed);
     if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value as string);
   }
   return hashed;
