@@ -170,7 +170,6 @@ describe.runIf(testEngine() === 'sqlite')('SQLite coherent read cache across pro
     expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
   });
 
-
   it("sees another connection's commit (the CLI, a second instance) from the next turn of the event loop", async () => {
     await nextTurn();
     expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
