@@ -258,7 +258,16 @@ export async function buildApp(
     via: 'token' | 'cookie',
   ): AppError | undefined => {
     if (resolved) {
-      req.actor = { ...resolved.actor, requestId: req.id };
+      const a = resolved.actor;
+      // Field by field (not a spread): one object shape for every request's actor.
+      req.actor = {
+        userId: a.userId,
+        orgId: a.orgId,
+        role: a.role,
+        sessionId: a.sessionId,
+        tokenId: a.tokenId,
+        requestId: req.id,
+      };
       req.csrfToken = resolved.csrfToken;
     } else if (via === 'token' && permission !== 'public') {
       return new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');

@@ -215,7 +215,25 @@ export async function loadMe(
   userId: string,
   csrfToken: string,
 ): Promise<MeResponse> {
-  const rows = await findMeRows(db, orgId, userId);
+  return meOf(await findMeRows(db, orgId, userId), csrfToken);
+}
+
+/**
+ * loadMe without waiting when the read can run at once (SQLite outside a transaction, see
+ * compiledQuery's `now`), else undefined: then call loadMe. Spares /api/me — every page load and
+ * every outbox sync — a promise and a microtask.
+ */
+export function loadMeNow(
+  db: Executor,
+  orgId: string,
+  userId: string,
+  csrfToken: string,
+): MeResponse | undefined {
+  const rows = findMeRows.now(db, orgId, userId);
+  return rows === undefined ? undefined : meOf(rows, csrfToken);
+}
+
+function meOf(rows: readonly MeRow[], csrfToken: string): MeResponse {
   const profile = rows[0];
   if (!profile) throw unauthenticated();
   const teams: MeResponse['teams'] = [];
@@ -238,6 +256,8 @@ export async function loadMe(
     csrfToken,
   };
 }
+
+type MeRow = Awaited<ReturnType<typeof findMeRows>>[number];
 
 export async function setupNeeded(db: Executor): Promise<boolean> {
   return (await countOrgs(db)) === 0;
