@@ -29,7 +29,7 @@ import {
   teamMembersQuery,
 } from './crm.repository.ts';
 import type { DealCreateInput, DealListQuery, DealResponse, DealUpdateInput } from './crm.schemas.ts';
-import { loadCrmSettings } from './crm-settings.service.ts';
+import { ensureDefaultPipeline, loadCrmSettings } from './crm-settings.service.ts';
 import { defaultStage, findStage, loadPipelines } from './pipelines.service.ts';
 
 const dealColumns = [
@@ -609,8 +609,12 @@ export const boardQuery = z.object({
 /** The kanban board: each stage of a pipeline with its deals (newest first, capped) and totals. */
 export async function dealBoard(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof boardQuery>) {
   const db = deps.db.kysely;
-  await defaultStage(db, actor.orgId, deps.clock.now());
-  const pipelines = await loadPipelines(db, actor.orgId);
+  let pipelines = await loadPipelines(db, actor.orgId);
+  if (pipelines.length === 0) {
+    // An org that never had a pipeline gets the default one on first use.
+    await ensureDefaultPipeline(db, actor.orgId, deps.clock.now());
+    pipelines = await loadPipelines(db, actor.orgId);
+  }
   const pipeline = input.pipelineId
     ? pipelines.find((p) => p.id === input.pipelineId)
     : (pipelines.find((p) => p.isDefault) ?? pipelines[0]);
