@@ -63,5 +63,7 @@ describe.runIf(testEngine() === 'sqlite')('SQLite handle', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.pragma('synchronous', { simple: true })).toBe(2);
     expect(raw.pragma('foreign_keys', { simple: true })).toBe(1);
+    // A 64 MiB page cache, not SQLite's 2 MiB (negative: KiB).
+    expect(raw.pragma('cache_size', { simple: true })).toBe(-65_536);
   });
 });
