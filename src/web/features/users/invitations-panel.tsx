@@ -73,7 +73,7 @@ export function InvitationsPanel({ teams }: { teams: readonly Team[] }) {
         <Text c="dimmed">{show === 'pending' ? 'No pending invitations.' : 'No invitations yet.'}</Text>
       ) : null}
       {rows.length > 0 ? (
-        <Table.ScrollContainer minWidth={640} tabIndex={0} aria-label="Invitations">
+        <Table.ScrollContainer minWidth={640}>
           <Table striped verticalSpacing="xs" aria-label="Invitations">
             <Table.Thead>
               <Table.Tr>

@@ -109,7 +109,7 @@ export function UsersPanel({ teamOptions }: { teamOptions: Option[] }) {
           Could not load users.
         </Alert>
       ) : null}
-      <Table.ScrollContainer minWidth={720} tabIndex={0} aria-label="Users">
+      <Table.ScrollContainer minWidth={720}>
         <Table striped highlightOnHover verticalSpacing="xs" aria-label="Users" aria-busy={users.isFetching}>
           <Table.Thead>
             <Table.Tr>
