@@ -1,4 +1,4 @@
-import { type CSSVariablesResolver, createTheme, Modal, Notification } from '@mantine/core';
+import { Combobox, type CSSVariablesResolver, createTheme, Modal, Notification } from '@mantine/core';
 
 /**
  * Shade 8 of blue for filled controls and darker "dimmed"/"error" text keep white-on-colour and
@@ -20,6 +20,11 @@ export const theme = createTheme({
     }),
     // A <header> inside a dialog reads as a second page banner to assistive tech; a div does not.
     ModalHeader: { defaultProps: { component: 'div' } },
+    // Select and autocomplete dropdowns are placed as fixed boxes, which never widen the page. Placed
+    // absolutely (Mantine's default), one appearing past the right edge of a phone widened the page's
+    // layout viewport, was placed again, the page narrowed, and so on: a select in a dialog (new
+    // user, new team) flickered on a phone and could not be tapped.
+    Combobox: Combobox.extend({ defaultProps: { floatingStrategy: 'fixed' } }),
   },
 });
 

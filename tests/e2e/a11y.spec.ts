@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
+import { DEMO, expectNoSeriousA11yViolations, openNavigation, signInByApi, snap } from './helpers.ts';
 
 test('the sign-in page has no serious accessibility violations', async ({ page }) => {
   await page.goto('/sign-in');
@@ -23,15 +23,12 @@ const ADMIN_PAGES: [link: string, heading: string, shot: string][] = [
 
 test('the admin screens and the profile have no serious accessibility violations', async ({
   page,
-  isMobile,
 }, testInfo) => {
-  test.skip(isMobile, 'admin screens are laptop-first; checked on desktop');
   test.setTimeout(120_000);
   await signInByApi(page, DEMO.admin);
-  const nav = page.getByRole('navigation', { name: 'Main navigation' });
   for (const [link, heading, shot] of ADMIN_PAGES) {
     await test.step(heading, async () => {
-      await nav.getByRole('link', { name: link, exact: true }).click();
+      await (await openNavigation(page)).getByRole('link', { name: link, exact: true }).click();
       await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
       await page.waitForLoadState('networkidle');
       await expectNoSeriousA11yViolations(page);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, demoPasswordFromLog, signInByApi, snap } from './helpers.ts';
+import { DEMO, demoPasswordFromLog, openNavigation, signInByApi, snap } from './helpers.ts';
 
 test('a demo user signs in with email and password, then signs out', async ({ page }, testInfo) => {
   await page.goto('/');
@@ -40,9 +40,9 @@ test('the sign-in page sends the user back to the page they asked for', async ({
   await expect(page.getByRole('heading', { name: 'Profile', level: 1 })).toBeVisible();
 });
 
-test('each role sees only its sections in the navigation', async ({ page, isMobile }) => {
-  test.skip(isMobile, 'the navigation drawer is covered by the phone navigation test');
+test('each role sees only its sections in the navigation', async ({ page }) => {
   await signInByApi(page, DEMO.rep);
+  await openNavigation(page);
   await expect(page.getByTestId('nav-home')).toBeVisible();
   await expect(page.getByTestId('nav-profile')).toBeVisible();
   await expect(page.getByTestId('nav-team')).toHaveCount(0);
@@ -52,6 +52,7 @@ test('each role sees only its sections in the navigation', async ({ page, isMobi
 
   await page.context().clearCookies();
   await signInByApi(page, DEMO.manager);
+  await openNavigation(page);
   await expect(page.getByTestId('nav-team')).toBeVisible();
   await expect(page.getByTestId('nav-settings')).toHaveCount(0);
   await page.getByTestId('nav-team').click();

@@ -34,9 +34,7 @@ test('an account page shows its contacts, deals, timeline and a map without fetc
 
 test('with a tile source configured the account map is a Leaflet map loading tiles from it', async ({
   page,
-  isMobile,
 }) => {
-  test.skip(isMobile, 'the map itself is the same on a phone; checked on desktop');
   await signInByApi(page, DEMO.rep);
   const account = await findRichAccount(page);
   // Stand in for a server started with MAP_TILE_URL=/test-tiles/{z}/{x}/{y}.png: same origin, no network.
@@ -65,9 +63,7 @@ test('with a tile source configured the account map is a Leaflet map loading til
 
 test('a new account form shows the server field errors under their fields, then creates the account', async ({
   page,
-  isMobile,
 }, testInfo) => {
-  test.skip(isMobile, 'creating accounts is checked on desktop');
   await signInByApi(page, DEMO.rep, '/crm/accounts');
   await page.getByRole('button', { name: 'New account' }).click();
   const form = page.getByRole('form', { name: 'New account' });

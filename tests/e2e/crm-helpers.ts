@@ -20,6 +20,18 @@ export async function myUserId(page: Page): Promise<string> {
   return me.user.id;
 }
 
+/**
+ * Shows a CRM list's filters: on a laptop they are always in view; on a phone every filter but the
+ * search folds behind a "Filters" button, opened here. Call once the list has rendered.
+ */
+export async function showListFilters(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: /^Filters/ });
+  if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) !== 'true') {
+    await toggle.click();
+    await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  }
+}
+
 /** An account of the signed-in user that has a location and, if asked, contacts, deals and activities. */
 export async function findRichAccount(page: Page): Promise<ApiAccount> {
   const ownerId = await myUserId(page);

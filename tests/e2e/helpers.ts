@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 
 export const ARTIFACTS_DIR = join(process.cwd(), 'tests/e2e/artifacts');
 
@@ -39,6 +39,22 @@ export async function signInByApi(page: Page, email: string, path = '/'): Promis
   });
   expect(response.status(), await response.text()).toBe(200);
   await page.goto(path);
+}
+
+/**
+ * The main navigation, ready to click in either layout: on a laptop it is the sidebar, always shown;
+ * on a phone it is folded behind the burger, which is opened first (it closes again after a choice).
+ */
+export async function openNavigation(page: Page): Promise<Locator> {
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await expect(page.getByTestId('nav-home')).toBeAttached();
+  const burger = page.getByTestId('nav-burger');
+  if ((await burger.isVisible()) && (await burger.getAttribute('aria-expanded')) !== 'true') {
+    await burger.click();
+    await expect(burger).toHaveAttribute('aria-expanded', 'true');
+  }
+  await expect(nav).toBeInViewport();
+  return nav;
 }
 
 /** Saves a screenshot of the current page as tests/e2e/artifacts/<project>-<name>.png. */

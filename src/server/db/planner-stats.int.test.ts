@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../../tests/factories/crm.ts';
-import { makeWorld, PASSWORD } from '../../../tests/factories/identity.ts';
-import { as, createTestApp, signIn, type TestApp } from '../../../tests/setup/test-app.ts';
+import { makeWorld } from '../../../tests/factories/identity.ts';
+import { makeImportWorld, startAccountsImport } from '../../../tests/factories/imports.ts';
+import { as, createTestApp, type TestApp } from '../../../tests/setup/test-app.ts';
 import { createTestDb, type TestDb, testEngine } from '../../../tests/setup/test-db.ts';
 import { rebuildRollups } from '../../cli/rollups.ts';
 import { fakeClock } from '../lib/clock.ts';
@@ -28,9 +27,6 @@ async function analyzed(db: Db): Promise<string[]> {
     select relname from pg_stat_user_tables where last_analyze is not null`.execute(db.kysely);
   return rows.rows.map((r) => r.relname).sort();
 }
-
-const fixtures = join(import.meta.dirname, '../../../tests/fixtures/import');
-const accountsCsv = readFileSync(join(fixtures, 'salesforce-accounts.csv'), 'utf8');
 
 const clock = fakeClock(Date.now());
 
@@ -104,34 +100,14 @@ describe('planner statistics from the app', () => {
   });
 
   it('the periodic job (SQLite) and an import refresh the statistics of the tables loaded', async () => {
-    const w = await makeWorld(t.db, t.clock);
+    const { rep } = await makeImportWorld(t.app, t.db, t.clock);
     expect(await analyzed(t.db)).toEqual([]);
     // The current 6-hour slot's job runs now: on SQLite it analyses what has rows (users, …); the
     // accounts table is still empty. (PostgreSQL leaves it to autovacuum.)
     await t.app.jobs.runDue();
     if (t.db.engine === 'sqlite') expect(await analyzed(t.db)).toContain('users');
     expect(await analyzed(t.db)).not.toContain('accounts');
-    const rep = await signIn(t.app, w.repA1.email, PASSWORD);
-    const up = await as(
-      t.app,
-      rep,
-    )({
-      method: 'POST',
-      url: '/api/crm/imports?entity=accounts&fileName=accounts.csv',
-      headers: { 'content-type': 'text/csv' },
-      payload: accountsCsv,
-    });
-    expect(up.statusCode, up.body).toBe(201);
-    const runId = up.json().id as string;
-    const start = await as(
-      t.app,
-      rep,
-    )({
-      method: 'POST',
-      url: `/api/crm/imports/${runId}/start`,
-      payload: { preset: 'salesforce', mode: 'all-or-nothing' },
-    });
-    expect(start.statusCode, start.body).toBe(202);
+    const runId = await startAccountsImport(t.app, rep, 'all-or-nothing');
     await t.app.jobs.runDue();
     const run = (await as(t.app, rep)({ method: 'GET', url: `/api/crm/imports/${runId}` })).json();
     expect(run).toMatchObject({ state: 'done', inserted: 3 });

@@ -149,7 +149,7 @@ export function ApiTokens() {
         ) : null}
         {tokens.isSuccess && items.length === 0 ? <Text c="dimmed">You have no API tokens.</Text> : null}
         {items.length > 0 ? (
-          <Table.ScrollContainer minWidth={560}>
+          <Table.ScrollContainer type="native" minWidth={560} tabIndex={0} aria-label="API tokens">
             <Table striped verticalSpacing="xs" aria-label="API tokens">
               <Table.Thead>
                 <Table.Tr>

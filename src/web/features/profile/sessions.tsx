@@ -96,7 +96,7 @@ export function Sessions() {
           </Alert>
         ) : null}
         {items.length > 0 ? (
-          <Table.ScrollContainer minWidth={520}>
+          <Table.ScrollContainer type="native" minWidth={520} tabIndex={0} aria-label="Signed-in sessions">
             <Table verticalSpacing="xs" aria-label="Signed-in sessions">
               <Table.Thead>
                 <Table.Tr>

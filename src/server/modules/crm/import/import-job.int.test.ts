@@ -1,7 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeWorld, PASSWORD } from '../../../../../tests/factories/identity.ts';
+import { PASSWORD } from '../../../../../tests/factories/identity.ts';
+import { makeImportWorld, startAccountsImport } from '../../../../../tests/factories/imports.ts';
 import {
   as,
   createTestApp,
@@ -16,19 +17,14 @@ import { executeImport, importDir } from './import.service.ts';
  * An import whose background job dies (issue 7): the run must say failed with the reason, show
  * that it can be retried, and run again when an admin retries the dead job.
  */
-const fixtures = join(import.meta.dirname, '../../../../../tests/fixtures/import');
-const accountsCsv = readFileSync(join(fixtures, 'salesforce-accounts.csv'), 'utf8');
-
 let t: TestApp;
-let w: Awaited<ReturnType<typeof makeWorld>>;
+let w: Awaited<ReturnType<typeof makeImportWorld>>['w'];
 let admin: Session;
 let rep: Session;
 
 beforeAll(async () => {
   t = await createTestApp();
-  w = await makeWorld(t.db, t.clock);
-  admin = await signIn(t.app, w.org.admin.email, PASSWORD);
-  rep = await signIn(t.app, w.repA1.email, PASSWORD);
+  ({ w, admin, rep } = await makeImportWorld(t.app, t.db, t.clock));
 });
 afterAll(async () => {
   await t.close();
@@ -38,22 +34,7 @@ afterAll(async () => {
 async function startedImport(mode: string): Promise<{ runId: string; jobId: string }> {
   // A fresh session: earlier tests move the fake clock past the idle limit.
   const rep = await signIn(t.app, w.repA1.email, PASSWORD);
-  const up = await as(
-    t.app,
-    rep,
-  )({
-    method: 'POST',
-    url: '/api/crm/imports?entity=accounts&fileName=accounts.csv',
-    headers: { 'content-type': 'text/csv' },
-    payload: accountsCsv,
-  });
-  expect(up.statusCode, up.body).toBe(201);
-  const runId = up.json().id as string;
-  const start = await as(
-    t.app,
-    rep,
-  )({ method: 'POST', url: `/api/crm/imports/${runId}/start`, payload: { preset: 'salesforce', mode } });
-  expect(start.statusCode, start.body).toBe(202);
+  const runId = await startAccountsImport(t.app, rep, mode);
   const run = await t.db.kysely
     .selectFrom('import_runs')
     .select('job_id')

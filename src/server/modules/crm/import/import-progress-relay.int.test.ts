@@ -1,9 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeWorld, PASSWORD } from '../../../../../tests/factories/identity.ts';
-import { as, createTestApp, signIn, type TestApp } from '../../../../../tests/setup/test-app.ts';
+import { makeImportWorld, startAccountsImport } from '../../../../../tests/factories/imports.ts';
+import { as, createTestApp, type Session, type TestApp } from '../../../../../tests/setup/test-app.ts';
 import { type RelayPeer, relayMessage, workerChannel } from '../../../cluster-ipc.ts';
 import type { Deps } from '../../../context.ts';
 import { executeImport, IMPORT_PROGRESS_TOPIC } from './import.service.ts';
@@ -15,9 +13,6 @@ import { executeImport, IMPORT_PROGRESS_TOPIC } from './import.service.ts';
  * goes through the primary's relay (`relayMessage`) to a peer channel, and what arrives on this
  * process's channel is what a web worker would receive.
  */
-const fixtures = join(import.meta.dirname, '../../../../../tests/fixtures/import');
-const accountsCsv = readFileSync(join(fixtures, 'salesforce-accounts.csv'), 'utf8');
-
 class FakeChannel extends EventEmitter implements RelayPeer {
   sent: unknown[] = [];
   send(message: unknown) {
@@ -30,12 +25,13 @@ class FakeChannel extends EventEmitter implements RelayPeer {
 }
 
 let t: TestApp;
-let w: Awaited<ReturnType<typeof makeWorld>>;
+let w: Awaited<ReturnType<typeof makeImportWorld>>['w'];
+let rep: Session;
 const jobsWorker = new FakeChannel();
 
 beforeAll(async () => {
   t = await createTestApp();
-  w = await makeWorld(t.db, t.clock);
+  ({ w, rep } = await makeImportWorld(t.app, t.db, t.clock));
   // This process's IPC endpoint: what it sends is recorded, what is emitted on it is received.
   workerChannel(jobsWorker);
 });
@@ -45,27 +41,7 @@ afterAll(async () => {
 
 describe('live import progress across cluster workers', () => {
   it('the jobs worker broadcasts progress and the end; another worker shows the progress until the end arrives', async () => {
-    const rep = await signIn(t.app, w.repA1.email, PASSWORD);
-    const up = await as(
-      t.app,
-      rep,
-    )({
-      method: 'POST',
-      url: '/api/crm/imports?entity=accounts&fileName=accounts.csv',
-      headers: { 'content-type': 'text/csv' },
-      payload: accountsCsv,
-    });
-    expect(up.statusCode, up.body).toBe(201);
-    const runId = up.json().id as string;
-    const start = await as(
-      t.app,
-      rep,
-    )({
-      method: 'POST',
-      url: `/api/crm/imports/${runId}/start`,
-      payload: { preset: 'salesforce', mode: 'all-or-nothing' },
-    });
-    expect(start.statusCode, start.body).toBe(202);
+    const runId = await startAccountsImport(t.app, rep, 'all-or-nothing');
 
     // The jobs worker runs the import: it broadcasts its progress, then the end.
     const deps: Deps = { db: t.db, clock: t.clock, config: t.config, log: t.app.log };
