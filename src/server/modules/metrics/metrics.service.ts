@@ -15,7 +15,16 @@ import type { Deps } from '../../context.ts';
 import { compiledQuery, shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
-import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
+import {
+  type Actor,
+  type PeerVisibility,
+  peerMetricView,
+  type Reach,
+  readableOwnerIds,
+} from '../../policy/policy.ts';
+
+type PeerView = ReturnType<typeof peerMetricView>;
+
 import { effectiveTargetsLoader } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { type MetricSettings, metricSettingsOf, visibilityOf } from './metric-settings.service.ts';
@@ -322,17 +331,24 @@ export async function computeValuesMany(
   });
   const { parts } = options;
   // Who each metric shows, decided first (in memory) so the names are read alongside the values.
-  // Metrics that see the same people share one list, so their blocks are shared too.
+  // Metrics that see the same people share one list, so their blocks are shared too; metrics with
+  // the same visibility setting share the decisions.
   const userLists = new Map<string, string[]>();
+  const byVisibility = new Map<PeerVisibility, { views: Map<string, PeerView>; userIds: string[] }>();
   const seen = infos.map((info) => {
     const visibility = visibilityOf(settings, info.key);
-    const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
-    // People the actor may not see at all are not even computed.
-    const visible = scoped.filter((u) => views.get(u) !== 'hidden');
-    const listKey = visible.length === scoped.length ? '' : visible.join(',');
-    const userIds = userLists.get(listKey) ?? visible;
-    userLists.set(listKey, userIds);
-    return { info, visibility, views, userIds };
+    let shown = byVisibility.get(visibility);
+    if (!shown) {
+      const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+      // People the actor may not see at all are not even computed.
+      const visible = scoped.filter((u) => views.get(u) !== 'hidden');
+      const listKey = visible.length === scoped.length ? '' : visible.join(',');
+      const userIds = userLists.get(listKey) ?? visible;
+      userLists.set(listKey, userIds);
+      shown = { views, userIds };
+      byVisibility.set(visibility, shown);
+    }
+    return { info, visibility, views: shown.views, userIds: shown.userIds };
   });
   const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
   const [allNames, ...perMetric] = await Promise.all([
@@ -415,35 +431,61 @@ export async function metricValues(
   reach: Reach,
   input: z.infer<typeof valuesQuery>,
 ) {
-  return valuesResponse(await computeValues(deps, actor, reach, input));
+  const c = await computeValues(deps, actor, reach, input);
+  return valuesResponse(c, periodHeader(c));
 }
 
-function valuesResponse(c: Awaited<ReturnType<typeof computeValues>>) {
+/** The period part of a values answer: the same for every metric of a grid. */
+function periodHeader(
+  c: Pick<Awaited<ReturnType<typeof computeValues>>, 'period' | 'previous' | 'lastYear' | 'now'>,
+) {
+  return {
+    period: periodResponse(c.period, c.now),
+    previousPeriod: { key: c.previous.key, label: c.previous.label },
+    lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
+  };
+}
+
+function valuesResponse(
+  c: Awaited<ReturnType<typeof computeValues>>,
+  header: ReturnType<typeof periodHeader>,
+) {
   const { current, prev, ly, targets, rankOf, views } = c;
   return {
     metric: catalogItem(c.info),
     currency: c.org.currency,
     visibility: c.visibility,
-    period: periodResponse(c.period, c.now),
-    previousPeriod: { key: c.previous.key, label: c.previous.label },
-    lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
+    ...header,
     // By name: c.names comes sorted.
     rows: c.names.map((u) => {
-      const full = views.get(u.id) === 'value';
+      const rank = rankOf.get(u.id) ?? null;
+      const user = { id: u.id, name: u.name };
+      if (views.get(u.id) !== 'value') return { user, view: 'rank' as const, rank, ...noNumbers };
+      const value = current.get(u.id);
       return {
-        user: { id: u.id, name: u.name },
-        view: full ? ('value' as const) : ('rank' as const),
-        rank: rankOf.get(u.id) ?? null,
-        value: full ? (current.get(u.id)?.value ?? null) : null,
-        numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
-        denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
-        previous: full ? (prev?.get(u.id)?.value ?? null) : null,
-        lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
-        target: full ? (targets.get(u.id)?.effective ?? null) : null,
+        user,
+        view: 'value' as const,
+        rank,
+        value: value?.value ?? null,
+        numerator: value?.numerator ?? null,
+        denominator: value?.denominator ?? null,
+        previous: prev?.get(u.id)?.value ?? null,
+        lastYear: ly?.get(u.id)?.value ?? null,
+        target: targets.get(u.id)?.effective ?? null,
       };
     }),
   };
 }
+
+/** A peer shown by rank only: every number null. */
+const noNumbers = {
+  value: null,
+  numerator: null,
+  denominator: null,
+  previous: null,
+  lastYear: null,
+  target: null,
+} as const;
 
 export const gridQuery = valuesQuery.omit({ metric: true }).extend({
   metrics: z
@@ -473,5 +515,6 @@ export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     parts: { previous: false, lastYear: false, targets: true },
   });
   const { metrics, ...shared } = c;
-  return { items: metrics.map((m) => valuesResponse({ ...shared, ...m })) };
+  const header = periodHeader(c);
+  return { items: metrics.map((m) => valuesResponse({ ...shared, ...m }, header)) };
 }
