@@ -181,7 +181,6 @@ function periodsFor(
 /** Compares names like `String.prototype.localeCompare` (default locale), without its per-call setup. */
 export const compareNames = new Intl.Collator().compare;
 
-/** The people's names, by name. */
 /** Names of people, compiled once per number of people. */
 const namesQuery = shapedQuery(
   (db: Executor, a: { userIds: string[] }) =>
@@ -189,34 +188,60 @@ const namesQuery = shapedQuery(
   () => '',
 );
 
-async function sortedNames(db: Deps['db']['kysely'], userIds: string[]) {
-  const rows = [...(await readCompiled(db, namesQuery(db, { userIds }, null)))];
-  return rows.sort((a, b) => compareNames(a.name, b.name));
+type NameRow = { id: string; name: string };
+/** Sorted copies of cached (frozen, shared) name rows: the same rows sort the same. */
+const sortedOf = new WeakMap<readonly NameRow[], readonly NameRow[]>();
+
+/**
+ * The people's names, by name. Read by every KPI request: on SQLite from the coherent read cache
+ * while nothing in the database changed (see `trySyncRead`), and then sorted once for those rows.
+ */
+async function sortedNames(db: Deps['db']['kysely'], userIds: string[]): Promise<readonly NameRow[]> {
+  const rows = await readCompiled(db, namesQuery(db, { userIds }, null), { cached: true });
+  let sorted = sortedOf.get(rows);
+  if (!sorted) {
+    sorted = Object.freeze([...rows].sort((a, b) => compareNames(a.name, b.name)));
+    // Only cached rows are frozen (and come back as the same array); fresh rows are not kept.
+    if (Object.isFrozen(rows)) sortedOf.set(rows, sorted);
+  }
+  return sorted;
 }
 
-/** A compiled SELECT: on SQLite outside a transaction on its prepared statement, else through Kysely. */
-async function readCompiled<R>(db: Executor, query: CompiledQuery<R>): Promise<readonly R[]> {
+/**
+ * A compiled SELECT: on SQLite outside a transaction on its prepared statement (`cached`: maybe from
+ * the connection's coherent read cache, frozen), else through Kysely.
+ */
+async function readCompiled<R>(
+  db: Executor,
+  query: CompiledQuery<R>,
+  options: { cached?: boolean } = {},
+): Promise<readonly R[]> {
   const rows =
-    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters) : undefined;
+    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters, options) : undefined;
   return (rows as R[] | undefined) ?? (await db.executeQuery(query)).rows;
 }
 
-/** The org with its settings and rollup state in one read (every KPI request). */
-const orgForMetrics = compiledQuery((db: Executor, orgId: string) =>
-  db
-    .selectFrom('orgs as o')
-    .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
-    .select([
-      'o.id',
-      'o.name',
-      'o.currency',
-      'o.time_zone',
-      'o.fiscal_year_start_month',
-      'o.settings',
-      'r.time_zone as rollups_time_zone',
-      'r.version as rollups_version',
-    ])
-    .where('o.id', '=', orgId),
+/**
+ * The org with its settings and rollup state in one read (every KPI request); on SQLite from the
+ * coherent read cache while nothing in the database changed (frozen: read it, never change it).
+ */
+const orgForMetrics = compiledQuery(
+  (db: Executor, orgId: string) =>
+    db
+      .selectFrom('orgs as o')
+      .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
+      .select([
+        'o.id',
+        'o.name',
+        'o.currency',
+        'o.time_zone',
+        'o.fiscal_year_start_month',
+        'o.settings',
+        'r.time_zone as rollups_time_zone',
+        'r.version as rollups_version',
+      ])
+      .where('o.id', '=', orgId),
+  { cached: true },
 );
 
 /** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
