@@ -244,19 +244,35 @@ const orgForMetrics = compiledQuery(
   { cached: true },
 );
 
-/** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
-export function ranks(
-  values: Map<string, number | null>,
+/**
+ * Competition ranks (1, 2, 2, 4) of the people's values by the metric's direction; people without a
+ * value (absent or null) get none. The people are distinct.
+ */
+export function ranksOf(
+  userIds: readonly string[],
+  values: ReadonlyMap<string, { value: number | null }>,
   direction: 'higher' | 'lower',
 ): Map<string, number> {
-  const sorted = [...values]
-    .filter((e): e is [string, number] => e[1] !== null)
-    .sort((a, b) => (direction === 'higher' ? b[1] - a[1] : a[1] - b[1]));
+  const valued: [string, number][] = [];
+  for (const user of userIds) {
+    const value = values.get(user)?.value;
+    if (value !== null && value !== undefined) valued.push([user, value]);
+  }
+  return ranksOfValued(valued, direction);
+}
+
+const higherFirst = (a: [string, number], b: [string, number]) => b[1] - a[1];
+const lowerFirst = (a: [string, number], b: [string, number]) => a[1] - b[1];
+
+function ranksOfValued(valued: [string, number][], direction: 'higher' | 'lower'): Map<string, number> {
+  valued.sort(direction === 'higher' ? higherFirst : lowerFirst);
   const out = new Map<string, number>();
-  sorted.forEach(([user, value], i) => {
-    const prev = sorted[i - 1];
-    out.set(user, prev && prev[1] === value ? out.get(prev[0])! : i + 1);
-  });
+  let rank = 0;
+  for (let i = 0; i < valued.length; i++) {
+    const [user, value] = valued[i]!;
+    if (i === 0 || valued[i - 1]![1] !== value) rank = i + 1;
+    out.set(user, rank);
+  }
   return out;
 }
 
@@ -387,10 +403,8 @@ export async function computeValuesMany(
         parts.lastYear && history ? computeMetric(db, info.key, scopeFor(lastYear, userIds)) : undefined,
         parts.targets ? targetsOf(info.key, period) : new Map<string, never>(),
       ]);
-      const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
-      const previousRankOf = prev
-        ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
-        : null;
+      const rankOf = ranksOf(userIds, current, info.direction);
+      const previousRankOf = prev ? ranksOf(userIds, prev, info.direction) : null;
       return { ...m, current, prev, ly, targets, rankOf, previousRankOf };
     }),
   ]);
