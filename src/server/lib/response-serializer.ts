@@ -72,11 +72,9 @@ export function isPlainOutputSchema(schema: $ZodType, seen = new Set<$ZodType>()
 /**
  * The response serializer: every response is checked against its zod schema (fields it does not
  * name are stripped, a wrong type answers 500) and then JSON-encoded. For plain schemas (see
- * isPlainOutputSchema, nearly all of ours) a writer compiled once per schema (compileJsonWriter)
- * checks and writes in one pass; when it meets anything it is not sure of, zod's parse decides
- * (and JSON.stringify writes its result) — zod's encode, what fastify-type-provider-zod runs, is
- * needed only for codecs and took about twice as long as parse for `/api/me`. Other schemas keep
- * the library's serializer.
+ * isPlainOutputSchema, nearly all of ours) the check is zod's parse, which compiles to a fast path;
+ * zod's encode — what fastify-type-provider-zod runs, needed only for codecs — walks the schema
+ * generically and took about twice as long for `/api/me`. Other schemas keep the library's serializer.
  */
 export const responseSerializerCompiler: FastifySerializerCompiler<unknown> = (route) => {
   const { schema: maybeSchema, method, url } = route as { schema: unknown; method: string; url: string };
@@ -84,10 +82,13 @@ export const responseSerializerCompiler: FastifySerializerCompiler<unknown> = (r
   if (schema === undefined || !isPlainOutputSchema(schema)) {
     return (serializerCompiler as FastifySerializerCompiler<unknown>)(route);
   }
-  const write = compileJsonWriter(schema);
+  const write = jsonWriter(schema);
   return (data: unknown) => {
-    const fast = write(data);
-    if (fast !== undefined) return fast;
+    const json = write(data);
+    if (json !== undefined) {
+      if (CROSS_CHECK) crossCheck(schema, data, json, `${method} ${url}`);
+      return json;
+    }
     const result = safeParse(schema, data);
     if (result.error) throw new ResponseSerializationError(method, url, { cause: result.error });
     return JSON.stringify(result.data);
@@ -95,137 +96,174 @@ export const responseSerializerCompiler: FastifySerializerCompiler<unknown> = (r
 };
 
 /**
- * A function writing `data` as the JSON of `schema.parse(data)`, or answering undefined when it
- * cannot vouch for that (a value of the wrong type, a missing field, a check that fails, a schema
- * node it does not compile) — the caller then asks zod. It never accepts what zod would refuse:
- * objects are written field by field in the schema's order (unnamed fields left out, as zod's
- * strip does), strings through JSON.stringify, finite numbers, booleans, null, literals and enum
- * members by identity, arrays element by element, Dates through toJSON; a leaf with checks
- * (lengths, formats, integer…) is written only when zod's parse of that leaf succeeds; unions,
- * records, `any`/`unknown` and objects with a catchall (strict, passthrough) are handed to zod
- * whole, within the one pass. The code is generated once per schema (`new Function`) so that V8
- * sees one monomorphic function per object shape.
+ * Under test (vitest) every answer the writer gives is compared with zod's parse + JSON.stringify,
+ * so every integration suite also checks that the two never differ.
  */
-export function compileJsonWriter(schema: $ZodType): (data: unknown) => string | undefined {
-  const helpers: unknown[] = [];
-  const helper = (value: unknown): string => {
-    helpers.push(value);
-    return `h[${helpers.length - 1}]`;
-  };
-  const functions: string[] = [];
-  const compiled = new Map<$ZodType, string>();
-  const zodWrite = helper((leaf: $ZodType, v: unknown): string | undefined => {
-    const r = safeParse(leaf, v);
-    return r.error ? undefined : (JSON.stringify(r.data) ?? undefined);
-  });
-  const leafOk = helper((leaf: $ZodType, v: unknown): boolean => safeParse(leaf, v).error === undefined);
+const CROSS_CHECK = process.env.VITEST !== undefined;
 
-  /** The name of a function `(v) => string | undefined` for `node`. */
-  const fn = (node: $ZodType): string => {
-    const known = compiled.get(node);
-    if (known !== undefined) return known;
-    const name = `w${compiled.size}`;
-    compiled.set(node, name);
-    functions.push(`function ${name}(v) {\n${body(node)}\n}`);
-    return name;
-  };
-  const viaZod = (node: $ZodType) => `return ${zodWrite}(${helper(node)}, v);`;
+function crossCheck(schema: $ZodType, data: unknown, json: string, route: string): void {
+  const result = safeParse(schema, data);
+  const expected = result.error ? 'a zod error' : JSON.stringify(result.data);
+  if (json !== expected)
+    throw new Error(
+      `response writer of ${route} differs from zod: ${json.slice(0, 200)} vs ${expected.slice(0, 200)}`,
+    );
+}
 
-  const body = (node: $ZodType): string => {
-    const def = node._zod.def as unknown as Def & { values?: unknown[]; entries?: Record<string, unknown> };
-    const checked = (def.checks?.length ?? 0) > 0;
-    const guard = checked ? `if (!${leafOk}(${helper(node)}, v)) return undefined;\n` : '';
+/**
+ * Writes a value as JSON while checking it against a plain schema, in one pass: the JSON text of
+ * what zod's parse would return (fields the schema does not name left out), or undefined when the
+ * value does not obviously match — then the caller runs zod's parse, which decides (its error, or
+ * its output). So the writer only has to be right when it answers; anything it does not handle
+ * itself (checks such as `.int()` or `.max()`, records, dates, catch-alls…) is parsed by zod for
+ * that part of the value. Parsing first copied every object of a response and then walked the copy
+ * again to stringify it (≈ a tenth of a KPI grid request).
+ */
+type JsonWriter = (value: unknown) => string | undefined;
+
+export function jsonWriter(schema: $ZodType): JsonWriter {
+  const def = schema._zod.def as unknown as Def & { values?: unknown[]; discriminator?: string };
+  const checked = (def.checks?.length ?? 0) > 0 || def.coerce === true;
+  if (!checked) {
     switch (def.type) {
       case 'string':
-        return `if (typeof v !== 'string') return undefined;\n${guard}return JSON.stringify(v);`;
+        return (v) => (typeof v === 'string' ? jsonString(v) : undefined);
       case 'number':
-      case 'int':
-        return `if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;\n${guard}return '' + v;`;
+        // zod refuses NaN and ±Infinity; for finite numbers JSON's text is String(n).
+        if ((def as { format?: string }).format !== undefined) break;
+        return (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
       case 'boolean':
-        return `if (typeof v !== 'boolean') return undefined;\n${guard}return v ? 'true' : 'false';`;
+        return (v) => (v === true ? 'true' : v === false ? 'false' : undefined);
       case 'null':
-        return `return v === null ? 'null' : undefined;`;
-      case 'literal': {
-        const values = def.values ?? [];
-        if (
-          !values.every(
-            (x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || x === null,
-          )
-        ) {
-          return viaZod(node);
-        }
-        return `return ${helper(new Set(values))}.has(v) ? JSON.stringify(v) : undefined;`;
-      }
+        return (v) => (v === null ? 'null' : undefined);
+      case 'literal':
       case 'enum': {
-        const values = Object.values(def.entries ?? {});
-        if (checked || !values.every((x) => typeof x === 'string' || typeof x === 'number'))
-          return viaZod(node);
-        return `return ${helper(new Set(values))}.has(v) ? JSON.stringify(v) : undefined;`;
+        const values = schema._zod.values;
+        if (!values || ![...values].every((x) => typeof x === 'string' || Number.isFinite(x))) break;
+        const texts = new Map([...values].map((x) => [x as unknown, JSON.stringify(x)]));
+        return (v) => texts.get(v);
       }
-      case 'date':
-        return `if (!(v instanceof Date) || Number.isNaN(v.getTime())) return undefined;\n${guard}return JSON.stringify(v);`;
-      case 'nullable':
-        if (checked) return viaZod(node);
-        return `return v === null ? 'null' : ${fn(def.innerType as $ZodType)}(v);`;
+      case 'nullable': {
+        const inner = jsonWriter(def.innerType!);
+        return (v) => (v === null ? 'null' : inner(v));
+      }
       case 'readonly':
-        if (checked) return viaZod(node);
-        return `return ${fn(def.innerType as $ZodType)}(v);`;
+        return jsonWriter(def.innerType!);
+      case 'optional': {
+        // Undefined (left out of an object by the object's writer) is zod's business elsewhere.
+        const inner = jsonWriter(def.innerType!);
+        return (v) => (v === undefined ? undefined : inner(v));
+      }
       case 'array': {
-        const element = fn(def.element as $ZodType);
-        return [
-          'if (!Array.isArray(v)) return undefined;',
-          guard.trimEnd(),
-          "let out = '[';",
-          'for (let i = 0; i < v.length; i++) {',
-          `  const s = ${element}(v[i]);`,
-          '  if (s === undefined) return undefined;',
-          "  out += i === 0 ? s : ',' + s;",
-          '}',
-          "return out + ']';",
-        ].join('\n');
+        const element = jsonWriter(def.element!);
+        return (v) => {
+          if (!Array.isArray(v)) return undefined;
+          let out = '[';
+          for (let i = 0; i < v.length; i++) {
+            const item = element(v[i]);
+            if (item === undefined) return undefined;
+            out += i === 0 ? item : `,${item}`;
+          }
+          return `${out}]`;
+        };
+      }
+      case 'union': {
+        // zod takes the first option that parses (a discriminated union the one its tag names —
+        // the same one, tags being distinct); exclusive unions and fallbacks are left to zod.
+        if ((def as { inclusive?: boolean }).inclusive === false && def.discriminator === undefined) break;
+        if ((def as { unionFallback?: boolean }).unionFallback) break;
+        const options = (def.options ?? []).map((o) => jsonWriter(o));
+        return (v) => {
+          for (const option of options) {
+            const out = option(v);
+            if (out !== undefined) return out;
+          }
+          return undefined;
+        };
       }
       case 'object': {
-        if (checked || def.catchall !== undefined) return viaZod(node);
-        const lines = [
-          "if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;",
-          "let out = '{';",
-          'let s;',
-        ];
-        let first = true;
-        for (const [key, child] of Object.entries(def.shape ?? {})) {
-          const childDef = child._zod.def as unknown as Def;
-          const access = `v[${JSON.stringify(key)}]`;
-          const label = JSON.stringify(`${JSON.stringify(key)}:`);
-          if (childDef.type === 'optional' && (childDef.checks?.length ?? 0) === 0) {
-            // An absent or undefined optional field is left out, as JSON.stringify leaves it out.
-            lines.push(`if (${access} !== undefined) {`);
-            lines.push(`  s = ${fn(childDef.innerType as $ZodType)}(${access});`);
-            lines.push('  if (s === undefined) return undefined;');
-            lines.push(
-              first ? `  out += ${label} + s;` : `  out += (out.length > 1 ? ',' : '') + ${label} + s;`,
-            );
-            lines.push('}');
-          } else {
-            lines.push(`s = ${fn(child)}(${access});`);
-            lines.push('if (s === undefined) return undefined;');
-            lines.push(first ? `out += ${label} + s;` : `out += (out.length > 1 ? ',' : '') + ${label} + s;`);
-          }
-          first = false;
-        }
-        lines.push("return out + '}';");
-        return lines.join('\n');
+        const writer = objectWriter(def);
+        if (writer) return writer;
+        break;
       }
-      default:
-        // optional outside an object field, union, record, any, unknown, undefined, nan, never…
-        return viaZod(node);
     }
+  }
+  // Anything else: zod parses this part, JSON.stringify writes its output.
+  return (v) => {
+    const result = safeParse(schema, v);
+    return result.error ? undefined : (JSON.stringify(result.data) as string | undefined);
   };
+}
 
-  const root = fn(schema);
-  const factory = new Function('h', `${functions.join('\n')}\nreturn ${root};`) as (
-    h: unknown[],
-  ) => (data: unknown) => string | undefined;
-  return factory(helpers);
+/** Characters JSON.stringify escapes in a string (lone surrogates among the surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** JSON.stringify(s), without its call when nothing needs escaping (most names and keys). */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** Objects that strip unknown keys, with string keys that keep their order in an object. */
+function objectWriter(def: Def): JsonWriter | undefined {
+  if (def.catchall !== undefined || def.shape === undefined) return undefined;
+  const keys = Object.keys(def.shape);
+  // Integer-like keys are reordered by JavaScript objects, __proto__ is skipped by zod; symbols too.
+  if (Object.getOwnPropertySymbols(def.shape).length > 0) return undefined;
+  if (keys.some((k) => k === '__proto__' || /^(0|[1-9][0-9]*)$/.test(k))) return undefined;
+  const fields = keys.map((key) => {
+    const field = def.shape![key]!;
+    const { optin, optout } = field._zod;
+    return {
+      key,
+      prefix: `${JSON.stringify(key)}:`,
+      // An optional key that is absent or undefined is left out, as zod leaves it out of its output.
+      optional: optin !== undefined,
+      plain: optin === undefined || (optin === 'optional' && optout === 'optional'),
+      write: jsonWriter(field),
+    };
+  });
+  if (!fields.every((f) => f.plain)) return undefined;
+  // Generated code rather than a loop over the fields: each field's writer gets a call site of its
+  // own, which V8 can inline (a shared loop calls a different writer each time).
+  const body: string[] = [
+    'if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;',
+    'let out = "{", x, j;',
+  ];
+  let commaKnown = false;
+  fields.forEach((f, i) => {
+    const prefix = JSON.stringify(f.prefix);
+    const comma = JSON.stringify(`,${f.prefix}`);
+    const add = commaKnown
+      ? `out += ${comma} + j;`
+      : i === 0
+        ? `out += ${prefix} + j;`
+        : `out += (out.length === 1 ? ${prefix} : ${comma}) + j;`;
+    body.push(`x = v[${JSON.stringify(f.key)}];`);
+    const write = `j = w[${i}](x); if (j === undefined) return undefined; ${add}`;
+    body.push(f.optional ? `if (x !== undefined) { ${write} }` : write);
+    if (!f.optional) commaKnown = true;
+  });
+  body.push('return out + "}";');
+  const writers = fields.map((f) => f.write);
+  try {
+    const make = new Function('w', `return function writeObject(v) {\n${body.join('\n')}\n};`);
+    return (make as (w: JsonWriter[]) => JsonWriter)(writers);
+  } catch {
+    // Code generation refused (node --disallow-code-generation-from-strings): the same, as a loop.
+    return (v) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+      let out = '{';
+      for (const [i, f] of fields.entries()) {
+        const x = (v as Record<string, unknown>)[f.key];
+        if (x === undefined && f.optional) continue;
+        const j = writers[i]!(x);
+        if (j === undefined) return undefined;
+        out += out.length === 1 ? f.prefix + j : `,${f.prefix}${j}`;
+      }
+      return `${out}}`;
+    };
+  }
 }
 
 function resolveSchema(maybeSchema: unknown): $ZodType | undefined {

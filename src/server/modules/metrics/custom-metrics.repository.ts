@@ -19,9 +19,14 @@ const columns = [
 
 export type CustomMetricRow = Pick<CustomMetricsTable, (typeof columns)[number]>;
 
-/** Compiled once (read by every KPI request through `loadOrgMetrics`). */
-const customMetricRows = compiledQuery((db: Executor, orgId: string) =>
-  db.selectFrom('custom_metrics').select(columns).where('org_id', '=', orgId).orderBy('key'),
+/**
+ * Compiled once (read by every KPI request through `loadOrgMetrics`); on SQLite from the coherent
+ * read cache while nothing changed (frozen rows: map them).
+ */
+const customMetricRows = compiledQuery(
+  (db: Executor, orgId: string) =>
+    db.selectFrom('custom_metrics').select(columns).where('org_id', '=', orgId).orderBy('key'),
+  { cached: true },
 );
 
 export async function listCustomMetricRows(db: Executor, orgId: string): Promise<CustomMetricRow[]> {

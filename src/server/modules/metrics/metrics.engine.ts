@@ -342,7 +342,12 @@ interface DealTotals {
 
 const noDeals = (): DealTotals => ({ amount: new Map(), count: new Map(), cycleDays: new Map() });
 
-/** The rollup read of `closedDealsByStatus`, compiled once per number of people and statuses. */
+/**
+ * The rollup read of `closedDealsByStatus`, compiled once per number of people and statuses: one
+ * row per person with each status's sums side by side (conditional sums — grouping by person and
+ * status as well made SQLite sort the rows in a temporary b-tree). A status's sums are null when
+ * the person has no rollup row of that status.
+ */
 const closedDealRollupsQuery = shapedQuery(
   (
     db: Executor,
@@ -352,11 +357,13 @@ const closedDealRollupsQuery = shapedQuery(
       .selectFrom('deal_rollups')
       .select([
         'user_id',
-        'status',
-        (eb) => eb.fn.sum<number>('amount').as('amount'),
-        (eb) => eb.fn.sum<number>('share_bp').as('share'),
-        (eb) => eb.fn.sum<number>('deals').as('deals'),
-        (eb) => eb.fn.sum<number>('cycle_ms').as('cycle_ms'),
+        ...a.statuses.flatMap((status, i) =>
+          (['amount', 'share_bp', 'deals', 'cycle_ms'] as const).map((column) =>
+            sql<number | string | null>`sum(case when status = ${status} then ${sql.ref(column)} end)`.as(
+              `${column}${i}`,
+            ),
+          ),
+        ),
       ])
       .where('org_id', '=', a.orgId)
       .where('user_id', 'in', a.userIds)
@@ -364,7 +371,7 @@ const closedDealRollupsQuery = shapedQuery(
       .where('day', '<', a.to)
       .where('status', 'in', a.statuses)
       .where('currency', '=', a.currency)
-      .groupBy(['user_id', 'status']),
+      .groupBy('user_id'),
   () => '',
 );
 
@@ -387,56 +394,72 @@ async function closedDealsByStatus(
   s: Scope,
   statuses: ('won' | 'lost')[],
 ): Promise<Map<string, DealTotals>> {
-  const rows = s.days
-    ? await rowsOf(
-        db,
-        closedDealRollupsQuery(
-          db,
-          {
-            orgId: s.orgId,
-            userIds: s.userIds,
-            from: s.days.from,
-            to: s.days.to,
-            statuses,
-            currency: s.currency,
-          },
-          null,
-        ),
-      )
-    : await rowsOf(
-        db,
-        db
-          .selectFrom('deal_credits as c')
-          .innerJoin('deals as d', (j) =>
-            j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'),
-          )
-          .select([
-            'c.user_id',
-            'd.status',
-            (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
-            (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
-            (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
-            sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
-          ])
-          .where('c.org_id', '=', s.orgId)
-          .where('c.user_id', 'in', s.userIds)
-          .where('d.status', 'in', statuses)
-          .where('d.currency', '=', s.currency)
-          .where('d.closed_at', '>=', s.start)
-          .where('d.closed_at', '<', s.end)
-          .groupBy(['c.user_id', 'd.status']),
-      );
   const out = new Map<string, DealTotals>();
-  for (const r of rows) {
-    let t = out.get(r.status);
+  const add = (
+    status: string,
+    userId: string,
+    amount: number | string | null,
+    share: number | string | null,
+    deals: number | string | null,
+    cycleMs: number | string | null,
+  ) => {
+    let t = out.get(status);
     if (!t) {
       t = noDeals();
-      out.set(r.status, t);
+      out.set(status, t);
     }
-    t.amount.set(r.user_id, Number(r.amount ?? 0));
-    t.count.set(r.user_id, Number(r.share ?? 0) / 10_000);
-    t.cycleDays.set(r.user_id, Number(r.cycle_ms ?? 0) / 86_400_000 / Math.max(1, Number(r.deals)));
+    t.amount.set(userId, Number(amount ?? 0));
+    t.count.set(userId, Number(share ?? 0) / 10_000);
+    t.cycleDays.set(userId, Number(cycleMs ?? 0) / 86_400_000 / Math.max(1, Number(deals)));
+  };
+  if (s.days) {
+    const rows = (await rowsOf(
+      db,
+      closedDealRollupsQuery(
+        db,
+        {
+          orgId: s.orgId,
+          userIds: s.userIds,
+          from: s.days.from,
+          to: s.days.to,
+          statuses,
+          currency: s.currency,
+        },
+        null,
+      ),
+    )) as unknown as Record<string, number | string | null>[];
+    for (const r of rows) {
+      const userId = r.user_id as string;
+      statuses.forEach((status, i) => {
+        // No rollup row of this status for the person (`deals` is never null in a row).
+        if (r[`deals${i}`] === null) return;
+        add(status, userId, r[`amount${i}`]!, r[`share_bp${i}`]!, r[`deals${i}`]!, r[`cycle_ms${i}`]!);
+      });
+    }
+    return out;
   }
+  const rows = await rowsOf(
+    db,
+    db
+      .selectFrom('deal_credits as c')
+      .innerJoin('deals as d', (j) => j.onRef('d.org_id', '=', 'c.org_id').onRef('d.id', '=', 'c.deal_id'))
+      .select([
+        'c.user_id',
+        'd.status',
+        (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
+        (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
+        (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
+        sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
+      ])
+      .where('c.org_id', '=', s.orgId)
+      .where('c.user_id', 'in', s.userIds)
+      .where('d.status', 'in', statuses)
+      .where('d.currency', '=', s.currency)
+      .where('d.closed_at', '>=', s.start)
+      .where('d.closed_at', '<', s.end)
+      .groupBy(['c.user_id', 'd.status']),
+  );
+  for (const r of rows) add(r.status, r.user_id, r.amount, r.share, r.deals, r.cycle_ms);
   return out;
 }
 

@@ -83,7 +83,7 @@ const dealRecord = z.object({
 });
 
 /** What `GET /api/metrics/values` answers for one metric (and the grid for each of its metrics). */
-const valuesResponseSchema = z.object({
+export const valuesResponseSchema = z.object({
   metric: metricSchema,
   currency: z.string(),
   visibility: z.enum(peerVisibilities),
@@ -110,6 +110,9 @@ const valuesResponseSchema = z.object({
     }),
   ),
 });
+
+/** What `GET /api/metrics/grid` answers: one values answer per metric asked for. */
+export const gridResponseSchema = z.object({ items: z.array(valuesResponseSchema) });
 
 /** The KPI catalog (built-in and custom), KPI values per period, custom metrics and metric settings. */
 export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
@@ -153,7 +156,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         summary:
           'Several KPIs for one period and the same people in one answer (the team grid): per metric what /api/metrics/values gives, without previous period and last year',
         querystring: gridQuery,
-        response: { 200: z.object({ items: z.array(valuesResponseSchema) }) },
+        response: { 200: gridResponseSchema },
       },
     },
     async (req) => metricGrid(deps, req.actor!, await req.reach(), req.query),

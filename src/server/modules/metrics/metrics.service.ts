@@ -15,7 +15,16 @@ import type { Deps } from '../../context.ts';
 import { compiledQuery, shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
-import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
+import {
+  type Actor,
+  type PeerVisibility,
+  peerMetricView,
+  type Reach,
+  readableOwnerIds,
+} from '../../policy/policy.ts';
+
+type PeerView = ReturnType<typeof peerMetricView>;
+
 import { effectiveTargetsLoader } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { type MetricSettings, metricSettingsOf, visibilityOf } from './metric-settings.service.ts';
@@ -172,7 +181,6 @@ function periodsFor(
 /** Compares names like `String.prototype.localeCompare` (default locale), without its per-call setup. */
 export const compareNames = new Intl.Collator().compare;
 
-/** The people's names, by name. */
 /** Names of people, compiled once per number of people. */
 const namesQuery = shapedQuery(
   (db: Executor, a: { userIds: string[] }) =>
@@ -180,49 +188,91 @@ const namesQuery = shapedQuery(
   () => '',
 );
 
-async function sortedNames(db: Deps['db']['kysely'], userIds: string[]) {
-  const rows = [...(await readCompiled(db, namesQuery(db, { userIds }, null)))];
-  return rows.sort((a, b) => compareNames(a.name, b.name));
+type NameRow = { id: string; name: string };
+/** Sorted copies of cached (frozen, shared) name rows: the same rows sort the same. */
+const sortedOf = new WeakMap<readonly NameRow[], readonly NameRow[]>();
+
+/**
+ * The people's names, by name. Read by every KPI request: on SQLite from the coherent read cache
+ * while nothing in the database changed (see `trySyncRead`), and then sorted once for those rows.
+ */
+async function sortedNames(db: Deps['db']['kysely'], userIds: string[]): Promise<readonly NameRow[]> {
+  const rows = await readCompiled(db, namesQuery(db, { userIds }, null), { cached: true });
+  let sorted = sortedOf.get(rows);
+  if (!sorted) {
+    sorted = Object.freeze([...rows].sort((a, b) => compareNames(a.name, b.name)));
+    // Only cached rows are frozen (and come back as the same array); fresh rows are not kept.
+    if (Object.isFrozen(rows)) sortedOf.set(rows, sorted);
+  }
+  return sorted;
 }
 
-/** A compiled SELECT: on SQLite outside a transaction on its prepared statement, else through Kysely. */
-async function readCompiled<R>(db: Executor, query: CompiledQuery<R>): Promise<readonly R[]> {
+/**
+ * A compiled SELECT: on SQLite outside a transaction on its prepared statement (`cached`: maybe from
+ * the connection's coherent read cache, frozen), else through Kysely.
+ */
+async function readCompiled<R>(
+  db: Executor,
+  query: CompiledQuery<R>,
+  options: { cached?: boolean } = {},
+): Promise<readonly R[]> {
   const rows =
-    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters) : undefined;
+    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters, options) : undefined;
   return (rows as R[] | undefined) ?? (await db.executeQuery(query)).rows;
 }
 
-/** The org with its settings and rollup state in one read (every KPI request). */
-const orgForMetrics = compiledQuery((db: Executor, orgId: string) =>
-  db
-    .selectFrom('orgs as o')
-    .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
-    .select([
-      'o.id',
-      'o.name',
-      'o.currency',
-      'o.time_zone',
-      'o.fiscal_year_start_month',
-      'o.settings',
-      'r.time_zone as rollups_time_zone',
-      'r.version as rollups_version',
-    ])
-    .where('o.id', '=', orgId),
+/**
+ * The org with its settings and rollup state in one read (every KPI request); on SQLite from the
+ * coherent read cache while nothing in the database changed (frozen: read it, never change it).
+ */
+const orgForMetrics = compiledQuery(
+  (db: Executor, orgId: string) =>
+    db
+      .selectFrom('orgs as o')
+      .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
+      .select([
+        'o.id',
+        'o.name',
+        'o.currency',
+        'o.time_zone',
+        'o.fiscal_year_start_month',
+        'o.settings',
+        'r.time_zone as rollups_time_zone',
+        'r.version as rollups_version',
+      ])
+      .where('o.id', '=', orgId),
+  { cached: true },
 );
 
-/** Competition ranks (1, 2, 2, 4) by the metric's direction; people without a value get none. */
-export function ranks(
-  values: Map<string, number | null>,
+/**
+ * Competition ranks (1, 2, 2, 4) of the people's values by the metric's direction; people without a
+ * value (absent or null) get none. The people are distinct.
+ */
+export function ranksOf(
+  userIds: readonly string[],
+  values: ReadonlyMap<string, { value: number | null }>,
   direction: 'higher' | 'lower',
 ): Map<string, number> {
-  const sorted = [...values]
-    .filter((e): e is [string, number] => e[1] !== null)
-    .sort((a, b) => (direction === 'higher' ? b[1] - a[1] : a[1] - b[1]));
+  const valued: [string, number][] = [];
+  for (const user of userIds) {
+    const value = values.get(user)?.value;
+    if (value !== null && value !== undefined) valued.push([user, value]);
+  }
+  return ranksOfValued(valued, direction);
+}
+
+const higherFirst = (a: [string, number], b: [string, number]) => b[1] - a[1];
+const lowerFirst = (a: [string, number], b: [string, number]) => a[1] - b[1];
+
+function ranksOfValued(valued: [string, number][], direction: 'higher' | 'lower'): Map<string, number> {
+  valued.sort(direction === 'higher' ? higherFirst : lowerFirst);
   const out = new Map<string, number>();
-  sorted.forEach(([user, value], i) => {
-    const prev = sorted[i - 1];
-    out.set(user, prev && prev[1] === value ? out.get(prev[0])! : i + 1);
-  });
+  let rank = 0;
+  for (let i = 0; i < valued.length; i++) {
+    const [user, value] = valued[i]!;
+    if (i === 0 || valued[i - 1]![1] !== value) rank = i + 1;
+    out.set(user, rank);
+  }
   return out;
 }
 
@@ -322,17 +372,24 @@ export async function computeValuesMany(
   });
   const { parts } = options;
   // Who each metric shows, decided first (in memory) so the names are read alongside the values.
-  // Metrics that see the same people share one list, so their blocks are shared too.
+  // Metrics that see the same people share one list, so their blocks are shared too; metrics with
+  // the same visibility setting share the decisions.
   const userLists = new Map<string, string[]>();
+  const byVisibility = new Map<PeerVisibility, { views: Map<string, PeerView>; userIds: string[] }>();
   const seen = infos.map((info) => {
     const visibility = visibilityOf(settings, info.key);
-    const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
-    // People the actor may not see at all are not even computed.
-    const visible = scoped.filter((u) => views.get(u) !== 'hidden');
-    const listKey = visible.length === scoped.length ? '' : visible.join(',');
-    const userIds = userLists.get(listKey) ?? visible;
-    userLists.set(listKey, userIds);
-    return { info, visibility, views, userIds };
+    let shown = byVisibility.get(visibility);
+    if (!shown) {
+      const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+      // People the actor may not see at all are not even computed.
+      const visible = scoped.filter((u) => views.get(u) !== 'hidden');
+      const listKey = visible.length === scoped.length ? '' : visible.join(',');
+      const userIds = userLists.get(listKey) ?? visible;
+      userLists.set(listKey, userIds);
+      shown = { views, userIds };
+      byVisibility.set(visibility, shown);
+    }
+    return { info, visibility, views: shown.views, userIds: shown.userIds };
   });
   const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
   const [allNames, ...perMetric] = await Promise.all([
@@ -346,10 +403,8 @@ export async function computeValuesMany(
         parts.lastYear && history ? computeMetric(db, info.key, scopeFor(lastYear, userIds)) : undefined,
         parts.targets ? targetsOf(info.key, period) : new Map<string, never>(),
       ]);
-      const rankOf = ranks(new Map(userIds.map((u) => [u, current.get(u)?.value ?? null])), info.direction);
-      const previousRankOf = prev
-        ? ranks(new Map(userIds.map((u) => [u, prev.get(u)?.value ?? null])), info.direction)
-        : null;
+      const rankOf = ranksOf(userIds, current, info.direction);
+      const previousRankOf = prev ? ranksOf(userIds, prev, info.direction) : null;
       return { ...m, current, prev, ly, targets, rankOf, previousRankOf };
     }),
   ]);
@@ -415,35 +470,61 @@ export async function metricValues(
   reach: Reach,
   input: z.infer<typeof valuesQuery>,
 ) {
-  return valuesResponse(await computeValues(deps, actor, reach, input));
+  const c = await computeValues(deps, actor, reach, input);
+  return valuesResponse(c, periodHeader(c));
 }
 
-function valuesResponse(c: Awaited<ReturnType<typeof computeValues>>) {
+/** The period part of a values answer: the same for every metric of a grid. */
+function periodHeader(
+  c: Pick<Awaited<ReturnType<typeof computeValues>>, 'period' | 'previous' | 'lastYear' | 'now'>,
+) {
+  return {
+    period: periodResponse(c.period, c.now),
+    previousPeriod: { key: c.previous.key, label: c.previous.label },
+    lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
+  };
+}
+
+function valuesResponse(
+  c: Awaited<ReturnType<typeof computeValues>>,
+  header: ReturnType<typeof periodHeader>,
+) {
   const { current, prev, ly, targets, rankOf, views } = c;
   return {
     metric: catalogItem(c.info),
     currency: c.org.currency,
     visibility: c.visibility,
-    period: periodResponse(c.period, c.now),
-    previousPeriod: { key: c.previous.key, label: c.previous.label },
-    lastYearPeriod: { key: c.lastYear.key, label: c.lastYear.label },
+    ...header,
     // By name: c.names comes sorted.
     rows: c.names.map((u) => {
-      const full = views.get(u.id) === 'value';
+      const rank = rankOf.get(u.id) ?? null;
+      const user = { id: u.id, name: u.name };
+      if (views.get(u.id) !== 'value') return { user, view: 'rank' as const, rank, ...noNumbers };
+      const value = current.get(u.id);
       return {
-        user: { id: u.id, name: u.name },
-        view: full ? ('value' as const) : ('rank' as const),
-        rank: rankOf.get(u.id) ?? null,
-        value: full ? (current.get(u.id)?.value ?? null) : null,
-        numerator: full ? (current.get(u.id)?.numerator ?? null) : null,
-        denominator: full ? (current.get(u.id)?.denominator ?? null) : null,
-        previous: full ? (prev?.get(u.id)?.value ?? null) : null,
-        lastYear: full ? (ly?.get(u.id)?.value ?? null) : null,
-        target: full ? (targets.get(u.id)?.effective ?? null) : null,
+        user,
+        view: 'value' as const,
+        rank,
+        value: value?.value ?? null,
+        numerator: value?.numerator ?? null,
+        denominator: value?.denominator ?? null,
+        previous: prev?.get(u.id)?.value ?? null,
+        lastYear: ly?.get(u.id)?.value ?? null,
+        target: targets.get(u.id)?.effective ?? null,
       };
     }),
   };
 }
+
+/** A peer shown by rank only: every number null. */
+const noNumbers = {
+  value: null,
+  numerator: null,
+  denominator: null,
+  previous: null,
+  lastYear: null,
+  target: null,
+} as const;
 
 export const gridQuery = valuesQuery.omit({ metric: true }).extend({
   metrics: z
@@ -473,5 +554,6 @@ export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     parts: { previous: false, lastYear: false, targets: true },
   });
   const { metrics, ...shared } = c;
-  return { items: metrics.map((m) => valuesResponse({ ...shared, ...m })) };
+  const header = periodHeader(c);
+  return { items: metrics.map((m) => valuesResponse({ ...shared, ...m }, header)) };
 }

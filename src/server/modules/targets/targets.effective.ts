@@ -83,7 +83,8 @@ export function effectiveTargetsLoader(
     const periodKey = `${period.kind}|${period.startDate}`;
     let rows = byPeriod.get(periodKey);
     if (!rows) {
-      rows = targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], keys);
+      // Read by every KPI request: from the coherent read cache while nothing changed (SQLite).
+      rows = targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], keys, { cached: true });
       byPeriod.set(periodKey, rows);
     }
     const mine = (await rows).filter((r) => r.metric_key === metricKey);

@@ -59,13 +59,17 @@ const targetsForQuery = shapedQuery(
   (shape) => `${shape.groups}|${shape.byMetric}`,
 );
 
-/** Targets of one period for the given subjects and metrics (any of them empty → none). */
+/**
+ * Targets of one period for the given subjects and metrics (any of them empty → none). `cached`:
+ * on SQLite the rows may come from the connection's coherent read cache (see `trySyncRead`), frozen.
+ */
 export async function targetsFor(
   db: Executor,
   orgId: string,
   period: PeriodRef,
   subjects: { type: TargetSubject; ids: string[] }[],
   metricKeys: string[] | null,
+  options: { cached?: boolean } = {},
 ): Promise<TargetRow[]> {
   const wanted = subjects.filter((s) => s.ids.length > 0);
   if (wanted.length === 0 || (metricKeys && metricKeys.length === 0)) return [];
@@ -77,7 +81,7 @@ export async function targetsFor(
   if (metricKeys) args.keys = metricKeys;
   const query = targetsForQuery(db, args, { groups: wanted.length, byMetric: metricKeys !== null });
   const rows =
-    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters) : undefined;
+    db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters, options) : undefined;
   return (rows ?? (await db.executeQuery(query)).rows) as TargetRow[];
 }
 
