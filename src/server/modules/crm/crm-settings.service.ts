@@ -57,6 +57,16 @@ export async function loadCrmSettings(db: Executor, orgId: string): Promise<CrmS
   return settings;
 }
 
+/**
+ * `teamRead` of `readableOwnerIds`: whether a rep reads their teammates' accounts
+ * (`repsReadTeamAccounts`). Only a rep's lists depend on it, so for anyone else the settings are
+ * not read at all (one query less per list request).
+ */
+export async function accountTeamRead(db: Executor, actor: Actor): Promise<boolean> {
+  if (actor.role !== 'rep') return false;
+  return (await loadCrmSettings(db, actor.orgId)).repsReadTeamAccounts;
+}
+
 export async function updateCrmSettings(
   deps: Deps,
   actor: Actor,
