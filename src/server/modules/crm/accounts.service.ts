@@ -36,7 +36,7 @@ import {
   type CrmSettings,
   toAccountResponse,
 } from './crm.schemas.ts';
-import { loadCrmSettings } from './crm-settings.service.ts';
+import { crmSettingsFromStored, loadCrmSettings } from './crm-settings.service.ts';
 
 /** Loads an account the actor may read, else the same 404 a missing id gets. */
 export async function readableAccount(
@@ -82,6 +82,7 @@ interface AccountListArgs extends ShapeArgs {
   /** The page's limit + 1 (not an argument of the count). */
   pageLimit?: number;
 }
+type AccountListRow = AccountRow & { matched?: number | string | null; org_settings?: string | null };
 /** What changes the SQL of an account list query: the filters present, the sort and the part. */
 interface AccountListShape {
   filters: string;
@@ -89,6 +90,13 @@ interface AccountListShape {
   dir: 'asc' | 'desc';
   cursor: boolean;
   part: 'combined' | 'page' | 'count';
+  /** The page carries the org's stored settings (`org_settings`), for actors not given them before. */
+  settings: boolean;
+}
+
+/** The org's stored settings as a column (a scalar subquery, evaluated once per statement). */
+function orgSettingsOf(db: Executor, orgId: string) {
+  return db.selectFrom('orgs').select('settings').where('orgs.id', '=', orgId).as('org_settings');
 }
 
 function accountSortColumn(sort: AccountListQuery['sort']): RawBuilder<string | number> {
@@ -130,6 +138,7 @@ const accountListQuery = shapedQuery(
         ids = ids.where((eb) => afterKey(eb, sortColumn, sql`a.id`, args.cursorValue!, args.cursorId!, dir));
       return accountsQuery(db, args.orgId)
         .select(accountColumns)
+        .$if(shape.settings, (q) => q.select(orgSettingsOf(db, args.orgId)))
         .where('a.id', 'in', ids.orderBy(sortColumn, dir).orderBy('a.id', dir).limit(args.pageLimit!))
         .orderBy(sortColumn, dir)
         .orderBy('a.id', dir);
@@ -141,6 +150,7 @@ const accountListQuery = shapedQuery(
       .innerJoin('users as u', 'u.id', 'a.owner_id')
       .select(accountColumns)
       .select((eb) => eb.selectFrom('m').select(eb.fn.countAll<number | string>().as('n')).as('matched'))
+      .$if(shape.settings, (q) => q.select(orgSettingsOf(db, args.orgId)))
       .where('a.org_id', '=', args.orgId)
       .where('a.id', 'in', (eb) => {
         let ids = eb.selectFrom('m').select('m.id');
@@ -151,7 +161,8 @@ const accountListQuery = shapedQuery(
       .orderBy(sortColumn, dir)
       .orderBy('a.id', dir);
   },
-  (shape) => `${shape.part}|${shape.filters}|${shape.sort}|${shape.dir}|${shape.cursor ? 1 : 0}`,
+  (shape) =>
+    `${shape.part}|${shape.filters}|${shape.sort}|${shape.dir}|${shape.cursor ? 1 : 0}|${shape.settings ? 1 : 0}`,
 );
 
 export async function listAccounts(
@@ -161,9 +172,14 @@ export async function listAccounts(
   input: AccountListQuery,
 ) {
   const db = deps.db.kysely;
-  // The settings and the reach are read at the same time (one round trip less on PostgreSQL).
-  const [settings, reach] = await Promise.all([loadCrmSettings(db, actor.orgId), reachOrPromise]);
-  const owners = readableOwnerIds(actor, reach, { teamRead: settings.repsReadTeamAccounts });
+  // The CRM settings give each row its next visit due and a rep's owner filter. A rep's are read
+  // with the reach (at the same time: one round trip on PostgreSQL); anyone else's come with the
+  // page, as a column of its statement (one query less).
+  const [repSettings, reach] = await Promise.all([
+    actor.role === 'rep' ? loadCrmSettings(db, actor.orgId) : undefined,
+    reachOrPromise,
+  ]);
+  const owners = readableOwnerIds(actor, reach, { teamRead: repSettings?.repsReadTeamAccounts });
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
   // The count reads the filters only; the page also its limit and the cursor.
   const args: AccountListArgs = { orgId: actor.orgId };
@@ -192,14 +208,15 @@ export async function listAccounts(
     dir: input.dir,
     cursor: cursor !== undefined,
     part,
+    settings: part !== 'count' && repSettings === undefined,
   });
   const read = (part: AccountListShape['part']) =>
     readRows(db, {
       compile: () => accountListQuery(db, part === 'count' ? countArgs : args, shape(part)),
-    }) as Promise<(AccountRow & { matched: number | string | null })[]>;
+    }) as unknown as Promise<AccountListRow[]>;
 
   const first = await read('combined');
-  let rows: AccountRow[] = first;
+  let rows = first;
   let matched = first.length > 0 ? Number(first[0]!.matched) : undefined;
   if (matched === undefined || matched > COUNT_CAP) {
     // More than the cap match (or the page after the cursor is empty, which leaves the count
@@ -214,8 +231,12 @@ export async function listAccounts(
         ? r.created_at
         : (r.last_activity_at ?? 0);
   const result = pageOf(rows, input.limit, (r) => encodeCursor(sortValueOf(r), r.id));
+  // Without rows nothing needs the settings.
+  const settings =
+    repSettings ??
+    (rows.length > 0 ? crmSettingsFromStored(actor.orgId, rows[0]!.org_settings ?? null) : undefined);
   return {
-    items: result.items.map((r) => toAccountResponse(r, settings, canWriteOwned(actor, reach, r.owner_id))),
+    items: result.items.map((r) => toAccountResponse(r, settings!, canWriteOwned(actor, reach, r.owner_id))),
     nextCursor: result.nextCursor,
     total: matched > COUNT_CAP ? { value: COUNT_CAP, capped: true } : { value: matched, capped: false },
   };

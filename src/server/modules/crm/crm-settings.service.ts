@@ -44,7 +44,15 @@ function parseCrmSettings(raw: string): CrmSettings {
 
 /** The org's CRM settings with defaults filled in (visit radius 150 m, tier cadences, …). */
 export async function loadCrmSettings(db: Executor, orgId: string): Promise<CrmSettings> {
-  const raw = await readSettingsRaw(db, orgId);
+  return crmSettingsFromStored(orgId, await readSettingsRaw(db, orgId));
+}
+
+/**
+ * The CRM settings from the org's stored settings text (`orgs.settings`), when a statement read it
+ * along with its own rows (the account list's page); null means the org row is missing.
+ */
+export function crmSettingsFromStored(orgId: string, raw: string | null): CrmSettings {
+  if (raw === null) throw notFound('Organization');
   const hit = parsed.get(orgId);
   if (hit && hit.raw === raw) return hit.settings;
   // Shared between requests, so nobody may change it in place.
