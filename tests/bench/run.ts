@@ -6,13 +6,14 @@
  *
  * BENCH_ENGINE = sqlite (default) | postgres (a fresh database under BENCH_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres, created and dropped per benchmark);
- * BENCH_DATASET = S (default) | M | L. Progress goes to stderr. Exits non-zero only when a
+ * BENCH_DATASET = S (default) | M | L; BENCH_CACHE_DIR = keep the seeded dataset (`seededDb`) between
+ * runs — a SQLite file in that folder, a template database on PostgreSQL (`cachedSeededDb`). Progress goes to stderr. Exits non-zero only when a
  * benchmark could not run, never because a target was missed.
  */
 import { type DatasetSize, datasetSizes } from '../../src/cli/demo/seed-bench.ts';
 import type { Engine } from '../../src/server/db/database.ts';
 import { assertMeasurement, type BenchContext, benchLine } from './lib/benchmark.ts';
-import { createFreshDb, type FreshDb, seedDataset } from './lib/fresh-db.ts';
+import { cachedSeededDb, createFreshDb, type FreshDb, seedDataset } from './lib/fresh-db.ts';
 import { benchmarkNames, loadBenchmark } from './lib/registry.ts';
 
 function log(message: string): void {
@@ -75,7 +76,13 @@ function contextFor(name: string): BenchContext {
       return fresh;
     },
     async seededDb(options) {
-      return seedDataset(await ctx.freshDb(), dataset, ctx.log, options);
+      const cacheDir = process.env.BENCH_CACHE_DIR;
+      if (cacheDir === undefined || cacheDir === '') {
+        return seedDataset(await ctx.freshDb(), dataset, ctx.log, options);
+      }
+      const seeded = await cachedSeededDb(engine, dataset, cacheDir, ctx.log, options);
+      ctx.defer(() => seeded.drop());
+      return seeded;
     },
   };
   return ctx;

@@ -1,89 +1,87 @@
+import { sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
-import { type Executor, readRows } from '../db/database.ts';
+import type { Executor } from '../db/database.ts';
 import type { Actor, Reach } from './policy.ts';
 
 /**
- * Loads an actor's reach in three small queries (teams of the org, the actor's own rows, and the
- * people in the reached teams). Team trees are small (tens to hundreds of teams), so the descent is
- * done in memory rather than with a recursive CTE that would differ between engines.
+ * Loads an actor's reach in one statement (one round trip on PostgreSQL): the teams the actor
+ * manages and, through a recursive CTE, every team beneath them; the actor's own team; and the
+ * members and managers of all those teams. `union` (not `union all`) in the descent stops at a team
+ * already reached, so even a cycle in the parent links ends. WITH RECURSIVE reads the same on
+ * SQLite and PostgreSQL.
  */
-// Every request that checks record access loads the reach: fixed-shape compiled queries (SQLite:
+// Every request that checks record access loads the reach: a fixed-shape compiled query (SQLite:
 // synchronous, from the coherent read cache while nothing changed — see compiledQuery).
-const orgTeams = compiledQuery(
-  (db: Executor, orgId: string) =>
-    db.selectFrom('teams').select(['id', 'parent_team_id']).where('org_id', '=', orgId),
-  { cached: true },
-);
-const managedBy = compiledQuery(
+const reachRows = compiledQuery(
   (db: Executor, orgId: string, userId: string) =>
     db
-      .selectFrom('team_managers')
-      .select('team_id')
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', userId),
-  { cached: true },
-);
-const memberOf = compiledQuery(
-  (db: Executor, orgId: string, userId: string) =>
-    db
-      .selectFrom('team_members')
-      .select('team_id')
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', userId)
-      .limit(1),
+      .withRecursive('managed(team_id)', (qb) =>
+        qb
+          .selectFrom('team_managers')
+          .select('team_id')
+          .where('org_id', '=', orgId)
+          .where('user_id', '=', userId)
+          .union(
+            qb
+              .selectFrom('teams as t')
+              .innerJoin('managed as mt', 'mt.team_id', 't.parent_team_id')
+              .select('t.id as team_id')
+              .where('t.org_id', '=', orgId),
+          ),
+      )
+      .with('own(team_id)', (qb) =>
+        qb
+          .selectFrom('team_members')
+          .select('team_id')
+          .where('org_id', '=', orgId)
+          .where('user_id', '=', userId)
+          .limit(1),
+      )
+      .with('reached(team_id)', (qb) =>
+        qb.selectFrom('managed').select('team_id').union(qb.selectFrom('own').select('team_id')),
+      )
+      .selectFrom('managed')
+      .select([
+        sql<'managed' | 'own' | 'person'>`'managed'`.as('kind'),
+        'team_id',
+        sql<string | null>`cast(null as text)`.as('user_id'),
+      ])
+      .unionAll((eb) =>
+        eb
+          .selectFrom('own')
+          .select([sql<'own'>`'own'`.as('kind'), 'team_id', sql<null>`cast(null as text)`.as('user_id')]),
+      )
+      .unionAll((eb) =>
+        eb
+          .selectFrom('team_members as tm')
+          .select([sql<'person'>`'person'`.as('kind'), 'tm.team_id', 'tm.user_id'])
+          .where('tm.org_id', '=', orgId)
+          .where('tm.team_id', 'in', eb.selectFrom('reached').select('reached.team_id')),
+      )
+      .unionAll((eb) =>
+        eb
+          .selectFrom('team_managers as tg')
+          .select([sql<'person'>`'person'`.as('kind'), 'tg.team_id', 'tg.user_id'])
+          .where('tg.org_id', '=', orgId)
+          .where('tg.team_id', 'in', eb.selectFrom('reached').select('reached.team_id')),
+      ),
   { cached: true },
 );
 
 export async function loadReach(db: Executor, actor: Actor): Promise<Reach> {
-  const [teams, managed, ownRows] = await Promise.all([
-    orgTeams(db, actor.orgId),
-    managedBy(db, actor.orgId, actor.userId),
-    memberOf(db, actor.orgId, actor.userId),
-  ]);
-  const own = ownRows[0];
-
-  const children = new Map<string, string[]>();
-  for (const team of teams) {
-    if (team.parent_team_id === null) continue;
-    const list = children.get(team.parent_team_id) ?? [];
-    list.push(team.id);
-    children.set(team.parent_team_id, list);
-  }
+  const rows = await reachRows(db, actor.orgId, actor.userId);
   const managedTeamIds = new Set<string>();
-  const stack = managed.map((m) => m.team_id);
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (managedTeamIds.has(id)) continue;
-    managedTeamIds.add(id);
-    stack.push(...(children.get(id) ?? []));
+  let ownTeamId: string | null = null;
+  for (const row of rows) {
+    if (row.kind === 'managed') managedTeamIds.add(row.team_id);
+    else if (row.kind === 'own') ownTeamId = row.team_id;
   }
-
-  const ownTeamId = own?.team_id ?? null;
-  const reachedTeams = [...managedTeamIds, ...(ownTeamId ? [ownTeamId] : [])];
   const reportUserIds = new Set<string>();
   const teammateUserIds = new Set<string>();
-  if (reachedTeams.length > 0) {
-    const people = await readRows(
-      db,
-      db
-        .selectFrom('team_members')
-        .select(['team_id', 'user_id'])
-        .where('org_id', '=', actor.orgId)
-        .where('team_id', 'in', reachedTeams)
-        .unionAll(
-          db
-            .selectFrom('team_managers')
-            .select(['team_id', 'user_id'])
-            .where('org_id', '=', actor.orgId)
-            .where('team_id', 'in', reachedTeams),
-        ),
-      { cached: true },
-    );
-    for (const person of people) {
-      if (person.user_id === actor.userId) continue;
-      if (managedTeamIds.has(person.team_id)) reportUserIds.add(person.user_id);
-      if (person.team_id === ownTeamId) teammateUserIds.add(person.user_id);
-    }
+  for (const row of rows) {
+    if (row.kind !== 'person' || row.user_id === null || row.user_id === actor.userId) continue;
+    if (managedTeamIds.has(row.team_id)) reportUserIds.add(row.user_id);
+    if (row.team_id === ownTeamId) teammateUserIds.add(row.user_id);
   }
   return { all: actor.role === 'admin', managedTeamIds, ownTeamId, reportUserIds, teammateUserIds };
 }

@@ -1,12 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import {
   BENCH_PASSWORD,
   type DatasetSize,
   datasetSizes,
   seedBench,
+  seedId,
 } from '../../../src/cli/demo/seed-bench.ts';
 import type { Progress } from '../../../src/cli/progress.ts';
 import { type Db, type Engine, openDb } from '../../../src/server/db/database.ts';
@@ -126,4 +138,125 @@ export function stderrProgress(log: (message: string) => void): Progress {
     },
     stop() {},
   };
+}
+
+const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The cache key of a seeded dataset: the seeding code and the migrations. */
+function datasetVersion(): string {
+  const hash = createHash('sha256');
+  for (const file of ['src/cli/demo/seed-bench.ts', 'src/cli/demo/crm-data.ts', 'src/server/db/migrate.ts']) {
+    hash.update(readFileSync(join(projectRoot, file)));
+  }
+  const migrations = join(projectRoot, 'db/migrations');
+  for (const file of readdirSync(migrations).sort()) hash.update(file);
+  return hash.digest('hex').slice(0, 12);
+}
+
+/**
+ * `seedDataset` with a cache, used by `npm run bench` when BENCH_CACHE_DIR is set (seeding L takes
+ * about a quarter of an hour). SQLite: the seeded file is kept as
+ * `$BENCH_CACHE_DIR/seeded-<size>-<crm|people>-<version>.db` and each run works on a copy.
+ * PostgreSQL: the seeded database is kept under BENCH_POSTGRES_URL as
+ * `outfield_bench_cache_<size>_<crm|people>_<version>` and each run works on a new database created
+ * from it as a template (a file copy; planner statistics included). `<version>` hashes the seeding
+ * code and the migrations, so a change seeds again; drop stale caches by hand
+ * (`rm`, `drop database`).
+ */
+export async function cachedSeededDb(
+  engine: Engine,
+  size: DatasetSize,
+  cacheDir: string,
+  log: (message: string) => void,
+  options: SeedOptions = {},
+): Promise<SeededDb> {
+  const crm = options.crm ?? true;
+  const key = `${size}-${crm ? 'crm' : 'people'}-${datasetVersion()}`;
+  const identity = {
+    orgId: seedId(size.charCodeAt(0) * 16, 1),
+    adminEmail: `admin@bench-${size.toLowerCase()}.example`,
+    password: BENCH_PASSWORD,
+    reps: datasetSizes[size],
+  };
+  if (engine === 'sqlite') {
+    mkdirSync(cacheDir, { recursive: true });
+    const cached = join(cacheDir, `seeded-${key}.db`);
+    if (!existsSync(cached)) {
+      const building = `${cached}.building`;
+      for (const s of ['', '-wal', '-shm']) rmSync(`${building}${s}`, { force: true });
+      const db = openDb(`sqlite:${building}`);
+      await migrateToLatest(db);
+      log(`seeding dataset ${size} into ${cached} (once; later runs copy it)`);
+      const started = performance.now();
+      await seedBench(db, systemClock, size, stderrProgress(log), { crm });
+      db.sqlite!.pragma('wal_checkpoint(TRUNCATE)');
+      await db.close();
+      renameSync(building, cached);
+      log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'outfield-bench-'));
+    const file = join(dir, 'bench.db');
+    copyFileSync(cached, file);
+    const url = `sqlite:${file}`;
+    const db = openDb(url);
+    const drop = async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    log(`dataset ${size} from the cache ${cached}`);
+    return { db, url, drop, ...identity };
+  }
+  const template = `outfield_bench_cache_${key.replaceAll('-', '_').toLowerCase()}`;
+  const exists = await adminRows(`select 1 from pg_database where datname = '${template}'`);
+  if (exists === 0) {
+    const building = `${template}_building`;
+    await adminQuery(`drop database if exists ${building} with (force)`);
+    await adminQuery(`create database ${building}`);
+    const db = openDb(urlOf(building));
+    try {
+      await migrateToLatest(db);
+      log(`seeding dataset ${size} into the database ${template} (once; later runs copy it)`);
+      const started = performance.now();
+      await seedBench(db, systemClock, size, stderrProgress(log), { crm });
+      log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    } finally {
+      await db.close();
+    }
+    await adminQuery(`alter database ${building} rename to ${template}`);
+  }
+  const name = `outfield_bench_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const started = performance.now();
+  await adminQuery(`create database ${name} template ${template} strategy file_copy`);
+  log(
+    `dataset ${size} copied from the database ${template} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const url = urlOf(name);
+  const db = openDb(url);
+  const drop = async () => {
+    await db.close();
+    await adminQuery(`drop database if exists ${name} with (force)`);
+  };
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { db, url, drop, ...identity };
+}
+
+function urlOf(database: string): string {
+  const parsed = new URL(postgresAdminUrl);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function adminRows(statement: string): Promise<number> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl });
+  await client.connect();
+  try {
+    return (await client.query(statement)).rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
 }

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { haversineMeters } from '../../../shared/geo.ts';
 import type { Deps } from '../../context.ts';
+import { type ShapeArgs, shapedQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -35,7 +36,7 @@ import {
   type CrmSettings,
   toAccountResponse,
 } from './crm.schemas.ts';
-import { loadCrmSettings } from './crm-settings.service.ts';
+import { crmSettingsFromStored, loadCrmSettings } from './crm-settings.service.ts';
 
 /** Loads an account the actor may read, else the same 404 a missing id gets. */
 export async function readableAccount(
@@ -66,6 +67,104 @@ export async function assertAssignable(
   }
 }
 
+/** The values of an account list query (bound into its compiled template; see `shapedQuery`). */
+interface AccountListArgs extends ShapeArgs {
+  orgId: string;
+  owners?: string[];
+  ownerId?: string;
+  teamId?: string;
+  territory?: string;
+  tier?: AccountListQuery['tier'];
+  status?: AccountListQuery['status'];
+  pattern?: string;
+  cursorValue?: string | number;
+  cursorId?: string;
+  /** The page's limit + 1 (not an argument of the count). */
+  pageLimit?: number;
+}
+type AccountListRow = AccountRow & { matched?: number | string | null; org_settings?: string | null };
+/** What changes the SQL of an account list query: the filters present, the sort and the part. */
+interface AccountListShape {
+  filters: string;
+  sort: AccountListQuery['sort'];
+  dir: 'asc' | 'desc';
+  cursor: boolean;
+  part: 'combined' | 'page' | 'count';
+  /** The page carries the org's stored settings (`org_settings`), for actors not given them before. */
+  settings: boolean;
+}
+
+/** The org's stored settings as a column (a scalar subquery, evaluated once per statement). */
+function orgSettingsOf(db: Executor, orgId: string) {
+  return db.selectFrom('orgs').select('settings').where('orgs.id', '=', orgId).as('org_settings');
+}
+
+function accountSortColumn(sort: AccountListQuery['sort']): RawBuilder<string | number> {
+  return sort === 'name'
+    ? sql<string>`a.name_lower`
+    : sort === 'createdAt'
+      ? sql<number>`a.created_at`
+      : sql<number>`coalesce(a.last_activity_at, 0)`;
+}
+
+/**
+ * The account list's queries, built and compiled by Kysely once per shape (filters present, sort,
+ * list length) and then only bound: building this CTE costs more CPU than PostgreSQL takes to run it
+ * at dataset S. `combined` is one statement and one scan for every list of up to COUNT_CAP accounts:
+ * `m` = (sort key, id) of every matching account, at most COUNT_CAP + 1 of them; its size is the
+ * count, and the page is the first limit + 1 of `m` in sort order after the cursor, joined back to
+ * the accounts and owners by primary key. Only when `m` is full (more than COUNT_CAP match, so it is
+ * not all of them) does the page need its own sorted scan over every match (`page`, with `count`
+ * when the count is unknown).
+ */
+const accountListQuery = shapedQuery(
+  (db: Executor, args: AccountListArgs, shape: AccountListShape) => {
+    // The accounts that match, on accounts alone (every account has an owner, so no join is needed).
+    let c = db.selectFrom('accounts as a').where('a.org_id', '=', args.orgId);
+    if (args.owners) c = c.where('a.owner_id', 'in', args.owners);
+    if (args.ownerId !== undefined) c = c.where('a.owner_id', '=', args.ownerId);
+    if (args.teamId !== undefined)
+      c = c.where('a.owner_id', 'in', teamMembersQuery(db, args.orgId, args.teamId));
+    if (args.territory !== undefined) c = c.where('a.territory', '=', args.territory);
+    if (args.tier !== undefined) c = c.where('a.tier', '=', args.tier);
+    if (args.status !== undefined) c = c.where('a.status', '=', args.status);
+    if (args.pattern !== undefined) c = c.where(sql<boolean>`a.name_lower like ${args.pattern} escape '\\'`);
+    const sortColumn = accountSortColumn(shape.sort);
+    const { dir } = shape;
+    if (shape.part === 'count') return c.select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1);
+    if (shape.part === 'page') {
+      let ids = c.select('a.id');
+      if (shape.cursor)
+        ids = ids.where((eb) => afterKey(eb, sortColumn, sql`a.id`, args.cursorValue!, args.cursorId!, dir));
+      return accountsQuery(db, args.orgId)
+        .select(accountColumns)
+        .$if(shape.settings, (q) => q.select(orgSettingsOf(db, args.orgId)))
+        .where('a.id', 'in', ids.orderBy(sortColumn, dir).orderBy('a.id', dir).limit(args.pageLimit!))
+        .orderBy(sortColumn, dir)
+        .orderBy('a.id', dir);
+    }
+    const matching = c.select([sortColumn.as('k'), 'a.id']).limit(COUNT_CAP + 1);
+    return db
+      .with('m', () => matching)
+      .selectFrom('accounts as a')
+      .innerJoin('users as u', 'u.id', 'a.owner_id')
+      .select(accountColumns)
+      .select((eb) => eb.selectFrom('m').select(eb.fn.countAll<number | string>().as('n')).as('matched'))
+      .$if(shape.settings, (q) => q.select(orgSettingsOf(db, args.orgId)))
+      .where('a.org_id', '=', args.orgId)
+      .where('a.id', 'in', (eb) => {
+        let ids = eb.selectFrom('m').select('m.id');
+        if (shape.cursor)
+          ids = ids.where((w) => afterKey(w, sql`m.k`, sql`m.id`, args.cursorValue!, args.cursorId!, dir));
+        return ids.orderBy(sql`m.k`, dir).orderBy('m.id', dir).limit(args.pageLimit!);
+      })
+      .orderBy(sortColumn, dir)
+      .orderBy('a.id', dir);
+  },
+  (shape) =>
+    `${shape.part}|${shape.filters}|${shape.sort}|${shape.dir}|${shape.cursor ? 1 : 0}|${shape.settings ? 1 : 0}`,
+);
+
 export async function listAccounts(
   deps: Deps,
   actor: Actor,
@@ -73,77 +172,57 @@ export async function listAccounts(
   input: AccountListQuery,
 ) {
   const db = deps.db.kysely;
-  // The settings and the reach are read at the same time (one round trip less on PostgreSQL).
-  const [settings, reach] = await Promise.all([loadCrmSettings(db, actor.orgId), reachOrPromise]);
-  const owners = readableOwnerIds(actor, reach, { teamRead: settings.repsReadTeamAccounts });
-  // The accounts that match, on accounts alone (every account has an owner, so no join is needed).
-  let c = db.selectFrom('accounts as a').where('a.org_id', '=', actor.orgId);
-  if (owners) c = c.where('a.owner_id', 'in', owners);
-  if (input.ownerId) c = c.where('a.owner_id', '=', input.ownerId);
-  if (input.teamId) c = c.where('a.owner_id', 'in', teamMembersQuery(db, actor.orgId, input.teamId));
-  if (input.territory) c = c.where('a.territory', '=', input.territory);
-  if (input.tier) c = c.where('a.tier', '=', input.tier);
-  if (input.status) c = c.where('a.status', '=', input.status);
-  if (input.q) c = c.where(sql<boolean>`a.name_lower like ${likePattern(input.q)} escape '\\'`);
-
-  const sortColumn: RawBuilder<string | number> =
-    input.sort === 'name'
-      ? sql<string>`a.name_lower`
-      : input.sort === 'createdAt'
-        ? sql<number>`a.created_at`
-        : sql<number>`coalesce(a.last_activity_at, 0)`;
+  // The CRM settings give each row its next visit due and a rep's owner filter. A rep's are read
+  // with the reach (at the same time: one round trip on PostgreSQL); anyone else's come with the
+  // page, as a column of its statement (one query less).
+  const [repSettings, reach] = await Promise.all([
+    actor.role === 'rep' ? loadCrmSettings(db, actor.orgId) : undefined,
+    reachOrPromise,
+  ]);
+  const owners = readableOwnerIds(actor, reach, { teamRead: repSettings?.repsReadTeamAccounts });
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
+  // The count reads the filters only; the page also its limit and the cursor.
+  const args: AccountListArgs = { orgId: actor.orgId };
+  let filters = '';
+  const filter = (key: string, name: keyof AccountListArgs, value: string | string[] | undefined | null) => {
+    if (value === undefined || value === null || value === '') return;
+    (args as Record<string, unknown>)[name] = value;
+    filters += key;
+  };
+  filter('o', 'owners', owners);
+  filter('u', 'ownerId', input.ownerId);
+  filter('t', 'teamId', input.teamId);
+  filter('r', 'territory', input.territory);
+  filter('i', 'tier', input.tier);
+  filter('s', 'status', input.status);
+  filter('q', 'pattern', input.q ? likePattern(input.q) : undefined);
+  const countArgs = { ...args };
+  args.pageLimit = input.limit + 1;
+  if (cursor) {
+    args.cursorValue = cursor.sortValue;
+    args.cursorId = cursor.id;
+  }
+  const shape = (part: AccountListShape['part']): AccountListShape => ({
+    filters,
+    sort: input.sort,
+    dir: input.dir,
+    cursor: cursor !== undefined,
+    part,
+    settings: part !== 'count' && repSettings === undefined,
+  });
+  const read = (part: AccountListShape['part']) =>
+    readRows(db, {
+      compile: () => accountListQuery(db, part === 'count' ? countArgs : args, shape(part)),
+    }) as unknown as Promise<AccountListRow[]>;
 
-  // One statement and one scan for every list of up to COUNT_CAP accounts: `m` = (sort key, id) of
-  // every matching account, at most COUNT_CAP + 1 of them; its size is the count, and the page is the
-  // first limit + 1 of `m` in sort order after the cursor, joined back to the accounts and owners by
-  // primary key. Only when `m` is full (more than COUNT_CAP match, so it is not all of them) does the
-  // page need its own sorted scan over every match (below).
-  const matching = c.select([sortColumn.as('k'), 'a.id']).limit(COUNT_CAP + 1);
-  const combined = db
-    .with('m', () => matching)
-    .selectFrom('accounts as a')
-    .innerJoin('users as u', 'u.id', 'a.owner_id')
-    .select(accountColumns)
-    .select((eb) => eb.selectFrom('m').select(eb.fn.countAll<number | string>().as('n')).as('matched'))
-    .where('a.org_id', '=', actor.orgId)
-    .where('a.id', 'in', (eb) => {
-      let ids = eb.selectFrom('m').select('m.id');
-      if (cursor)
-        ids = ids.where((w) => afterKey(w, sql`m.k`, sql`m.id`, cursor.sortValue, cursor.id, input.dir));
-      return ids
-        .orderBy(sql`m.k`, input.dir)
-        .orderBy('m.id', input.dir)
-        .limit(input.limit + 1);
-    })
-    .orderBy(sortColumn, input.dir)
-    .orderBy('a.id', input.dir);
-  const first = await readRows(db, combined);
-  let rows: AccountRow[] = first;
+  const first = await read('combined');
+  let rows = first;
   let matched = first.length > 0 ? Number(first[0]!.matched) : undefined;
   if (matched === undefined || matched > COUNT_CAP) {
     // More than the cap match (or the page after the cursor is empty, which leaves the count
     // unknown): the page sorts the ids of every match and fetches its rows by primary key.
-    let ids = c.select('a.id');
-    if (cursor)
-      ids = ids.where((eb) => afterKey(eb, sortColumn, sql`a.id`, cursor.sortValue, cursor.id, input.dir));
-    const page = accountsQuery(db, actor.orgId)
-      .select(accountColumns)
-      .where(
-        'a.id',
-        'in',
-        ids
-          .orderBy(sortColumn, input.dir)
-          .orderBy('a.id', input.dir)
-          .limit(input.limit + 1),
-      )
-      .orderBy(sortColumn, input.dir)
-      .orderBy('a.id', input.dir);
-    const counted =
-      matched === undefined
-        ? readRows(db, c.select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1)).then((r) => r.length)
-        : matched;
-    [rows, matched] = await Promise.all([readRows(db, page), counted]);
+    const counted = matched === undefined ? read('count').then((r) => r.length) : matched;
+    [rows, matched] = await Promise.all([read('page'), counted]);
   }
   const sortValueOf = (r: (typeof rows)[number]) =>
     input.sort === 'name'
@@ -152,8 +231,12 @@ export async function listAccounts(
         ? r.created_at
         : (r.last_activity_at ?? 0);
   const result = pageOf(rows, input.limit, (r) => encodeCursor(sortValueOf(r), r.id));
+  // Without rows nothing needs the settings.
+  const settings =
+    repSettings ??
+    (rows.length > 0 ? crmSettingsFromStored(actor.orgId, rows[0]!.org_settings ?? null) : undefined);
   return {
-    items: result.items.map((r) => toAccountResponse(r, settings, canWriteOwned(actor, reach, r.owner_id))),
+    items: result.items.map((r) => toAccountResponse(r, settings!, canWriteOwned(actor, reach, r.owner_id))),
     nextCursor: result.nextCursor,
     total: matched > COUNT_CAP ? { value: COUNT_CAP, capped: true } : { value: matched, capped: false },
   };

@@ -15,7 +15,7 @@ import {
   type contactUpdateBody,
   toContactResponse,
 } from './crm.schemas.ts';
-import { loadCrmSettings } from './crm-settings.service.ts';
+import { accountTeamRead, loadCrmSettings } from './crm-settings.service.ts';
 
 const contactColumns = [
   'c.id',
@@ -66,8 +66,7 @@ export async function listContacts(
   input: z.infer<typeof contactListQuery>,
 ) {
   const db = deps.db.kysely;
-  const settings = await loadCrmSettings(db, actor.orgId);
-  const owners = readableOwnerIds(actor, reach, { teamRead: settings.repsReadTeamAccounts });
+  const owners = readableOwnerIds(actor, reach, { teamRead: await accountTeamRead(db, actor) });
   let q = contactsQuery(db, actor.orgId);
   if (owners) q = q.where('a.owner_id', 'in', owners);
   if (input.accountId) q = q.where('c.account_id', '=', input.accountId);

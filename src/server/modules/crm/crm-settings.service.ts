@@ -44,7 +44,15 @@ function parseCrmSettings(raw: string): CrmSettings {
 
 /** The org's CRM settings with defaults filled in (visit radius 150 m, tier cadences, …). */
 export async function loadCrmSettings(db: Executor, orgId: string): Promise<CrmSettings> {
-  const raw = await readSettingsRaw(db, orgId);
+  return crmSettingsFromStored(orgId, await readSettingsRaw(db, orgId));
+}
+
+/**
+ * The CRM settings from the org's stored settings text (`orgs.settings`), when a statement read it
+ * along with its own rows (the account list's page); null means the org row is missing.
+ */
+export function crmSettingsFromStored(orgId: string, raw: string | null): CrmSettings {
+  if (raw === null) throw notFound('Organization');
   const hit = parsed.get(orgId);
   if (hit && hit.raw === raw) return hit.settings;
   // Shared between requests, so nobody may change it in place.
@@ -55,6 +63,16 @@ export async function loadCrmSettings(db: Executor, orgId: string): Promise<CrmS
   if (parsed.size >= PARSED_MAX) parsed.clear();
   parsed.set(orgId, { raw, settings });
   return settings;
+}
+
+/**
+ * `teamRead` of `readableOwnerIds`: whether a rep reads their teammates' accounts
+ * (`repsReadTeamAccounts`). Only a rep's lists depend on it, so for anyone else the settings are
+ * not read at all (one query less per list request).
+ */
+export async function accountTeamRead(db: Executor, actor: Actor): Promise<boolean> {
+  if (actor.role !== 'rep') return false;
+  return (await loadCrmSettings(db, actor.orgId)).repsReadTeamAccounts;
 }
 
 export async function updateCrmSettings(

@@ -145,6 +145,44 @@ describe('accounts', () => {
     });
   });
 
+  it("gives every list row its next visit due by the org's current tier cadence, whoever lists", async () => {
+    const id = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id, { name: 'Cadence Row', tier: 'B' });
+    const created = (
+      await t.db.kysely
+        .selectFrom('accounts')
+        .select('created_at')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).created_at;
+    const due = (days: number) => new Date(created + days * 86_400_000).toISOString();
+    const listed = async (who: keyof typeof s) => {
+      const res = await call(who)({ method: 'GET', url: '/api/crm/accounts?q=cadence%20row' });
+      expect(res.statusCode).toBe(200);
+      return res.json().items.map((a: { id: string; nextVisitDue: string | null }) => [a.id, a.nextVisitDue]);
+    };
+    // Admins and managers get the settings with the page, reps before it: all must agree.
+    for (const who of ['admin', 'director', 'managerA', 'repA1'] as const) {
+      expect(await listed(who)).toEqual([[id, due(30)]]);
+    }
+    const set = async (B: number) => {
+      const res = await call('admin')({
+        method: 'PATCH',
+        url: '/api/crm/settings',
+        payload: { tierCadenceDays: { A: 14, B, C: 60 } },
+      });
+      expect(res.statusCode).toBe(200);
+    };
+    await set(7);
+    try {
+      for (const who of ['admin', 'director', 'managerA', 'repA1'] as const) {
+        expect(await listed(who)).toEqual([[id, due(7)]]);
+      }
+    } finally {
+      await set(30);
+    }
+    expect(await listed('managerA')).toEqual([[id, due(30)]]);
+  });
+
   it('filters by tier and territory, searches names, and pages with a cursor', async () => {
     for (let i = 0; i < 7; i++) {
       await makeAccount(t.db, t.clock, w.org.orgId, w.repB1.id, {
