@@ -1,4 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb, testEngine } from '../../../tests/setup/test-db.ts';
 import { compiledQuery, shapedQuery } from './compiled-query.ts';
@@ -155,6 +156,27 @@ describe('compiledQuery with the coherent read cache', () => {
       }).toThrow(TypeError);
     }
     expect(await cachedOrgName(tdb.db.kysely, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+  });
+});
+
+describe.runIf(testEngine() === 'postgres')('PostgreSQL prepared statements', () => {
+  it('runs a compiled query as a named prepared statement on its connection, with fresh arguments each time', async () => {
+    const prepared = await tdb.db.kysely.transaction().execute(async (trx) => {
+      expect(await cachedOrgName(trx, 'a')).toEqual([{ id: 'a', name: 'Org a' }]);
+      expect(await cachedOrgName(trx, 'b')).toEqual([{ id: 'b', name: 'Org b' }]);
+      const rows = await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements`.execute(trx);
+      return rows.rows;
+    });
+    const text = 'select "id", "name" from "orgs" where "id" = $1';
+    const mine = prepared.filter((p) => p.statement === text);
+    // Prepared once, under a name derived from its text, though it ran with two arguments.
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.name).toMatch(/^of_/);
+    // A query that is not a compiled template stays unnamed.
+    expect(prepared.some((p) => p.statement.includes('pg_prepared_statements'))).toBe(false);
   });
 });
 

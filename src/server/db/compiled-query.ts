@@ -1,5 +1,5 @@
 import type { CompiledQuery, QueryExecutor } from 'kysely';
-import { type Executor, trySyncRead } from './database.ts';
+import { type Executor, markPreparedStatement, trySyncRead } from './database.ts';
 
 /** Stands in for argument `i` while the query is compiled; never a real value (NUL is refused in text). */
 const SENTINEL_PREFIX = '\u0000outfield-arg:';
@@ -55,6 +55,7 @@ export function compiledQuery<A extends readonly unknown[], R>(
       if (!slots.includes(i))
         throw new Error(`compiledQuery: argument ${i} is not a parameter of ${query.sql}`);
     }
+    markPreparedStatement(query.sql);
     return { query, slots };
   };
   const prepare = (db: Executor, args: A): { query: CompiledQuery; parameters: unknown[] } => {
@@ -130,6 +131,7 @@ export function shapedQuery<A extends ShapeArgs, S, R>(
       if (!slots.includes(i))
         throw new Error(`shapedQuery: argument ${i} is not a parameter of ${query.sql}`);
     }
+    markPreparedStatement(query.sql);
     return { query, slots };
   };
   /** The compiled query with these arguments bound: run it with `trySyncRead` or `executeQuery`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -192,6 +193,7 @@ export function openDb(
   // already removed from the pool by pg; without a listener the pool's 'error' event would crash
   // the process. The next query simply opens a new connection.
   pool.on('error', (error) => options.onPoolError?.(error));
+  pool.on('connect', (client) => usePreparedStatements(client));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return {
     kysely,
@@ -215,6 +217,39 @@ export function openDb(
       await Promise.race([allRemoved, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
       clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * SQL texts of the fixed-shape queries (`compiledQuery`, `shapedQuery`): on PostgreSQL each runs as
+ * a named prepared statement on every pooled connection, so the server parses and analyses it once
+ * per connection instead of on every request (the reach's recursive statement: 0.77 → 0.36 ms a
+ * call at dataset L). Bounded: the templates are few and `shapedQuery` caps its shapes.
+ */
+const preparedTexts = new Map<string, string>();
+const MAX_PREPARED_TEXTS = 5_000;
+
+/** Marks `text` (a compiled template's SQL) for a named prepared statement on PostgreSQL. */
+export function markPreparedStatement(text: string): void {
+  if (preparedTexts.has(text) || preparedTexts.size >= MAX_PREPARED_TEXTS) return;
+  preparedTexts.set(text, `of_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}`);
+}
+
+/**
+ * Routes a pooled client's `query(text, values)` calls for marked texts through a named prepared
+ * statement (pg prepares it on the connection at first use; the name is a hash of the text, so a
+ * name always means the same text). Everything else — other texts, query objects, cursors — is
+ * passed through unchanged.
+ */
+function usePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text === 'string' && args.length === 2 && Array.isArray(values)) {
+      const name = preparedTexts.get(text);
+      if (name !== undefined) return query({ name, text, values });
+    }
+    return query(...args);
   };
 }
 
