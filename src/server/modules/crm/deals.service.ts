@@ -187,33 +187,17 @@ export async function listDeals(deps: Deps, actor: Actor, reach: Reach, input: D
     // searches (SQLite's multi-index OR, PostgreSQL's BitmapOr). `id in (owned UNION ALL shared)`
     // made SQLite look every owned deal up twice more by primary key (≈ 10× a manager's list at M);
     // `OR id in (select … from deal_splits)` scanned every deal of the org.
-    const shared = await readRows(
-      db,
-      db
-        .selectFrom('deal_splits')
-        .select('deal_id')
-        .where('org_id', '=', actor.orgId)
-        .where('user_id', 'in', owners),
-    );
+    const sharedIds = db
+      .selectFrom('deal_splits')
+      .select('deal_id')
+      .where('org_id', '=', actor.orgId)
+      .where('user_id', 'in', owners);
+    const shared = await readRows(db, sharedIds);
     if (shared.length === 0) q = q.where('d.owner_id', 'in', owners);
-    else if (shared.length <= MAX_SHARED_IDS) {
-      const ids = shared.map((r) => r.deal_id);
+    else {
+      // Many shared deals: let the database read them as a subquery rather than bind every id.
+      const ids = shared.length <= MAX_SHARED_IDS ? shared.map((r) => r.deal_id) : sharedIds;
       q = q.where((eb) => eb.or([eb('d.owner_id', 'in', owners), eb('d.id', 'in', ids)]));
-    } else {
-      q = q.where((eb) =>
-        eb.or([
-          eb('d.owner_id', 'in', owners),
-          eb(
-            'd.id',
-            'in',
-            eb
-              .selectFrom('deal_splits')
-              .select('deal_id')
-              .where('org_id', '=', actor.orgId)
-              .where('user_id', 'in', owners),
-          ),
-        ]),
-      );
     }
   }
   if (input.ownerId) q = q.where('d.owner_id', '=', input.ownerId);
