@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeClock } from '../../src/server/lib/clock.ts';
 import { newId } from '../../src/server/lib/ids.ts';
-import { rollupState } from '../../src/server/modules/metrics/rollups.ts';
+import { ROLLUP_VERSION, rollupState } from '../../src/server/modules/metrics/rollups.ts';
 import { makeOrg } from '../factories/identity.ts';
 import { createTestDb, type TestDb, testEngine } from '../setup/test-db.ts';
 import { runCli } from './run-cli.ts';
@@ -62,7 +62,10 @@ describe(`outfield rollups rebuild on ${testEngine()}`, () => {
     const one = await runCli(['rollups', 'rebuild', '--org', a.orgId], { DATABASE_URL: tdb.url });
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toContain('Rebuilt the rollups of 1 organization');
-    expect(await rollupState(tdb.db.kysely, a.orgId)).toEqual({ timeZone: 'America/Chicago', version: 1 });
+    expect(await rollupState(tdb.db.kysely, a.orgId)).toEqual({
+      timeZone: 'America/Chicago',
+      version: ROLLUP_VERSION,
+    });
     expect(await rollupState(tdb.db.kysely, b.orgId)).toBeUndefined();
     const rows = await tdb.db.kysely
       .selectFrom('activity_rollups')
@@ -74,11 +77,24 @@ describe(`outfield rollups rebuild on ${testEngine()}`, () => {
       { org_id: a.orgId, day: 20458, kind: 'call', n: 1, duration_sum: 5 },
       { org_id: a.orgId, day: 20459, kind: 'call', n: 1, duration_sum: 5 },
     ]);
+    // The monthly tier: January's rows summed on its first day (20454 = 2026-01-01).
+    const months = await tdb.db.kysely
+      .selectFrom('activity_rollup_months')
+      .select(['org_id', 'day', 'kind', 'n', 'duration_sum'])
+      .orderBy('org_id')
+      .orderBy('day')
+      .execute();
+    expect(months.map((r) => ({ ...r, n: Number(r.n), duration_sum: Number(r.duration_sum) }))).toEqual([
+      { org_id: a.orgId, day: 20454, kind: 'call', n: 2, duration_sum: 10 },
+    ]);
 
     const all = await runCli(['rollups', 'rebuild'], { DATABASE_URL: tdb.url });
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain('Rebuilt the rollups of 2 organizations');
-    expect(await rollupState(tdb.db.kysely, b.orgId)).toEqual({ timeZone: 'America/Chicago', version: 1 });
+    expect(await rollupState(tdb.db.kysely, b.orgId)).toEqual({
+      timeZone: 'America/Chicago',
+      version: ROLLUP_VERSION,
+    });
 
     const missing = await runCli(['rollups', 'rebuild', '--org', 'nope'], { DATABASE_URL: tdb.url });
     expect(missing.code).toBe(1);

@@ -10,6 +10,7 @@ import * as m0008 from '../../../db/migrations/0008_team_managers_by_user.ts';
 import * as m0009 from '../../../db/migrations/0009_webhook_attempts.ts';
 import * as m0010 from '../../../db/migrations/0010_metric_rollups.ts';
 import * as m0011 from '../../../db/migrations/0011_idempotency.ts';
+import * as m0012 from '../../../db/migrations/0012_metric_rollup_months.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009_webhook_attempts': m0009,
   '0010_metric_rollups': m0010,
   '0011_idempotency': m0011,
+  '0012_metric_rollup_months': m0012,
 };
 
 const provider: MigrationProvider = {

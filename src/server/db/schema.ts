@@ -53,6 +53,9 @@ export interface Database {
   activity_rollups: ActivityRollupsTable;
   deal_rollups: DealRollupsTable;
   deal_rollup_keys: DealRollupKeysTable;
+  /** The daily rollups summed per local month, `day` being the month's first day (migration 0012). */
+  activity_rollup_months: ActivityRollupsTable;
+  deal_rollup_months: DealRollupsTable;
 }
 
 export type Role = 'admin' | 'manager' | 'rep';

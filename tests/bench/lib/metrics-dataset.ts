@@ -6,7 +6,7 @@ import { BENCH_PASSWORD, datasetSizes, prng, seedBench, seedId } from '../../../
 import { openDb } from '../../../src/server/db/database.ts';
 import { migrateToLatest } from '../../../src/server/db/migrate.ts';
 import { SESSION_COOKIE } from '../../../src/server/modules/identity/auth.routes.ts';
-import { rebuildOrgRollups } from '../../../src/server/modules/metrics/rollups.ts';
+import { ROLLUP_VERSION, rebuildOrgRollups } from '../../../src/server/modules/metrics/rollups.ts';
 import type { BenchContext } from './benchmark.ts';
 import { createFreshDb, type SeededDb, stderrProgress } from './fresh-db.ts';
 
@@ -28,7 +28,8 @@ const CACHE_VERSION = 1;
 export async function metricsDb(ctx: BenchContext): Promise<SeededDb> {
   const size = ctx.dataset;
   const cacheDir = process.env.BENCH_CACHE_DIR ?? join(tmpdir(), 'outfield-bench-cache');
-  const cacheFile = join(cacheDir, `metrics-${size}-v${CACHE_VERSION}.db`);
+  // The rollup version is part of the name: a cached file holds rollups built by that version.
+  const cacheFile = join(cacheDir, `metrics-${size}-v${CACHE_VERSION}-r${ROLLUP_VERSION}.db`);
   const orgId = seedId(size.charCodeAt(0) * 16, 1);
   const adminEmail = `admin@bench-${size.toLowerCase()}.example`;
   if (ctx.engine === 'sqlite' && existsSync(cacheFile)) {

@@ -265,6 +265,7 @@ describe('built-in KPIs on a hand-computed March, from the daily rollups', () =>
     expect(rollupRange(state, cal.timeZone, march.start, march.end)).toEqual({
       from: dayNumber('2026-03-01'),
       to: dayNumber('2026-04-01'),
+      monthly: true,
     });
   });
   pinned();

@@ -15,7 +15,8 @@ import { type DayRange, type RollupState, rollupRange, rollupState } from './rol
  * denominator so every number can show how it was computed; a zero denominator gives null ("—").
  *
  * Where the org's daily rollups are valid (see rollups.ts) and the period starts and ends on local
- * midnights, each building block that the rollups can answer reads them instead of the raw rows:
+ * midnights, each building block that the rollups can answer reads them instead of the raw rows —
+ * the monthly tier when the period is whole months (field days always read the daily tier):
  * activity counts/sums by kind and verified flag, field days, closed (won/lost) credited deals by
  * currency and stage, cycle-length sums. Filters on outcome, account tier or territory, open and
  * created deals, strikes and anything about open pipeline read the raw rows.
@@ -149,6 +150,18 @@ async function rowsOf<R>(
   return (await db.executeQuery(compiled)).rows;
 }
 
+/**
+ * The rollup table that answers a range of days: the monthly tier when the range is whole months.
+ * Both tiers have the same columns (a monthly row's `day` is its month's first day), hence one type.
+ */
+function activityTable(days: DayRange): 'activity_rollups' {
+  return (days.monthly ? 'activity_rollup_months' : 'activity_rollups') as 'activity_rollups';
+}
+
+function dealTable(days: DayRange): 'deal_rollups' {
+  return (days.monthly ? 'deal_rollup_months' : 'deal_rollups') as 'deal_rollups';
+}
+
 /** The scope as the building blocks see it: the rollup days when rollups answer this period. */
 interface Scope extends MetricScope {
   days: DayRange | null;
@@ -211,7 +224,7 @@ const activityCellsQuery = shapedQuery(
   (
     db: Executor,
     a: { orgId: string; userIds: string[]; from: number; to: number; kinds: string[]; cellKinds: string[] },
-    shape: { cells: ActivityFilter[]; anyKind: boolean },
+    shape: { cells: ActivityFilter[]; anyKind: boolean; monthly: boolean },
   ) => {
     // The values of every filter's kinds, in order, taken from `cellKinds` (parameters, not text).
     let at = 0;
@@ -229,7 +242,7 @@ const activityCellsQuery = shapedQuery(
       return sql<number>`sum(${value})`.as(`c${i}`);
     });
     let q = db
-      .selectFrom('activity_rollups')
+      .selectFrom(shape.monthly ? 'activity_rollup_months' : 'activity_rollups')
       .select(['user_id', ...sums])
       .where('org_id', '=', a.orgId)
       .where('user_id', 'in', a.userIds)
@@ -240,7 +253,7 @@ const activityCellsQuery = shapedQuery(
     return q.groupBy('user_id');
   },
   (shape) =>
-    `${shape.cells.map((f) => `${f.kinds?.length ?? '*'}:${f.verified ?? ''}`).join('/')}|${shape.anyKind}`,
+    `${shape.cells.map((f) => `${f.kinds?.length ?? '*'}:${f.verified ?? ''}`).join('/')}|${shape.anyKind}|${shape.monthly}`,
 );
 
 async function activityRollupCells(
@@ -263,7 +276,7 @@ async function activityRollupCells(
       kinds,
       cellKinds: filters.flatMap((f) => f.kinds ?? []),
     },
-    { cells: filters, anyKind },
+    { cells: filters, anyKind, monthly: days.monthly },
   );
   const rows = (await rowsOf(db, query)) as unknown as Record<string, unknown>[];
   return new Map(
@@ -279,7 +292,7 @@ function activityRollups(
   filter: { kinds?: string[]; verified?: boolean },
 ) {
   let q = db
-    .selectFrom('activity_rollups')
+    .selectFrom(activityTable(days))
     .select([
       'user_id',
       (eb) => eb.fn.sum<number>('n').as('n'),
@@ -352,9 +365,10 @@ const closedDealRollupsQuery = shapedQuery(
   (
     db: Executor,
     a: { orgId: string; userIds: string[]; from: number; to: number; statuses: string[]; currency: string },
+    shape: { monthly: boolean },
   ) =>
     db
-      .selectFrom('deal_rollups')
+      .selectFrom(shape.monthly ? 'deal_rollup_months' : 'deal_rollups')
       .select([
         'user_id',
         ...a.statuses.flatMap((status, i) =>
@@ -372,7 +386,7 @@ const closedDealRollupsQuery = shapedQuery(
       .where('status', 'in', a.statuses)
       .where('currency', '=', a.currency)
       .groupBy('user_id'),
-  () => '',
+  (shape) => (shape.monthly ? 'month' : 'day'),
 );
 
 /**
@@ -425,7 +439,7 @@ async function closedDealsByStatus(
           statuses,
           currency: s.currency,
         },
-        null,
+        { monthly: s.days.monthly },
       ),
     )) as unknown as Record<string, number | string | null>[];
     for (const r of rows) {
@@ -471,7 +485,7 @@ function dealRollups(
   f: { statuses: ('won' | 'lost')[]; currency: string; stageIds?: string[] },
 ) {
   let q = db
-    .selectFrom('deal_rollups')
+    .selectFrom(dealTable(days))
     .select([
       'user_id',
       (eb) => eb.fn.sum<number>('amount').as('amount'),

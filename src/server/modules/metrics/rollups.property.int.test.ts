@@ -280,18 +280,19 @@ async function apply(op: Op, timeZone: string): Promise<void> {
 
 async function snapshot() {
   const o = w.org.orgId;
-  const [a, d, k] = await Promise.all([
+  const activities = (table: 'activity_rollups' | 'activity_rollup_months') =>
     t.db.kysely
-      .selectFrom('activity_rollups')
+      .selectFrom(table as 'activity_rollups')
       .select(['user_id', 'day', 'kind', 'verified', 'n', 'duration_sum', 'duration_n'])
       .where('org_id', '=', o)
       .orderBy('user_id')
       .orderBy('day')
       .orderBy('kind')
       .orderBy('verified')
-      .execute(),
+      .execute();
+  const deals = (table: 'deal_rollups' | 'deal_rollup_months') =>
     t.db.kysely
-      .selectFrom('deal_rollups')
+      .selectFrom(table as 'deal_rollups')
       .select(['user_id', 'day', 'status', 'currency', 'stage_id', 'amount', 'share_bp', 'deals', 'cycle_ms'])
       .where('org_id', '=', o)
       .orderBy('user_id')
@@ -299,7 +300,10 @@ async function snapshot() {
       .orderBy('status')
       .orderBy('currency')
       .orderBy('stage_id')
-      .execute(),
+      .execute();
+  const [a, d, k, am, dm] = await Promise.all([
+    activities('activity_rollups'),
+    deals('deal_rollups'),
     t.db.kysely
       .selectFrom('deal_rollup_keys')
       .select(['deal_id', 'user_id', 'day'])
@@ -307,6 +311,8 @@ async function snapshot() {
       .orderBy('deal_id')
       .orderBy('user_id')
       .execute(),
+    activities('activity_rollup_months'),
+    deals('deal_rollup_months'),
   ]);
   const num = <T extends Record<string, unknown>>(rows: T[]) =>
     rows.map((r) =>
@@ -317,10 +323,10 @@ async function snapshot() {
         ]),
       ),
     );
-  return { a: num(a), d: num(d), k: num(k) };
+  return { a: num(a), d: num(d), k: num(k), am: num(am), dm: num(dm) };
 }
 
-describe('daily rollups', () => {
+describe('daily and monthly rollups', () => {
   it('answer every metric exactly like the raw rows, and equal a rebuild, after random edits', async () => {
     const custom = new Map(customs.map(([key, spec, format]) => [key, { spec, format }]));
     const metrics = [...builtinMetrics.map((m) => m.key), ...customs.map((c) => c[0])];
@@ -328,7 +334,7 @@ describe('daily rollups', () => {
       fc.asyncProperty(
         fc.constantFrom(...zones),
         fc.array(opArb, { minLength: 1, maxLength: pg ? 8 : 12 }),
-        fc.array(fc.tuple(fc.constantFrom<PeriodKind>('week', 'month', 'quarter'), dayArb), {
+        fc.array(fc.tuple(fc.constantFrom<PeriodKind>('week', 'month', 'quarter', 'year'), dayArb), {
           minLength: 2,
           maxLength: 4,
         }),
@@ -349,7 +355,10 @@ describe('daily rollups', () => {
           const state = await rollupState(t.db.kysely, w.org.orgId);
           for (const [kind, day] of periods) {
             const p = periodOfDate(kind, dateOfDay(day), cal);
-            expect(rollupRange(state, timeZone, p.start, p.end), JSON.stringify(state)).not.toBeNull();
+            const range = rollupRange(state, timeZone, p.start, p.end);
+            expect(range, JSON.stringify(state)).not.toBeNull();
+            // Months, quarters and years read the monthly tier; weeks the daily one.
+            expect(range!.monthly, p.key).toBe(kind !== 'week');
             const scope: MetricScope = {
               orgId: w.org.orgId,
               currency: 'USD',
@@ -450,5 +459,76 @@ describe('daily rollups', () => {
     ).toBe(before + 1);
     await rebuildOrgRollups(t.db.kysely, w.org.orgId);
     expect((await computeMetric(t.db.kysely, 'calls', scope)).get(w.repB1.id)!.value).toBe(before + 1);
+  });
+
+  it('answer a month, quarter or year from the monthly tier and a week from the daily one', async () => {
+    const timeZone = (await rollupState(t.db.kysely, w.org.orgId))!.timeZone;
+    const cal = { timeZone, fiscalYearStartMonth: 1 };
+    const user = w.repB1.id;
+    const scopeOf = (kind: PeriodKind): MetricScope => {
+      const p = periodOfDate(kind, '2026-05-13', cal);
+      return {
+        orgId: w.org.orgId,
+        currency: 'USD',
+        timeZone,
+        userIds: [user],
+        start: p.start,
+        end: p.end,
+        now: NOW,
+      };
+    };
+    const value = async (metric: string, kind: PeriodKind) =>
+      (await computeMetric(t.db.kysely, metric, scopeOf(kind))).get(user)?.value ?? 0;
+    const kinds: PeriodKind[] = ['week', 'month', 'quarter', 'year'];
+    const before = await Promise.all(kinds.map((k) => value('meetings', k)));
+    const revenueBefore = await Promise.all(kinds.map((k) => value('revenue_won', k)));
+    // Rows written into the monthly tier only, for May.
+    const may = dayNumber('2026-05-01');
+    await t.db.kysely
+      .insertInto('activity_rollup_months')
+      .values({
+        org_id: w.org.orgId,
+        user_id: user,
+        day: may,
+        kind: 'meeting',
+        verified: -1,
+        n: 1_000,
+        duration_sum: 0,
+        duration_n: 0,
+      })
+      .onConflict((oc) =>
+        oc.columns(['org_id', 'user_id', 'day', 'kind', 'verified']).doUpdateSet((eb) => ({
+          n: eb(eb.ref('activity_rollup_months.n'), '+', 1_000),
+        })),
+      )
+      .execute();
+    await t.db.kysely
+      .insertInto('deal_rollup_months')
+      .values({
+        org_id: w.org.orgId,
+        user_id: user,
+        day: may,
+        status: 'won',
+        currency: 'USD',
+        stage_id: 'behind-the-back',
+        amount: 77_700,
+        share_bp: 10_000,
+        deals: 1,
+        cycle_ms: 0,
+      })
+      .execute();
+    const after = await Promise.all(kinds.map((k) => value('meetings', k)));
+    const revenueAfter = await Promise.all(kinds.map((k) => value('revenue_won', k)));
+    expect(after).toEqual([before[0], before[1]! + 1_000, before[2]! + 1_000, before[3]! + 1_000]);
+    expect(revenueAfter).toEqual([
+      revenueBefore[0],
+      revenueBefore[1]! + 77_700,
+      revenueBefore[2]! + 77_700,
+      revenueBefore[3]! + 77_700,
+    ]);
+    // A rebuild derives the monthly tier from the daily one again.
+    await rebuildOrgRollups(t.db.kysely, w.org.orgId);
+    expect(await Promise.all(kinds.map((k) => value('meetings', k)))).toEqual(before);
+    expect(await Promise.all(kinds.map((k) => value('revenue_won', k)))).toEqual(revenueBefore);
   });
 });

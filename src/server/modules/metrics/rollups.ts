@@ -11,10 +11,12 @@ import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
  * Daily rollups for the metric engine: activities per (rep, local day, kind, verified) and credited
  * closed deals per (person, local day of closing, status, currency, stage). A "day" is the number of
  * days since 1970-01-01 of the local calendar date in the org's time zone, so every period of the org
- * is a whole range of days.
+ * is a whole range of days. Monthly rollups (`*_rollup_months`) hold the same rows summed over each
+ * local calendar month, keyed by the month's first day: a period of whole months (every month,
+ * quarter and year) reads them — one row per person and key instead of one per day.
  *
  * Maintenance recomputes the affected (person, day) keys from the raw rows inside the write's
- * transaction. On PostgreSQL each person's rollups are first locked (transaction-scoped advisory
+ * transaction, then the months those days fall in from the daily rows. On PostgreSQL each person's rollups are first locked (transaction-scoped advisory
  * lock, people in a fixed order), so two writers of the same key serialise and the second
  * recomputes with the first's rows committed (READ COMMITTED takes a fresh snapshot per
  * statement). A rebuild takes the org's lock exclusively; writers take it shared.
@@ -22,7 +24,8 @@ import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
  * Rollups are valid for an org only while `metric_rollup_state` names its current time zone and
  * `ROLLUP_VERSION`; otherwise the engine reads the raw rows and maintenance does nothing.
  */
-export const ROLLUP_VERSION = 1;
+/** 2: daily and monthly rollups (1: daily only). */
+export const ROLLUP_VERSION = 2;
 export const ROLLUPS_REBUILD_JOB = 'metrics.rollups-rebuild';
 
 const DAY_MS = 86_400_000;
@@ -35,6 +38,25 @@ export function dayNumber(date: string): number {
 
 export function dateOfDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The first day of the calendar month a day falls in. */
+export function monthStart(day: number): number {
+  const d = new Date(day * DAY_MS);
+  return Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / DAY_MS);
+}
+
+/** The first day of the next calendar month. */
+export function nextMonthStart(day: number): number {
+  const d = new Date(day * DAY_MS);
+  return Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS);
+}
+
+/** The first days of the months from the one holding `firstDay` to the one holding `lastDay`. */
+export function monthStarts(firstDay: number, lastDay: number): number[] {
+  const out: number[] = [];
+  for (let m = monthStart(firstDay); m <= lastDay; m = nextMonthStart(m)) out.push(m);
+  return out;
 }
 
 // Dashboards ask for the same few periods all day and writes touch a handful of days, while a
@@ -101,11 +123,14 @@ export interface DayRange {
   from: number;
   /** Exclusive. */
   to: number;
+  /** The range is whole calendar months: the monthly rollups answer it (same `day` bounds). */
+  monthly: boolean;
 }
 
 /**
  * The days a period covers when the org's rollups can answer it: valid for this time zone and
- * version, and the bounds fall on local midnights. Null: read the raw rows.
+ * version, and the bounds fall on local midnights. Null: read the raw rows. `monthly` when both
+ * bounds are firsts of months.
  */
 export function rollupRange(
   state: RollupState | undefined,
@@ -122,7 +147,11 @@ export function rollupRange(
     range =
       dayStart(from, timeZone) !== start || dayStart(to, timeZone) !== end || to < from
         ? null
-        : Object.freeze({ from, to });
+        : Object.freeze({
+            from,
+            to,
+            monthly: to > from && monthStart(from) === from && monthStart(to) === to,
+          });
     if (ranges.size >= MEMO_LIMIT) ranges.clear();
     ranges.set(key, range);
   }
@@ -170,6 +199,30 @@ async function maintenanceZone(db: Executor, orgId: string): Promise<string | nu
 
 type Span = ReturnType<typeof daySpans>[number];
 
+/** The columns of both tiers of the activity rollups, and of the deal rollups. */
+const ACTIVITY_ROLLUP_COLUMNS = [
+  'org_id',
+  'user_id',
+  'day',
+  'kind',
+  'verified',
+  'n',
+  'duration_sum',
+  'duration_n',
+] as const;
+const DEAL_ROLLUP_COLUMNS = [
+  'org_id',
+  'user_id',
+  'day',
+  'status',
+  'currency',
+  'stage_id',
+  'amount',
+  'share_bp',
+  'deals',
+  'cycle_ms',
+] as const;
+
 /** Inserts the activity rollups of one run of equal-length days (one person's, or everyone's). */
 async function insertActivitySpan(db: Executor, orgId: string, span: Span, userId?: string) {
   const dayExpr = spanDay(span, 'occurred_at');
@@ -191,7 +244,7 @@ async function insertActivitySpan(db: Executor, orgId: string, span: Span, userI
   if (userId !== undefined) q = q.where('owner_id', '=', userId);
   await db
     .insertInto('activity_rollups')
-    .columns(['org_id', 'user_id', 'day', 'kind', 'verified', 'n', 'duration_sum', 'duration_n'])
+    .columns(ACTIVITY_ROLLUP_COLUMNS)
     // A one-day span's day is a constant, which GROUP BY would read as a column position: left out.
     .expression(
       q.groupBy([
@@ -237,18 +290,7 @@ async function insertDealSpan(db: Executor, orgId: string, span: Span, userId?: 
   const dayExpr = dealDay(span);
   await db
     .insertInto('deal_rollups')
-    .columns([
-      'org_id',
-      'user_id',
-      'day',
-      'status',
-      'currency',
-      'stage_id',
-      'amount',
-      'share_bp',
-      'deals',
-      'cycle_ms',
-    ])
+    .columns(DEAL_ROLLUP_COLUMNS)
     .expression(
       closedCredits(db, orgId, span, userId)
         .select([
@@ -295,7 +337,9 @@ async function recompute(db: Executor, orgId: string, timeZone: string, table: '
       if (last && day - last.to <= 3) last.to = day;
       else runs.push({ from: day, to: day });
     }
+    const months = new Set<number>();
     for (const run of runs) {
+      for (const m of monthStarts(run.from, run.to)) months.add(m);
       await db
         .deleteFrom(table === 'a' ? 'activity_rollups' : 'deal_rollups')
         .where('org_id', '=', orgId)
@@ -308,7 +352,70 @@ async function recompute(db: Executor, orgId: string, timeZone: string, table: '
         else await insertDealSpan(db, orgId, span, userId);
       }
     }
+    for (const month of months) await refreshMonth(db, orgId, table, month, userId);
   }
+}
+
+/**
+ * Recomputes one month of the monthly rollups from the daily ones (one person's, or everyone's):
+ * the daily rows of the month summed per key, keyed by the month's first day.
+ */
+async function refreshMonth(db: Executor, orgId: string, table: 'a' | 'd', month: number, userId?: string) {
+  const next = nextMonthStart(month);
+  const day = sql<number>`${sql.lit(month)}`.as('day');
+  if (table === 'a') {
+    let gone = db.deleteFrom('activity_rollup_months').where('org_id', '=', orgId).where('day', '=', month);
+    if (userId !== undefined) gone = gone.where('user_id', '=', userId);
+    await gone.execute();
+    let q = db
+      .selectFrom('activity_rollups')
+      .select([
+        'org_id',
+        'user_id',
+        day,
+        'kind',
+        'verified',
+        (eb) => eb.fn.sum('n').as('n'),
+        (eb) => eb.fn.sum('duration_sum').as('duration_sum'),
+        (eb) => eb.fn.sum('duration_n').as('duration_n'),
+      ])
+      .where('org_id', '=', orgId)
+      .where('day', '>=', month)
+      .where('day', '<', next);
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    await db
+      .insertInto('activity_rollup_months')
+      .columns(ACTIVITY_ROLLUP_COLUMNS)
+      .expression(q.groupBy(['org_id', 'user_id', 'kind', 'verified']))
+      .execute();
+    return;
+  }
+  let gone = db.deleteFrom('deal_rollup_months').where('org_id', '=', orgId).where('day', '=', month);
+  if (userId !== undefined) gone = gone.where('user_id', '=', userId);
+  await gone.execute();
+  let q = db
+    .selectFrom('deal_rollups')
+    .select([
+      'org_id',
+      'user_id',
+      day,
+      'status',
+      'currency',
+      'stage_id',
+      (eb) => eb.fn.sum('amount').as('amount'),
+      (eb) => eb.fn.sum('share_bp').as('share_bp'),
+      (eb) => eb.fn.sum('deals').as('deals'),
+      (eb) => eb.fn.sum('cycle_ms').as('cycle_ms'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('day', '>=', month)
+    .where('day', '<', next);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  await db
+    .insertInto('deal_rollup_months')
+    .columns(DEAL_ROLLUP_COLUMNS)
+    .expression(q.groupBy(['org_id', 'user_id', 'status', 'currency', 'stage_id']))
+    .execute();
 }
 
 /**
@@ -429,6 +536,8 @@ export async function rebuildOrgRollups(
     await trx.deleteFrom('activity_rollups').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('deal_rollups').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('deal_rollup_keys').where('org_id', '=', orgId).execute();
+    await trx.deleteFrom('activity_rollup_months').where('org_id', '=', orgId).execute();
+    await trx.deleteFrom('deal_rollup_months').where('org_id', '=', orgId).execute();
     const a = await trx
       .selectFrom('activities')
       .select([(eb) => eb.fn.min('occurred_at').as('lo'), (eb) => eb.fn.max('occurred_at').as('hi')])
@@ -440,15 +549,17 @@ export async function rebuildOrgRollups(
       .where('org_id', '=', orgId)
       .where('status', 'in', ['won', 'lost'])
       .executeTakeFirst();
-    const aSpans =
-      a?.lo != null && a.hi != null
-        ? daySpans(dayOfInstant(Number(a.lo), timeZone), dayOfInstant(Number(a.hi), timeZone), timeZone)
-        : [];
-    const dSpans =
-      d?.lo != null && d.hi != null
-        ? daySpans(dayOfInstant(Number(d.lo), timeZone), dayOfInstant(Number(d.hi), timeZone), timeZone)
-        : [];
-    const total = aSpans.length + dSpans.length;
+    const bounds = (r: { lo: unknown; hi: unknown } | undefined) =>
+      r?.lo != null && r.hi != null
+        ? { first: dayOfInstant(Number(r.lo), timeZone), last: dayOfInstant(Number(r.hi), timeZone) }
+        : null;
+    const aDays = bounds(a);
+    const dDays = bounds(d);
+    const aSpans = aDays ? daySpans(aDays.first, aDays.last, timeZone) : [];
+    const dSpans = dDays ? daySpans(dDays.first, dDays.last, timeZone) : [];
+    const aMonths = aDays ? monthStarts(aDays.first, aDays.last) : [];
+    const dMonths = dDays ? monthStarts(dDays.first, dDays.last) : [];
+    const total = aSpans.length + dSpans.length + aMonths.length + dMonths.length;
     let done = 0;
     for (const span of aSpans) {
       await insertActivitySpan(trx, orgId, span);
@@ -468,6 +579,15 @@ export async function rebuildOrgRollups(
           ]),
         )
         .execute();
+      onProgress?.(++done, total);
+    }
+    // The monthly tier from the daily one, a month (everyone's rows) per statement.
+    for (const month of aMonths) {
+      await refreshMonth(trx, orgId, 'a', month);
+      onProgress?.(++done, total);
+    }
+    for (const month of dMonths) {
+      await refreshMonth(trx, orgId, 'd', month);
       onProgress?.(++done, total);
     }
     const now = Date.now();
@@ -533,7 +653,13 @@ export function registerRollupJobs(registry: JobRegistry): void {
       schema: z.object({ orgId: z.string().min(1).max(64) }),
       async run(ctx, payload) {
         await rebuildOrgRollups(ctx.deps.db.kysely, payload.orgId);
-        await refreshPlannerStats(ctx.deps.db, ['activity_rollups', 'deal_rollups', 'deal_rollup_keys']);
+        await refreshPlannerStats(ctx.deps.db, [
+          'activity_rollups',
+          'deal_rollups',
+          'deal_rollup_keys',
+          'activity_rollup_months',
+          'deal_rollup_months',
+        ]);
       },
     }),
   );

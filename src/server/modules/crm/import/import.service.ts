@@ -622,8 +622,16 @@ export async function executeImport(
 const importedTables: Record<ImportEntity, StatsTable[]> = {
   accounts: ['accounts'],
   contacts: ['contacts'],
-  deals: ['deals', 'deal_splits', 'deal_credits', 'deal_stage_history', 'deal_rollups', 'deal_rollup_keys'],
-  activities: ['activities', 'activity_rollups'],
+  deals: [
+    'deals',
+    'deal_splits',
+    'deal_credits',
+    'deal_stage_history',
+    'deal_rollups',
+    'deal_rollup_keys',
+    'deal_rollup_months',
+  ],
+  activities: ['activities', 'activity_rollups', 'activity_rollup_months'],
 };
 
 /** Another execution of the same import committed first (see the fence in executeImport). */
