@@ -329,6 +329,7 @@ async function recompute(db: Executor, orgId: string, timeZone: string, table: '
     days.push(k.day);
     byUser.set(k.userId, days);
   }
+  const monthUsers = new Map<number, Set<string>>();
   for (const [userId, days] of byUser) {
     await lockUser(db, orgId, table, userId);
     const runs: { from: number; to: number }[] = [];
@@ -337,9 +338,12 @@ async function recompute(db: Executor, orgId: string, timeZone: string, table: '
       if (last && day - last.to <= 3) last.to = day;
       else runs.push({ from: day, to: day });
     }
-    const months = new Set<number>();
     for (const run of runs) {
-      for (const m of monthStarts(run.from, run.to)) months.add(m);
+      for (const m of monthStarts(run.from, run.to)) {
+        const people = monthUsers.get(m) ?? new Set<string>();
+        people.add(userId);
+        monthUsers.set(m, people);
+      }
       await db
         .deleteFrom(table === 'a' ? 'activity_rollups' : 'deal_rollups')
         .where('org_id', '=', orgId)
@@ -352,20 +356,32 @@ async function recompute(db: Executor, orgId: string, timeZone: string, table: '
         else await insertDealSpan(db, orgId, span, userId);
       }
     }
-    for (const month of months) await refreshMonth(db, orgId, table, month, userId);
+  }
+  // Then the months those days fall in, a month of every touched person per statement (their
+  // locks are held until the transaction ends).
+  for (const [month, people] of monthUsers) {
+    const ids = [...people];
+    for (let i = 0; i < ids.length; i += 500)
+      await refreshMonth(db, orgId, table, month, ids.slice(i, i + 500));
   }
 }
 
 /**
- * Recomputes one month of the monthly rollups from the daily ones (one person's, or everyone's):
+ * Recomputes one month of the monthly rollups from the daily ones (these people's, or everyone's):
  * the daily rows of the month summed per key, keyed by the month's first day.
  */
-async function refreshMonth(db: Executor, orgId: string, table: 'a' | 'd', month: number, userId?: string) {
+async function refreshMonth(
+  db: Executor,
+  orgId: string,
+  table: 'a' | 'd',
+  month: number,
+  userIds?: readonly string[],
+) {
   const next = nextMonthStart(month);
   const day = sql<number>`${sql.lit(month)}`.as('day');
   if (table === 'a') {
     let gone = db.deleteFrom('activity_rollup_months').where('org_id', '=', orgId).where('day', '=', month);
-    if (userId !== undefined) gone = gone.where('user_id', '=', userId);
+    if (userIds !== undefined) gone = gone.where('user_id', 'in', userIds);
     await gone.execute();
     let q = db
       .selectFrom('activity_rollups')
@@ -382,7 +398,7 @@ async function refreshMonth(db: Executor, orgId: string, table: 'a' | 'd', month
       .where('org_id', '=', orgId)
       .where('day', '>=', month)
       .where('day', '<', next);
-    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    if (userIds !== undefined) q = q.where('user_id', 'in', userIds);
     await db
       .insertInto('activity_rollup_months')
       .columns(ACTIVITY_ROLLUP_COLUMNS)
@@ -391,7 +407,7 @@ async function refreshMonth(db: Executor, orgId: string, table: 'a' | 'd', month
     return;
   }
   let gone = db.deleteFrom('deal_rollup_months').where('org_id', '=', orgId).where('day', '=', month);
-  if (userId !== undefined) gone = gone.where('user_id', '=', userId);
+  if (userIds !== undefined) gone = gone.where('user_id', 'in', userIds);
   await gone.execute();
   let q = db
     .selectFrom('deal_rollups')
@@ -410,7 +426,7 @@ async function refreshMonth(db: Executor, orgId: string, table: 'a' | 'd', month
     .where('org_id', '=', orgId)
     .where('day', '>=', month)
     .where('day', '<', next);
-  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  if (userIds !== undefined) q = q.where('user_id', 'in', userIds);
   await db
     .insertInto('deal_rollup_months')
     .columns(DEAL_ROLLUP_COLUMNS)
