@@ -28,19 +28,22 @@ async function drag(page: Page, handle: Locator, target: Locator): Promise<void>
 }
 
 /**
- * Two neighbouring open stages and a deal the rep may move in the first. The two tests of this file
- * run in parallel: one takes the newest movable deal of the column, the other the oldest.
+ * Two neighbouring open stages and a deal the rep may move in the first. The tests of this file run
+ * in parallel, and the card-menu test in both projects against the same demo server, so each takes
+ * a deal of its own: the drag test the newest movable deal of the column, the card-menu test the
+ * oldest on desktop and the one before it on a phone (otherwise a phone run could look for a card
+ * that a desktop run had just moved for real).
  */
-async function pickMove(page: Page, which: 'newest' | 'oldest') {
+async function pickMove(page: Page, which: 'newest' | 'oldest' | 'second-oldest') {
   const board = await apiJson<Board>(page, '/api/crm/deals/board');
   const open = board.columns.filter((column) => column.stage.kind === 'open');
   for (let i = 0; i + 1 < open.length; i += 1) {
     const movable = open[i]!.deals.filter((d) => d.canEdit);
-    if (movable.length < 2) continue;
-    const deal = which === 'newest' ? movable[0]! : movable[movable.length - 1]!;
-    return { deal, from: open[i]!.stage, to: open[i + 1]!.stage };
+    if (movable.length < 3) continue;
+    const at = { newest: 0, oldest: movable.length - 1, 'second-oldest': movable.length - 2 }[which];
+    return { deal: movable[at]!, from: open[i]!.stage, to: open[i + 1]!.stage };
   }
-  throw new Error('No column with two movable deals on the demo board');
+  throw new Error('No column with three movable deals on the demo board');
 }
 
 // Desktop only (@desktop, see playwright.config.ts): the board is dragged with a mouse on a laptop;
@@ -78,9 +81,14 @@ test(
   },
 );
 
-test('a deal can be moved from its card menu, and a refused move puts the card back', async ({ page }) => {
+test('a deal can be moved from its card menu, and a refused move puts the card back', async ({
+  page,
+}, testInfo) => {
   await signInByApi(page, DEMO.rep, '/crm/board');
-  const { deal, from, to } = await pickMove(page, 'oldest');
+  const { deal, from, to } = await pickMove(
+    page,
+    testInfo.project.name === 'phone' ? 'second-oldest' : 'oldest',
+  );
   await page.goto('/crm/board');
   const source = page.getByTestId(`board-column-${from.id}`);
   const target = page.getByTestId(`board-column-${to.id}`);
