@@ -207,6 +207,25 @@ export async function cachedSeededDb(
     return { db, url, drop, ...identity };
   }
   const template = `outfield_bench_cache_${key.replaceAll('-', '_').toLowerCase()}`;
+  const copy = await postgresFromTemplate(template, log, async (db) => {
+    log(`seeding dataset ${size} into the database ${template} (once; later runs copy it)`);
+    const started = performance.now();
+    await seedBench(db, systemClock, size, stderrProgress(log), { crm });
+    log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  });
+  return { ...copy, ...identity };
+}
+
+/**
+ * A new PostgreSQL database copied from the template database `template` (a file copy, planner
+ * statistics included), which `seed` builds first when it does not exist yet (migrated, then
+ * seeded under another name and renamed when complete, so an interrupted seeding is never used).
+ */
+export async function postgresFromTemplate(
+  template: string,
+  log: (message: string) => void,
+  seed: (db: Db) => Promise<void>,
+): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
   const exists = await adminRows(`select 1 from pg_database where datname = '${template}'`);
   if (exists === 0) {
     const building = `${template}_building`;
@@ -215,10 +234,7 @@ export async function cachedSeededDb(
     const db = openDb(urlOf(building));
     try {
       await migrateToLatest(db);
-      log(`seeding dataset ${size} into the database ${template} (once; later runs copy it)`);
-      const started = performance.now();
-      await seedBench(db, systemClock, size, stderrProgress(log), { crm });
-      log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      await seed(db);
     } finally {
       await db.close();
     }
@@ -228,7 +244,7 @@ export async function cachedSeededDb(
   const started = performance.now();
   await adminQuery(`create database ${name} template ${template} strategy file_copy`);
   log(
-    `dataset ${size} copied from the database ${template} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `dataset copied from the database ${template} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   const url = urlOf(name);
   const db = openDb(url);
@@ -242,7 +258,7 @@ export async function cachedSeededDb(
     await drop();
     throw error;
   }
-  return { db, url, drop, ...identity };
+  return { db, url, drop };
 }
 
 function urlOf(database: string): string {
