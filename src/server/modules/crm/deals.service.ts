@@ -175,7 +175,7 @@ async function readableDeal(db: Executor, actor: Actor, reach: Reach, dealId: st
 }
 
 /** Above this many deals shared with the people in reach, the list asks the database for them. */
-const MAX_SHARED_IDS = 500;
+export const MAX_SHARED_IDS = 500;
 
 export async function listDeals(deps: Deps, actor: Actor, reach: Reach, input: DealListQuery) {
   const db = deps.db.kysely;
