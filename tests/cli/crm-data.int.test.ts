@@ -74,6 +74,15 @@ describe('generated CRM history', () => {
     expect(left.activities.length).toBe(right.activities.length);
     expect(left.accounts).toHaveLength(12);
     expect(left.deals).toHaveLength(16);
+    // Closed deals closed after they were created and before now, each at its own moment (deals
+    // created recently do not all close at the same instant).
+    const closed = left.deals.filter((d) => d.status !== 'open');
+    expect(closed.length).toBeGreaterThan(3);
+    for (const d of closed) {
+      expect(d.closed_at!).toBeGreaterThan(d.created_at);
+      expect(d.closed_at!).toBeLessThan(fakeClock().now());
+    }
+    expect(new Set(closed.map((d) => d.closed_at)).size).toBe(closed.length);
     // Every visit carries a check-in and its verification agrees with its distance.
     const visits = left.activities.filter((x) => x.kind === 'visit');
     expect(visits.length).toBeGreaterThan(0);

@@ -267,10 +267,16 @@ export async function generateCrm(
       // About a third won, a fifth lost, the rest spread over the open stages.
       const stage = roll < 0.33 ? 'won' : roll < 0.53 ? 'lost' : stageKeys[Math.floor(random() * 4)]!;
       const status = stage === 'won' ? 'won' : stage === 'lost' ? 'lost' : 'open';
+      // A closed deal took 7–67 days; one created too recently for that closed at some point since
+      // (not all at the same instant, which piled the last weeks' closings up just before `now`).
+      const took = Math.floor((7 + random() * 60) * 86_400_000);
+      const latest = now - 3_600_000;
       const closedAt =
         status === 'open'
           ? null
-          : Math.min(now - 3_600_000, created + Math.floor((7 + random() * 60) * 86_400_000));
+          : created + took <= latest
+            ? created + took
+            : created + 1 + Math.floor(random() * Math.max(1, latest - created - 1));
       const amount = Math.round((500 + random() * random() * 60_000) * 100);
       const name = `${pick(random, ['Q', 'Annual', 'Fleet', 'Spring', 'Restock', 'Expansion', 'Service'])} ${pick(random, ['order', 'contract', 'renewal', 'upgrade', 'bundle'])}`;
       const closeDate = new Date(closedAt ?? created + 45 * 86_400_000).toISOString().slice(0, 10);

@@ -225,7 +225,7 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
       work.repIds.map((id) => ({ id })),
       {
         accountsPerRep: 15,
-        dealsPerRep: 14,
+        dealsPerRep: 30,
         activitiesPerDay: 6,
         months: 6,
         center: work.spec.center,

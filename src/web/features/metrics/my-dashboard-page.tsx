@@ -79,9 +79,15 @@ function KpiCard({
           const fmtTarget = (v: number | null) => formatMetric(v, pace.targetFormat, d.currency);
           return (
             <Stack gap={6}>
-              <Group justify="space-between" wrap="nowrap">
+              <Group justify="space-between" wrap="nowrap" align="flex-start">
                 <Text fw={600}>{d.metric.name}</Text>
-                <Badge color={STATUS_COLOR[pace.status]} variant="filled" autoContrast>
+                {/* The status is never cut short: the metric's name wraps instead. */}
+                <Badge
+                  color={STATUS_COLOR[pace.status]}
+                  variant="filled"
+                  autoContrast
+                  style={{ flexShrink: 0, overflow: 'visible' }}
+                >
                   {STATUS_LABEL[pace.status]}
                 </Badge>
               </Group>
