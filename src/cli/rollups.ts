@@ -43,7 +43,7 @@ export async function rebuildRollups(db: Db, progress: Progress, orgId?: string)
 export function rollupsCommand(program: Command): void {
   const rollups = program
     .command('rollups')
-    .description('Daily metric rollups (dashboards and leaderboards)');
+    .description('Daily and monthly metric rollups (dashboards and leaderboards)');
   rollups
     .command('rebuild')
     .description('Rebuild the metric rollups from the raw activities and deals')
