@@ -2,6 +2,12 @@ import { expect, test } from '@playwright/test';
 import { findRichAccount } from './crm-helpers.ts';
 import { DEMO, signInByApi, snap, unique } from './helpers.ts';
 
+// Requests this file intercepts with page.route must not go through the service worker: once the
+// app's worker controls the page (it installs during the first visit and claims the page), Chromium
+// hands the page's fetches to it and page.route no longer sees them (a board move meant to be
+// refused reached the real server). The offline specs are where the worker is tested.
+test.use({ serviceWorkers: 'block' });
+
 test('an account page shows its contacts, deals, timeline and a map without fetching tiles', async ({
   page,
   isMobile,

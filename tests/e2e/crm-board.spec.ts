@@ -2,6 +2,12 @@ import { expect, type Locator, type Page, test } from '@playwright/test';
 import { apiJson } from './crm-helpers.ts';
 import { DEMO, signInByApi, snap } from './helpers.ts';
 
+// Requests this file intercepts with page.route must not go through the service worker: once the
+// app's worker controls the page (it installs during the first visit and claims the page), Chromium
+// hands the page's fetches to it and page.route no longer sees them (a board move meant to be
+// refused reached the real server). The offline specs are where the worker is tested.
+test.use({ serviceWorkers: 'block' });
+
 interface BoardDeal {
   id: string;
   name: string;

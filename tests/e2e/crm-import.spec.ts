@@ -2,6 +2,12 @@ import { expect, test } from '@playwright/test';
 import { apiJson } from './crm-helpers.ts';
 import { DEMO, signInByApi, snap, unique } from './helpers.ts';
 
+// Requests this file intercepts with page.route must not go through the service worker: once the
+// app's worker controls the page (it installs during the first visit and claims the page), Chromium
+// hands the page's fetches to it and page.route no longer sees them (a board move meant to be
+// refused reached the real server). The offline specs are where the worker is tested.
+test.use({ serviceWorkers: 'block' });
+
 // Importing a CSV export is a laptop task (a file from another system, a wide preview and mapping
 // table): these tests are tagged @desktop and are not part of the phone project (playwright.config.ts).
 test(

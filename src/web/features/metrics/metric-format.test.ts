@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compactMoney, formatMetric, judge, paceStatus } from './metric-format.ts';
+import { compactMoney, formatMetric, judge, paceStatus, shortPeriodLabels } from './metric-format.ts';
 
 const revenue = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
 const winRate = { format: 'percent', snapshot: false, unit: 'percent', direction: 'higher' } as const;
@@ -70,5 +70,29 @@ describe('compactMoney', () => {
   it('shortens minor units for an axis', () => {
     expect(compactMoney(1_234_500, 'USD')).toBe('$12.3K');
     expect(compactMoney(50_000, 'USD')).toBe('$500');
+  });
+});
+
+describe('shortPeriodLabels', () => {
+  it('leaves a year out where the period before shows the same one', () => {
+    expect(shortPeriodLabels(['Oct 2026', 'Nov 2026', 'Dec 2026', 'Jan 2027', 'Feb 2027'])).toEqual([
+      'Oct 2026',
+      'Nov',
+      'Dec',
+      'Jan 2027',
+      'Feb',
+    ]);
+    expect(shortPeriodLabels(['Q4 FY2026', 'Q1 FY2027', 'Q2 FY2027'])).toEqual([
+      'Q4 FY2026',
+      'Q1 FY2027',
+      'Q2',
+    ]);
+    expect(shortPeriodLabels(['Week 52, 2026', 'Week 1, 2027', 'Week 2, 2027'])).toEqual([
+      'Week 52, 2026',
+      'Week 1, 2027',
+      'Week 2',
+    ]);
+    expect(shortPeriodLabels(['FY2025', 'FY2026'])).toEqual(['FY2025', 'FY2026']);
+    expect(shortPeriodLabels([])).toEqual([]);
   });
 });

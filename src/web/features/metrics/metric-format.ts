@@ -150,3 +150,22 @@ export function judge(
           : null,
   };
 }
+
+/**
+ * Axis labels for a run of periods: a label's year is left out when the period before it shows the
+ * same one ("Jun 2026", "Jul", "Aug" … "Jan 2027"), so that every period of a trend fits under a
+ * phone-sized chart. Labels are the API's ("Nov 2026", "Q2 FY2026", "Week 47, 2026", "FY2026").
+ */
+export function shortPeriodLabels(labels: readonly string[]): string[] {
+  const split = (label: string) => {
+    const at = label.lastIndexOf(' ');
+    return at === -1
+      ? { head: label, year: null }
+      : { head: label.slice(0, at).replace(/,$/, ''), year: label.slice(at + 1) };
+  };
+  return labels.map((label, i) => {
+    const { head, year } = split(label);
+    if (i === 0 || year === null) return label;
+    return split(labels[i - 1]!).year === year ? head : label;
+  });
+}

@@ -13,6 +13,7 @@ import {
   KEY_METRICS,
   STATUS_COLOR,
   STATUS_LABEL,
+  shortPeriodLabels,
 } from './metric-format.ts';
 import { leaderboardQuery, type PeriodChoice, trendQuery, valuesQuery } from './metrics-api.ts';
 
@@ -157,6 +158,7 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
             Won: p.value ?? 0,
             Target: p.target ?? undefined,
           }));
+          const ticks = shortPeriodLabels(data.map((p) => p.period));
           if (d.points.every((p) => !p.value))
             return (
               <Text c="dimmed" size="sm">
@@ -174,6 +176,8 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
               ]}
               valueFormatter={(v) => formatMetric(v, 'money', d.currency)}
               yAxisProps={{ width: 68, tickFormatter: (v: number) => compactMoney(v, d.currency) }}
+              // Every period named under the chart, the year only where it changes.
+              xAxisProps={{ interval: 0, tickFormatter: (_v: string, i: number) => ticks[i] ?? '' }}
               withLegend
               connectNulls
               aria-label="Revenue won per period, with target"
