@@ -25,7 +25,10 @@ export async function rebuildRollups(db: Db, progress: Progress, orgId?: string)
     try {
       await rebuildOrgRollups(db.kysely, org.id, (done, total) => {
         if (!started) {
-          progress.start(`Rollups ${org.name}`.slice(0, 22), total);
+          progress.start(
+            `Rollups of ${org.name.length > 32 ? `${org.name.slice(0, 31)}…` : org.name}`,
+            total,
+          );
           started = true;
         }
         progress.tick(done - shown);
