@@ -163,6 +163,8 @@ beforeAll(async () => {
   await activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
   await activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
   await activity(w.repA2.id, 'visit', '2026-01-04T15:00:00Z', 1);
+  // February 2026: only Blair, a manager, won something.
+  await deal(w.managerB.id, { amount: 5_000, status: 'won', closed: '2026-02-10T15:00:00Z' });
 });
 afterAll(async () => {
   await t.close();
@@ -179,6 +181,26 @@ describe('leaderboard', () => {
     const ranked = rows.map((r) => r.rank ?? Number.POSITIVE_INFINITY);
     expect(ranked).toEqual([...ranked].sort((a, b) => a - b));
     expect(row(w.repB1.id)).toBeUndefined();
+  });
+
+  it('ranks the people who sell: reps, and managers or admins only with a number of their own', async () => {
+    const feb = await board(admin, 'metric=revenue_won&period=2026-02&scope=org');
+    expect(feb.row(w.managerB.id)).toMatchObject({ rank: 1, value: 5_000, previousRank: 4, movement: 'up' });
+    for (const rep of [w.repA1, w.repA2, w.repB1])
+      expect(feb.row(rep.id)).toMatchObject({ rank: 2, value: 0 });
+    // The admin, the director and the other manager sold nothing: not listed (not "last").
+    for (const id of [w.org.admin.id, w.director.id, w.managerA.id]) expect(feb.row(id)).toBeUndefined();
+    expect(feb.rows).toHaveLength(4);
+    // March: Blair is listed for the movement since February (dropped to a tie with the reps).
+    const march = await board(admin, 'metric=revenue_won&period=2026-03&scope=org');
+    expect(march.row(w.managerB.id)).toMatchObject({ rank: 1, previousRank: 1, value: 0, movement: 'same' });
+    // January: Blair had no number then nor in December; ranks count only those listed.
+    const jan = await board(admin, 'metric=revenue_won&period=2026-01&scope=org');
+    expect(jan.row(w.managerB.id)).toBeUndefined();
+    expect(jan.rows.map((r) => r.rank)).toEqual([1, 2, 3]);
+    // A manager's team leaderboard lists the team's reps, not the manager who sold nothing.
+    const team = await board(managerA, 'metric=revenue_won&period=2026-02&scope=team');
+    expect(team.rows.map((r) => r.user.id).sort()).toEqual([w.repA1.id, w.repA2.id].sort());
   });
 
   it('marks someone ranked now but without a number last period as new', async () => {

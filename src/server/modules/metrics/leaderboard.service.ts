@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { periodKinds } from '../../../shared/periods.ts';
 import type { Deps } from '../../context.ts';
+import { compiledQuery } from '../../db/compiled-query.ts';
+import type { Executor } from '../../db/database.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import type { OrgMetric } from './metric-registry.ts';
 import type { MetricSettings } from './metric-settings.service.ts';
-import { catalogItem, compareNames, computeValues, periodResponse } from './metrics.service.ts';
+import type { MetricValue } from './metrics.engine.ts';
+import { catalogItem, compareNames, computeValues, periodResponse, ranksOf } from './metrics.service.ts';
 
 export const leaderboardQuery = z.object({
   metric: z.string().max(60),
@@ -55,10 +58,30 @@ export function movementOf(rank: number | null, previousRank: number | null, sna
   return 'same';
 }
 
+/** The org's active reps (on SQLite from the coherent read cache while nothing changed). */
+const activeReps = compiledQuery(
+  (db: Executor, orgId: string) =>
+    db
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('org_id', '=', orgId)
+      .where('role', '=', 'rep')
+      .where('active', '=', 1),
+  { cached: true },
+);
+
+/** A number of their own: a value other than zero, or a ratio over something (a 0 % win rate of closed deals). */
+function hasOwnNumber(v: MetricValue | undefined): boolean {
+  if (!v || v.value === null) return false;
+  return v.value !== 0 || (v.denominator ?? 0) > 0;
+}
+
 /**
  * A leaderboard: the people of the team or org the actor may see, by rank, with the movement since
  * the previous period. Peers the org shows by rank only come with their rank and movement and no
- * number at all; peers it hides are not listed (nor ranked).
+ * number at all; peers it hides are not listed (nor ranked). It ranks the people who sell: reps,
+ * and managers or admins only when they have a number of their own this period or the previous one
+ * (a selling manager) — an admin who never sells is not "last"; ranks count only those listed.
  */
 export async function leaderboard(
   deps: Deps,
@@ -71,20 +94,32 @@ export async function leaderboard(
     guard: leaderboardAllowed,
     parts: { previous: true, lastYear: false, targets: false },
   });
-  const rows = c.names.map((u) => {
-    const full = c.views.get(u.id) === 'value';
-    const rank = c.rankOf.get(u.id) ?? null;
-    const previousRank = c.previousRankOf?.get(u.id) ?? null;
-    return {
-      user: { id: u.id, name: u.name },
-      me: u.id === actor.userId,
-      view: full ? ('value' as const) : ('rank' as const),
-      rank,
-      previousRank: c.info.snapshot ? null : previousRank,
-      movement: movementOf(rank, previousRank, c.info.snapshot),
-      value: full ? (c.current.get(u.id)?.value ?? null) : null,
-    };
-  });
+  const reps = new Set((await activeReps(deps.db.kysely, actor.orgId)).map((r) => r.user_id));
+  const listed = c.userIds.filter(
+    (u) => reps.has(u) || hasOwnNumber(c.current.get(u)) || hasOwnNumber(c.prev?.get(u)),
+  );
+  const shown = new Set(listed);
+  const rankOf = listed.length === c.userIds.length ? c.rankOf : ranksOf(listed, c.current, c.info.direction);
+  const previousRankOf =
+    c.prev && listed.length !== c.userIds.length
+      ? ranksOf(listed, c.prev, c.info.direction)
+      : c.previousRankOf;
+  const rows = c.names
+    .filter((u) => shown.has(u.id))
+    .map((u) => {
+      const full = c.views.get(u.id) === 'value';
+      const rank = rankOf.get(u.id) ?? null;
+      const previousRank = previousRankOf?.get(u.id) ?? null;
+      return {
+        user: { id: u.id, name: u.name },
+        me: u.id === actor.userId,
+        view: full ? ('value' as const) : ('rank' as const),
+        rank,
+        previousRank: c.info.snapshot ? null : previousRank,
+        movement: movementOf(rank, previousRank, c.info.snapshot),
+        value: full ? (c.current.get(u.id)?.value ?? null) : null,
+      };
+    });
   rows.sort(
     (a, b) =>
       (a.rank ?? Number.POSITIVE_INFINITY) - (b.rank ?? Number.POSITIVE_INFINITY) ||
