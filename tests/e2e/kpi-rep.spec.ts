@@ -14,7 +14,12 @@ test('quota attainment is judged against the revenue target, and the trend axis 
   const quota = page.getByTestId('kpi-quota_attainment');
   await expect(quota.getByTestId('kpi-target-quota_attainment')).toContainText(/Revenue target \$[\d,]+/);
   await expect(quota).not.toContainText('No target');
-  await expect(quota.getByRole('progressbar')).toBeVisible();
+  // The bar is judged against that target (its filled part has no width when nothing was won yet).
+  await expect(quota.getByRole('progressbar')).toBeAttached();
+  await expect(quota.getByRole('progressbar')).toHaveAttribute(
+    'aria-label',
+    /^Quota attainment: [\d.,]+ % of the \$[\d,.]+ revenue target$/,
+  );
   const card = page.getByTestId('trend-card');
   // The y-axis labels are the money ones (the x-axis shows period labels).
   const ticks = card.locator('.recharts-cartesian-axis-tick-value').filter({ hasText: /^\$/ });

@@ -262,24 +262,28 @@ export async function generateCrm(
     for (let i = 0; i < shape.dealsPerRep; i++) {
       dealSeq += 1;
       const account = pick(random, accounts);
-      const created = start + Math.floor(random() * (now - start) * 0.9);
+      const created = start + Math.floor(random() * (now - start));
       const roll = random();
-      // About a third won, a fifth lost, the rest spread over the open stages.
-      const stage = roll < 0.33 ? 'won' : roll < 0.53 ? 'lost' : stageKeys[Math.floor(random() * 4)]!;
+      const r = random();
+      // About a third won, a fifth lost, the rest open. A deal closes 7–67 days after it was
+      // created; one created too recently for that is still open, in a late stage — so deals close
+      // at a steady rate up to now (closing every late one just before now piled them up in the
+      // current month) and the pipeline holds what is about to close.
+      const outcome = roll < 0.33 ? 'won' : roll < 0.53 ? 'lost' : null;
+      const took = Math.floor((7 + r * 60) * 86_400_000);
+      const closes = outcome !== null && created + took <= now - 3_600_000;
+      const stage = closes
+        ? outcome!
+        : outcome !== null
+          ? stageKeys[2 + Math.floor(r * 2)]!
+          : stageKeys[Math.floor(r * 4)]!;
       const status = stage === 'won' ? 'won' : stage === 'lost' ? 'lost' : 'open';
-      // A closed deal took 7–67 days; one created too recently for that closed at some point since
-      // (not all at the same instant, which piled the last weeks' closings up just before `now`).
-      const took = Math.floor((7 + random() * 60) * 86_400_000);
-      const latest = now - 3_600_000;
-      const closedAt =
-        status === 'open'
-          ? null
-          : created + took <= latest
-            ? created + took
-            : created + 1 + Math.floor(random() * Math.max(1, latest - created - 1));
+      const closedAt = status === 'open' ? null : created + took;
       const amount = Math.round((500 + random() * random() * 60_000) * 100);
       const name = `${pick(random, ['Q', 'Annual', 'Fleet', 'Spring', 'Restock', 'Expansion', 'Service'])} ${pick(random, ['order', 'contract', 'renewal', 'upgrade', 'bundle'])}`;
-      const closeDate = new Date(closedAt ?? created + 45 * 86_400_000).toISOString().slice(0, 10);
+      const closeDate = new Date(closedAt ?? Math.max(created + took, now + 7 * 86_400_000))
+        .toISOString()
+        .slice(0, 10);
       const id = idOf('deal', dealSeq);
       deals.push({
         org_id: orgId,

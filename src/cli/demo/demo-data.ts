@@ -225,7 +225,7 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
       work.repIds.map((id) => ({ id })),
       {
         accountsPerRep: 15,
-        dealsPerRep: 30,
+        dealsPerRep: 40,
         activitiesPerDay: 6,
         months: 6,
         center: work.spec.center,
@@ -252,8 +252,9 @@ export async function seedDemo(db: Db, clock: Clock, progress: Progress): Promis
 
 /**
  * Monthly targets for every demo rep (revenue won, deals won, visits) for the last six months and
- * the current one: about 10 % above the rep's own monthly average since then, so some reps run ahead of pace
- * and some behind on the dashboards.
+ * the current one: about 10 % above the rep's own monthly average over the last three full months
+ * (the first months of the generated history are still filling up: deals take weeks to close), so
+ * some reps run ahead of pace and some behind on the dashboards.
  */
 async function seedDemoTargets(
   db: Db,
@@ -264,7 +265,9 @@ async function seedDemoTargets(
   const cal = { timeZone: work.spec.timeZone, fiscalYearStartMonth: work.spec.fiscalYearStartMonth };
   const months = [periodAt('month', now, cal)];
   while (months.length < 7) months.unshift(previousPeriod(months[0]!, cal));
-  const since = months[0]!.start;
+  // The last three full months.
+  const since = months[3]!.start;
+  const until = months[6]!.start;
   const k = db.kysely;
   const [won, visits] = await Promise.all([
     k
@@ -278,7 +281,7 @@ async function seedDemoTargets(
       .where('c.org_id', '=', work.orgId)
       .where('d.status', '=', 'won')
       .where('d.closed_at', '>=', since)
-      .where('d.closed_at', '<', now)
+      .where('d.closed_at', '<', until)
       .groupBy('c.user_id')
       .execute(),
     k
@@ -287,7 +290,7 @@ async function seedDemoTargets(
       .where('org_id', '=', work.orgId)
       .where('kind', '=', 'visit')
       .where('occurred_at', '>=', since)
-      .where('occurred_at', '<', now)
+      .where('occurred_at', '<', until)
       .groupBy('owner_id')
       .execute(),
   ]);
@@ -295,8 +298,7 @@ async function seedDemoTargets(
   const visitsBy = new Map(visits.map((r) => [r.user_id, Number(r.n)]));
   const rows = work.repIds.flatMap((repId) => {
     const w = wonBy.get(repId);
-    // Six months and most of the current one.
-    const perMonth = (total: number) => (total / 6.5) * 1.1;
+    const perMonth = (total: number) => (total / 3) * 1.1;
     const amounts: [string, number][] = [
       ['revenue_won', Math.max(100_000, Math.round(perMonth(Number(w?.amount ?? 0)) / 10_000) * 10_000)],
       ['deals_won', Math.max(1, Math.round(perMonth(Number(w?.share ?? 0) / 10_000)))],
