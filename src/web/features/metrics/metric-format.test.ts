@@ -88,9 +88,9 @@ describe('shortPeriodLabels', () => {
       'Q2',
     ]);
     expect(shortPeriodLabels(['Week 52, 2026', 'Week 1, 2027', 'Week 2, 2027'])).toEqual([
-      'Week 52, 2026',
-      'Week 1, 2027',
-      'Week 2',
+      'W52 2026',
+      'W1 2027',
+      'W2',
     ]);
     expect(shortPeriodLabels(['FY2025', 'FY2026'])).toEqual(['FY2025', 'FY2026']);
     expect(shortPeriodLabels([])).toEqual([]);

@@ -159,13 +159,17 @@ export function judge(
 export function shortPeriodLabels(labels: readonly string[]): string[] {
   const split = (label: string) => {
     const at = label.lastIndexOf(' ');
-    return at === -1
-      ? { head: label, year: null }
-      : { head: label.slice(0, at).replace(/,$/, ''), year: label.slice(at + 1) };
+    if (at === -1) return { head: label, year: null };
+    // "Week 47," → "W47": six week labels fit a phone-sized axis.
+    const head = label
+      .slice(0, at)
+      .replace(/,$/, '')
+      .replace(/^Week (\d+)$/, 'W$1');
+    return { head, year: label.slice(at + 1) };
   };
   return labels.map((label, i) => {
     const { head, year } = split(label);
-    if (i === 0 || year === null) return label;
-    return split(labels[i - 1]!).year === year ? head : label;
+    if (year === null) return label;
+    return i > 0 && split(labels[i - 1]!).year === year ? head : `${head} ${year}`;
   });
 }

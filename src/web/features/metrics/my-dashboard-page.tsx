@@ -177,7 +177,11 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
               valueFormatter={(v) => formatMetric(v, 'money', d.currency)}
               yAxisProps={{ width: 68, tickFormatter: (v: number) => compactMoney(v, d.currency) }}
               // Every period named under the chart, the year only where it changes.
-              xAxisProps={{ interval: 0, tickFormatter: (_v: string, i: number) => ticks[i] ?? '' }}
+              xAxisProps={{
+                interval: 0,
+                padding: { left: 16, right: 16 },
+                tickFormatter: (_v: string, i: number) => ticks[i] ?? '',
+              }}
               withLegend
               connectNulls
               aria-label="Revenue won per period, with target"
