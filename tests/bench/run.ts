@@ -6,9 +6,10 @@
  *
  * BENCH_ENGINE = sqlite (default) | postgres (a fresh database under BENCH_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres, created and dropped per benchmark);
- * BENCH_DATASET = S (default) | M | L; BENCH_CACHE_DIR = keep the seeded dataset (`seededDb`) between
- * runs — a SQLite file in that folder, a template database on PostgreSQL (`cachedSeededDb`). Progress goes to stderr. Exits non-zero only when a
- * benchmark could not run, never because a target was missed.
+ * BENCH_DATASET = S (default) | M | L; BENCH_CACHE_DIR = keep the seeded datasets between runs — a
+ * SQLite file in that folder, a template database on PostgreSQL (`cachedSeededDb`, `metricsDb`).
+ * Progress goes to stderr. Exits non-zero only when a benchmark could not run, never because a
+ * target was missed.
  */
 import { type DatasetSize, datasetSizes } from '../../src/cli/demo/seed-bench.ts';
 import type { Engine } from '../../src/server/db/database.ts';

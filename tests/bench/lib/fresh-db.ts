@@ -10,7 +10,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import {
@@ -178,42 +178,62 @@ export async function cachedSeededDb(
     password: BENCH_PASSWORD,
     reps: datasetSizes[size],
   };
-  if (engine === 'sqlite') {
-    mkdirSync(cacheDir, { recursive: true });
-    const cached = join(cacheDir, `seeded-${key}.db`);
-    if (!existsSync(cached)) {
-      const building = `${cached}.building`;
-      for (const s of ['', '-wal', '-shm']) rmSync(`${building}${s}`, { force: true });
-      const db = openDb(`sqlite:${building}`);
-      await migrateToLatest(db);
-      log(`seeding dataset ${size} into ${cached} (once; later runs copy it)`);
-      const started = performance.now();
-      await seedBench(db, systemClock, size, stderrProgress(log), { crm });
-      db.sqlite!.pragma('wal_checkpoint(TRUNCATE)');
-      await db.close();
-      renameSync(building, cached);
-      log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'outfield-bench-'));
-    const file = join(dir, 'bench.db');
-    copyFileSync(cached, file);
-    const url = `sqlite:${file}`;
-    const db = openDb(url);
-    const drop = async () => {
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-    };
-    log(`dataset ${size} from the cache ${cached}`);
-    return { db, url, drop, ...identity };
-  }
-  const template = `outfield_bench_cache_${key.replaceAll('-', '_').toLowerCase()}`;
-  const copy = await postgresFromTemplate(template, log, async (db) => {
-    log(`seeding dataset ${size} into the database ${template} (once; later runs copy it)`);
+  const seed = async (db: Db, where: string) => {
+    log(`seeding dataset ${size} into ${where} (once; later runs copy it)`);
     const started = performance.now();
     await seedBench(db, systemClock, size, stderrProgress(log), { crm });
     log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  });
+  };
+  if (engine === 'sqlite') {
+    const cached = join(cacheDir, `seeded-${key}.db`);
+    return { ...(await sqliteFromCache(cached, log, (db) => seed(db, cached))), ...identity };
+  }
+  const template = `outfield_bench_cache_${key.replaceAll('-', '_').toLowerCase()}`;
+  const copy = await postgresFromTemplate(template, log, (db) => seed(db, `the database ${template}`));
   return { ...copy, ...identity };
+}
+
+/**
+ * A copy, in a new temporary folder, of the SQLite file `cached`, which `seed` builds first when it
+ * does not exist yet (migrated, then seeded under another name and renamed when complete, so an
+ * interrupted seeding is never used).
+ */
+export async function sqliteFromCache(
+  cached: string,
+  log: (message: string) => void,
+  seed: (db: Db) => Promise<void>,
+): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
+  if (!existsSync(cached)) {
+    mkdirSync(dirname(cached), { recursive: true });
+    const building = `${cached}.building`;
+    for (const s of ['', '-wal', '-shm']) rmSync(`${building}${s}`, { force: true });
+    const db = openDb(`sqlite:${building}`);
+    try {
+      await migrateToLatest(db);
+      await seed(db);
+      db.sqlite!.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      await db.close();
+    }
+    renameSync(building, cached);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'outfield-bench-'));
+  const file = join(dir, 'bench.db');
+  copyFileSync(cached, file);
+  const url = `sqlite:${file}`;
+  const db = openDb(url);
+  const drop = async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  log(`dataset from the cache ${cached}`);
+  return { db, url, drop };
 }
 
 /**

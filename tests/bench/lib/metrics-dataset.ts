@@ -1,15 +1,19 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { generateCrm } from '../../../src/cli/demo/crm-data.ts';
 import { BENCH_PASSWORD, datasetSizes, prng, seedBench, seedId } from '../../../src/cli/demo/seed-bench.ts';
-import { type Db, openDb } from '../../../src/server/db/database.ts';
-import { migrateToLatest } from '../../../src/server/db/migrate.ts';
+import type { Db } from '../../../src/server/db/database.ts';
 import { SESSION_COOKIE } from '../../../src/server/modules/identity/auth.routes.ts';
 import { ROLLUP_VERSION, rebuildOrgRollups } from '../../../src/server/modules/metrics/rollups.ts';
 import type { BenchContext } from './benchmark.ts';
-import { createFreshDb, postgresFromTemplate, type SeededDb, stderrProgress } from './fresh-db.ts';
+import {
+  createFreshDb,
+  postgresFromTemplate,
+  type SeededDb,
+  sqliteFromCache,
+  stderrProgress,
+} from './fresh-db.ts';
 
 /**
  * The dataset of the metric benchmarks (leaderboard_vs_sql, team_dashboard_vs_sql): the org chart of
@@ -31,33 +35,31 @@ const CACHE_VERSION = 2;
 
 export async function metricsDb(ctx: BenchContext): Promise<SeededDb> {
   const size = ctx.dataset;
-  const cacheDir = process.env.BENCH_CACHE_DIR ?? join(tmpdir(), 'outfield-bench-cache');
-  // The rollup version is part of the name: a cached file holds rollups built by that version.
-  const cacheFile = join(cacheDir, `metrics-${size}-v${CACHE_VERSION}-r${ROLLUP_VERSION}.db`);
   const orgId = seedId(size.charCodeAt(0) * 16, 1);
-  const adminEmail = `admin@bench-${size.toLowerCase()}.example`;
-  if (ctx.engine === 'sqlite' && existsSync(cacheFile)) {
-    const dir = mkdtempSync(join(tmpdir(), 'outfield-bench-'));
-    const file = join(dir, 'bench.db');
-    copyFileSync(cacheFile, file);
-    const url = `sqlite:${file}`;
-    const db = openDb(url);
-    const drop = async () => {
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-    };
-    ctx.defer(drop);
-    await migrateToLatest(db);
-    ctx.log(`dataset ${size} from the cache ${cacheFile}`);
-    return { db, url, drop, orgId, adminEmail, password: BENCH_PASSWORD, reps: datasetSizes[size] };
+  const identity = {
+    orgId,
+    adminEmail: `admin@bench-${size.toLowerCase()}.example`,
+    password: BENCH_PASSWORD,
+    reps: datasetSizes[size],
+  };
+  // The rollup version is part of the cache's name: a cached dataset holds rollups built by it.
+  const version = `v${CACHE_VERSION}-r${ROLLUP_VERSION}`;
+  const seed = async (db: Db, where: string) => {
+    ctx.log(`seeding dataset ${size} into ${where} (once; later runs copy it)`);
+    await seedMetrics(ctx, db, orgId);
+  };
+  if (ctx.engine === 'sqlite') {
+    const cacheDir = process.env.BENCH_CACHE_DIR ?? join(tmpdir(), 'outfield-bench-cache');
+    const cached = join(cacheDir, `metrics-${size}-${version}.db`);
+    const copy = await sqliteFromCache(cached, ctx.log, (db) => seed(db, cached));
+    ctx.defer(copy.drop);
+    return { ...copy, ...identity };
   }
-  const identity = { orgId, adminEmail, password: BENCH_PASSWORD, reps: datasetSizes[size] };
-  if (ctx.engine === 'postgres' && process.env.BENCH_CACHE_DIR) {
+  if (process.env.BENCH_CACHE_DIR) {
     // Kept as a template database (L takes a long while to seed); each run works on a copy.
-    const template = `outfield_bench_metrics_${size.toLowerCase()}_v${CACHE_VERSION}_r${ROLLUP_VERSION}`;
+    const template = `outfield_bench_metrics_${size.toLowerCase()}_${version.replace('-', '_')}`;
     const copy = await postgresFromTemplate(template, ctx.log, async (db) => {
-      ctx.log(`seeding dataset ${size} into the database ${template} (once; later runs copy it)`);
-      await seedMetrics(ctx, db, orgId);
+      await seed(db, `the database ${template}`);
       await sql`analyze`.execute(db.kysely);
     });
     ctx.defer(copy.drop);
@@ -66,13 +68,6 @@ export async function metricsDb(ctx: BenchContext): Promise<SeededDb> {
   const fresh = await createFreshDb(ctx.engine);
   ctx.defer(() => fresh.drop());
   await seedMetrics(ctx, fresh.db, orgId);
-  if (ctx.engine === 'sqlite' && fresh.db.sqlite) {
-    mkdirSync(cacheDir, { recursive: true });
-    const partial = `${cacheFile}.${process.pid}.partial`;
-    fresh.db.sqlite.exec(`vacuum into '${partial.replaceAll("'", "''")}'`);
-    renameSync(partial, cacheFile);
-    ctx.log(`cached the dataset in ${cacheFile}`);
-  }
   return { ...fresh, ...identity };
 }
 

@@ -99,11 +99,10 @@ export async function leaderboard(
     (u) => reps.has(u) || hasOwnNumber(c.current.get(u)) || hasOwnNumber(c.prev?.get(u)),
   );
   const shown = new Set(listed);
-  const rankOf = listed.length === c.userIds.length ? c.rankOf : ranksOf(listed, c.current, c.info.direction);
-  const previousRankOf =
-    c.prev && listed.length !== c.userIds.length
-      ? ranksOf(listed, c.prev, c.info.direction)
-      : c.previousRankOf;
+  // Ranks among those listed (the computed ones stand when everyone is).
+  const everyone = listed.length === c.userIds.length;
+  const rankOf = everyone ? c.rankOf : ranksOf(listed, c.current, c.info.direction);
+  const previousRankOf = everyone || !c.prev ? c.previousRankOf : ranksOf(listed, c.prev, c.info.direction);
   const rows = c.names
     .filter((u) => shown.has(u.id))
     .map((u) => {

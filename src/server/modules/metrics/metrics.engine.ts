@@ -151,15 +151,16 @@ async function rowsOf<R>(
 }
 
 /**
- * The rollup table that answers a range of days: the monthly tier when the range is whole months.
- * Both tiers have the same columns (a monthly row's `day` is its month's first day), hence one type.
+ * The rollup table that answers a range of days: the monthly tier when the range is whole months
+ * (`DayRange.monthly`). Both tiers have the same columns (a monthly row's `day` is its month's first
+ * day), hence one type.
  */
-function activityTable(days: DayRange): 'activity_rollups' {
-  return (days.monthly ? 'activity_rollup_months' : 'activity_rollups') as 'activity_rollups';
+function activityTable(monthly: boolean): 'activity_rollups' {
+  return (monthly ? 'activity_rollup_months' : 'activity_rollups') as 'activity_rollups';
 }
 
-function dealTable(days: DayRange): 'deal_rollups' {
-  return (days.monthly ? 'deal_rollup_months' : 'deal_rollups') as 'deal_rollups';
+function dealTable(monthly: boolean): 'deal_rollups' {
+  return (monthly ? 'deal_rollup_months' : 'deal_rollups') as 'deal_rollups';
 }
 
 /** The scope as the building blocks see it: the rollup days when rollups answer this period. */
@@ -242,7 +243,7 @@ const activityCellsQuery = shapedQuery(
       return sql<number>`sum(${value})`.as(`c${i}`);
     });
     let q = db
-      .selectFrom(shape.monthly ? 'activity_rollup_months' : 'activity_rollups')
+      .selectFrom(activityTable(shape.monthly))
       .select(['user_id', ...sums])
       .where('org_id', '=', a.orgId)
       .where('user_id', 'in', a.userIds)
@@ -292,7 +293,7 @@ function activityRollups(
   filter: { kinds?: string[]; verified?: boolean },
 ) {
   let q = db
-    .selectFrom(activityTable(days))
+    .selectFrom(activityTable(days.monthly))
     .select([
       'user_id',
       (eb) => eb.fn.sum<number>('n').as('n'),
@@ -368,7 +369,7 @@ const closedDealRollupsQuery = shapedQuery(
     shape: { monthly: boolean },
   ) =>
     db
-      .selectFrom(shape.monthly ? 'deal_rollup_months' : 'deal_rollups')
+      .selectFrom(dealTable(shape.monthly))
       .select([
         'user_id',
         ...a.statuses.flatMap((status, i) =>
@@ -485,7 +486,7 @@ function dealRollups(
   f: { statuses: ('won' | 'lost')[]; currency: string; stageIds?: string[] },
 ) {
   let q = db
-    .selectFrom(dealTable(days))
+    .selectFrom(dealTable(days.monthly))
     .select([
       'user_id',
       (eb) => eb.fn.sum<number>('amount').as('amount'),

@@ -16,10 +16,10 @@ import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
  * quarter and year) reads them — one row per person and key instead of one per day.
  *
  * Maintenance recomputes the affected (person, day) keys from the raw rows inside the write's
- * transaction, then the months those days fall in from the daily rows. On PostgreSQL each person's rollups are first locked (transaction-scoped advisory
- * lock, people in a fixed order), so two writers of the same key serialise and the second
- * recomputes with the first's rows committed (READ COMMITTED takes a fresh snapshot per
- * statement). A rebuild takes the org's lock exclusively; writers take it shared.
+ * transaction, then the months those days fall in from the daily rows. On PostgreSQL each person's
+ * rollups are first locked (transaction-scoped advisory lock, people in a fixed order), so two
+ * writers of the same key serialise and the second recomputes with the first's rows committed (READ
+ * COMMITTED takes a fresh snapshot per statement). A rebuild takes the org's lock exclusively; writers take it shared.
  *
  * Rollups are valid for an org only while `metric_rollup_state` names its current time zone and
  * `ROLLUP_VERSION`; otherwise the engine reads the raw rows and maintenance does nothing.
@@ -199,29 +199,26 @@ async function maintenanceZone(db: Executor, orgId: string): Promise<string | nu
 
 type Span = ReturnType<typeof daySpans>[number];
 
-/** The columns of both tiers of the activity rollups, and of the deal rollups. */
-const ACTIVITY_ROLLUP_COLUMNS = [
-  'org_id',
-  'user_id',
-  'day',
-  'kind',
-  'verified',
-  'n',
-  'duration_sum',
-  'duration_n',
-] as const;
-const DEAL_ROLLUP_COLUMNS = [
-  'org_id',
-  'user_id',
-  'day',
-  'status',
-  'currency',
-  'stage_id',
-  'amount',
-  'share_bp',
-  'deals',
-  'cycle_ms',
-] as const;
+/**
+ * The two rollups: their daily and monthly tables (same columns), the key columns besides person and
+ * day, and the summed columns.
+ */
+const ROLLUPS = {
+  a: {
+    daily: 'activity_rollups',
+    monthly: 'activity_rollup_months',
+    keys: ['kind', 'verified'],
+    sums: ['n', 'duration_sum', 'duration_n'],
+  },
+  d: {
+    daily: 'deal_rollups',
+    monthly: 'deal_rollup_months',
+    keys: ['status', 'currency', 'stage_id'],
+    sums: ['amount', 'share_bp', 'deals', 'cycle_ms'],
+  },
+} as const;
+const ACTIVITY_ROLLUP_COLUMNS = ['org_id', 'user_id', 'day', ...ROLLUPS.a.keys, ...ROLLUPS.a.sums] as const;
+const DEAL_ROLLUP_COLUMNS = ['org_id', 'user_id', 'day', ...ROLLUPS.d.keys, ...ROLLUPS.d.sums] as const;
 
 /** Inserts the activity rollups of one run of equal-length days (one person's, or everyone's). */
 async function insertActivitySpan(db: Executor, orgId: string, span: Span, userId?: string) {
@@ -345,7 +342,7 @@ async function recompute(db: Executor, orgId: string, timeZone: string, table: '
         monthUsers.set(m, people);
       }
       await db
-        .deleteFrom(table === 'a' ? 'activity_rollups' : 'deal_rollups')
+        .deleteFrom(ROLLUPS[table].daily)
         .where('org_id', '=', orgId)
         .where('user_id', '=', userId)
         .where('day', '>=', run.from)
@@ -377,61 +374,18 @@ async function refreshMonth(
   month: number,
   userIds?: readonly string[],
 ) {
-  const next = nextMonthStart(month);
-  const day = sql<number>`${sql.lit(month)}`.as('day');
-  if (table === 'a') {
-    let gone = db.deleteFrom('activity_rollup_months').where('org_id', '=', orgId).where('day', '=', month);
-    if (userIds !== undefined) gone = gone.where('user_id', 'in', userIds);
-    await gone.execute();
-    let q = db
-      .selectFrom('activity_rollups')
-      .select([
-        'org_id',
-        'user_id',
-        day,
-        'kind',
-        'verified',
-        (eb) => eb.fn.sum('n').as('n'),
-        (eb) => eb.fn.sum('duration_sum').as('duration_sum'),
-        (eb) => eb.fn.sum('duration_n').as('duration_n'),
-      ])
-      .where('org_id', '=', orgId)
-      .where('day', '>=', month)
-      .where('day', '<', next);
-    if (userIds !== undefined) q = q.where('user_id', 'in', userIds);
-    await db
-      .insertInto('activity_rollup_months')
-      .columns(ACTIVITY_ROLLUP_COLUMNS)
-      .expression(q.groupBy(['org_id', 'user_id', 'kind', 'verified']))
-      .execute();
-    return;
-  }
-  let gone = db.deleteFrom('deal_rollup_months').where('org_id', '=', orgId).where('day', '=', month);
-  if (userIds !== undefined) gone = gone.where('user_id', 'in', userIds);
-  await gone.execute();
-  let q = db
-    .selectFrom('deal_rollups')
-    .select([
-      'org_id',
-      'user_id',
-      day,
-      'status',
-      'currency',
-      'stage_id',
-      (eb) => eb.fn.sum('amount').as('amount'),
-      (eb) => eb.fn.sum('share_bp').as('share_bp'),
-      (eb) => eb.fn.sum('deals').as('deals'),
-      (eb) => eb.fn.sum('cycle_ms').as('cycle_ms'),
-    ])
-    .where('org_id', '=', orgId)
-    .where('day', '>=', month)
-    .where('day', '<', next);
-  if (userIds !== undefined) q = q.where('user_id', 'in', userIds);
-  await db
-    .insertInto('deal_rollup_months')
-    .columns(DEAL_ROLLUP_COLUMNS)
-    .expression(q.groupBy(['org_id', 'user_id', 'status', 'currency', 'stage_id']))
-    .execute();
+  const t = ROLLUPS[table];
+  const people = userIds === undefined ? sql`` : sql` and user_id in (${sql.join(userIds)})`;
+  const keys = sql.join(t.keys.map((k) => sql.ref(k)));
+  await sql`delete from ${sql.table(t.monthly)} where org_id = ${orgId} and day = ${month}${people}`.execute(
+    db,
+  );
+  await sql`insert into ${sql.table(t.monthly)}
+    (org_id, user_id, day, ${keys}, ${sql.join(t.sums.map((c) => sql.ref(c)))})
+    select org_id, user_id, ${sql.lit(month)}, ${keys}, ${sql.join(t.sums.map((c) => sql`sum(${sql.ref(c)})`))}
+    from ${sql.table(t.daily)}
+    where org_id = ${orgId} and day >= ${month} and day < ${nextMonthStart(month)}${people}
+    group by org_id, user_id, ${keys}`.execute(db);
 }
 
 /**
@@ -552,8 +506,8 @@ export async function rebuildOrgRollups(
     await trx.deleteFrom('activity_rollups').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('deal_rollups').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('deal_rollup_keys').where('org_id', '=', orgId).execute();
-    await trx.deleteFrom('activity_rollup_months').where('org_id', '=', orgId).execute();
-    await trx.deleteFrom('deal_rollup_months').where('org_id', '=', orgId).execute();
+    await trx.deleteFrom(ROLLUPS.a.monthly).where('org_id', '=', orgId).execute();
+    await trx.deleteFrom(ROLLUPS.d.monthly).where('org_id', '=', orgId).execute();
     const a = await trx
       .selectFrom('activities')
       .select([(eb) => eb.fn.min('occurred_at').as('lo'), (eb) => eb.fn.max('occurred_at').as('hi')])
@@ -670,11 +624,11 @@ export function registerRollupJobs(registry: JobRegistry): void {
       async run(ctx, payload) {
         await rebuildOrgRollups(ctx.deps.db.kysely, payload.orgId);
         await refreshPlannerStats(ctx.deps.db, [
-          'activity_rollups',
-          'deal_rollups',
+          ROLLUPS.a.daily,
+          ROLLUPS.d.daily,
           'deal_rollup_keys',
-          'activity_rollup_months',
-          'deal_rollup_months',
+          ROLLUPS.a.monthly,
+          ROLLUPS.d.monthly,
         ]);
       },
     }),
