@@ -50,7 +50,10 @@ export const benchmark: Benchmark = {
       .executeTakeFirstOrThrow();
     const cookie = await signInCookie(app, director.email, seeded.password);
     const period = periodFromKey(PERIOD, { timeZone: 'America/New_York', fiscalYearStartMonth: 1 })!;
-    type Values = { rows: { user: { id: string }; value: number | null }[] };
+    type Grid = {
+      people: { id: string }[];
+      metrics: { cells: ({ view: string; value?: number | null } | null)[] }[];
+    };
     // What the team grid page asks for: every KPI in one request.
     const ours = async () => {
       const res = await app.inject({
@@ -59,15 +62,20 @@ export const benchmark: Benchmark = {
         headers: { cookie },
       });
       if (res.statusCode !== 200) throw new Error(`the grid answered ${res.statusCode}: ${res.body}`);
-      return (res.json() as { items: Values[] }).items;
+      return res.json() as Grid;
     };
 
     const grid = await ours();
-    const people = grid[0]!.rows.map((r) => r.user.id);
+    const people = grid.people.map((p) => p.id);
     const bares = KPIS.map((m) => bareMetric(db, seeded.orgId, m, period.start, period.end, people));
     for (const [i, metric] of KPIS.entries()) {
       const zero = metric === 'win_rate' || metric === 'quota_attainment' ? null : 0;
-      assertSameValues(metric, grid[i]!.rows, await bares[i]!(), zero);
+      // The director sees every number of the people under them: a cell with a value for each.
+      const rows = grid.metrics[i]!.cells.map((cell, p) => {
+        if (cell?.view !== 'value') throw new Error(`${metric}: no value for ${people[p]}`);
+        return { user: { id: people[p]! }, value: cell.value ?? null };
+      });
+      assertSameValues(metric, rows, await bares[i]!(), zero);
     }
     ctx.log(
       `director ${director.email}: ${people.length} people × ${KPIS.length} KPIs for ${PERIOD}, same values as the SQL`,

@@ -71,21 +71,28 @@ describe('metrics API', () => {
     expect(byUser[w.repB1.id]).toBeUndefined();
   });
 
-  it('answers the team grid in one request: per metric exactly what values gives, without history', async () => {
+  it('answers the team grid in one request: each person once, per metric what values gives, without history', async () => {
     const keys = ['revenue_won', 'quota_attainment', 'deals_won', 'win_rate', 'visits', 'activities'];
     for (const email of [w.managerA.email, w.repA1.email]) {
       const s = await signIn(t.app, email, PASSWORD);
-      const grid = await as(
+      const res = await as(
         t.app,
         s,
       )({
         method: 'GET',
         url: `/api/metrics/grid?metrics=${keys.join(',')}&period=2026-01&scope=reach`,
       });
-      expect(grid.statusCode, grid.body).toBe(200);
-      const items = grid.json().items as { metric: { key: string }; rows: Record<string, unknown>[] }[];
-      expect(items.map((i) => i.metric.key)).toEqual(keys);
-      for (const item of items) {
+      expect(res.statusCode, res.body).toBe(200);
+      const grid = res.json() as {
+        people: { id: string; name: string }[];
+        metrics: { metric: { key: string }; cells: (Record<string, unknown> | null)[] }[];
+        [k: string]: unknown;
+      };
+      expect(grid.metrics.map((m) => m.metric.key)).toEqual(keys);
+      // Each person once.
+      expect(new Set(grid.people.map((p) => p.id)).size).toBe(grid.people.length);
+      let valued = 0;
+      for (const item of grid.metrics) {
         const one = (
           await as(
             t.app,
@@ -95,14 +102,42 @@ describe('metrics API', () => {
             url: `/api/metrics/values?metric=${item.metric.key}&period=2026-01&scope=reach`,
           })
         ).json();
-        const withoutHistory = one.rows.map((r: Record<string, unknown>) => ({
-          ...r,
-          previous: null,
-          lastYear: null,
-        }));
-        expect(item.rows, `${email} ${item.metric.key}`).toEqual(withoutHistory);
-        expect({ ...item, rows: [] }).toEqual({ ...one, rows: [] });
+        expect(grid.period).toEqual(one.period);
+        expect(grid.previousPeriod).toEqual(one.previousPeriod);
+        expect(grid.currency).toBe(one.currency);
+        expect({ metric: item.metric, visibility: (item as { visibility?: string }).visibility }).toEqual({
+          metric: one.metric,
+          visibility: one.visibility,
+        });
+        expect(item.cells).toHaveLength(grid.people.length);
+        // The same people, in the same order (by name), as values lists; null where values leaves one out.
+        const rowOf = new Map(one.rows.map((r: { user: { id: string } }) => [r.user.id, r]));
+        expect(grid.people.filter((p) => rowOf.has(p.id))).toEqual(
+          one.rows.map((r: { user: unknown }) => r.user),
+        );
+        grid.people.forEach((person, i) => {
+          const row = rowOf.get(person.id) as Record<string, unknown> | undefined;
+          const cell = item.cells[i];
+          if (!row) {
+            expect(cell, `${email} ${item.metric.key} ${person.name}`).toBeNull();
+            return;
+          }
+          const expected =
+            row.view === 'value'
+              ? {
+                  view: 'value',
+                  rank: row.rank,
+                  value: row.value,
+                  target: row.target,
+                  ...(row.numerator !== null ? { numerator: row.numerator } : {}),
+                  ...(row.denominator !== null ? { denominator: row.denominator } : {}),
+                }
+              : { view: 'rank', rank: row.rank };
+          if (row.view === 'value' && row.value !== null) valued += 1;
+          expect(cell, `${email} ${item.metric.key} ${person.name}`).toEqual(expected);
+        });
       }
+      expect(valued, 'the grid compares real numbers').toBeGreaterThan(0);
     }
     // The rep's grid holds only the rep: no teammate's number rides along in a multi-metric answer.
     const rep = await signIn(t.app, w.repA1.email, PASSWORD);

@@ -111,8 +111,44 @@ export const valuesResponseSchema = z.object({
   ),
 });
 
-/** What `GET /api/metrics/grid` answers: one values answer per metric asked for. */
-export const gridResponseSchema = z.object({ items: z.array(valuesResponseSchema) });
+/**
+ * One person's number in the team grid: `value` view with the numbers, or `rank` view (a peer shown
+ * by rank only: no number at all). `numerator` and `denominator` come with the metrics that have them
+ * (ratios such as win rate; quota attainment's revenue won and revenue target).
+ */
+const gridCellSchema = z.union([
+  z.object({
+    view: z.literal('value'),
+    rank: z.number().nullable(),
+    value: z.number().nullable(),
+    target: z.number().nullable().describe('Effective target for the period (after ramp)'),
+    numerator: z.number().optional(),
+    denominator: z.number().optional(),
+  }),
+  z.object({ view: z.literal('rank'), rank: z.number().nullable() }),
+]);
+
+/**
+ * What `GET /api/metrics/grid` answers: the people once (sorted by name) and per metric one cell per
+ * person, in the order of `people`; a cell is null where the metric's visibility hides that person.
+ */
+export const gridResponseSchema = z.object({
+  currency: z.string(),
+  period: periodSchema,
+  previousPeriod: z.object({ key: z.string(), label: z.string() }),
+  people: z.array(personSchema),
+  metrics: z.array(
+    z.object({
+      metric: metricSchema,
+      visibility: z.enum(peerVisibilities),
+      cells: z
+        .array(gridCellSchema.nullable())
+        .describe(
+          'One per person of `people`, in order; null: not shown (the visibility setting hides them)',
+        ),
+    }),
+  ),
+});
 
 /** The KPI catalog (built-in and custom), KPI values per period, custom metrics and metric settings. */
 export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
@@ -154,7 +190,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['metrics'],
         summary:
-          'Several KPIs for one period and the same people in one answer (the team grid): per metric what /api/metrics/values gives, without previous period and last year',
+          'Several KPIs for one period and the same people in one answer (the team grid): each person named once, then per metric one cell per person — the numbers /api/metrics/values gives, without previous period and last year',
         querystring: gridQuery,
         response: { 200: gridResponseSchema },
       },

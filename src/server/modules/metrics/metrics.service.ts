@@ -415,6 +415,8 @@ export async function computeValuesMany(
     previous,
     lastYear,
     now,
+    /** Everyone some metric shows, sorted by name. */
+    people: allNames,
     metrics: perMetric.map((m) => {
       if (m.userIds.length === everyone.length) return { ...m, names: allNames };
       const shown = new Set(m.userIds);
@@ -544,16 +546,42 @@ export const gridQuery = valuesQuery.omit({ metric: true }).extend({
 
 /**
  * Several metrics for the same period and people in one answer — the manager's team grid. Each
- * item is what `GET /api/metrics/values` gives for that metric (same visibility rules, same
- * targets and ranks) without the history: `previous` and `lastYear` are null, as the grid shows
- * each number against its target and pace, not against the past. The org, the scope and the
+ * person is named once; each metric gives one cell per person with what `GET /api/metrics/values`
+ * gives for them (same visibility rules, same targets and ranks) without the history, as the grid
+ * shows each number against its target and pace, not against the past. The org, the scope and the
  * names are loaded once, and the metrics are computed side by side.
  */
 export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof gridQuery>) {
   const c = await computeValuesMany(deps, actor, reach, input, {
     parts: { previous: false, lastYear: false, targets: true },
   });
-  const { metrics, ...shared } = c;
-  const header = periodHeader(c);
-  return { items: metrics.map((m) => valuesResponse({ ...shared, ...m }, header)) };
+  const { period, previousPeriod } = periodHeader(c);
+  return {
+    currency: c.org.currency,
+    period,
+    previousPeriod,
+    people: [...c.people],
+    metrics: c.metrics.map((m) => {
+      const { current, targets, rankOf, views } = m;
+      const shown = m.userIds.length === c.people.length ? null : new Set(m.userIds);
+      return {
+        metric: catalogItem(m.info),
+        visibility: m.visibility,
+        cells: c.people.map((u) => {
+          if (shown !== null && !shown.has(u.id)) return null;
+          const rank = rankOf.get(u.id) ?? null;
+          if (views.get(u.id) !== 'value') return { view: 'rank' as const, rank };
+          const v = current.get(u.id);
+          return {
+            view: 'value' as const,
+            rank,
+            value: v?.value ?? null,
+            target: targets.get(u.id)?.effective ?? null,
+            numerator: v?.numerator,
+            denominator: v?.denominator,
+          };
+        }),
+      };
+    }),
+  };
 }

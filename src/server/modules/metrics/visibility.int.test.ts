@@ -140,6 +140,37 @@ describe('peer visibility', () => {
     expect((await values(repA1, 'revenue_won', 'team')).row(w.repA2.id)!.view).toBe('rank');
   });
 
+  it('holds to each metric’s setting in the team grid answer too (the JSON, cell by cell)', async () => {
+    await setVisibility({ visibility: { revenue_won: 'none', deals_won: 'values' } });
+    const res = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'GET',
+      url: '/api/metrics/grid?metrics=revenue_won,visits,deals_won&period=2026-01&scope=org',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const grid = res.json() as {
+      people: { id: string }[];
+      metrics: { metric: { key: string }; visibility: string; cells: (Record<string, unknown> | null)[] }[];
+    };
+    const cell = (metric: string, user: string) =>
+      grid.metrics.find((m) => m.metric.key === metric)!.cells[grid.people.findIndex((p) => p.id === user)];
+    expect(grid.metrics.map((m) => m.visibility)).toEqual(['none', 'ranks', 'values']);
+    // Peers are listed (visits shows their ranks, deals won their values)…
+    expect(grid.people.map((p) => p.id)).toEqual(expect.arrayContaining([w.repA2.id, w.repB1.id]));
+    // …but revenue won shows nothing of them, visits only a rank: no number field at all.
+    expect(cell('revenue_won', w.repA1.id)).toMatchObject({ view: 'value', value: 12_345 });
+    expect(cell('revenue_won', w.repA2.id)).toBeNull();
+    expect(cell('revenue_won', w.repB1.id)).toBeNull();
+    expect(cell('visits', w.repA2.id)).toEqual({ view: 'rank', rank: expect.any(Number) });
+    expect(cell('deals_won', w.repB1.id)).toMatchObject({ view: 'value', value: 1 });
+    expect(res.body).not.toMatch(/:777[,}]/);
+    expect(res.body).not.toMatch(/:9001[,}]/);
+    expect(res.body).not.toMatch(/:55555[,}]/);
+    await setVisibility({ visibility: { revenue_won: null, deals_won: null } });
+  });
+
   it('applies the default to every metric without its own setting, custom ones included', async () => {
     const created = await as(
       t.app,

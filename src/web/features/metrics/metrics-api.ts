@@ -48,6 +48,27 @@ export interface Values {
   rows: ValueRow[];
 }
 
+/** One person's number in the team grid (see GET /api/metrics/grid). */
+export type GridCell =
+  | {
+      view: 'value';
+      rank: number | null;
+      value: number | null;
+      target: number | null;
+      numerator?: number;
+      denominator?: number;
+    }
+  | { view: 'rank'; rank: number | null };
+
+/** The team grid: the people once, per metric one cell per person (null: not shown). */
+export interface Grid {
+  currency: string;
+  period: PeriodInfo;
+  previousPeriod: { key: string; label: string };
+  people: { id: string; name: string }[];
+  metrics: { metric: Metric; visibility: 'none' | 'ranks' | 'values'; cells: (GridCell | null)[] }[];
+}
+
 export interface LeaderboardRow {
   user: { id: string; name: string };
   me: boolean;
@@ -159,7 +180,7 @@ export function gridQuery(
   return queryOptions({
     queryKey: [...METRICS_KEY, 'grid', metrics.join(','), p.kind, p.period ?? null, scope, team ?? null],
     queryFn: () =>
-      apiGet<{ items: Values[] }>('/api/metrics/grid', {
+      apiGet<Grid>('/api/metrics/grid', {
         metrics: metrics.join(','),
         kind: p.kind,
         period: p.period,

@@ -18,7 +18,7 @@ import {
   STATUS_LABEL,
   STATUS_TINT,
 } from './metric-format.ts';
-import { gridQuery, type PeriodChoice, type Values } from './metrics-api.ts';
+import { gridQuery, type PeriodChoice } from './metrics-api.ts';
 
 interface Cell {
   value: number | null;
@@ -39,16 +39,15 @@ export function TeamGridPage() {
   const teams = useQuery({ ...teamsQuery, enabled: Boolean(team) });
   // One request for every KPI of the grid (the server shares the org, scope and names between them).
   const combined = useQuery(gridQuery(KEY_METRICS, choice, 'reach', team));
-  const loaded: Values[] = combined.data?.items ?? [];
-  const first = loaded[0];
+  const grid = combined.data;
 
   return (
     <Stack maw={1400}>
       <PageHeader
         title="Team grid"
         description={
-          first
-            ? `${first.period.label} · ${Math.round(first.period.elapsed * 100)} % elapsed · colours compare each number with the target's pace so far`
+          grid
+            ? `${grid.period.label} · ${Math.round(grid.period.elapsed * 100)} % elapsed · colours compare each number with the target's pace so far`
             : 'Each rep against the team’s key KPIs'
         }
       />
@@ -62,14 +61,12 @@ export function TeamGridPage() {
           </Anchor>
         </Group>
       ) : null}
-      <PeriodPicker value={choice} onChange={setChoice} previous={first?.previousPeriod} />
+      <PeriodPicker value={choice} onChange={setChoice} previous={grid?.previousPeriod} />
       <QueryStates query={combined} label="the team grid">
         {() => {
-          const people = gridPeople(
-            loaded.map((d) => d.rows),
-            loaded.map((d) => d.metric.key),
-            me.user.id,
-          );
+          if (!grid) return null;
+          const { currency, period, metrics: loaded } = grid;
+          const people = gridPeople(grid, me.user.id);
           if (people.size === 0)
             return (
               <Text c="dimmed" data-testid="grid-empty">
@@ -78,22 +75,28 @@ export function TeamGridPage() {
             );
           const cells = new Map<string, Map<string, Cell>>();
           for (const d of loaded)
-            for (const r of d.rows) {
-              if (r.view !== 'value') continue;
-              const pace = judge(d.metric, r, d.period.elapsed);
-              const row = cells.get(r.user.id) ?? new Map<string, Cell>();
+            d.cells.forEach((r, i) => {
+              if (r?.view !== 'value') return;
+              const id = grid.people[i]?.id;
+              if (id === undefined) return;
+              const pace = judge(
+                d.metric,
+                { ...r, numerator: r.numerator ?? null, denominator: r.denominator ?? null },
+                period.elapsed,
+              );
+              const row = cells.get(id) ?? new Map<string, Cell>();
               row.set(d.metric.key, {
                 value: r.value,
                 target: pace.target,
                 targetText:
                   pace.target === null
                     ? null
-                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, d.currency)}`,
+                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, currency)}`,
                 status: pace.status,
-                text: formatMetric(r.value, d.metric.format, d.currency),
+                text: formatMetric(r.value, d.metric.format, currency),
               });
-              cells.set(r.user.id, row);
-            }
+              cells.set(id, row);
+            });
           const rows = [...people].sort(([a, an], [b, bn]) => {
             let cmp: number;
             if (sort.key === 'name') cmp = an.localeCompare(bn);
@@ -151,7 +154,7 @@ export function TeamGridPage() {
                             <Table.Td key={d.metric.key} bg={STATUS_TINT[c.status]}>
                               <UnstyledButton
                                 onClick={() =>
-                                  setDrill({ metric: d.metric.key, period: d.period.key, user: id })
+                                  setDrill({ metric: d.metric.key, period: period.key, user: id })
                                 }
                                 aria-label={`${name}, ${d.metric.name}: ${c.text} (${STATUS_LABEL[c.status]}). How was this computed?`}
                                 data-testid={`cell-${d.metric.key}`}
