@@ -60,7 +60,8 @@ export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'sales_cycle_days',
     name: 'Sales cycle length',
-    definition: "Average days from a deal's creation to its win, over deals won in the period.",
+    definition:
+      "Average days from a deal's creation to its win, over deals won in the period. A deal entered as won on a day before it was created in Outfield (recorded after the fact, or imported) has no known cycle and is left out.",
     unit: 'days',
     direction: 'lower',
   },

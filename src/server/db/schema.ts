@@ -668,7 +668,10 @@ export interface DealRollupsTable {
   amount: number;
   share_bp: number;
   deals: number;
+  /** Σ (closed − created) over the deals whose cycle is known (closed no earlier than created). */
   cycle_ms: number;
+  /** How many deals `cycle_ms` sums (migration 0013). */
+  cycle_deals: number;
 }
 
 /** The (person, day) keys a closed deal counts in now. */

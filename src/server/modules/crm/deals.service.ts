@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { allocate, mulDiv } from '../../../shared/money.ts';
-import { startOfDayInZone } from '../../../shared/time.ts';
+import { dateInZone, startOfDayInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
@@ -365,12 +365,17 @@ export async function syncDealCredits(trx: Executor, orgId: string, dealId: stri
   await refreshDealRollups(trx, orgId, [dealId]);
 }
 
-/** closed_at for a deal entering a won/lost stage: the start of `closedOn` in the org's zone, else now. */
+/**
+ * closed_at for a deal entering a won/lost stage: now without `closedOn`; else the start of that day
+ * in the org's zone — or, when that is the day the deal was created, the creation instant (it cannot
+ * have closed before it was created; the start of the day would make its sales cycle negative).
+ */
 async function closedAtFor(
   trx: Executor,
   orgId: string,
   closedOn: string | undefined,
   now: number,
+  createdAt: number,
 ): Promise<number> {
   if (!closedOn) return now;
   const org = await trx
@@ -380,7 +385,7 @@ async function closedAtFor(
     .executeTakeFirstOrThrow();
   const at = startOfDayInZone(closedOn, org.time_zone);
   if (at > now) throw invalidField('closedOn', 'cannot be in the future');
-  return at;
+  return dateInZone(createdAt, org.time_zone) === closedOn ? Math.max(at, createdAt) : at;
 }
 
 export async function createDeal(
@@ -430,7 +435,7 @@ export async function createDeal(
         probability_override: input.probability ?? null,
         expected_close_date: input.expectedCloseDate ?? null,
         status: stage.kind,
-        closed_at: closed ? await closedAtFor(trx, actor.orgId, input.closedOn, now) : null,
+        closed_at: closed ? await closedAtFor(trx, actor.orgId, input.closedOn, now, now) : null,
         close_reason: closed ? (input.closeReason ?? null) : null,
         external_source: input.externalSource ?? null,
         external_id: input.externalId ?? null,
@@ -529,7 +534,7 @@ export async function updateDeal(
         values.closed_at = null;
         values.close_reason = null;
       } else if (before.status === 'open' || stage.kind !== before.status) {
-        values.closed_at = await closedAtFor(trx, actor.orgId, input.closedOn, now);
+        values.closed_at = await closedAtFor(trx, actor.orgId, input.closedOn, now, before.created_at);
       }
       await trx
         .insertInto('deal_stage_history')
@@ -544,7 +549,7 @@ export async function updateDeal(
         })
         .execute();
     } else if (input.closedOn !== undefined && before.status !== 'open') {
-      values.closed_at = await closedAtFor(trx, actor.orgId, input.closedOn, now);
+      values.closed_at = await closedAtFor(trx, actor.orgId, input.closedOn, now, before.created_at);
     }
     await trx
       .updateTable('deals')

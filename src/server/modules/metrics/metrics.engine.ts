@@ -7,7 +7,14 @@ import { shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
-import { type DayRange, type RollupState, rollupRange, rollupState } from './rollups.ts';
+import {
+  type DayRange,
+  KNOWN_CYCLE,
+  KNOWN_CYCLE_MS,
+  type RollupState,
+  rollupRange,
+  rollupState,
+} from './rollups.ts';
 
 /**
  * Computes built-in KPIs for a set of people over a period, straight from the CRM rows with one
@@ -351,6 +358,7 @@ interface DealTotals {
   amount: Totals;
   /** Σ share (1.0 per whole deal). */
   count: Totals;
+  /** Average cycle in days of the deals of known cycle (KNOWN_CYCLE); absent when none is known. */
   cycleDays: Totals;
 }
 
@@ -373,7 +381,7 @@ const closedDealRollupsQuery = shapedQuery(
       .select([
         'user_id',
         ...a.statuses.flatMap((status, i) =>
-          (['amount', 'share_bp', 'deals', 'cycle_ms'] as const).map((column) =>
+          (['amount', 'share_bp', 'deals', 'cycle_ms', 'cycle_deals'] as const).map((column) =>
             sql<number | string | null>`sum(case when status = ${status} then ${sql.ref(column)} end)`.as(
               `${column}${i}`,
             ),
@@ -415,8 +423,8 @@ async function closedDealsByStatus(
     userId: string,
     amount: number | string | null,
     share: number | string | null,
-    deals: number | string | null,
     cycleMs: number | string | null,
+    cycleDeals: number | string | null,
   ) => {
     let t = out.get(status);
     if (!t) {
@@ -425,7 +433,8 @@ async function closedDealsByStatus(
     }
     t.amount.set(userId, Number(amount ?? 0));
     t.count.set(userId, Number(share ?? 0) / 10_000);
-    t.cycleDays.set(userId, Number(cycleMs ?? 0) / 86_400_000 / Math.max(1, Number(deals)));
+    const known = Number(cycleDeals ?? 0);
+    if (known > 0) t.cycleDays.set(userId, Number(cycleMs ?? 0) / 86_400_000 / known);
   };
   if (s.days) {
     const rows = (await rowsOf(
@@ -448,7 +457,7 @@ async function closedDealsByStatus(
       statuses.forEach((status, i) => {
         // No rollup row of this status for the person (`deals` is never null in a row).
         if (r[`deals${i}`] === null) return;
-        add(status, userId, r[`amount${i}`]!, r[`share_bp${i}`]!, r[`deals${i}`]!, r[`cycle_ms${i}`]!);
+        add(status, userId, r[`amount${i}`]!, r[`share_bp${i}`]!, r[`cycle_ms${i}`]!, r[`cycle_deals${i}`]!);
       });
     }
     return out;
@@ -463,8 +472,8 @@ async function closedDealsByStatus(
         'd.status',
         (eb) => eb.fn.sum<number>('c.credit_minor').as('amount'),
         (eb) => eb.fn.sum<number>('c.share_bp').as('share'),
-        (eb) => eb.fn.count<number>('c.deal_id').as('deals'),
-        sql<number>`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
+        sql<number>`sum(${KNOWN_CYCLE_MS})`.as('cycle_ms'),
+        sql<number>`sum(${KNOWN_CYCLE})`.as('cycle_deals'),
       ])
       .where('c.org_id', '=', s.orgId)
       .where('c.user_id', 'in', s.userIds)
@@ -474,7 +483,7 @@ async function closedDealsByStatus(
       .where('d.closed_at', '<', s.end)
       .groupBy(['c.user_id', 'd.status']),
   );
-  for (const r of rows) add(r.status, r.user_id, r.amount, r.share, r.deals, r.cycle_ms);
+  for (const r of rows) add(r.status, r.user_id, r.amount, r.share, r.cycle_ms, r.cycle_deals);
   return out;
 }
 
@@ -881,7 +890,7 @@ async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<
       return new Map(
         users.map((u) => [
           u,
-          { value: won.count.has(u) ? Math.round((won.cycleDays.get(u) ?? 0) * 10) / 10 : null },
+          { value: won.cycleDays.has(u) ? Math.round(won.cycleDays.get(u)! * 10) / 10 : null },
         ]),
       );
     }

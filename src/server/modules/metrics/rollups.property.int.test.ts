@@ -294,7 +294,18 @@ async function snapshot() {
   const deals = (table: 'deal_rollups' | 'deal_rollup_months') =>
     t.db.kysely
       .selectFrom(table as 'deal_rollups')
-      .select(['user_id', 'day', 'status', 'currency', 'stage_id', 'amount', 'share_bp', 'deals', 'cycle_ms'])
+      .select([
+        'user_id',
+        'day',
+        'status',
+        'currency',
+        'stage_id',
+        'amount',
+        'share_bp',
+        'deals',
+        'cycle_ms',
+        'cycle_deals',
+      ])
       .where('org_id', '=', o)
       .orderBy('user_id')
       .orderBy('day')
@@ -516,6 +527,7 @@ describe('daily and monthly rollups', () => {
         share_bp: 10_000,
         deals: 1,
         cycle_ms: 0,
+        cycle_deals: 0,
       })
       .execute();
     const after = await Promise.all(kinds.map((k) => value('meetings', k)));

@@ -24,8 +24,18 @@ import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
  * Rollups are valid for an org only while `metric_rollup_state` names its current time zone and
  * `ROLLUP_VERSION`; otherwise the engine reads the raw rows and maintenance does nothing.
  */
-/** 2: daily and monthly rollups (1: daily only). */
-export const ROLLUP_VERSION = 2;
+/** 3: deal rollups count the deals of known cycle (2: daily and monthly tiers; 1: daily only). */
+export const ROLLUP_VERSION = 3;
+
+/**
+ * Whether a closed deal (`deals as d`) has a known sales cycle: it closed no earlier than it was
+ * created. A deal entered in Outfield as closed on an earlier day (recorded after the fact, or
+ * imported without its created date) has none, and is left out of cycle averages rather than
+ * counted as a negative or zero-day cycle. Shared by the rollups and the engine's raw reads.
+ */
+export const KNOWN_CYCLE = sql<number>`case when d.closed_at >= d.created_at then 1 else 0 end`;
+/** The cycle in milliseconds of a deal of known cycle, else 0 (see KNOWN_CYCLE). */
+export const KNOWN_CYCLE_MS = sql<number>`case when d.closed_at >= d.created_at then d.closed_at - d.created_at else 0 end`;
 export const ROLLUPS_REBUILD_JOB = 'metrics.rollups-rebuild';
 
 const DAY_MS = 86_400_000;
@@ -214,7 +224,7 @@ const ROLLUPS = {
     daily: 'deal_rollups',
     monthly: 'deal_rollup_months',
     keys: ['status', 'currency', 'stage_id'],
-    sums: ['amount', 'share_bp', 'deals', 'cycle_ms'],
+    sums: ['amount', 'share_bp', 'deals', 'cycle_ms', 'cycle_deals'],
   },
 } as const;
 const ACTIVITY_ROLLUP_COLUMNS = ['org_id', 'user_id', 'day', ...ROLLUPS.a.keys, ...ROLLUPS.a.sums] as const;
@@ -300,7 +310,8 @@ async function insertDealSpan(db: Executor, orgId: string, span: Span, userId?: 
           (eb) => eb.fn.sum('c.credit_minor').as('amount'),
           (eb) => eb.fn.sum('c.share_bp').as('share_bp'),
           (eb) => eb.fn.countAll().as('deals'),
-          sql`sum(d.closed_at - d.created_at)`.as('cycle_ms'),
+          sql`sum(${KNOWN_CYCLE_MS})`.as('cycle_ms'),
+          sql`sum(${KNOWN_CYCLE})`.as('cycle_deals'),
         ])
         .groupBy([
           'c.org_id',
