@@ -86,6 +86,27 @@ test('a manager’s KPI screens (org view, targets, playbooks) are usable and ax
   await expectNoSeriousA11yViolations(page);
 });
 
+test('a manager sees which of their reps have not acknowledged the rep playbook only admins edit', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.manager, '/playbooks');
+  const card = page.getByTestId('playbook-card').filter({ hasText: 'Field rep playbook' });
+  await card.getByRole('link', { name: 'Field rep playbook' }).click();
+  await expect(page.getByRole('heading', { name: 'Field rep playbook', level: 1 })).toBeVisible();
+  // A role playbook: the manager may not edit it (no draft tab), but follows it up.
+  await expect(page.getByTestId('tab-draft')).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Acknowledgements' }).click();
+  const acks = page.getByTestId('acknowledgements');
+  // Morgan Patel (rep4, North) never acknowledges; Sam Okafor (rep2) acknowledged version 2 in the
+  // demo. Other specs acknowledge as other reps meanwhile, so only these two are pinned down.
+  await expect(acks.getByTestId('ack-pending')).toContainText('Morgan Patel');
+  await expect(acks.getByRole('row', { name: /Sam Okafor/ })).toContainText('Version 2');
+  // Only the manager's own people: nobody from South Territory.
+  await expect(acks).not.toContainText('Jamie Rossi');
+  await snap(page, testInfo, 'kpi-playbook-manager-acks');
+  await expectNoSeriousA11yViolations(page);
+});
+
 test('a custom ratio drills down to its numerator’s and denominator’s records', async ({
   page,
 }, testInfo) => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Actor,
+  canSeeAcknowledgementOf,
+  canSeePlaybookAcknowledgements,
   canSeeTeam,
   canSeeUser,
   permissions,
@@ -70,5 +72,17 @@ describe('policy', () => {
     expect(canSeeTeam(reach, 't2')).toBe(true);
     expect(canSeeTeam(reach, 't0')).toBe(true);
     expect(canSeeTeam(reach, 't9')).toBe(false);
+  });
+
+  it('shows playbook acknowledgements to managers (about their people) and admins, never to reps', () => {
+    expect(canSeePlaybookAcknowledgements(actor)).toBe(true);
+    expect(canSeePlaybookAcknowledgements({ ...actor, role: 'admin' })).toBe(true);
+    expect(canSeePlaybookAcknowledgements({ ...actor, role: 'rep' })).toBe(false);
+    expect(canSeeAcknowledgementOf(actor, reach, 'report')).toBe(true);
+    expect(canSeeAcknowledgementOf(actor, reach, 'mate')).toBe(false);
+    expect(canSeeAcknowledgementOf(actor, reach, 'me')).toBe(false);
+    expect(canSeeAcknowledgementOf({ ...actor, role: 'admin' }, { ...reach, all: true }, 'stranger')).toBe(
+      true,
+    );
   });
 });

@@ -209,6 +209,24 @@ export function peerMetricView(
 }
 
 /**
+ * Who may see who has (not) acknowledged a playbook they can read: managers — about the people
+ * under them — and admins (everyone it applies to), also for playbooks they do not manage, such as
+ * a role playbook only admins write. Reps may not (they acknowledge, they do not follow up).
+ */
+export function canSeePlaybookAcknowledgements(actor: Actor): boolean {
+  return roleAllows(actor.role, 'playbooks.manage');
+}
+
+/** Whose acknowledgement of a playbook the actor is shown: the people under them; admins everyone. */
+export function canSeeAcknowledgementOf(actor: Actor, reach: Reach, userId: string): boolean {
+  return (
+    userId !== actor.userId &&
+    canReadOwned(actor, reach, userId) &&
+    (reach.all || reach.reportUserIds.has(userId))
+  );
+}
+
+/**
  * Whose targets the actor may set: managers those of people and teams under them, admins anyone.
  * Nobody sets their own (a manager's quota comes from above).
  */

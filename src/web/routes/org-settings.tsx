@@ -5,6 +5,7 @@ import { FullPageError, FullPageLoader } from '../components/full-page-state.tsx
 import { OrgFields, type OrgFieldValues } from '../components/org-fields.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { LeaderboardSettingsCard } from '../features/metrics/leaderboard-settings.tsx';
+import { VisibilitySettingsCard } from '../features/metrics/visibility-settings.tsx';
 import { apiGet, apiPatch } from '../lib/api.ts';
 import { notifySuccess } from '../lib/notify.ts';
 import { ME_KEY } from '../lib/session.ts';
@@ -87,6 +88,7 @@ export function OrgSettingsPage() {
         </form>
       </Card>
       <LeaderboardSettingsCard />
+      <VisibilitySettingsCard />
     </Stack>
   );
 }

@@ -291,6 +291,61 @@ describe('playbook access and validation', () => {
     ).not.toContain(id);
   });
 
+  it('shows a manager their own reps’ acknowledgements of a role playbook they cannot edit, and refuses a rep', async () => {
+    const doc = { responsibilities: ['Log visits the same day'], targets: [], metrics: [] };
+    const created = await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/playbooks',
+      payload: { name: 'Reps everywhere', scope: { type: 'role', role: 'rep' }, document: doc },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    expect(created.json()).toMatchObject({ canManage: true, canSeeAcknowledgements: true });
+    await as(t.app, admin)({ method: 'POST', url: `/api/playbooks/${id}/publish` });
+    await as(
+      t.app,
+      repA1,
+    )({ method: 'POST', url: `/api/playbooks/${id}/acknowledge`, payload: { version: 1 } });
+
+    // The manager may not edit a role playbook, but is told they can follow it up…
+    const seen = (await as(t.app, managerA)({ method: 'GET', url: `/api/playbooks/${id}` })).json();
+    expect(seen).toMatchObject({ canManage: false, canSeeAcknowledgements: true });
+    const listed = (await as(t.app, managerA)({ method: 'GET', url: '/api/playbooks' }))
+      .json()
+      .items.find((i: { id: string }) => i.id === id);
+    expect(listed).toMatchObject({ canManage: false, canSeeAcknowledgements: true });
+    // …and gets the status of their own reps only (not team B's rep, not themselves).
+    const acks = await as(t.app, managerA)({ method: 'GET', url: `/api/playbooks/${id}/acknowledgements` });
+    expect(acks.statusCode).toBe(200);
+    const body = acks.json();
+    expect(body.version).toBe(1);
+    expect(
+      body.items
+        .map((i: { user: { id: string }; acknowledgedVersion: number | null; upToDate: boolean }) => [
+          i.user.id,
+          i.acknowledgedVersion,
+          i.upToDate,
+        ])
+        .sort(),
+    ).toEqual(
+      [
+        [w.repA1.id, 1, true],
+        [w.repA2.id, null, false],
+      ].sort(),
+    );
+    expect(body.pending).toEqual([{ id: w.repA2.id, name: 'Avery Rep' }]);
+
+    // A rep reads the playbook but is neither offered nor served the acknowledgements.
+    const asRep = (await as(t.app, repA2)({ method: 'GET', url: `/api/playbooks/${id}` })).json();
+    expect(asRep).toMatchObject({ canManage: false, canSeeAcknowledgements: false });
+    const refused = await as(t.app, repA2)({ method: 'GET', url: `/api/playbooks/${id}/acknowledgements` });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('forbidden');
+  });
+
   it('refuses unknown metrics naming the field, storing nothing', async () => {
     const count = async () =>
       Number(

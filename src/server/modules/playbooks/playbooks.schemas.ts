@@ -71,6 +71,9 @@ export const playbookResponse = z.object({
   myAcknowledgedVersion: z.number().nullable(),
   needsAcknowledgement: z.boolean(),
   canManage: z.boolean(),
+  canSeeAcknowledgements: z
+    .boolean()
+    .describe('Whether GET /api/playbooks/{id}/acknowledgements answers me (managers and admins)'),
   versions: z.array(versionSummary),
   shown: z
     .object({ version: z.number(), status: z.enum(['draft', 'published']), document: documentResponse })

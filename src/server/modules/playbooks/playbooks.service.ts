@@ -2,9 +2,15 @@ import type { z } from 'zod';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { PlaybookVersionsTable, Role } from '../../db/schema.ts';
-import { conflict, invalidField, notFound } from '../../lib/errors.ts';
+import { conflict, forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { type Actor, canReadOwned, canSeeTeam, type Reach } from '../../policy/policy.ts';
+import {
+  type Actor,
+  canSeeAcknowledgementOf,
+  canSeePlaybookAcknowledgements,
+  canSeeTeam,
+  type Reach,
+} from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
 import { loadOrgMetrics, type OrgMetric } from '../metrics/metric-registry.ts';
 import { notify } from '../notifications/notifications.service.ts';
@@ -201,6 +207,9 @@ function listItem(actor: Actor, reach: Reach, p: PlaybookRow, mine: number | nul
     myAcknowledgedVersion: mine,
     needsAcknowledgement: inAudience && p.current_version !== null && (mine ?? 0) < p.current_version,
     canManage: canManage(actor, reach, p),
+    // Whether GET …/acknowledgements answers this actor: also managers of a playbook they cannot
+    // edit (a role playbook), so the web app shows them who has not acknowledged.
+    canSeeAcknowledgements: canSeePlaybookAcknowledgements(actor),
   };
 }
 
@@ -524,13 +533,11 @@ export async function playbookDiff(
  * (everyone it applies to); `pending` lists those who have not.
  */
 export async function playbookAcknowledgements(deps: Deps, actor: Actor, reach: Reach, id: string) {
+  if (!canSeePlaybookAcknowledgements(actor)) throw forbidden();
   const db = deps.db.kysely;
   const p = await readable(db, actor, reach, id);
-  const people = (await audienceOf(db, actor.orgId, p)).filter(
-    (u) =>
-      u.id !== actor.userId &&
-      canReadOwned(actor, reach, u.id) &&
-      (reach.all || reach.reportUserIds.has(u.id)),
+  const people = (await audienceOf(db, actor.orgId, p)).filter((u) =>
+    canSeeAcknowledgementOf(actor, reach, u.id),
   );
   const acks = await latestAcknowledgements(
     db,

@@ -1,28 +1,18 @@
 import { Card, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiGet, apiPatch } from '../../lib/api.ts';
+import { apiPatch } from '../../lib/api.ts';
 import { notifyError, notifySuccess } from '../../lib/notify.ts';
-import { METRICS_KEY } from './metrics-api.ts';
-
-interface MetricSettings {
-  defaultVisibility: 'none' | 'ranks' | 'values';
-  activityLeaderboards: boolean;
-}
-
-const SETTINGS_KEY = [...METRICS_KEY, 'settings'] as const;
+import { METRICS_KEY, type MetricSettings, metricSettingsQuery } from './metrics-api.ts';
 
 /** Admin → Settings: whether leaderboards of activity counts (activities, visits, calls, meetings) are shown. */
 export function LeaderboardSettingsCard() {
   const client = useQueryClient();
-  const settings = useQuery({
-    queryKey: SETTINGS_KEY,
-    queryFn: () => apiGet<MetricSettings>('/api/metrics/settings'),
-  });
+  const settings = useQuery(metricSettingsQuery);
   const save = useMutation({
     mutationFn: (activityLeaderboards: boolean) =>
       apiPatch<MetricSettings>('/api/metrics/settings', { activityLeaderboards }),
     onSuccess: (next) => {
-      client.setQueryData(SETTINGS_KEY, next);
+      client.setQueryData(metricSettingsQuery.queryKey, next);
       void client.invalidateQueries({ queryKey: [...METRICS_KEY, 'leaderboard'] });
       notifySuccess(next.activityLeaderboards ? 'Activity leaderboards on' : 'Activity leaderboards off');
     },

@@ -1,4 +1,7 @@
-/** Metrics calls of the web client: catalog, values, leaderboards, trends and the records behind a number. */
+/**
+ * Metrics calls of the web client: catalog, values, leaderboards, trends, the records behind a
+ * number and the org's metric settings.
+ */
 import { queryOptions } from '@tanstack/react-query';
 import { apiGet } from '../../lib/api.ts';
 
@@ -150,6 +153,30 @@ export interface PeriodChoice {
   /** A period key; undefined = the current period of `kind`. */
   period?: string | undefined;
 }
+
+/** What reps see of their peers for a metric: nothing, ranks only, or values. */
+export type PeerVisibility = 'none' | 'ranks' | 'values';
+
+/** The org's metric settings (GET /api/metrics/settings). */
+export interface MetricSettings {
+  defaultVisibility: PeerVisibility;
+  /** Per metric; metrics not listed use `defaultVisibility`. */
+  visibility: Record<string, PeerVisibility>;
+  ramp: number[];
+  activityLeaderboards: boolean;
+}
+
+/** A change to the metric settings (PATCH /api/metrics/settings); a metric's null resets it to the default. */
+export interface MetricSettingsPatch {
+  defaultVisibility?: PeerVisibility;
+  visibility?: Record<string, PeerVisibility | null>;
+  activityLeaderboards?: boolean;
+}
+
+export const metricSettingsQuery = queryOptions({
+  queryKey: [...METRICS_KEY, 'settings'],
+  queryFn: () => apiGet<MetricSettings>('/api/metrics/settings'),
+});
 
 export const catalogQuery = queryOptions({
   queryKey: [...METRICS_KEY, 'catalog'],

@@ -80,24 +80,34 @@ export function PlaybookPage() {
           return (
             <Stack>
               {pb.needsAcknowledgement && pb.currentVersion ? <AcknowledgePanel playbook={pb} /> : null}
-              {pb.canManage ? (
+              {pb.canManage || (pb.canSeeAcknowledgements && pb.currentVersion) ? (
                 <Tabs defaultValue="current" keepMounted={false}>
                   <Tabs.List>
                     <Tabs.Tab value="current">Published</Tabs.Tab>
-                    <Tabs.Tab value="draft" data-testid="tab-draft">
-                      {draft ? `Draft (version ${draft.version})` : 'Edit (new draft)'}
-                    </Tabs.Tab>
-                    {pb.currentVersion ? <Tabs.Tab value="acks">Acknowledgements</Tabs.Tab> : null}
+                    {pb.canManage ? (
+                      <Tabs.Tab value="draft" data-testid="tab-draft">
+                        {draft ? `Draft (version ${draft.version})` : 'Edit (new draft)'}
+                      </Tabs.Tab>
+                    ) : null}
+                    {pb.canSeeAcknowledgements && pb.currentVersion ? (
+                      <Tabs.Tab value="acks" data-testid="tab-acks">
+                        Acknowledgements
+                      </Tabs.Tab>
+                    ) : null}
                   </Tabs.List>
                   <Tabs.Panel value="current" pt="md">
                     <VersionView playbook={pb} onVersion={setVersion} />
                   </Tabs.Panel>
-                  <Tabs.Panel value="draft" pt="md">
-                    <DraftTab playbook={pb} draftVersion={draft?.version ?? null} />
-                  </Tabs.Panel>
-                  <Tabs.Panel value="acks" pt="md">
-                    <AcknowledgementsPanel id={pb.id} />
-                  </Tabs.Panel>
+                  {pb.canManage ? (
+                    <Tabs.Panel value="draft" pt="md">
+                      <DraftTab playbook={pb} draftVersion={draft?.version ?? null} />
+                    </Tabs.Panel>
+                  ) : null}
+                  {pb.canSeeAcknowledgements ? (
+                    <Tabs.Panel value="acks" pt="md">
+                      <AcknowledgementsPanel id={pb.id} />
+                    </Tabs.Panel>
+                  ) : null}
                 </Tabs>
               ) : (
                 <VersionView playbook={pb} onVersion={setVersion} />
@@ -609,7 +619,7 @@ function AcknowledgementsPanel({ id }: { id: string }) {
                 title={`Everyone has acknowledged version ${a.version}`}
               />
             )}
-            <Table.ScrollContainer minWidth={480} tabIndex={0} aria-label="Acknowledgements">
+            <Table.ScrollContainer type="native" minWidth={480} tabIndex={0} aria-label="Acknowledgements">
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
@@ -628,7 +638,7 @@ function AcknowledgementsPanel({ id }: { id: string }) {
                             Version {i.acknowledgedVersion}
                           </Badge>
                         ) : i.acknowledgedVersion ? (
-                          <Badge color="orange.9" variant="filled" autoContrast>
+                          <Badge color="yellow.5" variant="filled" autoContrast>
                             Only version {i.acknowledgedVersion}
                           </Badge>
                         ) : (

@@ -35,6 +35,8 @@ export interface PlaybookListItem {
   myAcknowledgedVersion: number | null;
   needsAcknowledgement: boolean;
   canManage: boolean;
+  /** Whether the server shows me who has acknowledged it (managers: their people; admins: everyone). */
+  canSeeAcknowledgements: boolean;
 }
 
 export interface Playbook extends PlaybookListItem {
