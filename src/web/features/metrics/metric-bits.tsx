@@ -92,7 +92,9 @@ export function PeriodPicker({
   }
   const currentKey = (kind: PeriodKind) =>
     serverCurrent.current.get(kind) ?? periodAt(kind, Date.now(), cal).key;
-  const nav = periodNav(value.period, currentKey(value.kind), cal);
+  const current = currentKey(value.kind);
+  // Some thirty periods with their zone-converted bounds: computed once per choice.
+  const nav = useMemo(() => periodNav(value.period, current, cal), [value.period, current, cal]);
   const go = (key: string | null) => {
     if (key) onChange({ kind: value.kind, period: key === nav.current.key ? undefined : key });
   };
