@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
 
 /**
@@ -92,4 +92,115 @@ test('the leaderboard ranks the team with movement; peers show their rank only',
   await expect(board.getByTestId('leaderboard-row').first()).toBeVisible();
   await snap(page, testInfo, 'kpi-leaderboard');
   await expectNoSeriousA11yViolations(page);
+});
+
+/** The next answer of a metrics endpoint for `period` (undefined: the request without a period, the current one). */
+function metricsAnswer(page: Page, path: string, period: string | undefined) {
+  return page.waitForResponse((r) => {
+    const url = new URL(r.url());
+    return url.pathname === path && (url.searchParams.get('period') ?? undefined) === period && r.ok();
+  });
+}
+
+interface PeriodAnswer {
+  period: { key: string; label: string };
+  previousPeriod: { key: string; label: string };
+}
+
+test('the period picker steps back to any period; the label and the request follow', async ({
+  page,
+}, testInfo) => {
+  const path = '/api/metrics/leaderboard';
+  const current = metricsAnswer(page, path, undefined);
+  await signInByApi(page, DEMO.rep, '/kpis/leaderboard');
+  const r0 = (await (await current).json()) as PeriodAnswer;
+  const select = page.getByRole('combobox', { name: 'Period' });
+  const back = page.getByRole('button', { name: 'Previous month' });
+  const next = page.getByRole('button', { name: 'Next month' });
+  const now = page.getByRole('button', { name: 'Current month' });
+  await expect(select).toHaveValue(`${r0.period.label} · Current`);
+  await expect(next).toBeDisabled();
+  await expect(now).toBeDisabled();
+  // Two steps back: each asks for the period before the one shown, and shows its label.
+  const one = metricsAnswer(page, path, r0.previousPeriod.key);
+  await back.click();
+  const r1 = (await (await one).json()) as PeriodAnswer;
+  await expect(select).toHaveValue(`${r1.period.label} · Previous`);
+  await expect(page.getByTestId('leaderboard').getByTestId('leaderboard-row').first()).toBeVisible();
+  const two = metricsAnswer(page, path, r1.previousPeriod.key);
+  await back.click();
+  const r2 = (await (await two).json()) as PeriodAnswer;
+  expect(r2.period.key).toBe(r1.previousPeriod.key);
+  await expect(select).toHaveValue(r2.period.label);
+  await expect(page.getByRole('heading', { name: 'Leaderboard', level: 1 }).locator('..')).toContainText(
+    `Revenue won · ${r2.period.label}`,
+  );
+  await expect(page.getByTestId('leaderboard').locator('thead')).toContainText(
+    `Since ${r2.previousPeriod.label}`,
+  );
+  await expect(next).toBeEnabled();
+  await snap(page, testInfo, 'kpi-period-picker');
+  await expectNoSeriousA11yViolations(page);
+  // Forward one, then straight back to the current period.
+  await next.click();
+  await expect(select).toHaveValue(`${r1.period.label} · Previous`);
+  await now.click();
+  await expect(select).toHaveValue(`${r0.period.label} · Current`);
+  await expect(next).toBeDisabled();
+  // Any period from the list: the same month last year.
+  await select.click();
+  const lastYear = page.getByRole('option').nth(12);
+  const lastYearLabel = ((await lastYear.textContent()) ?? '').trim();
+  expect(lastYearLabel).toMatch(/^[A-Z][a-z]{2} \d{4}$/);
+  await lastYear.click();
+  await expect(select).toHaveValue(lastYearLabel);
+  await expect(page.getByRole('heading', { name: 'Leaderboard', level: 1 }).locator('..')).toContainText(
+    lastYearLabel,
+  );
+  // The same year on the quarter scale: the quarter that month falls in.
+  await page.locator('label', { hasText: 'Quarter' }).click();
+  await expect(select).toHaveValue(/^Q[1-4] FY\d{4}$/);
+  await expect(page.getByRole('button', { name: 'Next quarter' })).toBeEnabled();
+});
+
+test('a manager opens a rep’s leaderboard value and sees the records that add up to it', async ({
+  page,
+}, testInfo) => {
+  await signInByApi(page, DEMO.manager, '/kpis/leaderboard');
+  await page.getByRole('combobox', { name: 'Metric' }).click();
+  await page.getByRole('option', { name: 'Visits', exact: true }).click();
+  // The previous month is complete: the team's reps have visits to count.
+  await page.getByRole('button', { name: 'Previous month' }).click();
+  const board = page.getByTestId('leaderboard');
+  await expect(board.locator('thead')).toContainText('Visits');
+  // Every rep of the manager's team shows a value that opens; no row is rank only.
+  const values = board.getByTestId('leaderboard-value');
+  await expect(values.first()).toBeVisible();
+  await expect(board.getByText('Rank only')).toHaveCount(0);
+  const texts = await values.allTextContents();
+  const counts = texts.map((t) => Number(t.replace(/[^\d]/g, '')));
+  const index = counts.findIndex((n) => n > 0);
+  expect(index).toBeGreaterThanOrEqual(0);
+  const shown = counts[index]!;
+  // The rows with an opening value, in the same order as the values.
+  const row = board
+    .getByTestId('leaderboard-row')
+    .filter({ has: page.getByTestId('leaderboard-value') })
+    .nth(index);
+  const name = ((await row.locator('td').nth(1).textContent()) ?? '').trim();
+  await values.nth(index).click();
+  const drawer = page.getByTestId('how-computed');
+  await expect(drawer).toBeVisible();
+  await expect(drawer).toContainText(`Visits · ${name}`);
+  await expect(drawer).toContainText(`Records (${shown})`);
+  const rows = drawer.getByTestId('record-row');
+  const more = drawer.getByRole('button', { name: 'Load more' });
+  for (;;) {
+    if (!(await more.isVisible())) break;
+    const before = await rows.count();
+    await more.click();
+    await expect.poll(async () => (await rows.count()) > before || !(await more.isVisible())).toBe(true);
+  }
+  await expect(rows).toHaveCount(shown);
+  await snap(page, testInfo, 'kpi-leaderboard-drill-down');
 });

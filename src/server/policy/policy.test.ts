@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Actor,
+  canOpenMetricRecords,
   canSeeAcknowledgementOf,
   canSeePlaybookAcknowledgements,
   canSeeTeam,
@@ -84,5 +85,24 @@ describe('policy', () => {
     expect(canSeeAcknowledgementOf({ ...actor, role: 'admin' }, { ...reach, all: true }, 'stranger')).toBe(
       true,
     );
+  });
+
+  it('opens the records behind a number only when the value is seen in full and the CRM records readable', () => {
+    for (const visibility of ['none', 'ranks', 'values'] as const) {
+      expect(canOpenMetricRecords(actor, reach, 'me', visibility)).toBe(true);
+      expect(canOpenMetricRecords(actor, reach, 'report', visibility)).toBe(true);
+      // Someone outside the manager's reach: a shared value, but not their records.
+      expect(canOpenMetricRecords(actor, reach, 'stranger', visibility)).toBe(false);
+    }
+    const rep: Actor = { ...actor, userId: 'r', role: 'rep' };
+    const repReach: Reach = { ...reach, managedTeamIds: new Set(), reportUserIds: new Set() };
+    // A teammate's value shared with the team stays closed to a rep; a manager reads the team.
+    expect(canOpenMetricRecords(rep, repReach, 'mate', 'values')).toBe(false);
+    expect(canOpenMetricRecords(rep, repReach, 'mate', 'ranks')).toBe(false);
+    expect(canOpenMetricRecords(rep, repReach, 'r', 'none')).toBe(true);
+    expect(canOpenMetricRecords(actor, reach, 'mate', 'values')).toBe(true);
+    expect(canOpenMetricRecords(actor, reach, 'mate', 'ranks')).toBe(false);
+    const admin: Actor = { ...actor, role: 'admin' };
+    expect(canOpenMetricRecords(admin, { ...reach, all: true }, 'stranger', 'none')).toBe(true);
   });
 });

@@ -227,6 +227,20 @@ export function canSeeAcknowledgementOf(actor: Actor, reach: Reach, userId: stri
 }
 
 /**
+ * Whether the actor may open the records behind a person's number of a metric (the drill-down): only
+ * a number they see in full, about someone whose CRM records they may read. A peer whose value the
+ * org shows to everyone still keeps their activities and deals to themselves and their managers.
+ */
+export function canOpenMetricRecords(
+  actor: Actor,
+  reach: Reach,
+  userId: string,
+  visibility: PeerVisibility,
+): boolean {
+  return peerMetricView(actor, reach, userId, visibility) === 'value' && canReadOwned(actor, reach, userId);
+}
+
+/**
  * Whose targets the actor may set: managers those of people and teams under them, admins anyone.
  * Nobody sets their own (a manager's quota comes from above).
  */

@@ -106,6 +106,7 @@ interface LbRow {
   movement: string | null;
   value: number | null;
   me: boolean;
+  records: boolean;
 }
 
 async function board(session: Session, query: string) {
@@ -259,6 +260,73 @@ describe('leaderboard', () => {
     )({ method: 'PATCH', url: '/api/metrics/settings', payload: { activityLeaderboards: true } });
     expect(on.json().activityLeaderboards).toBe(true);
     await board(repA1, 'metric=visits&period=2026-01');
+  });
+
+  it('marks the values whose records the viewer may open, exactly as the records route decides', async () => {
+    /** Every row's flag against the records route's answer for that person (200 or 404). */
+    async function flagsMatchTheRoute(session: Session, query: string, metric: string) {
+      const { rows } = await board(session, query);
+      for (const r of rows) {
+        const res = await as(
+          t.app,
+          session,
+        )({ method: 'GET', url: `/api/metrics/records?metric=${metric}&period=2026-01&user=${r.user.id}` });
+        expect([200, 404]).toContain(res.statusCode);
+        expect({ user: r.user.id, records: r.records }).toEqual({
+          user: r.user.id,
+          records: res.statusCode === 200,
+        });
+        // A rank-only row never opens anything.
+        if (r.view === 'rank') expect(r.records).toBe(false);
+      }
+      return rows;
+    }
+    // A manager opens each of their reps' values.
+    const team = await flagsMatchTheRoute(
+      managerA,
+      'metric=revenue_won&period=2026-01&scope=team',
+      'revenue_won',
+    );
+    expect(team.map((r) => [r.user.id, r.records]).sort()).toEqual(
+      [
+        [w.repA1.id, true],
+        [w.repA2.id, true],
+      ].sort(),
+    );
+    // Org scope for that manager: another team's rep is rank only, and closed.
+    const org = await flagsMatchTheRoute(
+      managerA,
+      'metric=revenue_won&period=2026-01&scope=org',
+      'revenue_won',
+    );
+    expect(org.find((r) => r.user.id === w.repB1.id)).toMatchObject({ view: 'rank', records: false });
+    // A rep: their own value only.
+    const mine = await flagsMatchTheRoute(
+      repA1,
+      'metric=revenue_won&period=2026-01&scope=org',
+      'revenue_won',
+    );
+    expect(mine.filter((r) => r.records).map((r) => r.user.id)).toEqual([w.repA1.id]);
+    // An admin: everyone's.
+    const all = await flagsMatchTheRoute(admin, 'metric=revenue_won&period=2026-01&scope=org', 'revenue_won');
+    expect(all.length).toBeGreaterThan(1);
+    expect(all.every((r) => r.records)).toBe(true);
+    // When the org shows peers' values, a rep sees a teammate's number but not the records behind it.
+    await as(
+      t.app,
+      admin,
+    )({ method: 'PATCH', url: '/api/metrics/settings', payload: { visibility: { visits: 'values' } } });
+    const shared = await flagsMatchTheRoute(repA1, 'metric=visits&period=2026-01&scope=team', 'visits');
+    expect(shared.find((r) => r.user.id === w.repA2.id)).toMatchObject({
+      view: 'value',
+      value: 1,
+      records: false,
+    });
+    expect(shared.find((r) => r.user.id === w.repA1.id)).toMatchObject({ view: 'value', records: true });
+    await as(
+      t.app,
+      admin,
+    )({ method: 'PATCH', url: '/api/metrics/settings', payload: { visibility: { visits: null } } });
   });
 
   it('refuses an unknown metric or period by field', async () => {

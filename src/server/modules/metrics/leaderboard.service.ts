@@ -4,7 +4,7 @@ import type { Deps } from '../../context.ts';
 import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import { AppError } from '../../lib/errors.ts';
-import type { Actor, Reach } from '../../policy/policy.ts';
+import { type Actor, canOpenMetricRecords, type Reach } from '../../policy/policy.ts';
 import type { OrgMetric } from './metric-registry.ts';
 import type { MetricSettings } from './metric-settings.service.ts';
 import type { MetricValue } from './metrics.engine.ts';
@@ -117,6 +117,8 @@ export async function leaderboard(
         previousRank: c.info.snapshot ? null : previousRank,
         movement: movementOf(rank, previousRank, c.info.snapshot),
         value: full ? (c.current.get(u.id)?.value ?? null) : null,
+        // Whether `GET /api/metrics/records` opens this number (the same policy decides both).
+        records: full && canOpenMetricRecords(actor, reach, u.id, c.visibility),
       };
     });
   rows.sort(

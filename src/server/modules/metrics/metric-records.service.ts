@@ -14,7 +14,7 @@ import type { Deps } from '../../context.ts';
 import type { Database } from '../../db/schema.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { decodeCursor, encodeCursor, pageQuery } from '../../lib/pagination.ts';
-import { type Actor, canReadOwned, peerMetricView, type Reach } from '../../policy/policy.ts';
+import { type Actor, canOpenMetricRecords, type Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { effectiveUserTargets } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
@@ -193,8 +193,7 @@ async function openNumber(
   if (!period)
     throw invalidField('period', 'is not a period key such as 2026-03, FY2026-Q2, 2026-W11 or FY2026');
   const userId = input.user ?? actor.userId;
-  const view = peerMetricView(actor, reach, userId, visibilityOf(settings, info.key));
-  if (view !== 'value' || !canReadOwned(actor, reach, userId)) throw notFound('Person');
+  if (!canOpenMetricRecords(actor, reach, userId, visibilityOf(settings, info.key))) throw notFound('Person');
   const user = await db
     .selectFrom('users as u')
     .innerJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id'))

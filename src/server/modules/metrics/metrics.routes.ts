@@ -283,6 +283,11 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
                   .nullable()
                   .describe('Rank change since the previous period; null for snapshot metrics or no rank'),
                 value: z.number().nullable(),
+                records: z
+                  .boolean()
+                  .describe(
+                    'true: the actor may open the records behind this value (GET /api/metrics/records for this person)',
+                  ),
               }),
             ),
           }),

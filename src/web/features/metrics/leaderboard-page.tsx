@@ -7,7 +7,11 @@ import { DrillNumber, Movement, PeriodPicker, QueryStates } from './metric-bits.
 import { formatMetric } from './metric-format.ts';
 import { catalogQuery, leaderboardQuery, type PeriodChoice } from './metrics-api.ts';
 
-/** KPIs → Leaderboard: any metric, period and scope; peers shown by rank only carry no numbers. */
+/**
+ * KPIs → Leaderboard: any metric, period and scope; peers shown by rank only carry no numbers. Every
+ * value whose records the viewer may read (the row's `records`: their own, their reports', anyone's
+ * for an admin) opens "How was this computed?"; a peer's value the org merely shares does not.
+ */
 export function LeaderboardPage() {
   const [metric, setMetric] = useState('revenue_won');
   const [scope, setScope] = useState<'team' | 'org'>('team');
@@ -93,13 +97,17 @@ export function LeaderboardPage() {
                                 <Text size="sm" c="gray.8">
                                   Rank only
                                 </Text>
-                              ) : r.me ? (
+                              ) : r.records ? (
                                 <DrillNumber
-                                  label={`How was my ${d.metric.name} (${text}) computed?`}
+                                  label={
+                                    r.me
+                                      ? `How was my ${d.metric.name} (${text}) computed?`
+                                      : `How was ${r.user.name}’s ${d.metric.name} (${text}) computed?`
+                                  }
                                   onOpen={() =>
                                     setDrill({ metric: d.metric.key, period: d.period.key, user: r.user.id })
                                   }
-                                  testId="my-leaderboard-value"
+                                  testId={r.me ? 'my-leaderboard-value' : 'leaderboard-value'}
                                 >
                                   {text}
                                 </DrillNumber>

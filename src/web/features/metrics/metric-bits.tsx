@@ -1,4 +1,5 @@
 import {
+  ActionIcon,
   Alert,
   Button,
   Center,
@@ -10,10 +11,21 @@ import {
   Text,
   UnstyledButton,
 } from '@mantine/core';
-import { IconArrowDownRight, IconArrowUpRight, IconMinus, IconSparkles } from '@tabler/icons-react';
-import type { ReactNode } from 'react';
+import {
+  IconArrowDownRight,
+  IconArrowUpRight,
+  IconChevronLeft,
+  IconChevronRight,
+  IconChevronsRight,
+  IconMinus,
+  IconSparkles,
+} from '@tabler/icons-react';
+import { type ReactNode, useMemo, useRef } from 'react';
+import { periodAt, periodFromKey } from '../../../shared/periods.ts';
 import { errorMessage } from '../../lib/notify.ts';
+import { useSession } from '../../lib/session-context.ts';
 import type { LeaderboardRow, PeriodChoice, PeriodKind } from './metrics-api.ts';
+import { periodForKind, periodNav, stepPeriodKey } from './period-nav.ts';
 
 /** Loading / error states for one query (the empty state is the caller's). */
 export function QueryStates({
@@ -52,7 +64,15 @@ const KINDS: { value: PeriodKind; label: string }[] = [
   { value: 'year', label: 'Year' },
 ];
 
-/** Period kind plus "this one" or "the previous one" (its key comes from the last answer). */
+const MARKS = { current: 'Current', previous: 'Previous' } as const;
+
+/**
+ * Period kind plus any period of that kind: ‹ › step one period (not beyond the current one), ⇥
+ * goes back to the current period, and the select jumps to any recent one. Keys and labels are the
+ * server's, computed here in the org's calendar (`period-nav.ts`); `value.period` stays undefined for
+ * the current period. `previous` (the last answer's previous period) pins "current" to the server's
+ * clock rather than the device's.
+ */
 export function PeriodPicker({
   value,
   onChange,
@@ -62,25 +82,81 @@ export function PeriodPicker({
   onChange: (next: PeriodChoice) => void;
   previous?: { key: string; label: string } | undefined;
 }) {
-  const options = [{ value: 'current', label: 'Current period' }];
-  if (value.period) options.push({ value: value.period, label: value.period });
-  else if (previous) options.push({ value: previous.key, label: `Previous (${previous.label})` });
+  const { timeZone, fiscalYearStartMonth } = useSession().org;
+  const cal = useMemo(() => ({ timeZone, fiscalYearStartMonth }), [timeZone, fiscalYearStartMonth]);
+  // The current period per kind as the server last named it (the key after its "previous").
+  const serverCurrent = useRef(new Map<PeriodKind, string>());
+  if (!value.period && previous && periodFromKey(previous.key, cal)?.kind === value.kind) {
+    const key = stepPeriodKey(previous.key, 1, cal);
+    if (key) serverCurrent.current.set(value.kind, key);
+  }
+  const currentKey = (kind: PeriodKind) =>
+    serverCurrent.current.get(kind) ?? periodAt(kind, Date.now(), cal).key;
+  const current = currentKey(value.kind);
+  // Some thirty periods with their zone-converted bounds: computed once per choice.
+  const nav = useMemo(() => periodNav(value.period, current, cal), [value.period, current, cal]);
+  const go = (key: string | null) => {
+    if (key) onChange({ kind: value.kind, period: key === nav.current.key ? undefined : key });
+  };
+  const noun = value.kind;
   return (
-    <Group gap="sm" align="flex-end" wrap="wrap">
+    <Group gap="sm" align="flex-end" wrap="wrap" data-testid="period-picker">
       <SegmentedControl
         aria-label="Period kind"
         data={KINDS}
         value={value.kind}
-        onChange={(kind) => onChange({ kind: kind as PeriodKind })}
+        onChange={(v) => {
+          const kind = v as PeriodKind;
+          onChange({ kind, period: periodForKind(kind, nav, currentKey(kind), cal) });
+        }}
       />
-      <Select
-        label="Period"
-        w={200}
-        data={options}
-        value={value.period ?? 'current'}
-        onChange={(v) => onChange({ kind: value.kind, period: !v || v === 'current' ? undefined : v })}
-        allowDeselect={false}
-      />
+      <Group gap={6} align="flex-end" wrap="nowrap">
+        <ActionIcon
+          variant="default"
+          size="input-sm"
+          aria-label={`Previous ${noun}`}
+          title={`Previous ${noun}`}
+          disabled={!nav.previousKey}
+          onClick={() => go(nav.previousKey)}
+          data-testid="period-previous"
+        >
+          <IconChevronLeft size={18} aria-hidden />
+        </ActionIcon>
+        <Select
+          label="Period"
+          w={220}
+          data={nav.options.map((o) => ({
+            value: o.key,
+            label: o.mark ? `${o.label} · ${MARKS[o.mark]}` : o.label,
+          }))}
+          value={nav.selected.key}
+          onChange={go}
+          allowDeselect={false}
+          data-testid="period-select"
+        />
+        <ActionIcon
+          variant="default"
+          size="input-sm"
+          aria-label={`Next ${noun}`}
+          title={`Next ${noun}`}
+          disabled={!nav.nextKey}
+          onClick={() => go(nav.nextKey)}
+          data-testid="period-next"
+        >
+          <IconChevronRight size={18} aria-hidden />
+        </ActionIcon>
+        <ActionIcon
+          variant="default"
+          size="input-sm"
+          aria-label={`Current ${noun}`}
+          title={`Current ${noun}`}
+          disabled={nav.isCurrent}
+          onClick={() => onChange({ kind: value.kind })}
+          data-testid="period-current"
+        >
+          <IconChevronsRight size={18} aria-hidden />
+        </ActionIcon>
+      </Group>
     </Group>
   );
 }

@@ -80,6 +80,8 @@ export interface LeaderboardRow {
   previousRank: number | null;
   movement: 'up' | 'down' | 'same' | 'new' | null;
   value: number | null;
+  /** The viewer may open the records behind this value (the server's policy decides). */
+  records: boolean;
 }
 
 export interface Leaderboard {
