@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
+import { DEMO, demoPasswordFromLog, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
 
 /**
  * A rep's KPI screens, phone first: quota attainment shown against the revenue target it is
@@ -33,6 +33,71 @@ test('quota attainment is judged against the revenue target, and the trend axis 
   }
   await expect(ticks.first()).toHaveText(/^\$[\d.]+[KM]?$/);
   await snap(page, testInfo, 'kpi-rep-quota-trend');
+});
+
+test('a rep sees a card for every metric they have a target for, and its trend', async ({
+  page,
+}, testInfo) => {
+  // A manager sets the rep a meetings target (not a key KPI) for the current quarter: no other spec
+  // looks at meetings or at quarters. Both projects set the same one; whichever comes second gets 409.
+  const login = async (email: string) => {
+    const res = await page.request.post('/api/auth/login', {
+      data: { email, password: demoPasswordFromLog() },
+    });
+    expect(res.status()).toBe(200);
+    return (await res.json()) as { user: { id: string }; csrfToken: string };
+  };
+  const rep = await login(DEMO.rep);
+  const quarter = await page.request.get('/api/metrics/values?metric=meetings&kind=quarter&scope=me');
+  expect(quarter.status()).toBe(200);
+  const period = ((await quarter.json()) as { period: { key: string } }).period.key;
+  const manager = await login(DEMO.manager);
+  const set = await page.request.post('/api/targets', {
+    headers: { 'x-csrf-token': manager.csrfToken },
+    data: { subjectType: 'user', subjectId: rep.user.id, metric: 'meetings', period, amount: 40 },
+  });
+  expect([201, 409], await set.text()).toContain(set.status());
+
+  await signInByApi(page, DEMO.rep, '/kpis/me');
+  // Not on the month's dashboard: the target is the quarter's.
+  await expect(page.getByTestId('kpi-value-revenue_won')).toBeVisible();
+  await expect(page.getByTestId('kpi-meetings')).toHaveCount(0);
+  await page.locator('label', { hasText: /^Quarter$/ }).click();
+  const card = page.getByTestId('kpi-meetings');
+  await expect(card.getByTestId('kpi-target-meetings')).toContainText(/^Target 40( · pace so far [\d.]+)?$/);
+  await expect(card.getByRole('progressbar')).toHaveAttribute(
+    'aria-label',
+    /^Meetings: [\d,]+ of 40 target$/,
+  );
+  // The key KPIs are still there, for the quarter too.
+  await expect(page.getByTestId('kpi-value-revenue_won')).toBeVisible();
+
+  // The trend shows revenue until the rep picks another shown metric.
+  const trend = page.getByTestId('trend-card');
+  await expect(trend.getByRole('heading', { level: 2 })).toHaveText('Revenue won, last 6 periods');
+  await trend.getByRole('combobox', { name: 'Trend of' }).click();
+  await page.getByRole('option', { name: 'Meetings', exact: true }).click();
+  await expect(trend.getByRole('heading', { level: 2 })).toHaveText('Meetings, last 6 periods');
+  await expect(trend.locator('.recharts-surface').first()).toBeVisible();
+  await expect(trend.locator('.recharts-legend-wrapper')).toContainText('Meetings');
+  // Counts on the axis now, not money (the other ticks are the period labels).
+  const ticks = trend.locator('.recharts-cartesian-axis-tick-value');
+  await expect(ticks.filter({ hasText: /^\d+$/ }).first()).toBeVisible();
+  await expect(ticks.filter({ hasText: /^\$/ })).toHaveCount(0);
+
+  // Nothing is cut or pushes the page sideways on a phone: cards and chart sit inside the screen.
+  const width = page.viewportSize()!.width;
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  for (const box of [await card.boundingBox(), await trend.boundingBox()])
+    expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+  await snap(page, testInfo, 'kpi-rep-targeted-metric');
+  await expectNoSeriousA11yViolations(page);
+
+  // The new card's number opens its drill-down like any other.
+  await card.getByTestId('kpi-value-meetings').click();
+  const drawer = page.getByTestId('how-computed');
+  await expect(drawer).toContainText('Number of meetings logged in the period.');
+  await expect(drawer).toContainText('Kind: meeting');
 });
 
 test('a rep sees what changed in the playbook since their version and acknowledges it', async ({

@@ -424,6 +424,105 @@ describe('CSV bulk entry', () => {
   });
 });
 
+describe('a rep’s own targets of a period (what the rep dashboard shows)', () => {
+  it('lists every metric a rep has a target for in a period, custom ones too, and never a peer’s', async () => {
+    const custom = await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/metrics/custom',
+      payload: {
+        key: 'dash_verified_visits',
+        name: 'Dashboard verified visits',
+        description: 'Verified visits, for the dashboard test',
+        definition: { block: 'activity_count', filters: { kinds: ['visit'], verified: true } },
+        unit: 'count',
+        direction: 'higher',
+        format: 'count',
+      },
+    });
+    expect(custom.statusCode, custom.body).toBe(201);
+    // July 2026: only this test sets targets in it. repA2 is repA1's peer in team A.
+    const put = await as(
+      t.app,
+      managerA,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2026-07',
+        cells: [
+          { subjectType: 'user', subjectId: w.repA1.id, metric: 'meetings', amount: 12 },
+          { subjectType: 'user', subjectId: w.repA1.id, metric: 'dash_verified_visits', amount: 30 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'calls', amount: 80 },
+          { subjectType: 'team', subjectId: w.teamA, metric: 'visits', amount: 200 },
+        ],
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    await as(
+      t.app,
+      managerA,
+    )({
+      method: 'POST',
+      url: '/api/targets',
+      payload: { subjectType: 'user', subjectId: w.repA1.id, metric: 'calls', period: '2026-08', amount: 5 },
+    });
+
+    type Item = { subject: { id: string }; metric: string; period: { key: string }; effectiveAmount: number };
+    const list = async (s: Session, query: string) => {
+      const res = await as(t.app, s)({ method: 'GET', url: `/api/targets?${query}` });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().items as Item[]).map((i) => [
+        i.subject.id,
+        i.metric,
+        i.period.key,
+        i.effectiveAmount,
+      ]);
+    };
+    // The dashboard's question: my user targets of this period — not other periods', not my team's.
+    expect(await list(repA1, `userId=${w.repA1.id}&period=2026-07`)).toEqual([
+      [w.repA1.id, 'dash_verified_visits', '2026-07', 30],
+      [w.repA1.id, 'meetings', '2026-07', 12],
+    ]);
+    // A peer's targets are not the rep's to see: asking by their id gives nothing, and the
+    // rep's unfiltered list holds their own and their team's only.
+    expect(await list(repA1, `userId=${w.repA2.id}&period=2026-07`)).toEqual([]);
+    expect(await list(repB1, `userId=${w.repA1.id}&period=2026-07`)).toEqual([]);
+    const everything = await list(repA1, 'period=2026-07');
+    expect(everything.map((r) => r[0]).sort()).toEqual([w.repA1.id, w.repA1.id, w.teamA].sort());
+    // Their manager sees the same as the rep.
+    expect(await list(managerA, `userId=${w.repA1.id}&period=2026-07`)).toEqual(
+      await list(repA1, `userId=${w.repA1.id}&period=2026-07`),
+    );
+
+    // Each listed metric then has its number against that target, and a trend, for the rep.
+    for (const [metric, target] of [
+      ['meetings', 12],
+      ['dash_verified_visits', 30],
+    ] as const) {
+      const values = await as(
+        t.app,
+        repA1,
+      )({ method: 'GET', url: `/api/metrics/values?metric=${metric}&period=2026-07&scope=me` });
+      expect(values.statusCode, values.body).toBe(200);
+      expect(values.json().rows).toMatchObject([{ user: { id: w.repA1.id }, target }]);
+      const trend = await as(
+        t.app,
+        repA1,
+      )({ method: 'GET', url: `/api/metrics/trend?metric=${metric}&kind=month&period=2026-07&count=2` });
+      expect(trend.statusCode, trend.body).toBe(200);
+      expect(
+        trend.json().points.map((p: { key: string; target: number | null }) => [p.key, p.target]),
+      ).toEqual([
+        ['2026-06', null],
+        ['2026-07', target],
+      ]);
+    }
+  });
+});
+
 describe('ramp for new reps', () => {
   it('applies the percent for the month of tenure when reading, and team sums use ramped targets', async () => {
     const team = await t.db.kysely

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { compactMoney, formatMetric, judge, paceStatus, shortPeriodLabels } from './metric-format.ts';
+import {
+  compactMetric,
+  compactMoney,
+  dashboardMetrics,
+  formatMetric,
+  judge,
+  paceStatus,
+  shortPeriodLabels,
+} from './metric-format.ts';
 
 const revenue = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
 const winRate = { format: 'percent', snapshot: false, unit: 'percent', direction: 'higher' } as const;
@@ -94,5 +102,33 @@ describe('shortPeriodLabels', () => {
     ]);
     expect(shortPeriodLabels(['FY2025', 'FY2026'])).toEqual(['FY2025', 'FY2026']);
     expect(shortPeriodLabels([])).toEqual([]);
+  });
+});
+
+describe('dashboardMetrics', () => {
+  const keys = ['revenue_won', 'visits'] as const;
+  it('adds every targeted metric after the key KPIs, each once, in catalog order', () => {
+    const catalog = ['revenue_won', 'deals_won', 'visits', 'calls', 'meetings', 'verified_visits'];
+    expect(
+      dashboardMetrics(keys, ['verified_visits', 'visits', 'meetings', 'calls', 'meetings'], catalog),
+    ).toEqual(['revenue_won', 'visits', 'calls', 'meetings', 'verified_visits']);
+  });
+  it('shows only the key KPIs without targets, and keeps metrics the catalog lacks (not loaded yet)', () => {
+    expect(dashboardMetrics(keys, [])).toEqual(['revenue_won', 'visits']);
+    expect(dashboardMetrics(keys, ['b_custom', 'a_custom'], ['a_custom'])).toEqual([
+      'revenue_won',
+      'visits',
+      'a_custom',
+      'b_custom',
+    ]);
+  });
+});
+
+describe('compactMetric', () => {
+  it('labels an axis in the metric’s own format', () => {
+    expect(compactMetric(1_250_000, 'money', 'USD')).toBe('$12.5K');
+    expect(compactMetric(1_500, 'count', 'USD')).toBe('1.5K');
+    expect(compactMetric(42.25, 'percent', 'USD')).toBe('42.3 %');
+    expect(compactMetric(12, 'days', 'USD')).toBe('12 d');
   });
 });

@@ -81,6 +81,32 @@ export const KEY_METRICS = [
   'activities',
 ] as const;
 
+/**
+ * The metrics a person's dashboard shows: the key KPIs, then every other metric they have a target
+ * for (what their manager measures them on), in catalog order, each once. Metrics missing from the
+ * catalog (not loaded yet, or a key it no longer has) follow in the order given.
+ */
+export function dashboardMetrics(
+  keyMetrics: readonly string[],
+  targeted: readonly string[],
+  catalogOrder: readonly string[] = [],
+): string[] {
+  const shown = new Set(keyMetrics);
+  const extra = [...new Set(targeted)].filter((k) => !shown.has(k));
+  const rank = (k: string) => {
+    const i = catalogOrder.indexOf(k);
+    return i === -1 ? catalogOrder.length + extra.indexOf(k) : i;
+  };
+  return [...keyMetrics, ...extra.sort((a, b) => rank(a) - rank(b))];
+}
+
+/** A short axis label for a metric's value in its format, so it fits beside a phone-width chart. */
+export function compactMetric(value: number, format: MetricFormat, currency: string): string {
+  if (format === 'money') return compactMoney(value, currency);
+  const n = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+  return format === 'percent' ? `${n} %` : format === 'days' ? `${n} d` : n;
+}
+
 /** A short money label for chart axes ("$12K", "€1.2M") so it fits beside a phone-width chart. */
 export function compactMoney(minor: number, currency: string): string {
   try {

@@ -1,27 +1,53 @@
 import { LineChart } from '@mantine/charts';
-import { Badge, Card, Group, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Badge, Card, Group, Progress, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PageHeader } from '../../components/page-header.tsx';
 import { useSession } from '../../lib/session-context.ts';
+import { userTargetsQuery } from '../targets/targets-api.ts';
 import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
 import { DrillNumber, Movement, PeriodPicker, QueryStates } from './metric-bits.tsx';
 import {
-  compactMoney,
+  compactMetric,
+  dashboardMetrics,
   formatMetric,
+  isCumulative,
   judge,
   KEY_METRICS,
   STATUS_COLOR,
   STATUS_LABEL,
   shortPeriodLabels,
 } from './metric-format.ts';
-import { leaderboardQuery, type PeriodChoice, trendQuery, valuesQuery } from './metrics-api.ts';
+import { catalogQuery, leaderboardQuery, type PeriodChoice, trendQuery, valuesQuery } from './metrics-api.ts';
 
-/** KPIs → My numbers: own numbers vs target with pace, a trend, and where I stand in my team. */
+const DEFAULT_TREND = 'revenue_won';
+
+/**
+ * KPIs → My numbers: own numbers vs target with pace — the key KPIs and every other metric the rep
+ * has a target for in the period (what their manager measures them on) —, the trend of any of them,
+ * and where I stand in my team.
+ */
 export function MyDashboardPage() {
+  const me = useSession();
   const [choice, setChoice] = useState<PeriodChoice>({ kind: 'month' });
   const [drill, setDrill] = useState<NumberRef | null>(null);
+  const [trendPick, setTrendPick] = useState<string>(DEFAULT_TREND);
   const first = useQuery(valuesQuery(KEY_METRICS[0], choice, 'me'));
+  // The period's key comes with the first card's answer (the current period is the server's to say).
+  const periodKey = first.data?.period.key;
+  const targets = useQuery({
+    ...userTargetsQuery(me.user.id, periodKey ?? ''),
+    enabled: periodKey !== undefined,
+  });
+  const catalog = useQuery(catalogQuery);
+  const metrics = dashboardMetrics(
+    KEY_METRICS,
+    targets.data?.items.map((t) => t.metric) ?? [],
+    catalog.data?.items.map((m) => m.key),
+  );
+  // A picked metric that this period no longer shows falls back to revenue (kept while loading).
+  const trendMetric = targets.isSuccess && !metrics.includes(trendPick) ? DEFAULT_TREND : trendPick;
+  const names = new Map(catalog.data?.items.map((m) => [m.key, m.name]));
   return (
     <Stack maw={1200}>
       <PageHeader
@@ -34,12 +60,17 @@ export function MyDashboardPage() {
       />
       <PeriodPicker value={choice} onChange={setChoice} previous={first.data?.previousPeriod} />
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-        {KEY_METRICS.map((key) => (
+        {metrics.map((key) => (
           <KpiCard key={key} metric={key} choice={choice} onDrill={setDrill} />
         ))}
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <TrendCard choice={choice} />
+        <TrendCard
+          choice={choice}
+          metric={trendMetric}
+          options={metrics.map((key) => ({ value: key, label: names.get(key) ?? key }))}
+          onPick={setTrendPick}
+        />
         <StandingCard choice={choice} />
       </SimpleGrid>
       <HowComputedDrawer target={drill} onClose={() => setDrill(null)} />
@@ -143,26 +174,51 @@ function KpiCard({
   );
 }
 
-function TrendCard({ choice }: { choice: PeriodChoice }) {
-  const query = useQuery(trendQuery('revenue_won', choice));
+function TrendCard({
+  choice,
+  metric,
+  options,
+  onPick,
+}: {
+  choice: PeriodChoice;
+  metric: string;
+  options: { value: string; label: string }[];
+  onPick: (metric: string) => void;
+}) {
+  const query = useQuery(trendQuery(metric, choice));
+  const name = query.data?.metric.name ?? options.find((o) => o.value === metric)?.label ?? metric;
   return (
     <Card withBorder padding="md" data-testid="trend-card">
-      <Title order={2} size="h4" mb="sm">
-        Revenue won, last 6 periods
+      <Title order={2} size="h4" mb="sm" data-testid="trend-title">
+        {name}, last 6 periods
       </Title>
+      <Select
+        label="Trend of"
+        data={options}
+        value={metric}
+        onChange={(v) => v && onPick(v)}
+        allowDeselect={false}
+        searchable={options.length > 8}
+        mb="sm"
+        data-testid="trend-metric"
+      />
       <QueryStates query={query} label="the trend">
         {() => {
           const d = query.data!;
+          // Sums count nothing as 0; a rate with nothing to divide by is a gap, not a zero.
+          const cumulative = isCumulative(d.metric);
           const data = d.points.map((p) => ({
             period: p.label,
-            Won: p.value ?? 0,
-            Target: p.target ?? undefined,
+            value: p.value ?? (cumulative ? 0 : undefined),
+            target: p.target ?? undefined,
           }));
           const ticks = shortPeriodLabels(data.map((p) => p.period));
-          if (d.points.every((p) => !p.value))
+          if (d.points.every((p) => !p.value && p.target === null))
             return (
               <Text c="dimmed" size="sm">
-                Nothing won in these periods yet.
+                {d.metric.key === 'revenue_won'
+                  ? 'Nothing won in these periods yet.'
+                  : `No ${d.metric.name.toLowerCase()} in these periods yet.`}
               </Text>
             );
           return (
@@ -171,11 +227,18 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
               data={data}
               dataKey="period"
               series={[
-                { name: 'Won', color: 'blue.7' },
-                { name: 'Target', color: 'gray.6', strokeDasharray: '5 5' },
+                {
+                  name: 'value',
+                  label: d.metric.key === 'revenue_won' ? 'Won' : d.metric.name,
+                  color: 'blue.7',
+                },
+                { name: 'target', label: 'Target', color: 'gray.6', strokeDasharray: '5 5' },
               ]}
-              valueFormatter={(v) => formatMetric(v, 'money', d.currency)}
-              yAxisProps={{ width: 68, tickFormatter: (v: number) => compactMoney(v, d.currency) }}
+              valueFormatter={(v) => formatMetric(v, d.metric.format, d.currency)}
+              yAxisProps={{
+                width: 68,
+                tickFormatter: (v: number) => compactMetric(v, d.metric.format, d.currency),
+              }}
               // Every period named under the chart, the year only where it changes.
               xAxisProps={{
                 interval: 0,
@@ -184,7 +247,7 @@ function TrendCard({ choice }: { choice: PeriodChoice }) {
               }}
               withLegend
               connectNulls
-              aria-label="Revenue won per period, with target"
+              aria-label={`${d.metric.name} per period, with target`}
             />
           );
         }}

@@ -61,6 +61,29 @@ export function gridQuery(teamId: string, period: string, metrics: string[]) {
   };
 }
 
+/** One stored target as GET /api/targets lists it, with its effective (ramped) amount. */
+export interface TargetItem {
+  id: string;
+  subjectType: 'user' | 'team';
+  subject: { id: string; name: string };
+  metric: string;
+  period: Grid['period'];
+  amount: number;
+  effectiveAmount: number;
+  rampPercent: number;
+}
+
+/**
+ * A person's own targets of one period (their effective targets: a rep is measured against their
+ * user targets only). The server answers only for someone the actor may read (else an empty list).
+ */
+export function userTargetsQuery(userId: string, period: string) {
+  return {
+    queryKey: [...TARGETS_KEY, 'list', 'user', userId, period],
+    queryFn: () => apiGet<{ items: TargetItem[] }>('/api/targets', { userId, period }),
+  };
+}
+
 export function putGrid(period: string, cells: GridCellWrite[], confirmClosedPeriod: boolean) {
   return apiPut<WriteSummary>('/api/targets/grid', { period, cells, confirmClosedPeriod });
 }
