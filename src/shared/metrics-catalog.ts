@@ -130,6 +130,27 @@ export const builtinMetrics: readonly MetricInfo[] = [
     direction: 'higher',
   },
   {
+    key: 'emails',
+    name: 'Emails',
+    definition: 'Number of emails logged in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'demos',
+    name: 'Demos',
+    definition: 'Number of demos logged in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
+    key: 'tasks',
+    name: 'Tasks',
+    definition: 'Number of tasks logged in the period.',
+    unit: 'count',
+    direction: 'higher',
+  },
+  {
     key: 'verified_visit_rate',
     name: 'Verified-visit rate',
     definition:

@@ -258,38 +258,52 @@ describe('jsonWriter', () => {
   }
 
   it('writes a grid answer as zod would, without fields the schema does not name', () => {
-    const row = {
-      user: { id: 'u1', name: 'Ann' },
-      view: 'value',
-      rank: 1,
-      value: 12.5,
-      numerator: null,
-      denominator: null,
-      previous: null,
-      lastYear: null,
-      target: 10,
+    const metric = {
+      key: 'visits',
+      name: 'Visits',
+      definition: 'Visits logged',
+      unit: 'count',
+      direction: 'higher',
+      format: 'number',
+      snapshot: false,
+      custom: false,
+      currency: null,
+      extra: 'secret',
     };
-    const item = {
-      metric: {
-        key: 'visits',
-        name: 'Visits',
-        definition: 'Visits logged',
-        unit: 'count',
-        direction: 'higher',
-        format: 'number',
-        snapshot: false,
-        custom: false,
-      },
+    const value = { view: 'value', rank: 1, value: 12.5, target: 10, extra: 'secret' };
+    const grid = {
       currency: 'USD',
-      visibility: 'values',
       period: { key: '2026-03', label: 'March 2026', start: 'a', end: 'b', elapsed: 1 },
       previousPeriod: { key: '2026-02', label: 'February 2026' },
-      lastYearPeriod: { key: '2025-03', label: 'March 2025' },
-      rows: [row, { ...row, extra: 'secret' }],
+      people: [
+        { id: 'u1', name: 'Ann', extra: 'secret' },
+        { id: 'u2', name: 'Bo' },
+        { id: 'u3', name: 'Cy' },
+        { id: 'u4', name: 'Di' },
+      ],
+      metrics: [
+        {
+          metric,
+          visibility: 'ranks',
+          // A value, a ratio's parts, a rank-only peer (its numbers left out), a hidden one.
+          cells: [
+            value,
+            { ...value, numerator: 3, denominator: 4 },
+            { view: 'rank', rank: 2, value: 99 },
+            null,
+          ],
+        },
+      ],
     };
-    const grid = { items: [item, item] };
     const json = jsonWriter(gridResponseSchema)(grid);
     expect(json).toBe(JSON.stringify(gridResponseSchema.parse(grid)));
     expect(json).not.toContain('secret');
+    expect(json).not.toContain('99');
+    expect(JSON.parse(json!).metrics[0].cells[1]).toEqual({
+      ...value,
+      extra: undefined,
+      numerator: 3,
+      denominator: 4,
+    });
   });
 });

@@ -246,7 +246,7 @@ describe('leaderboard', () => {
     )({ method: 'PATCH', url: '/api/metrics/settings', payload: { activityLeaderboards: false } });
     expect(off.statusCode, off.body).toBe(200);
     expect(off.json().activityLeaderboards).toBe(false);
-    for (const metric of ['visits', 'activities', 'calls', 'meetings']) {
+    for (const metric of ['visits', 'activities', 'calls', 'meetings', 'emails', 'demos', 'tasks']) {
       const { body } = await get(repA1, `/api/metrics/leaderboard?metric=${metric}&period=2026-01`, 403);
       expect(body.error.message).toMatch(/switched off/);
       expect(body.error.details.reason).toBe('activity_leaderboards_off');

@@ -26,7 +26,15 @@ export const leaderboardQuery = z.object({
     .describe('team: my team and the teams I manage; org: everyone the visibility setting lets me see'),
 });
 
-const builtinActivityCounts = new Set(['activities', 'visits', 'calls', 'meetings']);
+const builtinActivityCounts = new Set([
+  'activities',
+  'visits',
+  'calls',
+  'meetings',
+  'emails',
+  'demos',
+  'tasks',
+]);
 
 /**
  * Activity-count metrics: the built-in counts of activities (all, visits, calls, meetings) and
@@ -128,7 +136,7 @@ export async function leaderboard(
   );
   return {
     metric: catalogItem(c.info),
-    currency: c.org.currency,
+    currency: c.info.currency ?? c.org.currency,
     visibility: c.visibility,
     scope: input.scope,
     period: periodResponse(c.period, c.now),

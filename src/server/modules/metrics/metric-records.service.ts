@@ -84,6 +84,12 @@ function selectionOf(m: OrgMetric): Selection | null {
       return { source: 'activities', kinds: ['call'] };
     case 'meetings':
       return { source: 'activities', kinds: ['meeting'] };
+    case 'emails':
+      return { source: 'activities', kinds: ['email'] };
+    case 'demos':
+      return { source: 'activities', kinds: ['demo'] };
+    case 'tasks':
+      return { source: 'activities', kinds: ['task'] };
     case 'verified_visit_rate':
       return { source: 'activities', kinds: ['visit'], roleBy: 'verified' };
     case 'strike_rate':
@@ -255,7 +261,7 @@ export async function metricTrend(deps: Deps, actor: Actor, reach: Reach, input:
       };
     }),
   );
-  return { metric: catalogItem(c.info), currency: c.org.currency, user: c.user, points };
+  return { metric: catalogItem(c.info), currency: c.info.currency ?? c.org.currency, user: c.user, points };
 }
 /**
  * One set of rows a number reads, with how each row takes part. A plain metric has one part; a
@@ -574,7 +580,7 @@ export async function metricRecords(
   const closeBy = dateInZone(period.end, org.time_zone);
   const base = {
     metric: catalogItem(info),
-    currency: org.currency,
+    currency: info.currency ?? org.currency,
     user,
     period: periodResponse(period, now),
     value: value.value,

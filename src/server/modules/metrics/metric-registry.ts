@@ -20,6 +20,11 @@ export interface OrgMetric {
   /** Point-in-time (open deals now): no previous-period comparison. */
   snapshot: boolean;
   custom: boolean;
+  /**
+   * The currency the metric's money is always in — a custom metric over deals of one currency (or a
+   * ratio over such a metric); null: the org's currency, like every built-in.
+   */
+  currency: string | null;
   /** The custom metric's id; null for built-ins. */
   id: string | null;
   spec: CustomMetricSpec | null;
@@ -34,6 +39,7 @@ const builtins: OrgMetric[] = builtinMetrics.map((m) => ({
   format: formatOfUnit(m.unit),
   snapshot: m.snapshot ?? false,
   custom: false,
+  currency: null,
   id: null,
   spec: null,
 }));
@@ -72,6 +78,25 @@ export function specIsSnapshot(
   }
 }
 
+/** The currency a definition's money is fixed in (see OrgMetric.currency), through a ratio's operands. */
+export function specCurrency(
+  spec: CustomMetricSpec,
+  byKey: ReadonlyMap<string, OrgMetric>,
+  seen = new Set<string>(),
+): string | null {
+  if (spec.block === 'deal_count' || spec.block === 'deal_sum' || spec.block === 'deal_average')
+    return spec.filters.currency ?? null;
+  if (spec.block !== 'ratio') return null;
+  for (const k of [spec.numerator, spec.denominator]) {
+    const m = byKey.get(k);
+    if (!m?.spec || seen.has(k)) continue;
+    seen.add(k);
+    const currency = specCurrency(m.spec, byKey, seen);
+    if (currency !== null) return currency;
+  }
+  return null;
+}
+
 /** Built-ins followed by the org's custom metrics (one query). */
 export async function loadOrgMetrics(db: Executor, orgId: string): Promise<OrgMetric[]> {
   const rows = await listCustomMetricRows(db, orgId);
@@ -84,12 +109,16 @@ export async function loadOrgMetrics(db: Executor, orgId: string): Promise<OrgMe
     format: r.format as MetricFormat,
     snapshot: false,
     custom: true,
+    currency: null,
     id: r.id,
     spec: customMetricSpec.parse(JSON.parse(r.spec)),
   }));
   const all = [...builtins, ...custom];
   const byKey = new Map(all.map((m) => [m.key, m]));
-  for (const m of custom) m.snapshot = specIsSnapshot(m.spec!, byKey);
+  for (const m of custom) {
+    m.snapshot = specIsSnapshot(m.spec!, byKey);
+    m.currency = specCurrency(m.spec!, byKey);
+  }
   return all;
 }
 

@@ -237,6 +237,10 @@ function pinned() {
     expect((await kpi('calls'))?.value).toBe(3);
     expect((await kpi('visits'))?.value).toBe(4);
     expect((await kpi('meetings'))?.value).toBe(1);
+    // Every built-in kind has its count: two emails, no demo, no task.
+    expect((await kpi('emails'))?.value).toBe(2);
+    expect((await kpi('demos'))?.value).toBe(0);
+    expect((await kpi('tasks'))?.value).toBe(0);
   });
 
   it('verified-visit rate, visits per local field day, meetings from outreach, strike rate', async () => {

@@ -84,6 +84,9 @@ const builtinBlocks: Record<string, { statuses?: ('won' | 'lost')[]; activity?: 
   visits: { activity: [{ kinds: ['visit'] }] },
   calls: { activity: [{ kinds: ['call'] }] },
   meetings: { activity: [{ kinds: ['meeting'] }] },
+  emails: { activity: [{ kinds: ['email'] }] },
+  demos: { activity: [{ kinds: ['demo'] }] },
+  tasks: { activity: [{ kinds: ['task'] }] },
   verified_visit_rate: { activity: [{ kinds: ['visit'], verified: true }, { kinds: ['visit'] }] },
   visits_per_field_day: { activity: [{ kinds: ['visit'] }] },
   meetings_from_outreach: { activity: [{ kinds: ['meeting'] }, { kinds: ['call', 'email'] }] },
@@ -961,6 +964,12 @@ async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<
       return plain(users, await activityCount(db, s, { kinds: ['call'] }));
     case 'meetings':
       return plain(users, await activityCount(db, s, { kinds: ['meeting'] }));
+    case 'emails':
+      return plain(users, await activityCount(db, s, { kinds: ['email'] }));
+    case 'demos':
+      return plain(users, await activityCount(db, s, { kinds: ['demo'] }));
+    case 'tasks':
+      return plain(users, await activityCount(db, s, { kinds: ['task'] }));
     case 'verified_visit_rate': {
       const [verified, visits] = await Promise.all([
         activityCount(db, s, { kinds: ['visit'], verified: true }),

@@ -41,6 +41,10 @@ const metricSchema = z.object({
   format: z.enum(metricFormats),
   snapshot: z.boolean(),
   custom: z.boolean(),
+  currency: z
+    .string()
+    .nullable()
+    .describe("The currency of the metric's money when its definition fixes one; null: the org's currency"),
 });
 
 const periodSchema = z.object({

@@ -92,6 +92,7 @@ export function catalogItem(m: OrgMetric) {
     format: m.format,
     snapshot: m.snapshot,
     custom: m.custom,
+    currency: m.currency,
   };
 }
 
@@ -494,7 +495,7 @@ function valuesResponse(
   const { current, prev, ly, targets, rankOf, views } = c;
   return {
     metric: catalogItem(c.info),
-    currency: c.org.currency,
+    currency: c.info.currency ?? c.org.currency,
     visibility: c.visibility,
     ...header,
     // By name: c.names comes sorted.

@@ -19,6 +19,8 @@ export interface Metric {
   format: MetricFormat;
   snapshot: boolean;
   custom: boolean;
+  /** The currency of the metric's money when its definition fixes one; null: the answer's currency. */
+  currency: string | null;
 }
 
 export interface PeriodInfo {

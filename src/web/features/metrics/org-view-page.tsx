@@ -170,7 +170,7 @@ function OrgTable({ view, onOpen }: { view: OrgView; onOpen: (team: OrgTeam, met
               </Table.Td>
               {view.metrics.map((m) => {
                 const { cell, pace } = teamJudge(view, t, m.key);
-                const text = formatMetric(cell.value, m.format, view.currency);
+                const text = formatMetric(cell.value, m.format, m.currency ?? view.currency);
                 return (
                   <Table.Td key={m.key} bg={STATUS_TINT[pace.status]}>
                     <UnstyledButton
@@ -221,7 +221,7 @@ function BreakdownDrawer({
   for (const t of view.teams) if (t.parentId && under.has(t.parentId)) under.add(t.id);
   const teamName = new Map(view.teams.map((t) => [t.id, t.name]));
   const people = view.people.filter((p) => under.has(p.teamId));
-  const fmt = (v: number | null) => formatMetric(v, metric.format, view.currency);
+  const fmt = (v: number | null) => formatMetric(v, metric.format, metric.currency ?? view.currency);
   const how: Record<string, string> = {
     sum: 'The team’s number is the sum of its people’s.',
     ratio:

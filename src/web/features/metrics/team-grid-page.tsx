@@ -74,7 +74,9 @@ export function TeamGridPage() {
               </Text>
             );
           const cells = new Map<string, Map<string, Cell>>();
-          for (const d of loaded)
+          for (const d of loaded) {
+            // A custom metric over deals of one currency is in that currency.
+            const money = d.metric.currency ?? currency;
             d.cells.forEach((r, i) => {
               if (r?.view !== 'value') return;
               const id = grid.people[i]?.id;
@@ -91,12 +93,13 @@ export function TeamGridPage() {
                 targetText:
                   pace.target === null
                     ? null
-                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, currency)}`,
+                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, money)}`,
                 status: pace.status,
-                text: formatMetric(r.value, d.metric.format, currency),
+                text: formatMetric(r.value, d.metric.format, money),
               });
               cells.set(id, row);
             });
+          }
           const rows = [...people].sort(([a, an], [b, bn]) => {
             let cmp: number;
             if (sort.key === 'name') cmp = an.localeCompare(bn);
