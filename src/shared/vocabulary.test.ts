@@ -23,6 +23,13 @@ describe('closestValues', () => {
     expect(closestValues('Lakefrnt', territories, 1)).toEqual(['Lakefront']);
   });
 
+  it('ranks values by their words too, so a typo is nearer a longer name than a short unrelated one', () => {
+    const demo = ['Downtown', 'North Side', 'South Side', 'West Suburbs', 'North Shore', 'Lakefront'];
+    expect(closestValues('Nroth', demo, 3)).toEqual(['North Side', 'North Shore', 'South Side']);
+    expect(closestValues('Lakefrnt', demo, 1)).toEqual(['Lakefront']);
+    expect(closestValues('Shore', demo, 1)).toEqual(['North Shore']);
+  });
+
   it('ranks the same text in another case first, then values that start with it', () => {
     expect(closestValues('north', territories, 3)).toEqual(['North', 'North Side', 'South']);
   });

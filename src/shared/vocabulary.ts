@@ -26,9 +26,20 @@ export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFIN
 }
 
 /**
+ * How far a typed value is from a candidate, ignoring case: the edit distance to the whole text, or
+ * (one more) to one of its words or to its start, so "Nroth" is near "North Side" rather than
+ * near a short unrelated "Downtown".
+ */
+function closeness(v: string, l: string): number {
+  const parts = [...l.split(/[\s_\-/]+/).filter(Boolean), l.slice(0, v.length)];
+  return Math.min(editDistance(v, l), ...parts.map((p) => editDistance(v, p) + 1));
+}
+
+/**
  * The `max` candidates closest to `value`, closest first: the same text in another case, then
- * those that start with or contain it (or it them), then by edit distance ignoring case; ties keep
- * the candidates' order (the most used first when they come so). Never `value` itself.
+ * those that start with or contain it (or it them), then by closeness (edit distance to the text,
+ * a word of it or its start, ignoring case); ties keep the candidates' order (the most used first
+ * when they come so). Never `value` itself.
  */
 export function closestValues(value: string, candidates: readonly string[], max = 5): string[] {
   const v = value.toLowerCase();
@@ -38,7 +49,7 @@ export function closestValues(value: string, candidates: readonly string[], max 
       const l = c.toLowerCase();
       const rank =
         l === v ? 0 : l.startsWith(v) || v.startsWith(l) ? 1 : l.includes(v) || v.includes(l) ? 2 : 3;
-      return { c, index, rank, distance: editDistance(v, l) };
+      return { c, index, rank, distance: closeness(v, l) };
     });
   scored.sort((x, y) => x.rank - y.rank || x.distance - y.distance || x.index - y.index);
   return [...new Set(scored.map((s) => s.c))].slice(0, max);

@@ -30,11 +30,14 @@ import {
   type FormField,
   fieldOfPath,
   formOf,
+  type MetricVocabulary,
+  optionsOf,
   type Source,
   specOf,
+  suggestionsOf,
 } from './custom-metric-form.ts';
 import { QueryStates } from './metric-bits.tsx';
-import { catalogQuery, METRICS_KEY } from './metrics-api.ts';
+import { catalogQuery, METRICS_KEY, metricVocabularyQuery } from './metrics-api.ts';
 
 const CUSTOM_KEY = [...METRICS_KEY, 'custom'] as const;
 const customQuery = {
@@ -42,13 +45,16 @@ const customQuery = {
   queryFn: () => apiGet<{ items: CustomMetric[] }>('/api/metrics/custom'),
 };
 
-const ACTIVITY_KINDS = ['visit', 'call', 'email', 'meeting', 'demo', 'task'];
+/** Until the org's vocabulary has loaded (or if it cannot be), the built-in kinds and the tiers. */
+const BUILTIN_KINDS = ['visit', 'call', 'email', 'meeting', 'demo', 'task'];
+const TIERS = ['A', 'B', 'C'];
 
 /** Administration → Custom metrics: the org's own KPIs, built from safe blocks, shown in words. */
 export function CustomMetricsPage() {
   const query = useQuery(customQuery);
   const catalog = useQuery(catalogQuery);
   const pipelines = useQuery(pipelinesQuery);
+  const vocabulary = useQuery(metricVocabularyQuery);
   const [editing, setEditing] = useState<CustomMetric | 'new' | null>(null);
   const [deleting, setDeleting] = useState<CustomMetric | null>(null);
   const names = useNames(catalog.data?.items, pipelines.data);
@@ -133,6 +139,7 @@ export function CustomMetricsPage() {
             p.stages.map((s) => ({ value: s.id, label: `${p.name}: ${s.name}` })),
           )}
           names={names}
+          vocabulary={vocabulary.data}
         />
       ) : null}
       {deleting ? <DeleteConfirm metric={deleting} onClose={() => setDeleting(null)} /> : null}
@@ -158,12 +165,14 @@ function MetricEditor({
   catalog,
   stages,
   names,
+  vocabulary,
 }: {
   metric: CustomMetric | null;
   onClose: () => void;
   catalog: { key: string; name: string; custom: boolean }[];
   stages: { value: string; label: string }[];
   names: ReturnType<typeof useNames>;
+  vocabulary: MetricVocabulary | undefined;
 }) {
   const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const client = useQueryClient();
@@ -301,20 +310,24 @@ function MetricEditor({
           ) : null}
           {source === 'activities' ? (
             <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <TagsInput
+              <MultiSelect
                 label="Kinds"
                 description="Empty: every kind"
-                data={ACTIVITY_KINDS}
+                data={optionsOf(vocabulary?.activityKinds ?? BUILTIN_KINDS, form.kinds)}
                 value={form.kinds}
                 onChange={(v) => set('kinds', v)}
                 error={errors.kinds}
+                searchable
+                data-testid="cm-kinds"
               />
               <TagsInput
                 label="Outcomes"
-                description="Empty: any outcome"
+                description="Empty: any outcome. Suggested: outcomes your team logged (matched exactly)"
+                data={suggestionsOf(vocabulary?.outcomes, form.outcomes)}
                 value={form.outcomes}
                 onChange={(v) => set('outcomes', v)}
                 error={errors.outcomes}
+                maxDropdownHeight={240}
               />
               <Select
                 label="Check-in"
@@ -355,12 +368,16 @@ function MetricEditor({
                 error={errors.stageIds}
                 searchable
               />
-              <TextInput
+              <Select
                 label="Currency"
-                description="Empty: the org currency"
-                value={form.currency}
-                onChange={(e) => set('currency', e.currentTarget.value)}
+                description="Empty: the org currency; offered: the currencies your deals are in"
+                placeholder={vocabulary ? `${vocabulary.currency} (org currency)` : 'Org currency'}
+                data={optionsOf(vocabulary?.currencies ?? [], form.currency ? [form.currency] : [])}
+                value={form.currency || null}
+                onChange={(v) => set('currency', v ?? '')}
                 error={errors.currency}
+                clearable
+                searchable
               />
             </SimpleGrid>
           ) : null}
@@ -369,17 +386,19 @@ function MetricEditor({
               <MultiSelect
                 label="Account tiers"
                 description="Empty: every tier"
-                data={['A', 'B', 'C']}
+                data={optionsOf(vocabulary?.tiers ?? TIERS, form.tiers)}
                 value={form.tiers}
                 onChange={(v) => set('tiers', v)}
                 error={errors.tiers}
               />
               <TagsInput
                 label="Territories"
-                description="Empty: every territory"
+                description="Empty: every territory. Suggested: territories of your accounts (matched exactly)"
+                data={suggestionsOf(vocabulary?.territories, form.territories)}
                 value={form.territories}
                 onChange={(v) => set('territories', v)}
                 error={errors.territories}
+                maxDropdownHeight={240}
               />
             </SimpleGrid>
           ) : (

@@ -1,6 +1,7 @@
 /** Metrics calls of the web client: catalog, values, leaderboards, trends and the records behind a number. */
 import { queryOptions } from '@tanstack/react-query';
 import { apiGet } from '../../lib/api.ts';
+import type { MetricVocabulary } from './custom-metric-form.ts';
 
 export const METRICS_KEY = ['metrics'] as const;
 
@@ -150,6 +151,13 @@ export interface PeriodChoice {
   /** A period key; undefined = the current period of `kind`. */
   period?: string | undefined;
 }
+
+/** What custom-metric filters may name (admins): the builder's options and suggestions. */
+export const metricVocabularyQuery = queryOptions({
+  queryKey: [...METRICS_KEY, 'vocabulary'],
+  queryFn: () => apiGet<MetricVocabulary>('/api/metrics/vocabulary', { limit: 200 }),
+  staleTime: 60_000,
+});
 
 export const catalogQuery = queryOptions({
   queryKey: [...METRICS_KEY, 'catalog'],
