@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../../../tests/factories/crm.ts';
-import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { makeOrg, makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import { newId } from '../../lib/ids.ts';
 import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
@@ -664,6 +664,26 @@ describe('custom metric filters against the org’s vocabulary', () => {
     const one = (await vocabulary('?limit=1')).json();
     expect(one.territories).toEqual({ items: [{ value: 'South', count: 2 }], more: true });
     expect(one.outcomes).toEqual({ items: [{ value: 'order', count: 4 }], more: true });
+  });
+
+  it('knows only the org’s own records: another org’s territory is neither listed nor accepted', async () => {
+    const other = await makeOrg(t.db, t.clock);
+    await makeAccount(t.db, t.clock, other.orgId, other.admin.id, { territory: 'Elsewhere' });
+    const otherAdmin = await signIn(t.app, other.admin.email, PASSWORD);
+    const theirs = (await vocabulary('', otherAdmin)).json();
+    expect(theirs.territories.items).toEqual([{ value: 'Elsewhere', count: 1 }]);
+    expect(theirs.outcomes.items).toEqual([]);
+    expect((await vocabulary('?q=else')).json().territories.items).toEqual([]);
+    const before = await listed();
+    const res = await create(
+      metric('v_elsewhere', { block: 'activity_count', filters: { territories: ['Elsewhere'] } }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.fields[0]).toEqual({
+      path: 'definition.filters.territories.0',
+      message: 'no account has the territory "Elsewhere"; closest existing: South, North',
+    });
+    expect(await listed()).toEqual(before);
   });
 
   it('refuses a bad vocabulary query naming the field, and anyone but an admin', async () => {
