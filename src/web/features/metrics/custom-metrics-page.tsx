@@ -14,8 +14,8 @@ import {
   Textarea,
   TextInput,
 } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { PageHeader } from '../../components/page-header.tsx';
 import { ApiError, apiDelete, apiGet, apiPatch, apiPost } from '../../lib/api.ts';
@@ -54,7 +54,7 @@ export function CustomMetricsPage() {
   const query = useQuery(customQuery);
   const catalog = useQuery(catalogQuery);
   const pipelines = useQuery(pipelinesQuery);
-  const vocabulary = useQuery(metricVocabularyQuery);
+  const vocabulary = useQuery(metricVocabularyQuery());
   const [editing, setEditing] = useState<CustomMetric | 'new' | null>(null);
   const [deleting, setDeleting] = useState<CustomMetric | null>(null);
   const names = useNames(catalog.data?.items, pipelines.data);
@@ -320,14 +320,14 @@ function MetricEditor({
                 searchable
                 data-testid="cm-kinds"
               />
-              <TagsInput
+              <UsedValuesInput
                 label="Outcomes"
                 description="Empty: any outcome. Suggested: outcomes your team logged (matched exactly)"
-                data={suggestionsOf(vocabulary?.outcomes, form.outcomes)}
+                field="outcomes"
+                top={vocabulary?.outcomes}
                 value={form.outcomes}
                 onChange={(v) => set('outcomes', v)}
                 error={errors.outcomes}
-                maxDropdownHeight={240}
               />
               <Select
                 label="Check-in"
@@ -391,14 +391,14 @@ function MetricEditor({
                 onChange={(v) => set('tiers', v)}
                 error={errors.tiers}
               />
-              <TagsInput
+              <UsedValuesInput
                 label="Territories"
                 description="Empty: every territory. Suggested: territories of your accounts (matched exactly)"
-                data={suggestionsOf(vocabulary?.territories, form.territories)}
+                field="territories"
+                top={vocabulary?.territories}
                 value={form.territories}
                 onChange={(v) => set('territories', v)}
                 error={errors.territories}
-                maxDropdownHeight={240}
               />
             </SimpleGrid>
           ) : (
@@ -475,6 +475,52 @@ function MetricEditor({
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/**
+ * A free-text filter (territories, outcomes) with the values records have as suggestions: the most
+ * used ones, or — while typing — those containing the text, asked of the server (so a rare value
+ * beyond the most used is found too). Any value can still be typed; the server refuses one no
+ * record has, naming the closest.
+ */
+function UsedValuesInput({
+  label,
+  description,
+  field,
+  top,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  description: string;
+  field: 'territories' | 'outcomes';
+  top: MetricVocabulary['territories'] | undefined;
+  value: string[];
+  onChange: (value: string[]) => void;
+  error: string | undefined;
+}) {
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const found = useQuery({
+    ...metricVocabularyQuery(q),
+    enabled: q !== '' && Boolean(top?.more),
+    placeholderData: keepPreviousData,
+  });
+  const used = q !== '' && top?.more && found.data ? found.data[field] : top;
+  return (
+    <TagsInput
+      label={label}
+      description={description}
+      data={suggestionsOf(used, value)}
+      value={value}
+      onChange={onChange}
+      searchValue={search}
+      onSearchChange={setSearch}
+      error={error}
+      maxDropdownHeight={240}
+    />
   );
 }
 

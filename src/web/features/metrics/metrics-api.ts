@@ -152,12 +152,18 @@ export interface PeriodChoice {
   period?: string | undefined;
 }
 
-/** What custom-metric filters may name (admins): the builder's options and suggestions. */
-export const metricVocabularyQuery = queryOptions({
-  queryKey: [...METRICS_KEY, 'vocabulary'],
-  queryFn: () => apiGet<MetricVocabulary>('/api/metrics/vocabulary', { limit: 200 }),
-  staleTime: 60_000,
-});
+/**
+ * What custom-metric filters may name (admins): the builder's options and suggestions — the most
+ * used territories and outcomes, or with `q` those containing it (any case).
+ */
+export function metricVocabularyQuery(q = '') {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'vocabulary', q],
+    queryFn: () =>
+      apiGet<MetricVocabulary>('/api/metrics/vocabulary', { limit: q ? 50 : 200, q: q || undefined }),
+    staleTime: 60_000,
+  });
+}
 
 export const catalogQuery = queryOptions({
   queryKey: [...METRICS_KEY, 'catalog'],
