@@ -153,9 +153,22 @@ async function validateDefinition(
     }
   }
 
-  // Open vocabularies: every value of this definition, and of the custom metrics a ratio may use.
-  const specs = [...byKey.values()].flatMap((m) => (m.spec ? [m.spec] : []));
-  const used = await usedOpenValues(db, orgId, org.currency, specs);
+  // Open vocabularies: the values of this definition and of the custom metrics its ratio reaches
+  // (one query per vocabulary for all of them).
+  const reached: CustomMetricSpec[] = [];
+  const seen = new Set<string>();
+  const reach = (k: string) => {
+    const s = seen.has(k) ? undefined : byKey.get(k)?.spec;
+    seen.add(k);
+    if (!s) return;
+    reached.push(s);
+    if (s.block === 'ratio') {
+      reach(s.numerator);
+      reach(s.denominator);
+    }
+  };
+  reach(key);
+  const used = await usedOpenValues(db, orgId, org.currency, reached);
   await assertOpenValuesUsed(db, orgId, spec, used, base);
 
   // Cycles: follow ratio operands from this metric through the catalog as it will be.
