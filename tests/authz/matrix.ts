@@ -234,6 +234,10 @@ export const matrix: Record<string, MatrixEntry> = {
   'PATCH /api/metrics/settings': { shape: 'adminOrg' },
   'GET /api/metrics/custom': { shape: 'member' },
   'POST /api/metrics/custom': { shape: 'adminOrg' },
+  'GET /api/metrics/vocabulary': {
+    shape: 'adminOrg',
+    note: 'the custom-metric builder: territories and outcomes in use are for admins only',
+  },
   'GET /api/metrics/custom/:id': { shape: 'orgRecord' },
   'PATCH /api/metrics/custom/:id': { shape: 'adminRecord' },
   'DELETE /api/metrics/custom/:id': { shape: 'adminRecord' },

@@ -1,10 +1,18 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap, unique } from './helpers.ts';
+import {
+  DEMO,
+  demoPasswordFromLog,
+  expectNoSeriousA11yViolations,
+  signInByApi,
+  snap,
+  unique,
+} from './helpers.ts';
 
 /**
  * The KPI admin screens on a laptop: editing the target grid and a CSV upload refused for a bad
- * row; a custom metric built in the builder (the server's validation shown under the field) that
- * then ranks people on the leaderboard; a playbook written, published and acknowledged by a rep.
+ * row; a custom metric built in the builder from the org's own kinds and the territories its
+ * accounts have (the server's check of a mistyped territory shown under the field) that then ranks
+ * people on the leaderboard; a playbook written, published and acknowledged by a rep.
  */
 test('a manager edits the target grid, and a CSV with a bad row stores nothing and names the problems', async ({
   page,
@@ -56,14 +64,28 @@ test('a manager edits the target grid, and a CSV with a bad row stores nothing a
   await expect(csv.getByTestId('targets-csv-result')).toContainText('Stored: 1 added');
 });
 
-test('an admin builds a custom metric, sees the server’s check under the field, and it ranks on the leaderboard', async ({
+test('an admin builds a custom metric from the org’s own vocabulary, sees the server’s check under the field, and it ranks on the leaderboard', async ({
   page,
 }, testInfo) => {
   const key = unique(testInfo, 'calls')
     .replace(/[^a-z0-9]+/gi, '_')
     .toLowerCase()
     .slice(0, 40);
-  await signInByApi(page, DEMO.admin, '/admin/metrics');
+  // The demo org gets an activity kind of its own (both projects add the same one).
+  const login = await page.request.post('/api/auth/login', {
+    data: { email: DEMO.admin, password: demoPasswordFromLog() },
+  });
+  expect(login.status(), await login.text()).toBe(200);
+  const headers = { 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken };
+  const settings = (await (await page.request.get('/api/crm/settings')).json()) as {
+    activityKinds: string[];
+  };
+  const kindsSaved = await page.request.patch('/api/crm/settings', {
+    headers,
+    data: { activityKinds: [...new Set([...settings.activityKinds, 'tasting'])] },
+  });
+  expect(kindsSaved.status(), await kindsSaved.text()).toBe(200);
+  await page.goto('/admin/metrics');
   await expect(page.getByRole('heading', { name: 'Custom metrics', level: 1 })).toBeVisible();
   // The demo's own custom metrics are listed in words.
   await expect(page.getByTestId('custom-table')).toContainText('A-tier visit share');
@@ -72,19 +94,30 @@ test('an admin builds a custom metric, sees the server’s check under the field
   const form = page.getByTestId('custom-metric-form');
   await form.getByLabel('Name').fill(`Calls ${key}`);
   await form.getByLabel('Key').fill(key);
-  await form.getByLabel('Description').fill('Calls made in the period.');
+  await form.getByLabel('Description').fill('Calls made in the period in North Side.');
+  // Kinds are the org's: the built-in ones and its own.
   const kinds = form.getByRole('combobox', { name: 'Kinds' });
-  await kinds.fill('teleport');
-  await kinds.press('Enter');
+  await kinds.click();
+  await expect(page.getByRole('option', { name: 'tasting', exact: true })).toBeVisible();
+  await page.getByRole('option', { name: 'call', exact: true }).click();
+  await kinds.press('Tab');
+  // A territory no account has: the server refuses it and names the closest ones, under the field.
+  const territories = form.getByRole('combobox', { name: 'Territories' });
+  await territories.fill('Nroth');
+  await territories.press('Enter');
   await form.getByRole('button', { name: 'Create metric' }).click();
-  // The server refuses an unknown kind; its message shows under the Kinds field.
-  await expect(form).toContainText('"teleport" is not an activity kind of this org');
+  await expect(form).toContainText(
+    /No account has the territory "Nroth"; closest existing: North (Side|Shore), North (Side|Shore), /,
+  );
   await snap(page, testInfo, 'kpi-custom-metric-error');
   await expectNoSeriousA11yViolations(page);
-  await kinds.press('Backspace');
-  await kinds.fill('call');
-  await kinds.press('Enter');
-  await expect(page.getByTestId('custom-words')).toContainText('Number of call activities in the period.');
+  await territories.press('Backspace');
+  // The territories accounts have are suggested.
+  await territories.fill('North S');
+  await page.getByRole('option', { name: 'North Side', exact: true }).click();
+  await expect(page.getByTestId('custom-words')).toContainText(
+    'Number of call activities in the period, in North Side.',
+  );
   await form.getByRole('button', { name: 'Create metric' }).click();
   await expect(page.getByTestId('custom-table')).toContainText(`Calls ${key}`);
 
@@ -92,7 +125,9 @@ test('an admin builds a custom metric, sees the server’s check under the field
   await page.getByRole('combobox', { name: 'Metric' }).click();
   await page.getByRole('option', { name: `Calls ${key}` }).click();
   await page.locator('label', { hasText: 'Organization' }).click();
-  await expect(page.getByTestId('metric-definition')).toContainText('Calls made in the period.');
+  await expect(page.getByTestId('metric-definition')).toContainText(
+    'Calls made in the period in North Side.',
+  );
   await expect(page.getByTestId('leaderboard').getByTestId('leaderboard-row').first()).toBeVisible();
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../../../tests/factories/crm.ts';
-import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { makeOrg, makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import { newId } from '../../lib/ids.ts';
 import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
@@ -427,5 +427,270 @@ describe('custom metric validation', () => {
   it('lets only admins define metrics', async () => {
     const res = await create(metric('rep_metric', { block: 'activity_count' }), repA1);
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('custom metric filters against the org’s vocabulary', () => {
+  async function listed() {
+    const res = await as(t.app, admin)({ method: 'GET', url: '/api/metrics/custom' });
+    expect(res.statusCode).toBe(200);
+    return res.json().items;
+  }
+  async function vocabulary(query = '', session = admin) {
+    return as(t.app, session)({ method: 'GET', url: `/api/metrics/vocabulary${query}` });
+  }
+
+  const refused: [string, unknown, string, string | RegExp][] = [
+    [
+      'a territory no account has (a typo)',
+      metric('v_nroth', { block: 'activity_count', filters: { territories: ['Nroth'] } }),
+      'definition.filters.territories.0',
+      'no account has the territory "Nroth"; closest existing: North, South',
+    ],
+    [
+      'a territory in another case than the accounts’ (the engine matches exactly)',
+      metric(
+        'v_north_lc',
+        {
+          block: 'deal_sum',
+          field: 'amount',
+          deals: 'won',
+          filters: { territories: ['South', 'north'] },
+        },
+        'money',
+        'money',
+      ),
+      'definition.filters.territories.1',
+      'no account has the territory "north"; closest existing: North, South',
+    ],
+    [
+      'an outcome no activity has',
+      metric('v_ordr', { block: 'activity_count', filters: { kinds: ['visit'], outcomes: ['ordr'] } }),
+      'definition.filters.outcomes.0',
+      'no activity has the outcome "ordr"; closest existing: order, no_answer',
+    ],
+    [
+      'a currency no deal is in',
+      metric('v_gbp', { block: 'deal_count', deals: 'won', filters: { currency: 'GBP' } }),
+      'definition.filters.currency',
+      'no deal has the currency "GBP"; closest existing: USD, EUR',
+    ],
+    [
+      'an activity kind the org does not have',
+      metric('v_kind', { block: 'activity_count', filters: { kinds: ['call', 'Visit'] } }),
+      'definition.filters.kinds.1',
+      /^"Visit" is not an activity kind of this org \(allowed: visit, call, email, meeting, demo, task/,
+    ],
+    [
+      'a tier that does not exist',
+      metric('v_tier', { block: 'activity_count', filters: { tiers: ['D'] } }),
+      'definition.filters.tiers.0',
+      /"A"\|"B"\|"C"/,
+    ],
+    [
+      'a stage of no pipeline of the org',
+      metric('v_stage', { block: 'deal_count', deals: 'won', filters: { stageIds: ['won'] } }),
+      'definition.filters.stageIds.0',
+      /^"won" is not a stage of this org \(allowed: .*:prospecting \(Prospecting\), .*:won \(Closed won\)/,
+    ],
+  ];
+  for (const [what, body, path, reason] of refused) {
+    it(`refuses ${what}, naming ${path} and the values that exist, and stores nothing`, async () => {
+      const before = await listed();
+      const res = await create(body);
+      expect(res.statusCode, res.body).toBe(400);
+      const field = res.json().error.details.fields[0];
+      expect(field.path).toBe(path);
+      if (typeof reason === 'string') expect(field.message).toBe(reason);
+      else expect(field.message).toMatch(reason);
+      expect(await listed()).toEqual(before);
+    });
+  }
+
+  it('refuses a change to a territory no account has and keeps the stored definition', async () => {
+    const created = await create(
+      metric('v_north_visits', {
+        block: 'activity_count',
+        filters: { kinds: ['visit'], territories: ['North'] },
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const before = await listed();
+    const res = await as(
+      t.app,
+      admin,
+    )({
+      method: 'PATCH',
+      url: `/api/metrics/custom/${created.json().id}`,
+      payload: { definition: { block: 'activity_count', filters: { territories: ['North', 'Souht'] } } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.fields[0]).toEqual({
+      path: 'definition.filters.territories.1',
+      message: 'no account has the territory "Souht"; closest existing: South, North',
+    });
+    expect(await listed()).toEqual(before);
+  });
+
+  it('refuses a ratio over a stored metric whose territory no account has, as an always-zero denominator', async () => {
+    // Stored before territories were checked: its filter can never match.
+    await t.db.kysely
+      .insertInto('custom_metrics')
+      .values({
+        org_id: w.org.orgId,
+        id: newId(),
+        key: 'v_legacy_nroth',
+        name: 'Legacy',
+        description: 'Stored before the vocabulary check',
+        spec: JSON.stringify({ block: 'activity_count', filters: { territories: ['Nroth', 'Sooth'] } }),
+        unit: 'count',
+        direction: 'higher',
+        format: 'count',
+        created_by: w.org.admin.id,
+        created_at: t.clock.now(),
+        updated_at: t.clock.now(),
+      })
+      .execute();
+    const before = await listed();
+    const res = await create(
+      metric(
+        'v_per_legacy',
+        { block: 'ratio', numerator: 'visits', denominator: 'v_legacy_nroth' },
+        'number',
+        'ratio',
+      ),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.fields[0]).toEqual({
+      path: 'definition.denominator',
+      message:
+        '"v_legacy_nroth" is always zero (its filters can never match: no account has any of the territory values "Nroth", "Sooth"), so the ratio could never be computed',
+    });
+    expect(await listed()).toEqual(before);
+    // As a numerator it is allowed: the ratio is zero, not undefined.
+    const numerator = await create(
+      metric(
+        'v_legacy_share',
+        { block: 'ratio', numerator: 'v_legacy_nroth', denominator: 'visits' },
+        'number',
+        'ratio',
+      ),
+    );
+    expect(numerator.statusCode, numerator.body).toBe(201);
+  });
+
+  it('accepts the org’s own activity kinds and values records have, and computes them', async () => {
+    const settings = await as(
+      t.app,
+      admin,
+    )({ method: 'PATCH', url: '/api/crm/settings', payload: { activityKinds: ['tasting'] } });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const [x] = await t.db.kysely
+      .selectFrom('accounts')
+      .select('id')
+      .where('org_id', '=', w.org.orgId)
+      .where('territory', '=', 'North')
+      .execute();
+    await activity(w.repA1.id, x!.id, 'tasting', '2026-01-05T15:00:00Z', { outcome: 'order' });
+    const accepted = [
+      metric('v_tastings', {
+        block: 'activity_count',
+        filters: { kinds: ['tasting'], territories: ['North'] },
+      }),
+      metric('v_no_answer', { block: 'activity_count', filters: { outcomes: ['no_answer', 'order'] } }),
+      metric(
+        'v_eur_north',
+        {
+          block: 'deal_sum',
+          field: 'amount',
+          deals: 'won',
+          filters: { currency: 'EUR', territories: ['North'] },
+        },
+        'money',
+        'money',
+      ),
+      // The org currency needs no deal in it.
+      metric('v_usd_won', { block: 'deal_count', deals: 'won', filters: { currency: 'USD' } }),
+      metric(
+        'v_tasting_share',
+        { block: 'ratio', numerator: 'v_tastings', denominator: 'v_no_answer' },
+        'number',
+        'ratio',
+      ),
+    ];
+    for (const d of accepted) {
+      const res = await create(d);
+      expect(res.statusCode, `${d.key}: ${res.body}`).toBe(201);
+    }
+    expect(await values('v_tastings')).toEqual({ [w.repA1.id]: 1, [w.repA2.id]: 0 });
+    expect(await values('v_no_answer')).toEqual({ [w.repA1.id]: 3, [w.repA2.id]: 1 });
+    expect(await values('v_eur_north')).toEqual({ [w.repA1.id]: 40_000, [w.repA2.id]: 0 });
+  });
+
+  it('lists the vocabulary the builder offers: kinds, tiers, currencies, and territories and outcomes in use', async () => {
+    const res = await vocabulary();
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      activityKinds: ['visit', 'call', 'email', 'meeting', 'demo', 'task', 'tasting'],
+      tiers: ['A', 'B', 'C'],
+      currency: 'USD',
+      currencies: ['USD', 'EUR'],
+      territories: {
+        items: [
+          { value: 'South', count: 2 },
+          { value: 'North', count: 1 },
+        ],
+        more: false,
+      },
+      outcomes: {
+        items: [
+          { value: 'order', count: 4 },
+          { value: 'no_answer', count: 1 },
+        ],
+        more: false,
+      },
+    });
+  });
+
+  it('narrows territories and outcomes by text in any case, bounded by limit', async () => {
+    const no = (await vocabulary('?q=NO')).json();
+    expect(no.territories.items).toEqual([{ value: 'North', count: 1 }]);
+    expect(no.outcomes.items).toEqual([{ value: 'no_answer', count: 1 }]);
+    // LIKE wildcards are plain text: "_" is only the underscore, "%" matches nothing here.
+    const under = (await vocabulary('?q=_')).json();
+    expect(under.territories.items).toEqual([]);
+    expect(under.outcomes.items).toEqual([{ value: 'no_answer', count: 1 }]);
+    expect((await vocabulary('?q=%25')).json().outcomes.items).toEqual([]);
+    const one = (await vocabulary('?limit=1')).json();
+    expect(one.territories).toEqual({ items: [{ value: 'South', count: 2 }], more: true });
+    expect(one.outcomes).toEqual({ items: [{ value: 'order', count: 4 }], more: true });
+  });
+
+  it('knows only the org’s own records: another org’s territory is neither listed nor accepted', async () => {
+    const other = await makeOrg(t.db, t.clock);
+    await makeAccount(t.db, t.clock, other.orgId, other.admin.id, { territory: 'Elsewhere' });
+    const otherAdmin = await signIn(t.app, other.admin.email, PASSWORD);
+    const theirs = (await vocabulary('', otherAdmin)).json();
+    expect(theirs.territories.items).toEqual([{ value: 'Elsewhere', count: 1 }]);
+    expect(theirs.outcomes.items).toEqual([]);
+    expect((await vocabulary('?q=else')).json().territories.items).toEqual([]);
+    const before = await listed();
+    const res = await create(
+      metric('v_elsewhere', { block: 'activity_count', filters: { territories: ['Elsewhere'] } }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.fields[0]).toEqual({
+      path: 'definition.filters.territories.0',
+      message: 'no account has the territory "Elsewhere"; closest existing: South, North',
+    });
+    expect(await listed()).toEqual(before);
+  });
+
+  it('refuses a bad vocabulary query naming the field, and anyone but an admin', async () => {
+    const bad = await vocabulary('?limit=500');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json().error.details)).toContain('limit');
+    expect((await vocabulary('', managerA)).statusCode).toBe(403);
+    expect((await vocabulary('', repA1)).statusCode).toBe(403);
   });
 });

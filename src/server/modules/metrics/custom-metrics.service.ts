@@ -24,6 +24,7 @@ import {
 } from './custom-metrics.repository.ts';
 import { isBuiltinKey, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings, metricKeySchema } from './metric-settings.service.ts';
+import { assertOpenValuesUsed, unusedFilterReason, usedOpenValues } from './metric-vocabulary.service.ts';
 
 export const customMetricBody = z
   .object({
@@ -69,13 +70,20 @@ export function toCustomMetricResponse(r: CustomMetricRow): z.infer<typeof custo
 interface Analysis {
   /** The currency of a money value; null when the value is not money. */
   currency: string | null;
-  alwaysZero: boolean;
+  /** Why the value is always zero; null when it may not be. */
+  alwaysZero: string | null;
 }
 
+/** At most this many allowed stages are listed in a refusal (a pipeline-heavy org has many). */
+const STAGES_LISTED = 20;
+
 /**
- * Checks a definition against the org: known activity kinds, stages, metric keys; no ratio cycle
- * (through the other custom metrics as they will be after this save); no always-zero denominator;
- * no ratio of amounts in two currencies. Throws a 400 naming the field and saying why.
+ * Checks a definition against the org: known activity kinds and stages (closed vocabularies, the
+ * allowed values listed), territories / outcomes / currencies some record of the org has (open
+ * vocabularies, exact match as the engine filters; the closest existing values listed), metric
+ * keys; no ratio cycle (through the other custom metrics as they will be after this save); no
+ * always-zero denominator (also one whose filters name only values no record has); no ratio of
+ * amounts in two currencies. Throws a 400 naming the field and saying why.
  */
 async function validateDefinition(
   db: Executor,
@@ -87,7 +95,13 @@ async function validateDefinition(
   const [org, crm, stages, metrics] = await Promise.all([
     findOrg(db, orgId),
     loadCrmSettings(db, orgId),
-    db.selectFrom('stages').select(['id', 'kind']).where('org_id', '=', orgId).execute(),
+    db
+      .selectFrom('stages')
+      .select(['id', 'name', 'kind'])
+      .where('org_id', '=', orgId)
+      .orderBy('pipeline_id')
+      .orderBy('position')
+      .execute(),
     loadOrgMetrics(db, orgId),
   ]);
   if (!org) throw notFound('Organization');
@@ -108,15 +122,23 @@ async function validateDefinition(
         if (!kinds.includes(kind))
           throw invalidField(
             `${base}.filters.kinds.${i}`,
-            `"${kind}" is not an activity kind of this org (${kinds.join(', ')})`,
+            `"${kind}" is not an activity kind of this org (allowed: ${kinds.join(', ')})`,
           );
       break;
     case 'deal_count':
     case 'deal_sum':
     case 'deal_average':
       for (const [i, id] of (spec.filters.stageIds ?? []).entries())
-        if (!stageKind.has(id))
-          throw invalidField(`${base}.filters.stageIds.${i}`, 'is not a stage of this org');
+        if (!stageKind.has(id)) {
+          const listed = stages.slice(0, STAGES_LISTED).map((s) => `${s.id} (${s.name})`);
+          const more = stages.length > STAGES_LISTED ? ', …' : '';
+          throw invalidField(
+            `${base}.filters.stageIds.${i}`,
+            stages.length
+              ? `"${id}" is not a stage of this org (allowed: ${listed.join(', ')}${more})`
+              : `"${id}" is not a stage of this org (it has no stages yet)`,
+          );
+        }
       break;
     case 'ratio':
       for (const side of ['numerator', 'denominator'] as const) {
@@ -130,6 +152,24 @@ async function validateDefinition(
       throw new Error(`unknown block ${String(never)}`);
     }
   }
+
+  // Open vocabularies: the values of this definition and of the custom metrics its ratio reaches
+  // (one query per vocabulary for all of them).
+  const reached: CustomMetricSpec[] = [];
+  const seen = new Set<string>();
+  const reach = (k: string) => {
+    const s = seen.has(k) ? undefined : byKey.get(k)?.spec;
+    seen.add(k);
+    if (!s) return;
+    reached.push(s);
+    if (s.block === 'ratio') {
+      reach(s.numerator);
+      reach(s.denominator);
+    }
+  };
+  reach(key);
+  const used = await usedOpenValues(db, orgId, org.currency, reached);
+  await assertOpenValuesUsed(db, orgId, spec, used, base);
 
   // Cycles: follow ratio operands from this metric through the catalog as it will be.
   const visiting = new Set<string>();
@@ -150,7 +190,7 @@ async function validateDefinition(
       const info = m as OrgMetric | undefined;
       return {
         currency: info && (info.unit === 'money' || info.unit === 'money_per_day') ? org.currency : null,
-        alwaysZero: false,
+        alwaysZero: null,
       };
     }
     return analyseSpec(m.spec);
@@ -161,11 +201,16 @@ async function validateDefinition(
       case 'activity_sum':
       case 'activity_average': {
         // Only visits carry a verification flag.
-        const zero =
+        const unverifiable =
           s.filters.verified !== undefined &&
           s.filters.kinds !== undefined &&
           !s.filters.kinds.includes('visit');
-        return { currency: null, alwaysZero: zero };
+        return {
+          currency: null,
+          alwaysZero: unverifiable
+            ? 'only visits carry a check-in, and it counts no visits'
+            : unusedFilterReason(s, used),
+        };
       }
       case 'deal_count':
       case 'deal_sum':
@@ -177,12 +222,12 @@ async function validateDefinition(
           open: (kind) => kind === 'open',
           created: () => true,
         };
-        const zero =
+        const noStage =
           s.filters.stageIds !== undefined &&
           !s.filters.stageIds.some((id) => fits[s.deals](stageKind.get(id) ?? ''));
         return {
           currency: s.block === 'deal_count' ? null : (s.filters.currency ?? org.currency),
-          alwaysZero: zero,
+          alwaysZero: noStage ? `none of its stages can hold ${s.deals} deals` : unusedFilterReason(s, used),
         };
       }
       case 'ratio': {
@@ -203,7 +248,7 @@ async function validateDefinition(
     if (d.alwaysZero)
       throw invalidField(
         `${base}.denominator`,
-        `"${spec.denominator}" is always zero (its filters can never match), so the ratio could never be computed`,
+        `"${spec.denominator}" is always zero (its filters can never match: ${d.alwaysZero}), so the ratio could never be computed`,
       );
     if (n.currency && d.currency && n.currency !== d.currency)
       throw invalidField(`${base}.denominator`, `mixes currencies: ${n.currency} ÷ ${d.currency}`);

@@ -29,6 +29,7 @@ import {
   metricSettingsUpdate,
   updateMetricSettings,
 } from './metric-settings.service.ts';
+import { loadMetricVocabulary, vocabularyQuery, vocabularyResponse } from './metric-vocabulary.service.ts';
 import { catalog, gridQuery, metricGrid, metricValues, valuesQuery } from './metrics.service.ts';
 import { orgView, orgViewQuery } from './org-view.service.ts';
 
@@ -412,6 +413,20 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
       },
     },
     async (req, reply) => reply.code(201).send(await createCustomMetric(deps, req.actor!, req.body)),
+  );
+  r.get(
+    '/api/metrics/vocabulary',
+    {
+      config: admin,
+      schema: {
+        tags: ctags,
+        summary:
+          'What custom-metric filters may name: activity kinds, tiers, currencies, and the territories and outcomes records have (most used first)',
+        querystring: vocabularyQuery,
+        response: { 200: vocabularyResponse },
+      },
+    },
+    async (req) => loadMetricVocabulary(deps, req.actor!, req.query),
   );
   r.get(
     '/api/metrics/custom/:id',

@@ -5,7 +5,9 @@ import {
   EMPTY_FORM,
   fieldOfPath,
   formOf,
+  optionsOf,
   specOf,
+  suggestionsOf,
 } from './custom-metric-form.ts';
 
 const names = {
@@ -74,5 +76,32 @@ describe('fieldOfPath', () => {
     expect(fieldOfPath('definition.filters.sql')).toBeNull();
     expect(fieldOfPath('definition')).toBe('source');
     expect(fieldOfPath('key')).toBe('key');
+  });
+});
+
+describe('the org’s vocabulary in the builder', () => {
+  it('offers the org’s kinds, keeping values an older definition holds', () => {
+    expect(optionsOf(['visit', 'call', 'tasting'], [])).toEqual(['visit', 'call', 'tasting']);
+    expect(optionsOf(['visit', 'call'], ['call', 'retired_kind'])).toEqual(['visit', 'call', 'retired_kind']);
+  });
+
+  it('suggests territories and outcomes in use, most used first, without the chosen ones', () => {
+    const used = {
+      items: [
+        { value: 'South', count: 9 },
+        { value: 'North', count: 4 },
+        { value: 'north', count: 1 },
+      ],
+    };
+    expect(suggestionsOf(used, [])).toEqual(['South', 'North', 'north']);
+    expect(suggestionsOf(used, ['North'])).toEqual(['South', 'north']);
+    expect(suggestionsOf(undefined, ['North'])).toEqual([]);
+  });
+
+  it('maps the server’s vocabulary refusals to their fields', () => {
+    expect(fieldOfPath('definition.filters.territories.1')).toBe('territories');
+    expect(fieldOfPath('definition.filters.outcomes.0')).toBe('outcomes');
+    expect(fieldOfPath('definition.filters.currency')).toBe('currency');
+    expect(fieldOfPath('definition.filters.tiers.0')).toBe('tiers');
   });
 });

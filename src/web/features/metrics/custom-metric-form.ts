@@ -58,6 +58,36 @@ export interface CustomMetric {
   updatedAt: string;
 }
 
+/** `GET /api/metrics/vocabulary`: what the org's filters may name (admins). */
+export interface MetricVocabulary {
+  activityKinds: string[];
+  tiers: string[];
+  currency: string;
+  currencies: string[];
+  territories: { items: { value: string; count: number }[]; more: boolean };
+  outcomes: { items: { value: string; count: number }[]; more: boolean };
+}
+
+/**
+ * Options of a closed list (kinds, tiers, currencies): the org's values, then any the form holds that
+ * the org no longer has (an older definition still shows them; the server says why they are refused).
+ */
+export function optionsOf(known: readonly string[], current: readonly string[]): string[] {
+  return [...new Set([...known, ...current])];
+}
+
+/**
+ * Suggestions for a free-text filter (territories, outcomes): the values records have, most used
+ * first, without those already chosen. Matched exactly by the server, so they are offered as written.
+ */
+export function suggestionsOf(
+  used: { items: { value: string }[] } | undefined,
+  chosen: readonly string[],
+): string[] {
+  const taken = new Set(chosen);
+  return [...new Set((used?.items ?? []).map((i) => i.value))].filter((v) => !taken.has(v));
+}
+
 export const EMPTY_FORM: CustomMetricForm = {
   key: '',
   name: '',

@@ -14,8 +14,8 @@ import {
   Textarea,
   TextInput,
 } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { PageHeader } from '../../components/page-header.tsx';
 import { ApiError, apiDelete, apiGet, apiPatch, apiPost } from '../../lib/api.ts';
@@ -30,11 +30,14 @@ import {
   type FormField,
   fieldOfPath,
   formOf,
+  type MetricVocabulary,
+  optionsOf,
   type Source,
   specOf,
+  suggestionsOf,
 } from './custom-metric-form.ts';
 import { QueryStates } from './metric-bits.tsx';
-import { catalogQuery, METRICS_KEY } from './metrics-api.ts';
+import { catalogQuery, METRICS_KEY, metricVocabularyQuery } from './metrics-api.ts';
 
 const CUSTOM_KEY = [...METRICS_KEY, 'custom'] as const;
 const customQuery = {
@@ -42,13 +45,16 @@ const customQuery = {
   queryFn: () => apiGet<{ items: CustomMetric[] }>('/api/metrics/custom'),
 };
 
-const ACTIVITY_KINDS = ['visit', 'call', 'email', 'meeting', 'demo', 'task'];
+/** Until the org's vocabulary has loaded (or if it cannot be), the built-in kinds and the tiers. */
+const BUILTIN_KINDS = ['visit', 'call', 'email', 'meeting', 'demo', 'task'];
+const TIERS = ['A', 'B', 'C'];
 
 /** Administration → Custom metrics: the org's own KPIs, built from safe blocks, shown in words. */
 export function CustomMetricsPage() {
   const query = useQuery(customQuery);
   const catalog = useQuery(catalogQuery);
   const pipelines = useQuery(pipelinesQuery);
+  const vocabulary = useQuery(metricVocabularyQuery());
   const [editing, setEditing] = useState<CustomMetric | 'new' | null>(null);
   const [deleting, setDeleting] = useState<CustomMetric | null>(null);
   const names = useNames(catalog.data?.items, pipelines.data);
@@ -133,6 +139,7 @@ export function CustomMetricsPage() {
             p.stages.map((s) => ({ value: s.id, label: `${p.name}: ${s.name}` })),
           )}
           names={names}
+          vocabulary={vocabulary.data}
         />
       ) : null}
       {deleting ? <DeleteConfirm metric={deleting} onClose={() => setDeleting(null)} /> : null}
@@ -158,12 +165,14 @@ function MetricEditor({
   catalog,
   stages,
   names,
+  vocabulary,
 }: {
   metric: CustomMetric | null;
   onClose: () => void;
   catalog: { key: string; name: string; custom: boolean }[];
   stages: { value: string; label: string }[];
   names: ReturnType<typeof useNames>;
+  vocabulary: MetricVocabulary | undefined;
 }) {
   const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const client = useQueryClient();
@@ -301,17 +310,21 @@ function MetricEditor({
           ) : null}
           {source === 'activities' ? (
             <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <TagsInput
+              <MultiSelect
                 label="Kinds"
                 description="Empty: every kind"
-                data={ACTIVITY_KINDS}
+                data={optionsOf(vocabulary?.activityKinds ?? BUILTIN_KINDS, form.kinds)}
                 value={form.kinds}
                 onChange={(v) => set('kinds', v)}
                 error={errors.kinds}
+                searchable
+                data-testid="cm-kinds"
               />
-              <TagsInput
+              <UsedValuesInput
                 label="Outcomes"
-                description="Empty: any outcome"
+                description="Empty: any outcome. Suggested: outcomes your team logged (matched exactly)"
+                field="outcomes"
+                top={vocabulary?.outcomes}
                 value={form.outcomes}
                 onChange={(v) => set('outcomes', v)}
                 error={errors.outcomes}
@@ -355,12 +368,16 @@ function MetricEditor({
                 error={errors.stageIds}
                 searchable
               />
-              <TextInput
+              <Select
                 label="Currency"
-                description="Empty: the org currency"
-                value={form.currency}
-                onChange={(e) => set('currency', e.currentTarget.value)}
+                description="Empty: the org currency; offered: the currencies your deals are in"
+                placeholder={vocabulary ? `${vocabulary.currency} (org currency)` : 'Org currency'}
+                data={optionsOf(vocabulary?.currencies ?? [], form.currency ? [form.currency] : [])}
+                value={form.currency || null}
+                onChange={(v) => set('currency', v ?? '')}
                 error={errors.currency}
+                clearable
+                searchable
               />
             </SimpleGrid>
           ) : null}
@@ -369,14 +386,16 @@ function MetricEditor({
               <MultiSelect
                 label="Account tiers"
                 description="Empty: every tier"
-                data={['A', 'B', 'C']}
+                data={optionsOf(vocabulary?.tiers ?? TIERS, form.tiers)}
                 value={form.tiers}
                 onChange={(v) => set('tiers', v)}
                 error={errors.tiers}
               />
-              <TagsInput
+              <UsedValuesInput
                 label="Territories"
-                description="Empty: every territory"
+                description="Empty: every territory. Suggested: territories of your accounts (matched exactly)"
+                field="territories"
+                top={vocabulary?.territories}
                 value={form.territories}
                 onChange={(v) => set('territories', v)}
                 error={errors.territories}
@@ -456,6 +475,52 @@ function MetricEditor({
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/**
+ * A free-text filter (territories, outcomes) with the values records have as suggestions: the most
+ * used ones, or — while typing — those containing the text, asked of the server (so a rare value
+ * beyond the most used is found too). Any value can still be typed; the server refuses one no
+ * record has, naming the closest.
+ */
+function UsedValuesInput({
+  label,
+  description,
+  field,
+  top,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  description: string;
+  field: 'territories' | 'outcomes';
+  top: MetricVocabulary['territories'] | undefined;
+  value: string[];
+  onChange: (value: string[]) => void;
+  error: string | undefined;
+}) {
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const found = useQuery({
+    ...metricVocabularyQuery(q),
+    enabled: q !== '' && Boolean(top?.more),
+    placeholderData: keepPreviousData,
+  });
+  const used = q !== '' && top?.more && found.data ? found.data[field] : top;
+  return (
+    <TagsInput
+      label={label}
+      description={description}
+      data={suggestionsOf(used, value)}
+      value={value}
+      onChange={onChange}
+      searchValue={search}
+      onSearchChange={setSearch}
+      error={error}
+      maxDropdownHeight={240}
+    />
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import { queryOptions } from '@tanstack/react-query';
 import { apiGet } from '../../lib/api.ts';
+import type { MetricVocabulary } from './custom-metric-form.ts';
 
 export const METRICS_KEY = ['metrics'] as const;
 
@@ -181,6 +182,19 @@ export const metricSettingsQuery = queryOptions({
   queryKey: [...METRICS_KEY, 'settings'],
   queryFn: () => apiGet<MetricSettings>('/api/metrics/settings'),
 });
+
+/**
+ * What custom-metric filters may name (admins): the builder's options and suggestions — the most
+ * used territories and outcomes, or with `q` those containing it (any case).
+ */
+export function metricVocabularyQuery(q = '') {
+  return queryOptions({
+    queryKey: [...METRICS_KEY, 'vocabulary', q],
+    queryFn: () =>
+      apiGet<MetricVocabulary>('/api/metrics/vocabulary', { limit: q ? 50 : 200, q: q || undefined }),
+    staleTime: 60_000,
+  });
+}
 
 export const catalogQuery = queryOptions({
   queryKey: [...METRICS_KEY, 'catalog'],
