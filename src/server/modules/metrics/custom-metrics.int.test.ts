@@ -258,6 +258,31 @@ describe('custom metric values', () => {
     });
     expect(catalog.items.find((m: { key: string }) => m.key === 'open_amount').snapshot).toBe(true);
     expect(catalog.items.find((m: { key: string }) => m.key === 'win_rate').custom).toBe(false);
+    // A metric over EUR deals is in EUR, wherever it is answered; the others in the org's currency.
+    expect(catalog.items.find((m: { key: string }) => m.key === 'eur_revenue').currency).toBe('EUR');
+    expect(catalog.items.find((m: { key: string }) => m.key === 'avg_won').currency).toBeNull();
+    expect(catalog.items.find((m: { key: string }) => m.key === 'revenue_won').currency).toBeNull();
+    const api = as(t.app, managerA);
+    const q = 'period=2026-01&scope=reach';
+    expect(
+      (await api({ method: 'GET', url: `/api/metrics/values?metric=eur_revenue&${q}` })).json().currency,
+    ).toBe('EUR');
+    expect(
+      (await api({ method: 'GET', url: `/api/metrics/values?metric=avg_won&${q}` })).json().currency,
+    ).toBe('USD');
+    const board = await api({
+      method: 'GET',
+      url: '/api/metrics/leaderboard?metric=eur_revenue&period=2026-01',
+    });
+    expect(board.json().currency, board.body).toBe('EUR');
+    const grid = (
+      await api({ method: 'GET', url: `/api/metrics/grid?metrics=eur_revenue,revenue_won&${q}` })
+    ).json();
+    expect(grid.currency).toBe('USD');
+    expect(grid.metrics.map((m: { metric: { currency: string | null } }) => m.metric.currency)).toEqual([
+      'EUR',
+      null,
+    ]);
   });
 
   it('shows "—" (null) for a ratio whose denominator is zero', async () => {
