@@ -6,7 +6,7 @@ import { formatDate, formatDateTime } from '../../lib/locale.ts';
 import { errorMessage } from '../../lib/notify.ts';
 import { useSession } from '../../lib/session-context.ts';
 import { capitalize, formatAmount } from '../crm/crm-format.ts';
-import { formatMetric } from './metric-format.ts';
+import { dealCycleText, formatMetric } from './metric-format.ts';
 import { fetchRecords, METRICS_KEY, type RecordRole, type Records } from './metrics-api.ts';
 
 export interface NumberRef {
@@ -176,7 +176,14 @@ function HowComputed({ target }: { target: NumberRef }) {
                           ? ` (${r.shareBp / 100} % of ${formatAmount(r.amountMinor, r.currency)})`
                           : ''}
                       </Table.Td>
-                      <Table.Td>{formatDate(r.closedAt ?? r.createdAt, zone)}</Table.Td>
+                      <Table.Td>
+                        {formatDate(r.closedAt ?? r.createdAt, zone)}
+                        {first.metric.key === 'sales_cycle_days' ? (
+                          <Text size="xs" c="dimmed" data-testid="record-cycle">
+                            {dealCycleText(r.createdAt, r.closedAt)}
+                          </Text>
+                        ) : null}
+                      </Table.Td>
                       <Table.Td>
                         <RoleBadge role={r.role} />
                       </Table.Td>

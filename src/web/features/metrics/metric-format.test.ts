@@ -3,6 +3,7 @@ import {
   compactMetric,
   compactMoney,
   dashboardMetrics,
+  dealCycleText,
   formatMetric,
   judge,
   paceStatus,
@@ -130,5 +131,16 @@ describe('compactMetric', () => {
     expect(compactMetric(1_500, 'count', 'USD')).toBe('1.5K');
     expect(compactMetric(42.25, 'percent', 'USD')).toBe('42.3 %');
     expect(compactMetric(12, 'days', 'USD')).toBe('12 d');
+  });
+});
+
+describe('dealCycleText', () => {
+  it('gives a won deal its days from creation, or says why it is left out', () => {
+    expect(dealCycleText('2026-03-01T15:00:00Z', '2026-03-21T15:00:00Z')).toBe('20 days from creation');
+    expect(dealCycleText('2026-03-01T15:00:00Z', '2026-03-02T15:00:00Z')).toBe('1 day from creation');
+    expect(dealCycleText('2026-03-01T15:00:00Z', '2026-03-01T15:00:00Z')).toBe('0 days from creation');
+    expect(dealCycleText('2026-03-01T15:00:00Z', '2026-03-03T03:00:00Z')).toBe('1.5 days from creation');
+    expect(dealCycleText('2026-03-10T15:00:00Z', '2026-03-01T06:00:00Z')).toMatch(/unknown.*left out/);
+    expect(dealCycleText(null, '2026-03-01T06:00:00Z')).toBeNull();
   });
 });

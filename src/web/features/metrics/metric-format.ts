@@ -199,3 +199,16 @@ export function shortPeriodLabels(labels: readonly string[]): string[] {
     return i > 0 && split(labels[i - 1]!).year === year ? head : `${head} ${year}`;
   });
 }
+
+/**
+ * A won deal's part in the sales cycle, for the records behind it: its days from creation to win,
+ * or why it is left out — a deal entered as won on an earlier day has no known cycle (the server
+ * counts it the same way: closed no earlier than created).
+ */
+export function dealCycleText(createdAt: string | null, closedAt: string | null): string | null {
+  if (createdAt === null || closedAt === null) return null;
+  const ms = Date.parse(closedAt) - Date.parse(createdAt);
+  if (ms < 0) return 'cycle unknown (entered after it was won): left out';
+  const days = Math.round((ms / 86_400_000) * 10) / 10;
+  return `${days.toLocaleString('en-US')} ${days === 1 ? 'day' : 'days'} from creation`;
+}

@@ -267,6 +267,14 @@ function StandingCard({ choice }: { choice: PeriodChoice }) {
         {() => {
           const d = query.data!;
           const mine = d.rows.find((r) => r.me);
+          // With peers shown nothing, the list holds only me: "#1 of 1" would say nothing true.
+          if (d.visibility === 'none' && d.rows.every((r) => r.me))
+            return (
+              <Text c="dimmed" size="sm" data-testid="standing-not-shared">
+                This organization does not share peers' {d.metric.name.toLowerCase()}, so there is no standing
+                to show.
+              </Text>
+            );
           if (!mine || mine.rank === null)
             return (
               <Text c="dimmed" size="sm">
