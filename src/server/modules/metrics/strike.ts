@@ -17,8 +17,9 @@ const DAY_MS = 86_400_000;
  * An outcome matches when `lower(trim(outcome))` equals `lower(order outcome)`: lower() on both
  * sides, so each engine compares with its own case folding (SQLite's folds ASCII letters only).
  * The visit's own outcome is tested directly as well, so a visit without an account can be a
- * strike through it. Correlated EXISTS on `deals_account_ix` and `activities_account_ix`
- * (org, account, occurred_at): the caller's query stays one grouped statement.
+ * strike through it. Two correlated EXISTS, each one index range per visit —
+ * `deals_account_status_closed_ix` (org, account, status, closed_at; migration 0014) and
+ * `activities_account_ix` (org, account, occurred_at) — so the caller's query stays one grouped statement.
  */
 export function strikeCondition(alias: 'v' | 'a', rule: StrikeRule): RawBuilder<boolean> {
   const col = (c: string) => sql.ref(`${alias}.${c}`);
