@@ -17,7 +17,26 @@ export interface MetricInfo {
   snapshot?: boolean;
 }
 
-export const STRIKE_WINDOW_DAYS = 30;
+/** The strike window an org starts with (days after a visit; `strikeWindowDays` in the metric settings). */
+export const DEFAULT_STRIKE_WINDOW_DAYS = 30;
+/**
+ * The activity outcomes that mean an order was taken, for an org that has not set its own
+ * (`orderOutcomes` in the metric settings): the wording the visit form and the demo use.
+ */
+export const DEFAULT_ORDER_OUTCOMES: readonly string[] = ['Placed an order'];
+
+/**
+ * The definition of strike rate with an org's window and order outcomes. An outcome matches when it
+ * equals one of the order outcomes after trimming, ignoring case.
+ */
+export function strikeRateDefinition(rule: { windowDays: number; orderOutcomes: readonly string[] }): string {
+  const days = `${rule.windowDays} day${rule.windowDays === 1 ? '' : 's'}`;
+  const order =
+    rule.orderOutcomes.length === 0
+      ? ' (no activity outcome is set to mean an order)'
+      : ` or an order — an activity on that account (the visit itself or a later one, by anyone) whose outcome is ${rule.orderOutcomes.map((o) => `“${o}”`).join(' or ')} (ignoring case and surrounding spaces)`;
+  return `Visits in the period that led to a won deal or an order within ${days}: a deal won on the same account from the visit until ${days} after it${order} ÷ visits in the period.`;
+}
 
 export const builtinMetrics: readonly MetricInfo[] = [
   {
@@ -175,7 +194,7 @@ export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'strike_rate',
     name: 'Strike rate',
-    definition: `Visits in the period followed by a deal won on the same account within ${STRIKE_WINDOW_DAYS} days ÷ visits in the period.`,
+    definition: `Visits in the period that led to a won deal or an order within the org's strike window (${DEFAULT_STRIKE_WINDOW_DAYS} days by default): a deal won on the same account from the visit until the window ends, or an activity on that account in the window (the visit itself or a later one, by anyone) whose outcome is one of the org's order outcomes (by default “${DEFAULT_ORDER_OUTCOMES.join('”, “')}”; ignoring case and surrounding spaces) ÷ visits in the period.`,
     unit: 'percent',
     direction: 'higher',
   },

@@ -135,7 +135,7 @@ export async function leaderboard(
       compareNames(a.user.name, b.user.name),
   );
   return {
-    metric: catalogItem(c.info),
+    metric: catalogItem(c.info, c.settings),
     currency: c.info.currency ?? c.org.currency,
     visibility: c.visibility,
     scope: input.scope,

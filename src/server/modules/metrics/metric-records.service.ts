@@ -1,7 +1,6 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
-import { STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
 import {
   type Period,
   periodAt,
@@ -21,6 +20,7 @@ import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings, visibilityOf } from './metric-settings.service.ts';
 import { computeMetric } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
+import { type StrikeRule, strikeCondition, strikeRuleOf } from './strike.ts';
 
 export const recordsQuery = z.object({
   metric: z.string().max(60),
@@ -121,7 +121,12 @@ function specSelection(spec: CustomMetricSpec): Selection | null {
 }
 
 /** The filters of a selection in words, shown beside the records. */
-function describeFilters(sel: Selection, p: { label: string; closeBy: string }, currency: string): string[] {
+function describeFilters(
+  sel: Selection,
+  p: { label: string; closeBy: string },
+  currency: string,
+  strike: StrikeRule,
+): string[] {
   const out: string[] = [];
   if (sel.source === 'activities') {
     out.push(`Activities owned by the person, occurred in ${p.label}`);
@@ -130,10 +135,17 @@ function describeFilters(sel: Selection, p: { label: string; closeBy: string }, 
     if (sel.verified !== undefined)
       out.push(sel.verified ? 'Verified check-ins only' : 'Unverified check-ins only');
     if (sel.roleBy === 'verified') out.push('Numerator: visits with a verified check-in');
-    if (sel.roleBy === 'strike')
+    if (sel.roleBy === 'strike') {
+      const days = `${strike.windowDays} day${strike.windowDays === 1 ? '' : 's'}`;
       out.push(
-        `Numerator: visits followed by a deal won on the same account within ${STRIKE_WINDOW_DAYS} days`,
+        `Numerator (strikes): visits followed within ${days} (the visit's instant to ${days} later) by a deal won on the same account${strike.orderOutcomes.length ? ', or by an order on it' : ''}`,
       );
+      out.push(
+        strike.orderOutcomes.length
+          ? `Order outcomes: ${strike.orderOutcomes.join(', ')} — on the visit itself or a later activity on the account by anyone, ignoring case and surrounding spaces`
+          : 'Order outcomes: none set (only won deals count)',
+      );
+    }
     if (sel.roleBy === 'meeting') out.push('Numerator: meetings; denominator: calls and emails');
   } else {
     const which = {
@@ -211,6 +223,7 @@ async function openNumber(
   const custom = new Map(
     metrics.filter((m) => m.spec).map((m) => [m.key, { spec: m.spec!, format: m.format }]),
   );
+  const strike = strikeRuleOf(settings);
   const valueIn = async (p: Period) =>
     (
       await computeMetric(db, info.key, {
@@ -223,9 +236,10 @@ async function openNumber(
         now,
         period: p,
         custom,
+        strike,
       })
     ).get(userId) ?? { value: null };
-  return { org, info, cal, now, period, user, valueIn };
+  return { org, info, cal, now, period, user, valueIn, settings, strike };
 }
 
 export const trendQuery = z.object({
@@ -261,7 +275,12 @@ export async function metricTrend(deps: Deps, actor: Actor, reach: Reach, input:
       };
     }),
   );
-  return { metric: catalogItem(c.info), currency: c.info.currency ?? c.org.currency, user: c.user, points };
+  return {
+    metric: catalogItem(c.info, c.settings),
+    currency: c.info.currency ?? c.org.currency,
+    user: c.user,
+    points,
+  };
 }
 /**
  * One set of rows a number reads, with how each row takes part. A plain metric has one part; a
@@ -339,6 +358,8 @@ const dealItem = z.object({
 
 interface Ctx {
   db: Deps['db']['kysely'];
+  /** The org's strike rule: the same one the engine computed the value with. */
+  strike: StrikeRule;
   orgId: string;
   userId: string;
   period: Period;
@@ -436,8 +457,6 @@ function sortExpr(sel: Selection, composed: boolean) {
     : sql<number>`${sql.ref(dealTimeCol(sel))}`;
 }
 
-const windowMs = STRIKE_WINDOW_DAYS * 86_400_000;
-
 /** One page of one part (newest first, after the cursor), mapped to API items with their sort key. */
 async function pageOfPart(
   c: Ctx,
@@ -471,19 +490,7 @@ async function pageOfPart(
         'a.account_id',
         'acc.name as account_name',
         key.as('sort_at'),
-        (eb: AnyQuery) =>
-          eb
-            .exists(
-              eb
-                .selectFrom('deals as d')
-                .select('d.id')
-                .whereRef('d.org_id', '=', 'a.org_id')
-                .whereRef('d.account_id', '=', 'a.account_id')
-                .where('d.status', '=', 'won')
-                .whereRef('d.closed_at', '>=', 'a.occurred_at')
-                .where(sql<boolean>`d.closed_at <= a.occurred_at + ${windowMs}`),
-            )
-            .as('strike'),
+        strikeCondition('a', c.strike).as('strike'),
       ])
       .execute();
     const roleOf = (r: AnyQuery): Role => {
@@ -573,13 +580,18 @@ export async function metricRecords(
   input: z.infer<typeof recordsQuery>,
 ) {
   const db = deps.db.kysely;
-  const { org, info, now, period, user, valueIn } = await openNumber(deps, actor, reach, input);
+  const { org, info, now, period, user, valueIn, settings, strike } = await openNumber(
+    deps,
+    actor,
+    reach,
+    input,
+  );
   const value = await valueIn(period);
   const metrics = await loadOrgMetrics(db, actor.orgId);
   const parts = partsOf(info, metrics);
   const closeBy = dateInZone(period.end, org.time_zone);
   const base = {
-    metric: catalogItem(info),
+    metric: catalogItem(info, settings),
     currency: info.currency ?? org.currency,
     user,
     period: periodResponse(period, now),
@@ -596,8 +608,9 @@ export async function metricRecords(
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
   if (cursor && typeof cursor.sortValue !== 'number')
     throw invalidField('cursor', 'is not a cursor this list produced');
-  const c: Ctx = { db, orgId: actor.orgId, userId: user.id, period, currency: org.currency, closeBy };
-  const words = (sel: Selection) => describeFilters(sel, { label: period.label, closeBy }, org.currency);
+  const c: Ctx = { db, orgId: actor.orgId, userId: user.id, period, currency: org.currency, closeBy, strike };
+  const words = (sel: Selection) =>
+    describeFilters(sel, { label: period.label, closeBy }, org.currency, strike);
   const composed = parts.length > 1;
   let filters: string[];
   if (!composed) filters = words(parts[0]!.sel);

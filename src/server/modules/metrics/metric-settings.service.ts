@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ORDER_OUTCOMES, DEFAULT_STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
@@ -15,6 +16,9 @@ import { loadOrgMetrics } from './metric-registry.ts';
  * - `activityLeaderboards`: whether leaderboards of activity-count metrics (activities, visits,
  *   calls, meetings and custom activity counts/sums) may be shown; many teams find them
  *   demotivating for the middle of the pack.
+ * - `strikeWindowDays` and `orderOutcomes`: what strike rate counts — a visit is a strike when
+ *   within that many days a deal is won on its account or an activity there records one of the
+ *   order outcomes (see `strike.ts`). Outcomes are stored trimmed, without case-insensitive repeats.
  */
 export const metricKeySchema = z
   .string()
@@ -27,6 +31,11 @@ export const metricSettingsSchema = z.object({
   visibility: z.record(metricKeySchema, z.enum(peerVisibilities)).default({}),
   ramp: z.array(z.number().int().min(0).max(100)).max(24).default([]),
   activityLeaderboards: z.boolean().default(true),
+  strikeWindowDays: z.number().int().min(1).max(365).default(DEFAULT_STRIKE_WINDOW_DAYS),
+  orderOutcomes: z
+    .array(z.string().min(1).max(200))
+    .max(50)
+    .default(() => [...DEFAULT_ORDER_OUTCOMES]),
 });
 export type MetricSettings = z.infer<typeof metricSettingsSchema>;
 
@@ -43,6 +52,18 @@ export const metricSettingsUpdate = z
     activityLeaderboards: z
       .boolean()
       .describe('false switches off leaderboards of activity-count metrics for the whole org'),
+    strikeWindowDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .describe('Strike rate: days after a visit in which a won deal or an order makes it a strike'),
+    orderOutcomes: z
+      .array(z.string().trim().min(1, 'must not be blank').max(200))
+      .max(50)
+      .describe(
+        'Strike rate: activity outcomes that mean an order was taken (matched ignoring case and surrounding spaces)',
+      ),
   })
   .partial()
   .strict();
@@ -99,7 +120,18 @@ export function visibilityOf(settings: MetricSettings, metricKey: string): PeerV
   return settings.visibility[metricKey] ?? settings.defaultVisibility;
 }
 
-/** Changes visibility and ramp settings (admin), audited. Unknown metric keys are refused by name. */
+/** Outcomes without repeats that differ only in case (the first spelling is kept). */
+function distinctOutcomes(outcomes: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return outcomes.filter((o) => {
+    const k = o.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Changes visibility, ramp, leaderboard and strike-rate settings (admin), audited. Unknown metric keys are refused by name. */
 export async function updateMetricSettings(
   deps: Deps,
   actor: Actor,
@@ -125,6 +157,8 @@ export async function updateMetricSettings(
       visibility,
       ramp: input.ramp ?? before.ramp,
       activityLeaderboards: input.activityLeaderboards ?? before.activityLeaderboards,
+      strikeWindowDays: input.strikeWindowDays ?? before.strikeWindowDays,
+      orderOutcomes: input.orderOutcomes ? distinctOutcomes(input.orderOutcomes) : before.orderOutcomes,
     });
     await trx
       .updateTable('orgs')

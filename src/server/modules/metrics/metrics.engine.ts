@@ -1,12 +1,13 @@
 import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
 import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
-import { type MetricFormat, STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
+import type { MetricFormat } from '../../../shared/metrics-catalog.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
 import { shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
+import { metricSettingsOf } from './metric-settings.service.ts';
 import {
   type DayRange,
   KNOWN_CYCLE,
@@ -15,6 +16,7 @@ import {
   rollupRange,
   rollupState,
 } from './rollups.ts';
+import { type StrikeRule, strikeCondition, strikeRuleOf } from './strike.ts';
 
 /**
  * Computes built-in KPIs for a set of people over a period, straight from the CRM rows with one
@@ -40,6 +42,8 @@ export interface MetricScope {
   period?: Pick<Period, 'kind' | 'startDate'>;
   /** The org's custom metrics by key (definitions validated when saved). */
   custom?: ReadonlyMap<string, { spec: CustomMetricSpec; format: MetricFormat }>;
+  /** What strike rate counts (the org's window and order outcomes); else the engine reads the org's settings. */
+  strike?: StrikeRule;
   /** Ignore the rollups and read raw rows (tests comparing both, and the benchmarks' baseline). */
   raw?: boolean;
   /** The org's rollup state when the caller read it already (null: none); else the engine reads it. */
@@ -557,9 +561,14 @@ function roundHalfEven(x: number): number {
   return Math.round(x);
 }
 
+/**
+ * Visits of the period that are strikes by the org's rule (`strikeCondition`): one grouped query.
+ * Always raw rows — whether a visit is a strike depends on what happened after it, which no
+ * rollup of a day can know.
+ */
 async function strikes(db: Executor, s: Scope): Promise<Totals> {
   if (s.userIds.length === 0) return new Map();
-  const windowMs = STRIKE_WINDOW_DAYS * 86_400_000;
+  const rule = s.strike ?? (await strikeRuleOfOrg(db, s.orgId));
   const rows = await db
     .selectFrom('activities as v')
     .select(['v.owner_id as user_id', (eb) => eb.fn.countAll<number>().as('n')])
@@ -568,21 +577,16 @@ async function strikes(db: Executor, s: Scope): Promise<Totals> {
     .where('v.kind', '=', 'visit')
     .where('v.occurred_at', '>=', s.start)
     .where('v.occurred_at', '<', s.end)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('deals as d')
-          .select('d.id')
-          .whereRef('d.org_id', '=', 'v.org_id')
-          .whereRef('d.account_id', '=', 'v.account_id')
-          .where('d.status', '=', 'won')
-          .whereRef('d.closed_at', '>=', 'v.occurred_at')
-          .where(sql<boolean>`d.closed_at <= v.occurred_at + ${windowMs}`),
-      ),
-    )
+    .where(strikeCondition('v', rule))
     .groupBy('v.owner_id')
     .execute();
   return toMap(rows);
+}
+
+/** The strike rule in an org's metric settings, for callers that did not pass one. */
+async function strikeRuleOfOrg(db: Executor, orgId: string): Promise<StrikeRule> {
+  const row = await db.selectFrom('orgs').select('settings').where('id', '=', orgId).executeTakeFirst();
+  return strikeRuleOf(metricSettingsOf(row?.settings ?? '{}'));
 }
 
 function ratio(users: string[], num: Totals, den: Totals, scale = 1): Map<string, MetricValue> {

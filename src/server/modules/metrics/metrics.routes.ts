@@ -368,7 +368,8 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
       config: read,
       schema: {
         tags: ['metrics'],
-        summary: 'Peer visibility per metric and the ramp for new reps',
+        summary:
+          'Peer visibility per metric, the ramp for new reps, activity leaderboards and the strike-rate window and order outcomes',
         response: { 200: metricSettingsSchema },
       },
     },
@@ -380,7 +381,8 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
       config: admin,
       schema: {
         tags: ['metrics'],
-        summary: 'Change peer visibility (per metric or default) and the ramp',
+        summary:
+          'Change peer visibility (per metric or default), the ramp, activity leaderboards or the strike-rate window and order outcomes',
         body: metricSettingsUpdate,
         response: { 200: metricSettingsSchema },
       },

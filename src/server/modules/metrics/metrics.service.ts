@@ -1,5 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import { z } from 'zod';
+import { strikeRateDefinition } from '../../../shared/metrics-catalog.ts';
 import {
   type Calendar,
   elapsedFraction,
@@ -27,8 +28,14 @@ type PeerView = ReturnType<typeof peerMetricView>;
 
 import { effectiveTargetsLoader } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
-import { type MetricSettings, metricSettingsOf, visibilityOf } from './metric-settings.service.ts';
+import {
+  loadMetricSettings,
+  type MetricSettings,
+  metricSettingsOf,
+  visibilityOf,
+} from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope } from './metrics.engine.ts';
+import { strikeRuleOf } from './strike.ts';
 
 export const valuesQuery = z.object({
   metric: z.string().max(60),
@@ -82,11 +89,18 @@ async function teamSubtreeUserIds(deps: Deps, actor: Actor, reach: Reach, teamId
   return new Set(rows.map((r) => r.user_id));
 }
 
-export function catalogItem(m: OrgMetric) {
+/**
+ * A metric as the API shows it. With the org's metric settings, strike rate's definition names the
+ * org's window and order outcomes (else it says the defaults).
+ */
+export function catalogItem(m: OrgMetric, settings?: MetricSettings) {
   return {
     key: m.key,
     name: m.name,
-    definition: m.definition,
+    definition:
+      settings && m.key === 'strike_rate' && !m.custom
+        ? strikeRateDefinition(strikeRuleOf(settings))
+        : m.definition,
     unit: m.unit,
     direction: m.direction,
     format: m.format,
@@ -98,7 +112,11 @@ export function catalogItem(m: OrgMetric) {
 
 /** Built-in KPIs followed by the org's custom metrics, each with its definition. */
 export async function catalog(deps: Deps, actor: Actor) {
-  return { items: (await loadOrgMetrics(deps.db.kysely, actor.orgId)).map(catalogItem) };
+  const [metrics, settings] = await Promise.all([
+    loadOrgMetrics(deps.db.kysely, actor.orgId),
+    loadMetricSettings(deps.db.kysely, actor.orgId),
+  ]);
+  return { items: metrics.map((m) => catalogItem(m, settings)) };
 }
 
 async function scopeUserIds(
@@ -357,6 +375,7 @@ export async function computeValuesMany(
     org.rollups_time_zone === null
       ? null
       : { timeZone: org.rollups_time_zone, version: Number(org.rollups_version) };
+  const strike = strikeRuleOf(settings);
   const scopeFor = (p: Period, userIds: string[]): MetricScope => ({
     orgId: actor.orgId,
     currency: org.currency,
@@ -370,6 +389,7 @@ export async function computeValuesMany(
     rollups,
     blocks,
     targets: targetsOf,
+    strike,
   });
   const { parts } = options;
   // Who each metric shows, decided first (in memory) so the names are read alongside the values.
@@ -494,7 +514,7 @@ function valuesResponse(
 ) {
   const { current, prev, ly, targets, rankOf, views } = c;
   return {
-    metric: catalogItem(c.info),
+    metric: catalogItem(c.info, c.settings),
     currency: c.info.currency ?? c.org.currency,
     visibility: c.visibility,
     ...header,
@@ -566,7 +586,7 @@ export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       const { current, targets, rankOf, views } = m;
       const shown = m.userIds.length === c.people.length ? null : new Set(m.userIds);
       return {
-        metric: catalogItem(m.info),
+        metric: catalogItem(m.info, c.settings),
         visibility: m.visibility,
         cells: c.people.map((u) => {
           if (shown !== null && !shown.has(u.id)) return null;

@@ -7,9 +7,10 @@ import { findOrg } from '../identity/identity.repository.ts';
 import { teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.ts';
 import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
-import { loadMetricSettings } from './metric-settings.service.ts';
+import { loadMetricSettings, metricSettingsOf } from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
+import { strikeRuleOf } from './strike.ts';
 
 /** The key KPIs when the caller names none (the same as the web dashboards). */
 export const ORG_VIEW_DEFAULT_METRICS = [
@@ -141,6 +142,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
     now,
     period,
     custom,
+    strike: strikeRuleOf(metricSettingsOf(org.settings)),
   };
   const needsRevenue = infos.some((m) => ['quota', 'coverage'].includes(aggregationOf(m)));
   const targetKeys = [...new Set([...keys, ...(needsRevenue ? ['revenue_won'] : [])])];
@@ -291,7 +293,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
     period: periodResponse(period, now),
     previousPeriod: (({ key, label }) => ({ key, label }))(previousPeriod(period, cal)),
     currency: org.currency,
-    metrics: infos.map((m) => ({ ...catalogItem(m), aggregation: aggregationOf(m) })),
+    metrics: infos.map((m) => ({ ...catalogItem(m, settings), aggregation: aggregationOf(m) })),
     teams: ordered.map(({ team, depth }) => ({
       id: team.id,
       name: team.name,

@@ -169,6 +169,10 @@ export interface MetricSettings {
   visibility: Record<string, PeerVisibility>;
   ramp: number[];
   activityLeaderboards: boolean;
+  /** Strike rate: days after a visit in which a won deal or an order makes it a strike. */
+  strikeWindowDays: number;
+  /** Strike rate: activity outcomes that mean an order was taken (matched ignoring case). */
+  orderOutcomes: string[];
 }
 
 /** A change to the metric settings (PATCH /api/metrics/settings); a metric's null resets it to the default. */
@@ -176,6 +180,8 @@ export interface MetricSettingsPatch {
   defaultVisibility?: PeerVisibility;
   visibility?: Record<string, PeerVisibility | null>;
   activityLeaderboards?: boolean;
+  strikeWindowDays?: number;
+  orderOutcomes?: string[];
 }
 
 export const metricSettingsQuery = queryOptions({

@@ -7,6 +7,8 @@ const saved: MetricSettings = {
   visibility: { revenue_won: 'values', calls: 'none', gone_metric: 'values' },
   ramp: [50],
   activityLeaderboards: true,
+  strikeWindowDays: 30,
+  orderOutcomes: ['Placed an order'],
 };
 const keys = ['revenue_won', 'calls', 'visits'];
 

@@ -1,0 +1,72 @@
+import { type APIRequestContext, expect, test } from '@playwright/test';
+import { DEMO, expectNoSeriousA11yViolations, signInByApi, snap } from './helpers.ts';
+
+/**
+ * The strike-rate card on Administration → Settings: an admin changes the window and adds an order
+ * outcome, the choice survives a reload, and a window out of range is refused under its field
+ * without being sent. Org-wide settings on a shared demo server: only the desktop project runs it,
+ * no other spec asserts on strike rate, and the saved settings are put back in a finally block.
+ */
+interface StrikeSettings {
+  strikeWindowDays: number;
+  orderOutcomes: string[];
+}
+
+async function csrf(request: APIRequestContext): Promise<Record<string, string>> {
+  const me = await request.get('/api/me');
+  expect(me.status()).toBe(200);
+  return { 'x-csrf-token': ((await me.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function strikeSettings(request: APIRequestContext): Promise<StrikeSettings> {
+  const body = (await (await request.get('/api/metrics/settings')).json()) as StrikeSettings;
+  return { strikeWindowDays: body.strikeWindowDays, orderOutcomes: body.orderOutcomes };
+}
+
+test(
+  'an admin sets the strike window and an order outcome; both are kept, and a bad window is refused under its field',
+  { tag: '@desktop' },
+  async ({ page }, testInfo) => {
+    await signInByApi(page, DEMO.admin, '/admin/settings');
+    const before = await strikeSettings(page.request);
+    const card = page.getByTestId('strike-settings');
+    const windowInput = card.getByLabel('Strike window (days)');
+    const outcomes = card.getByLabel('Order outcomes');
+    const save = card.getByTestId('strike-save');
+    const days = before.strikeWindowDays === 45 ? 46 : 45;
+    const outcome = 'Signed order form (e2e)';
+    try {
+      await expect(windowInput).toHaveValue(String(before.strikeWindowDays));
+      await expect(save).toBeDisabled();
+
+      // Out of range: refused in the form, nothing sent.
+      await windowInput.fill('400');
+      await save.click();
+      await expect(card.getByText('Enter a whole number of days from 1 to 365')).toBeVisible();
+      expect((await strikeSettings(page.request)).strikeWindowDays).toBe(before.strikeWindowDays);
+
+      await windowInput.fill(String(days));
+      await outcomes.fill(outcome);
+      await outcomes.press('Enter');
+      await save.click();
+      await expect(page.getByText('Strike-rate settings saved')).toBeVisible();
+      expect(await strikeSettings(page.request)).toEqual({
+        strikeWindowDays: days,
+        orderOutcomes: [...before.orderOutcomes, outcome],
+      });
+
+      await page.reload();
+      await expect(windowInput).toHaveValue(String(days));
+      await expect(card.getByText(outcome, { exact: true })).toBeVisible();
+      await expect(save).toBeDisabled();
+      await snap(page, testInfo, 'kpi-strike-settings');
+      await expectNoSeriousA11yViolations(page);
+    } finally {
+      const res = await page.request.patch('/api/metrics/settings', {
+        data: before,
+        headers: await csrf(page.request),
+      });
+      expect(res.status(), await res.text()).toBe(200);
+    }
+  },
+);
