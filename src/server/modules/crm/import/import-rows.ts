@@ -333,7 +333,13 @@ export function convertRow(
         externalSource: ctx.source,
         externalId,
       };
+      // When the deal was created in the CRM it comes from (the sales cycle counts from it); not a
+      // field of the API's deal body, so it rides beside it.
+      const createdAt = p.read(ctx, cells, 'createdDate', (v) => parseInstant(v, ctx.timeZone));
+      if (typeof createdAt === 'number' && createdAt > ctx.now + 24 * 3_600_000)
+        p.add('createdDate', 'is more than a day in the future');
       input = validate(dealCreateBody, defined(input), p);
+      if (input && typeof createdAt === 'number') input = { ...input, createdAt };
       break;
     }
     case 'activities': {

@@ -1,5 +1,5 @@
 import { CompiledQuery, PostgresAdapter, type SqlBool, sql } from 'kysely';
-import { startOfDayInZone } from '../../../../shared/time.ts';
+import { dateInZone, startOfDayInZone } from '../../../../shared/time.ts';
 import type { Executor } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
 import { newId } from '../../../lib/ids.ts';
@@ -370,9 +370,19 @@ export async function processBatch(
         const closeDate = text(i.expectedCloseDate);
         const prevStage = before ? (before.extra.stageId as string) : null;
         const prevStatus = before ? (before.extra.status as string) : null;
+        // Created when the source CRM says (never after now), else when imported.
+        const createdAt = typeof i.createdAt === 'number' ? Math.min(i.createdAt, now) : null;
         let closedAt: number | null = null;
         if (stage.kind !== 'open') {
-          if (closeDate) closedAt = Math.min(startOfDayInZone(closeDate, ctx.timeZone), now);
+          // Closed on the day it was created: at its creation, not the day's start before it.
+          if (closeDate)
+            closedAt = Math.min(
+              Math.max(
+                startOfDayInZone(closeDate, ctx.timeZone),
+                createdAt !== null && dateInZone(createdAt, ctx.timeZone) === closeDate ? createdAt : 0,
+              ),
+              now,
+            );
           else if (prevStatus === stage.kind) closedAt = (before?.extra.closedAt as number | null) ?? now;
           else closedAt = now;
         }
@@ -405,7 +415,7 @@ export async function processBatch(
           close_reason: stage.kind === 'open' ? null : text(i.closeReason),
           external_source: ctx.source,
           external_id: c.externalId,
-          created_at: now,
+          created_at: createdAt ?? now,
           updated_at: now,
         };
       });
@@ -414,6 +424,7 @@ export async function processBatch(
         'name',
         'name_lower',
         'amount_minor',
+        ...(has(ctx, 'createdDate') ? ['created_at'] : []),
         ...(has(ctx, 'owner') ? ['owner_id'] : []),
         ...(has(ctx, 'currency') ? ['currency'] : []),
         ...(has(ctx, 'stage') ? ['pipeline_id', 'stage_id', 'status', 'closed_at'] : []),

@@ -261,7 +261,7 @@ describe('CSV import: HubSpot exports', () => {
     expect(deals).toMatchObject({ state: 'done', inserted: 2, errorCount: 0 });
     const stark = await t.db.kysely
       .selectFrom('deals')
-      .select(['amount_minor', 'status', 'closed_at'])
+      .select(['amount_minor', 'status', 'closed_at', 'created_at'])
       .where('org_id', '=', w.org.orgId)
       .where('external_source', '=', 'hubspot')
       .where('external_id', '=', '5002')
@@ -269,6 +269,17 @@ describe('CSV import: HubSpot exports', () => {
     expect(stark.amount_minor).toBe(250_000_000);
     expect(stark.status).toBe('won');
     expect(new Date(stark.closed_at!).toISOString()).toBe('2025-11-30T06:00:00.000Z');
+    // Created when HubSpot says (its "Create Date", in the org's zone): the sales cycle counts from it.
+    expect(new Date(stark.created_at).toISOString()).toBe('2025-10-01T14:30:00.000Z');
+    const cycle = await as(
+      t.app,
+      rep,
+    )({ method: 'GET', url: '/api/metrics/values?metric=sales_cycle_days&period=2025-11&scope=me' });
+    expect(cycle.json().rows[0].value, cycle.body).toBe(
+      Math.round(
+        ((Date.parse('2025-11-30T06:00:00Z') - Date.parse('2025-10-01T14:30:00Z')) / 86_400_000) * 10,
+      ) / 10,
+    );
     const activities = await importFile(rep, 'activities', fixture('hubspot-activities.csv'), {
       preset: 'hubspot',
     });
