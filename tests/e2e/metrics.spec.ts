@@ -16,6 +16,14 @@ test('a rep sees their numbers against target, a trend and where they stand', as
   await expect(page.getByTestId('trend-card').locator('.recharts-surface').first()).toBeVisible();
   await snap(page, testInfo, 'kpi-rep-dashboard');
   await expectNoSeriousA11yViolations(page);
+  // A past number shows how it was computed too: last period's visits open that period's records.
+  const past = page.getByTestId('kpi-previous-visits');
+  const [label, count] = ((await past.textContent()) ?? '').split(':') as [string, string];
+  const pastVisits = Number(count.replace(/[^\d]/g, ''));
+  await past.click();
+  const drawer = page.getByTestId('how-computed');
+  await expect(drawer).toContainText(label.trim());
+  await expect(drawer).toContainText(`Records (${pastVisits})`);
 });
 
 test('a number drills down to the records behind it, and they add up to it', async ({ page }, testInfo) => {

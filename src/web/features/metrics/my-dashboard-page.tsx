@@ -161,10 +161,30 @@ function KpiCard({
                 </Text>
               )}
               {d.metric.snapshot ? null : (
-                <Text size="sm" c="dimmed">
-                  {d.previousPeriod.label}: {fmt(row?.previous ?? null)} · {d.lastYearPeriod.label}:{' '}
-                  {fmt(row?.lastYear ?? null)}
-                </Text>
+                <Group gap={6} wrap="wrap">
+                  {[
+                    { p: d.previousPeriod, v: row?.previous ?? null, id: 'previous' },
+                    { p: d.lastYearPeriod, v: row?.lastYear ?? null, id: 'last-year' },
+                  ].map(({ p, v, id }, i) => (
+                    <Group key={id} gap={6} wrap="nowrap">
+                      {i > 0 ? (
+                        <Text size="sm" c="dimmed" aria-hidden>
+                          ·
+                        </Text>
+                      ) : null}
+                      {/* Past numbers show how they were computed too: the records of that period. */}
+                      <DrillNumber
+                        label={`How was ${d.metric.name} in ${p.label} (${fmt(v)}) computed?`}
+                        onOpen={() => onDrill({ metric, period: p.key, user: me.user.id })}
+                        testId={`kpi-${id}-${metric}`}
+                      >
+                        <Text size="sm" c="dimmed">
+                          {p.label}: {fmt(v)}
+                        </Text>
+                      </DrillNumber>
+                    </Group>
+                  ))}
+                </Group>
               )}
             </Stack>
           );
