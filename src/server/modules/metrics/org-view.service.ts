@@ -4,9 +4,9 @@ import type { Deps } from '../../context.ts';
 import { forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
-import { teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.ts';
+import { targetSumsOf, teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.ts';
 import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
-import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
+import { aggregationOf, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings } from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
@@ -30,34 +30,6 @@ export const orgViewQuery = z.object({
   period: z.string().max(20).optional().describe('A period key; default: the current period of `kind`'),
   kind: z.enum(periodKinds as [string, ...string[]]).default('month'),
 });
-
-/**
- * How a team's number is made from its people's:
- * - sum: money and counts add up (revenue, deals, visits, pipeline, velocity);
- * - ratio: Σ numerators / Σ denominators (win rate, averages, custom ratios) — never an average of rates;
- * - quota: Σ revenue won / the team's effective revenue target (quota attainment);
- * - coverage: Σ pipeline / (team revenue target − Σ won) (pipeline coverage);
- * - none: not additive (the sales cycle in days has no numerator to add) → null.
- */
-export type Aggregation = 'sum' | 'ratio' | 'quota' | 'coverage' | 'none';
-
-const RATIO_KEYS = new Set([
-  'win_rate',
-  'avg_deal_size',
-  'verified_visit_rate',
-  'visits_per_field_day',
-  'meetings_from_outreach',
-  'strike_rate',
-]);
-
-export function aggregationOf(m: OrgMetric): Aggregation {
-  if (m.key === 'quota_attainment') return 'quota';
-  if (m.key === 'pipeline_coverage') return 'coverage';
-  if (m.key === 'sales_cycle_days') return 'none';
-  if (RATIO_KEYS.has(m.key)) return 'ratio';
-  if (m.spec && (m.spec.block === 'ratio' || m.spec.block.endsWith('_average'))) return 'ratio';
-  return 'sum';
-}
 
 interface TeamCell {
   metric: string;
@@ -193,7 +165,8 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
           .filter((r) => r.metric_key === k)
           .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
       );
-      return [k, teamTargetsFrom(treeTeams, members, direct, userTargetsOf.get(k)!)] as const;
+      const addsUp = targetSumsOf(byKey.get(k)!).people;
+      return [k, teamTargetsFrom(treeTeams, members, direct, userTargetsOf.get(k)!, addsUp)] as const;
     }),
   );
 

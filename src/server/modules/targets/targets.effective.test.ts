@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
 import {
   rampedAmount,
   rampPercent,
+  targetSumsOf,
   teamTargetsFrom,
   tenureMonthIndex,
   userTargetsFrom,
@@ -45,19 +47,19 @@ describe('tenure and ramp', () => {
   });
 });
 
+const teams = [
+  { id: 'region', parent_team_id: null },
+  { id: 'a', parent_team_id: 'region' },
+  { id: 'b', parent_team_id: 'region' },
+  { id: 'b1', parent_team_id: 'b' },
+];
+const members = [
+  { team_id: 'a', user_id: 'u1' },
+  { team_id: 'a', user_id: 'u2' },
+  { team_id: 'b1', user_id: 'u3' },
+  { team_id: 'b', user_id: 'u4' },
+];
 describe('team targets', () => {
-  const teams = [
-    { id: 'region', parent_team_id: null },
-    { id: 'a', parent_team_id: 'region' },
-    { id: 'b', parent_team_id: 'region' },
-    { id: 'b1', parent_team_id: 'b' },
-  ];
-  const members = [
-    { team_id: 'a', user_id: 'u1' },
-    { team_id: 'a', user_id: 'u2' },
-    { team_id: 'b1', user_id: 'u3' },
-    { team_id: 'b', user_id: 'u4' },
-  ];
   const users = userTargetsFrom(
     [
       { id: 't1', subject_id: 'u1', amount: 100 },
@@ -71,7 +73,7 @@ describe('team targets', () => {
   );
 
   it('sums members and sub-teams bottom-up, with ramped member targets', () => {
-    const out = teamTargetsFrom(teams, members, new Map(), users);
+    const out = teamTargetsFrom(teams, members, new Map(), users, true);
     expect(out.get('a')).toMatchObject({ source: 'sum', effective: 150 });
     expect(out.get('b1')).toMatchObject({ source: 'sum', effective: 20 });
     expect(out.get('b')).toMatchObject({ source: 'sum', effective: 20 });
@@ -79,13 +81,77 @@ describe('team targets', () => {
   });
 
   it('lets a direct team target win, and feeds it upwards', () => {
-    const out = teamTargetsFrom(teams, members, new Map([['a', { id: 'ta', amount: 500 }]]), users);
+    const out = teamTargetsFrom(teams, members, new Map([['a', { id: 'ta', amount: 500 }]]), users, true);
     expect(out.get('a')).toMatchObject({ source: 'direct', direct: 500, sum: 150, effective: 500 });
     expect(out.get('region')!.effective).toBe(520);
   });
 
   it('has no target where nobody below has one', () => {
-    const out = teamTargetsFrom(teams, members, new Map(), new Map());
+    const out = teamTargetsFrom(teams, members, new Map(), new Map(), true);
     expect(out.get('region')).toMatchObject({ source: 'none', effective: null, sum: null });
+  });
+});
+
+describe('which targets add up', () => {
+  const builtin = (key: string) => {
+    const m = builtinMetrics.find((b) => b.key === key)!;
+    return { key, spec: null, snapshot: m.snapshot ?? false };
+  };
+
+  it('adds money and counts across people, rates never', () => {
+    const people = builtinMetrics.filter((m) => targetSumsOf(builtin(m.key)).people).map((m) => m.key);
+    expect(people.sort()).toEqual(
+      [
+        'activities',
+        'calls',
+        'deals_won',
+        'meetings',
+        'open_pipeline',
+        'pipeline_velocity',
+        'revenue_won',
+        'visits',
+        'weighted_pipeline',
+      ].sort(),
+    );
+  });
+
+  it('adds over periods only what accumulates over time (not point-in-time pipeline)', () => {
+    const periods = builtinMetrics.filter((m) => targetSumsOf(builtin(m.key)).periods).map((m) => m.key);
+    expect(periods.sort()).toEqual(
+      ['activities', 'calls', 'deals_won', 'meetings', 'revenue_won', 'visits'].sort(),
+    );
+  });
+
+  it('adds custom counts and sums, never custom averages or ratios', () => {
+    const count = { block: 'activity_count', kinds: ['visit'] } as never;
+    const avg = { block: 'deal_average', deals: 'won', field: 'amount' } as never;
+    const ratio = { block: 'ratio', numerator: 'a', denominator: 'b' } as never;
+    expect(targetSumsOf({ key: 'c', spec: count, snapshot: false })).toEqual({ people: true, periods: true });
+    expect(targetSumsOf({ key: 'c', spec: avg, snapshot: false })).toEqual({ people: false, periods: false });
+    expect(targetSumsOf({ key: 'c', spec: ratio, snapshot: false })).toEqual({
+      people: false,
+      periods: false,
+    });
+  });
+
+  it('gives a team no default for a rate: three 30 % win-rate targets are not 90 %', () => {
+    const rates = userTargetsFrom(
+      [
+        { id: 't1', subject_id: 'u1', amount: 30 },
+        { id: 't2', subject_id: 'u2', amount: 30 },
+        { id: 't3', subject_id: 'u3', amount: 30 },
+      ],
+      new Map(),
+      [],
+      'UTC',
+      '2026-02-01',
+    );
+    const out = teamTargetsFrom(teams, members, new Map(), rates, false);
+    expect(out.get('a')).toMatchObject({ source: 'none', sum: null, effective: null });
+    expect(out.get('region')).toMatchObject({ source: 'none', sum: null, effective: null });
+    // Set on a team, it applies to that team only — never summed into the region.
+    const direct = teamTargetsFrom(teams, members, new Map([['a', { id: 'ta', amount: 35 }]]), rates, false);
+    expect(direct.get('a')).toMatchObject({ source: 'direct', effective: 35, sum: null });
+    expect(direct.get('region')).toMatchObject({ source: 'none', effective: null });
   });
 });

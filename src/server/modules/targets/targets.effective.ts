@@ -2,6 +2,7 @@ import { mulDiv } from '../../../shared/money.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
+import { aggregationOf, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
 import { membershipStarts, targetsFor } from './targets.repository.ts';
 
@@ -13,6 +14,28 @@ import { membershipStarts, targetsFor } from './targets.repository.ts';
  * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
  *   plus its sub-teams' effective targets (null when none of them has one).
  */
+
+/**
+ * How a metric's targets add up when none is set for a team or a longer period:
+ * - `people`: a team's default is the sum of its people's and sub-teams' targets — money and counts
+ *   (revenue, deals, activities, visits, pipeline, velocity, custom counts and sums), the metrics
+ *   the org view adds up. Rates, averages, ratios, days, quota attainment and coverage never add up
+ *   across people (three 30 % win-rate targets are not a 90 % team target): a team has a target of
+ *   such a metric only when one is set on the team itself.
+ * - `periods`: a quarter's default is the sum of its months' targets, a year's of its quarters' —
+ *   metrics that accumulate over time only: the people-summable ones except point-in-time metrics
+ *   (open and weighted pipeline, velocity: a level held at any moment, not accumulated, so a
+ *   quarter of $100k-pipeline months is not a $300k pipeline).
+ */
+export interface TargetSums {
+  people: boolean;
+  periods: boolean;
+}
+
+export function targetSumsOf(m: Pick<OrgMetric, 'key' | 'spec' | 'snapshot'>): TargetSums {
+  const people = aggregationOf(m as OrgMetric) === 'sum';
+  return { people, periods: people && !m.snapshot };
+}
 
 /** Whole months from `joinDate` to `onDate` (0 in the first month of tenure). */
 export function tenureMonthIndex(joinDate: string, onDate: string): number {
@@ -130,12 +153,17 @@ export interface TeamTarget {
   source: 'direct' | 'sum' | 'none';
 }
 
-/** Effective team targets over a team tree, bottom-up. */
+/**
+ * Effective team targets over a team tree, bottom-up. `addsUp` (see `TargetSums.people`): whether a
+ * team without a target of its own defaults to the sum beneath it; when false (rates) only a
+ * target set on the team counts and `sum` stays null.
+ */
 export function teamTargetsFrom(
   teams: { id: string; parent_team_id: string | null }[],
   members: { team_id: string; user_id: string }[],
   direct: ReadonlyMap<string, { id: string; amount: number }>,
   users: ReadonlyMap<string, UserTarget>,
+  addsUp: boolean,
 ): Map<string, TeamTarget> {
   const children = new Map<string, string[]>();
   for (const t of teams)
@@ -148,14 +176,14 @@ export function teamTargetsFrom(
     if (done) return done;
     seen.add(id);
     let sum: number | null = null;
-    for (const u of membersOf.get(id) ?? []) {
+    for (const u of addsUp ? (membersOf.get(id) ?? []) : []) {
       const t = users.get(u);
       if (t) sum = (sum ?? 0) + t.effective;
     }
     for (const c of children.get(id) ?? []) {
       if (seen.has(c)) continue;
       const t = visit(c, seen);
-      if (t.effective !== null) sum = (sum ?? 0) + t.effective;
+      if (addsUp && t.effective !== null) sum = (sum ?? 0) + t.effective;
     }
     const d = direct.get(id);
     const result: TeamTarget = d

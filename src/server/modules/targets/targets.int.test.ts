@@ -311,6 +311,63 @@ describe('target grid', () => {
     expect(cleared.json()).toMatchObject({ deleted: 1 });
   });
 
+  it('gives a team no default target for a rate: three 30 % win-rate targets do not make 90 %', async () => {
+    const put = await as(
+      t.app,
+      director,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2026-11',
+        cells: [
+          { subjectType: 'user', subjectId: w.repA1.id, metric: 'win_rate', amount: 30 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'win_rate', amount: 30 },
+          { subjectType: 'user', subjectId: w.repB1.id, metric: 'win_rate', amount: 30 },
+          { subjectType: 'user', subjectId: w.repA1.id, metric: 'visits', amount: 20 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'visits', amount: 10 },
+        ],
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    const grid = (
+      await as(
+        t.app,
+        director,
+      )({ method: 'GET', url: `/api/targets/grid?teamId=${w.region}&period=2026-11&metrics=win_rate,visits` })
+    ).json();
+    expect(grid.metrics.map((m: { key: string; sums: object }) => [m.key, m.sums])).toEqual([
+      ['win_rate', { people: false, periods: false }],
+      ['visits', { people: true, periods: true }],
+    ]);
+    const teamA = grid.subTeams.find((s: { team: { id: string } }) => s.team.id === w.teamA);
+    expect(teamA.cells[0]).toMatchObject({ source: 'none', sum: null, effective: null });
+    expect(teamA.cells[1]).toMatchObject({ source: 'sum', sum: 30, effective: 30 });
+    expect(grid.teamRow.cells[0]).toMatchObject({ source: 'none', sum: null, effective: null });
+
+    // Set on Team A, the rate applies to Team A only; the org view shows it there and nowhere above.
+    await as(
+      t.app,
+      director,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2026-11',
+        cells: [{ subjectType: 'team', subjectId: w.teamA, metric: 'win_rate', amount: 35 }],
+      },
+    });
+    const org = (
+      await as(
+        t.app,
+        director,
+      )({ method: 'GET', url: '/api/metrics/org?period=2026-11&metrics=win_rate,visits' })
+    ).json();
+    const cells = (id: string) => org.teams.find((x: { id: string }) => x.id === id).cells;
+    expect(cells(w.teamA).map((c: { target: number | null }) => c.target)).toEqual([35, 30]);
+    expect(cells(w.region)[0].target).toBeNull();
+  });
+
   it('changes nothing when one cell is bad, and names the cell', async () => {
     const before = await targetRows();
     const res = await as(

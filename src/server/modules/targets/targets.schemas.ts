@@ -106,7 +106,18 @@ export const gridResponse = z.object({
   team: z.object({ id: z.string(), name: z.string() }),
   period: periodResponse,
   currency: z.string(),
-  metrics: z.array(z.object({ key: z.string(), name: z.string(), format: z.string() })),
+  metrics: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      format: z.string(),
+      sums: z
+        .object({ people: z.boolean(), periods: z.boolean() })
+        .describe(
+          'people: a team without its own target defaults to the sum beneath it (false for rates); periods: a quarter/year without its own target is the sum of its months/quarters',
+        ),
+    }),
+  ),
   rows: z.array(
     z.object({
       user: z.object({ id: z.string(), name: z.string() }),

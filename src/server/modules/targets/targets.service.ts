@@ -12,7 +12,7 @@ import { CellError, minorDigits, parseAmountMinor, parseWhole } from '../crm/imp
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { teamTargetsFrom, type UserTarget, userTargetsFrom } from './targets.effective.ts';
+import { targetSumsOf, teamTargetsFrom, type UserTarget, userTargetsFrom } from './targets.effective.ts';
 import {
   applyTargetWrites,
   deleteTargetRow,
@@ -434,7 +434,11 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
           .filter((r) => r.subject_type === 'team')
           .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
       );
-      return [key, { users, teams: teamTargetsFrom(treeTeams, members, direct, users) }] as const;
+      const sums = targetSumsOf(metrics.get(key)!);
+      return [
+        key,
+        { users, teams: teamTargetsFrom(treeTeams, members, direct, users, sums.people) },
+      ] as const;
     }),
   );
   const teamCells = (teamId: string) =>
@@ -457,7 +461,12 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     team: { id: team.id, name: team.name },
     period: periodOut(period, org.now),
     currency: org.currency,
-    metrics: metricKeys.map((k) => ({ key: k, name: metrics.get(k)!.name, format: metrics.get(k)!.format })),
+    metrics: metricKeys.map((k) => ({
+      key: k,
+      name: metrics.get(k)!.name,
+      format: metrics.get(k)!.format,
+      sums: targetSumsOf(metrics.get(k)!),
+    })),
     rows: direct.map((m) => ({
       user: { id: m.user_id, name: m.name },
       ...rampFor(m.user_id),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { amountText, changedCells, csvProblems, parseAmount, parseRamp } from './target-grid-model.ts';
+import {
+  amountText,
+  changedCells,
+  csvProblems,
+  parseAmount,
+  parseRamp,
+  teamDefaultText,
+  teamSourceText,
+} from './target-grid-model.ts';
 
 describe('amounts', () => {
   it('reads money in major units into minor units and back', () => {
@@ -44,5 +52,22 @@ describe('csvProblems / parseRamp', () => {
     expect(parseRamp('25, 50 75%')).toEqual({ ok: true, value: [25, 50, 75] });
     expect(parseRamp('25, 150')).toEqual({ ok: false, reason: '"150" is not a percent from 0 to 100' });
     expect(parseRamp('')).toEqual({ ok: true, value: [] });
+  });
+});
+
+describe('team defaults', () => {
+  const show = (v: number | null) => (v === null ? '—' : `${v} %`);
+  it('shows the sum beneath for money and counts, and no sum for a rate', () => {
+    expect(teamDefaultText({ sum: 90 }, true, show)).toBe('Sum beneath 90 %');
+    expect(teamDefaultText({ sum: null }, false, show)).toBe(
+      'A rate does not add up: blank means no team target',
+    );
+    expect(teamDefaultText({ sum: 90 }, false, show)).not.toMatch(/90/);
+  });
+
+  it('names how a sub-team target was obtained', () => {
+    expect(teamSourceText('direct')).toBe('set on the team');
+    expect(teamSourceText('sum')).toBe('sum of its people');
+    expect(teamSourceText('none')).toBe('no target');
   });
 });

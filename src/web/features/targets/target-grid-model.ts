@@ -1,5 +1,5 @@
 /** Pure helpers of the target grid editor: amounts as typed ⇄ stored, and the cells that changed. */
-import type { CsvProblem, GridCellWrite } from './targets-api.ts';
+import type { CsvProblem, GridCellWrite, TeamCell } from './targets-api.ts';
 
 /** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
 export function currencyDigits(currency: string): number {
@@ -81,4 +81,33 @@ export function parseRamp(text: string): { ok: true; value: number[] } | { ok: f
     out.push(Number(p));
   }
   return { ok: true, value: out };
+}
+
+/**
+ * What the team row says under its input: the sum beneath (the team's default when left blank),
+ * or — for a rate, which never adds up across people — that only a target set on the team counts.
+ */
+export function teamDefaultText(
+  cell: Pick<TeamCell, 'sum'>,
+  addsUp: boolean,
+  show: (v: number | null) => string,
+): string {
+  if (!addsUp) return 'A rate does not add up: blank means no team target';
+  return `Sum beneath ${show(cell.sum)}`;
+}
+
+/** How a sub-team's target was obtained, in words. */
+export function teamSourceText(source: TeamCell['source']): string {
+  switch (source) {
+    case 'direct':
+      return 'set on the team';
+    case 'sum':
+      return 'sum of its people';
+    case 'none':
+      return 'no target';
+    default: {
+      const never: never = source;
+      return String(never);
+    }
+  }
 }

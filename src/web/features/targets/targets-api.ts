@@ -23,7 +23,13 @@ export interface Grid {
     closed: boolean;
   };
   currency: string;
-  metrics: { key: string; name: string; format: string }[];
+  metrics: {
+    key: string;
+    name: string;
+    format: string;
+    /** people: a team's default is the sum beneath it (not for rates); periods: a quarter/year is the sum of its months/quarters. */
+    sums: { people: boolean; periods: boolean };
+  }[];
   rows: {
     user: { id: string; name: string };
     tenureMonth: number;

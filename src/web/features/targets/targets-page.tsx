@@ -36,6 +36,8 @@ import {
   type EditedCell,
   parseAmount,
   parseRamp,
+  teamDefaultText,
+  teamSourceText,
 } from './target-grid-model.ts';
 import { type CsvProblem, gridQuery, importCsv, putGrid, saveRamp, TARGETS_KEY } from './targets-api.ts';
 
@@ -314,7 +316,7 @@ function GridEditor({
                         Team target
                       </Text>
                       <Text size="xs" c="dimmed">
-                        Blank: the sum of members and sub-teams
+                        Blank: the sum of members and sub-teams (money and counts)
                       </Text>
                     </Table.Td>
                     {g.metrics.map((m) => {
@@ -323,7 +325,7 @@ function GridEditor({
                         <Table.Td key={m.key}>
                           {input('team', g.team.id, m.key, c.direct, `${g.team.name}, ${m.name} team target`)}
                           <Text size="xs" c="dimmed">
-                            Sum beneath {show(c.sum, m.key)}
+                            {teamDefaultText(c, m.sums.people, (v) => show(v, m.key))}
                           </Text>
                         </Table.Td>
                       );
@@ -342,11 +344,7 @@ function GridEditor({
                           <Table.Td key={m.key}>
                             <Text size="sm">{show(c.effective, m.key)}</Text>
                             <Text size="xs" c="dimmed">
-                              {c.source === 'direct'
-                                ? 'set on the team'
-                                : c.source === 'sum'
-                                  ? 'sum of its people'
-                                  : 'no target'}
+                              {teamSourceText(c.source)}
                             </Text>
                           </Table.Td>
                         );
