@@ -4,7 +4,13 @@ import type { Deps } from '../../context.ts';
 import { forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
-import { targetSumsOf, teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.ts';
+import {
+  rolledTeamTargets,
+  rolledUserTargets,
+  targetSpan,
+  targetSumsOf,
+  type UserTarget,
+} from '../targets/targets.effective.ts';
 import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
 import { aggregationOf, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings } from './metric-settings.service.ts';
@@ -138,35 +144,44 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
         { type: 'user', ids: userIds },
       ],
       targetKeys,
+      // A quarter or a year with its months (and quarters): cumulative metrics sum them when unset.
+      (() => {
+        const within = targetSpan(period.kind, period.startDate);
+        return within ? { within } : {};
+      })(),
     ),
     membershipStarts(db, actor.orgId, userIds),
     loadMetricSettings(db, actor.orgId),
   ]);
-  const teamRows = targetRows.filter((r) => r.subject_type === 'team');
-  const userTargets = targetKeys.map(
-    (k) =>
-      [
-        k,
-        userTargetsFrom(
-          targetRows.filter((r) => r.subject_type === 'user' && r.metric_key === k),
+  const sumsOf = new Map(targetKeys.map((k) => [k, targetSumsOf(byKey.get(k)!)]));
+  const usersAt = (k: string) => {
+    const rows = targetRows.filter((r) => r.subject_type === 'user' && r.metric_key === k);
+    const memo = new Map<string, Map<string, UserTarget>>();
+    return (kind: typeof period.kind, startDate: string) => {
+      const key = `${kind}|${startDate}`;
+      let got = memo.get(key);
+      if (!got) {
+        got = rolledUserTargets(
+          rows,
           starts,
           settings.ramp,
           org.time_zone,
-          period.startDate,
-        ),
-      ] as const,
-  );
+          { kind, startDate },
+          sumsOf.get(k)!.periods,
+        );
+        memo.set(key, got);
+      }
+      return got;
+    };
+  };
   const valuesOf = new Map(values);
-  const userTargetsOf = new Map(userTargets);
+  const userTargetsOf = new Map<string, Map<string, UserTarget>>();
   const teamTargetsOf = new Map(
     targetKeys.map((k) => {
-      const direct = new Map(
-        teamRows
-          .filter((r) => r.metric_key === k)
-          .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
-      );
-      const addsUp = targetSumsOf(byKey.get(k)!).people;
-      return [k, teamTargetsFrom(treeTeams, members, direct, userTargetsOf.get(k)!, addsUp)] as const;
+      const users = usersAt(k);
+      userTargetsOf.set(k, users(period.kind, period.startDate));
+      const teamRows = targetRows.filter((r) => r.subject_type === 'team' && r.metric_key === k);
+      return [k, rolledTeamTargets(treeTeams, members, teamRows, users, period, sumsOf.get(k)!)] as const;
     }),
   );
 

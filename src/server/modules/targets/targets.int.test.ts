@@ -663,6 +663,118 @@ describe('ramp for new reps', () => {
   });
 });
 
+describe('a quarter or a year from its months', () => {
+  it('measures a quarter against the sum of the monthly targets, a directly set quarter winning, rates never summed', async () => {
+    const put = (period: string, cells: object[]) =>
+      as(t.app, managerA)({ method: 'PUT', url: '/api/targets/grid', payload: { period, cells } });
+    const user = (id: string, metric: string, amount: number) => ({
+      subjectType: 'user',
+      subjectId: id,
+      metric,
+      amount,
+    });
+    for (const month of ['2027-01', '2027-02', '2027-03'])
+      expect(
+        (
+          await put(month, [
+            user(w.repA1.id, 'revenue_won', 1_000_000),
+            user(w.repA1.id, 'win_rate', 30),
+            user(w.repA2.id, 'visits', 10),
+          ])
+        ).statusCode,
+      ).toBe(200);
+    await put('2027-01', [user(w.repA2.id, 'revenue_won', 500_000)]);
+    // Set directly, a quarter target wins over its months.
+    await put('FY2027-Q1', [user(w.repA2.id, 'visits', 100)]);
+
+    const values = async (metric: string, period: string) =>
+      (
+        await as(
+          t.app,
+          managerA,
+        )({ method: 'GET', url: `/api/metrics/values?metric=${metric}&period=${period}&scope=reach` })
+      ).json() as {
+        rows: {
+          user: { id: string };
+          target: number | null;
+          targetBasis: unknown;
+          denominator: number | null;
+        }[];
+      };
+    const rowOf = (res: Awaited<ReturnType<typeof values>>, id: string) =>
+      res.rows.find((r) => r.user.id === id)!;
+
+    const revenue = await values('revenue_won', 'FY2027-Q1');
+    expect(rowOf(revenue, w.repA1.id)).toMatchObject({
+      target: 3_000_000,
+      targetBasis: { source: 'months', withTarget: 3, of: 3 },
+    });
+    // A month without a target counts 0 (the answer says 1 of 3 months had one).
+    expect(rowOf(revenue, w.repA2.id)).toMatchObject({
+      target: 500_000,
+      targetBasis: { source: 'months', withTarget: 1, of: 3 },
+    });
+    const visits = await values('visits', 'FY2027-Q1');
+    expect(rowOf(visits, w.repA2.id)).toMatchObject({ target: 100, targetBasis: { source: 'set' } });
+    // A month still shows its own target.
+    expect(rowOf(await values('visits', '2027-02'), w.repA2.id)).toMatchObject({
+      target: 10,
+      targetBasis: { source: 'set', withTarget: null, of: null },
+    });
+    // Three 30 % months are not a 90 % quarter: a rate has no quarter target unless set.
+    expect(rowOf(await values('win_rate', 'FY2027-Q1'), w.repA1.id)).toMatchObject({
+      target: null,
+      targetBasis: null,
+    });
+    // Quota attainment in the quarter divides by the summed revenue target.
+    expect(rowOf(await values('quota_attainment', 'FY2027-Q1'), w.repA1.id)).toMatchObject({
+      denominator: 3_000_000,
+    });
+    // The fiscal year: the sum of its quarters (here all from months).
+    expect(rowOf(await values('revenue_won', 'FY2027'), w.repA1.id)).toMatchObject({
+      target: 3_000_000,
+      targetBasis: { source: 'months', withTarget: 3, of: 12 },
+    });
+
+    // The KPI grid says the same; the target grid shows the sum under an empty quarter cell.
+    const kpiGrid = (
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'GET', url: '/api/metrics/grid?metrics=revenue_won,win_rate&period=FY2027-Q1&scope=reach' })
+    ).json();
+    const a1 = kpiGrid.people.findIndex((p: { id: string }) => p.id === w.repA1.id);
+    expect(kpiGrid.metrics[0].cells[a1]).toMatchObject({
+      target: 3_000_000,
+      targetBasis: { source: 'months' },
+    });
+    expect(kpiGrid.metrics[1].cells[a1]).toMatchObject({ target: null });
+    const grid = (
+      await as(
+        t.app,
+        managerA,
+      )({
+        method: 'GET',
+        url: `/api/targets/grid?teamId=${w.teamA}&period=FY2027-Q1&metrics=revenue_won,win_rate`,
+      })
+    ).json();
+    const cells = grid.rows.find((r: { user: { id: string } }) => r.user.id === w.repA1.id).cells;
+    expect(cells[0]).toMatchObject({ amount: null, targetId: null, effective: 3_000_000, source: 'months' });
+    expect(cells[1]).toMatchObject({ amount: null, effective: null, source: null });
+    expect(grid.teamRow.cells[0]).toMatchObject({ source: 'sum', effective: 3_500_000 });
+
+    // The org view: the team's quarter target is the sum of its people's.
+    const org = (
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'GET', url: '/api/metrics/org?period=FY2027-Q1&metrics=revenue_won,win_rate' })
+    ).json();
+    const teamA = org.teams.find((x: { id: string }) => x.id === w.teamA);
+    expect(teamA.cells.map((c: { target: number | null }) => c.target)).toEqual([3_500_000, null]);
+  });
+});
+
 describe('attainment and coverage', () => {
   it('computes quota attainment and pipeline coverage from effective targets', async () => {
     // January 2026: repA1 won $3,000 (closed now, 5 January) and has $5,000 open; target $10,000.

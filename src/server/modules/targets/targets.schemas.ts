@@ -99,7 +99,11 @@ const teamCell = z.object({
   direct: z.number().nullable(),
   sum: z.number().nullable(),
   effective: z.number().nullable(),
-  source: z.enum(['direct', 'sum', 'none']),
+  source: z
+    .enum(['direct', 'months', 'quarters', 'sum', 'none'])
+    .describe(
+      'direct: set on the team; months/quarters: the sum of the team’s own targets of the period’s months/quarters; sum: the sum of its people and sub-teams; none',
+    ),
 });
 
 export const gridResponse = z.object({
@@ -127,8 +131,18 @@ export const gridResponse = z.object({
         z.object({
           metric: z.string(),
           targetId: z.string().nullable(),
-          amount: z.number().nullable(),
+          amount: z.number().nullable().describe('The target set for this period (null: none set)'),
           effective: z.number().nullable(),
+          source: z
+            .enum(['set', 'months', 'quarters'])
+            .nullable()
+            .describe(
+              'How the effective target was obtained: set for the period, or the sum of its months’ / quarters’ targets (null: no target)',
+            ),
+          parts: z
+            .object({ withTarget: z.number(), of: z.number() })
+            .nullable()
+            .describe('For a sum: how many of the months/quarters have a target'),
         }),
       ),
     }),

@@ -12,7 +12,14 @@ import { CellError, minorDigits, parseAmountMinor, parseWhole } from '../crm/imp
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { targetSumsOf, teamTargetsFrom, type UserTarget, userTargetsFrom } from './targets.effective.ts';
+import {
+  rolledTeamTargets,
+  rolledUserTargets,
+  targetSpan,
+  targetSumsOf,
+  type UserTarget,
+  userTargetsFrom,
+} from './targets.effective.ts';
 import {
   applyTargetWrites,
   deleteTargetRow,
@@ -404,7 +411,10 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     if (unknown) throw invalidField('metrics', `"${unknown}" is not a metric of the catalog`);
     if (metricKeys.length > 30) throw invalidField('metrics', 'at most 30 metrics');
   } else metricKeys = [];
-  const rows = await targetsFor(
+  // The period's targets with, for a quarter or a year, those of its months (and quarters): a
+  // period without its own target of a cumulative metric shows the sum of them.
+  const within = targetSpan(period.kind, period.startDate);
+  const spanRows = await targetsFor(
     db,
     actor.orgId,
     ref,
@@ -413,7 +423,9 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       { type: 'team', ids: [...subtree] },
     ],
     metricKeys.length ? metricKeys : null,
+    within ? { within } : {},
   );
+  const rows = spanRows.filter((r) => r.period_kind === period.kind && r.period_start === period.startDate);
   if (metricKeys.length === 0) {
     metricKeys = [...new Set(rows.map((r) => r.metric_key))].sort();
     if (metricKeys.length === 0) metricKeys = ['revenue_won'];
@@ -421,23 +433,33 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
   const starts = new Map(members.map((m) => [m.user_id, Number(m.created_at)]));
   const perMetric = new Map(
     metricKeys.map((key) => {
-      const mine = rows.filter((r) => r.metric_key === key);
-      const users = userTargetsFrom(
-        mine.filter((r) => r.subject_type === 'user'),
-        starts,
-        settings.ramp,
-        org.timeZone,
-        period.startDate,
-      );
-      const direct = new Map(
-        mine
-          .filter((r) => r.subject_type === 'team')
-          .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
-      );
+      const mine = spanRows.filter((r) => r.metric_key === key);
       const sums = targetSumsOf(metrics.get(key)!);
+      const userRows = mine.filter((r) => r.subject_type === 'user');
+      const usersAt = new Map<string, Map<string, UserTarget>>();
+      const usersOf = (kind: typeof period.kind, startDate: string) => {
+        const k = `${kind}|${startDate}`;
+        let got = usersAt.get(k);
+        if (!got) {
+          got = rolledUserTargets(
+            userRows,
+            starts,
+            settings.ramp,
+            org.timeZone,
+            { kind, startDate },
+            sums.periods,
+          );
+          usersAt.set(k, got);
+        }
+        return got;
+      };
+      const teamRows = mine.filter((r) => r.subject_type === 'team');
       return [
         key,
-        { users, teams: teamTargetsFrom(treeTeams, members, direct, users, sums.people) },
+        {
+          users: usersOf(period.kind, period.startDate),
+          teams: rolledTeamTargets(treeTeams, members, teamRows, usersOf, ref, sums),
+        },
       ] as const;
     }),
   );
@@ -472,11 +494,14 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       ...rampFor(m.user_id),
       cells: metricKeys.map((metric) => {
         const t = perMetric.get(metric)!.users.get(m.user_id);
+        const set = t?.source === 'set';
         return {
           metric,
-          targetId: t?.targetId ?? null,
-          amount: t?.amount ?? null,
+          targetId: set ? t.targetId : null,
+          amount: set ? t.amount : null,
           effective: t?.effective ?? null,
+          source: t?.source ?? null,
+          parts: t?.parts ?? null,
         };
       }),
     })),

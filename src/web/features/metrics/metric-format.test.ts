@@ -7,6 +7,7 @@ import {
   judge,
   paceStatus,
   shortPeriodLabels,
+  targetBasisText,
 } from './metric-format.ts';
 
 const revenue = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
@@ -130,5 +131,17 @@ describe('compactMetric', () => {
     expect(compactMetric(1_500, 'count', 'USD')).toBe('1.5K');
     expect(compactMetric(42.25, 'percent', 'USD')).toBe('42.3 %');
     expect(compactMetric(12, 'days', 'USD')).toBe('12 d');
+  });
+});
+
+describe('targetBasisText', () => {
+  it('says when a target is the sum of shorter periods, and how many had one', () => {
+    expect(targetBasisText(null)).toBeNull();
+    expect(targetBasisText({ source: 'set', withTarget: null, of: null })).toBeNull();
+    expect(targetBasisText({ source: 'months', withTarget: 3, of: 3 })).toBe('sum of monthly targets');
+    expect(targetBasisText({ source: 'months', withTarget: 2, of: 3 })).toBe(
+      'sum of monthly targets; 2 of 3 months set',
+    );
+    expect(targetBasisText({ source: 'quarters', withTarget: 4, of: 4 })).toBe('sum of quarterly targets');
   });
 });

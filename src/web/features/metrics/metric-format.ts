@@ -199,3 +199,20 @@ export function shortPeriodLabels(labels: readonly string[]): string[] {
     return i > 0 && split(labels[i - 1]!).year === year ? head : `${head} ${year}`;
   });
 }
+
+/**
+ * How a target was obtained, in words for beside it: nothing for a target set for the period;
+ * "sum of monthly targets" (with how many months had one when not all) or "sum of quarterly
+ * targets" for a quarter or year without a target of its own.
+ */
+export function targetBasisText(
+  basis: { source: 'set' | 'months' | 'quarters'; withTarget: number | null; of: number | null } | null,
+): string | null {
+  if (!basis || basis.source === 'set') return null;
+  const unit = basis.source === 'months' ? 'month' : 'quarter';
+  const some =
+    basis.withTarget !== null && basis.of !== null && basis.withTarget < basis.of
+      ? `; ${basis.withTarget} of ${basis.of} ${unit}s set`
+      : '';
+  return `sum of ${unit}ly targets${some}`;
+}

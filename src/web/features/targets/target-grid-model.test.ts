@@ -7,6 +7,7 @@ import {
   parseRamp,
   teamDefaultText,
   teamSourceText,
+  userCellNote,
 } from './target-grid-model.ts';
 
 describe('amounts', () => {
@@ -63,11 +64,30 @@ describe('team defaults', () => {
       'A rate does not add up: blank means no team target',
     );
     expect(teamDefaultText({ sum: 90 }, false, show)).not.toMatch(/90/);
+    expect(teamDefaultText({ sum: 50, source: 'months', effective: 60 }, true, show)).toBe(
+      'Blank: sum of the team’s monthly targets 60 % · sum beneath 50 %',
+    );
   });
 
   it('names how a sub-team target was obtained', () => {
     expect(teamSourceText('direct')).toBe('set on the team');
     expect(teamSourceText('sum')).toBe('sum of its people');
     expect(teamSourceText('none')).toBe('no target');
+    expect(teamSourceText('months')).toBe('sum of the team’s monthly targets');
+  });
+});
+
+describe('userCellNote', () => {
+  const show = (v: number | null) => String(v);
+  it('shows the ramped amount, or the sum a blank quarter or year cell stands for', () => {
+    expect(userCellNote({ amount: 100, effective: 50, source: 'set' }, show)).toBe('After ramp 50');
+    expect(userCellNote({ amount: 100, effective: 100, source: 'set' }, show)).toBeNull();
+    expect(userCellNote({ amount: null, effective: 300, source: 'months' }, show)).toBe(
+      'Sum of monthly targets 300',
+    );
+    expect(userCellNote({ amount: null, effective: 900, source: 'quarters' }, show)).toBe(
+      'Sum of quarterly targets 900',
+    );
+    expect(userCellNote({ amount: null, effective: null, source: null }, show)).toBeNull();
   });
 });

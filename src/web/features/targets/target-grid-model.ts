@@ -88,11 +88,13 @@ export function parseRamp(text: string): { ok: true; value: number[] } | { ok: f
  * or — for a rate, which never adds up across people — that only a target set on the team counts.
  */
 export function teamDefaultText(
-  cell: Pick<TeamCell, 'sum'>,
+  cell: Pick<TeamCell, 'sum'> & Partial<Pick<TeamCell, 'source' | 'effective'>>,
   addsUp: boolean,
   show: (v: number | null) => string,
 ): string {
   if (!addsUp) return 'A rate does not add up: blank means no team target';
+  if (cell.source === 'months' || cell.source === 'quarters')
+    return `Blank: ${teamSourceText(cell.source)} ${show(cell.effective ?? null)} · sum beneath ${show(cell.sum)}`;
   return `Sum beneath ${show(cell.sum)}`;
 }
 
@@ -101,6 +103,10 @@ export function teamSourceText(source: TeamCell['source']): string {
   switch (source) {
     case 'direct':
       return 'set on the team';
+    case 'months':
+      return 'sum of the team’s monthly targets';
+    case 'quarters':
+      return 'sum of the team’s quarterly targets';
     case 'sum':
       return 'sum of its people';
     case 'none':
@@ -110,4 +116,18 @@ export function teamSourceText(source: TeamCell['source']): string {
       return String(never);
     }
   }
+}
+
+/**
+ * Under a rep's cell: after ramp when the stored target is ramped, or — for a quarter or year cell
+ * left blank — the sum of the months' / quarters' targets that applies instead.
+ */
+export function userCellNote(
+  cell: { amount: number | null; effective: number | null; source: 'set' | 'months' | 'quarters' | null },
+  show: (v: number | null) => string,
+): string | null {
+  if (cell.effective === null) return null;
+  if (cell.source === 'months') return `Sum of monthly targets ${show(cell.effective)}`;
+  if (cell.source === 'quarters') return `Sum of quarterly targets ${show(cell.effective)}`;
+  return cell.effective !== cell.amount ? `After ramp ${show(cell.effective)}` : null;
 }

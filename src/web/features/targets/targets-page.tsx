@@ -38,6 +38,7 @@ import {
   parseRamp,
   teamDefaultText,
   teamSourceText,
+  userCellNote,
 } from './target-grid-model.ts';
 import { type CsvProblem, gridQuery, importCsv, putGrid, saveRamp, TARGETS_KEY } from './targets-api.ts';
 
@@ -261,9 +262,9 @@ function GridEditor({
               return (
                 <Table.Td key={m.key}>
                   {input('user', r.user.id, m.key, c.amount, `${r.user.name}, ${m.name} target`)}
-                  {c.effective !== null && c.effective !== c.amount ? (
+                  {userCellNote(c, (v) => show(v, m.key)) ? (
                     <Text size="xs" c="dimmed">
-                      After ramp {show(c.effective, m.key)}
+                      {userCellNote(c, (v) => show(v, m.key))}
                     </Text>
                   ) : null}
                 </Table.Td>
