@@ -12,6 +12,7 @@ import * as m0010 from '../../../db/migrations/0010_metric_rollups.ts';
 import * as m0011 from '../../../db/migrations/0011_idempotency.ts';
 import * as m0012 from '../../../db/migrations/0012_metric_rollup_months.ts';
 import * as m0013 from '../../../db/migrations/0013_deal_rollup_cycle_deals.ts';
+import * as m0014 from '../../../db/migrations/0014_target_decimal_amounts.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0011_idempotency': m0011,
   '0012_metric_rollup_months': m0012,
   '0013_deal_rollup_cycle_deals': m0013,
+  '0014_target_decimal_amounts': m0014,
 };
 
 const provider: MigrationProvider = {

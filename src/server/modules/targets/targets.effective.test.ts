@@ -39,6 +39,10 @@ describe('tenure and ramp', () => {
     expect(rampedAmount(1_000_006, 25)).toBe(250_002);
     expect(rampedAmount(3, 50)).toBe(2);
     expect(rampedAmount(Number.MAX_SAFE_INTEGER, 100)).toBe(Number.MAX_SAFE_INTEGER);
+    // A target with decimals (a 27.5 % rate) ramps to 2 decimals, half to even.
+    expect(rampedAmount(27.5, 50)).toBe(13.75);
+    expect(rampedAmount(27.5, 25)).toBe(6.88);
+    expect(rampedAmount(2.5, 10)).toBe(0.25);
   });
 
   it('never ramps above the full target nor below zero', () => {

@@ -52,8 +52,14 @@ export function rampPercent(ramp: readonly number[], joinDate: string, periodSta
   return month < ramp.length ? ramp[month]! : 100;
 }
 
+/**
+ * A target × a ramp percent, rounded half-even: whole amounts (money in minor units, counts) to a
+ * whole number, amounts with decimals (a 27.5 % rate) to 2 decimals.
+ */
 export function rampedAmount(amount: number, percent: number): number {
-  return percent === 100 ? amount : mulDiv(amount, percent, 100);
+  if (percent === 100) return amount;
+  if (Number.isInteger(amount)) return mulDiv(amount, percent, 100);
+  return mulDiv(Math.round(amount * 100), percent, 100) / 100;
 }
 
 /** How a target was obtained: set for the period itself, or the sum of its months' / quarters'. */

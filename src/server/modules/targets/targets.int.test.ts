@@ -775,6 +775,109 @@ describe('a quarter or a year from its months', () => {
   });
 });
 
+describe('targets that are not whole numbers', () => {
+  it('takes up to 2 decimals for rates and numbers, whole counts and cents, through the API and the grid', async () => {
+    const post = (metric: string, amount: number, subjectId = w.repA1.id) =>
+      as(
+        t.app,
+        managerA,
+      )({
+        method: 'POST',
+        url: '/api/targets',
+        payload: { subjectType: 'user', subjectId, metric, period: '2027-05', amount },
+      });
+    const rate = await post('win_rate', 27.5);
+    expect(rate.statusCode, rate.body).toBe(201);
+    expect(rate.json()).toMatchObject({ amount: 27.5, effectiveAmount: 27.5 });
+    const perDay = await post('visits_per_field_day', 2.25);
+    expect(perDay.json()).toMatchObject({ amount: 2.25 });
+
+    const before = await targetRows();
+    const refused = async (res: Awaited<ReturnType<typeof post>>, path: string, message: RegExp) => {
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error.details.fields[0].path).toBe(path);
+      expect(res.json().error.details.fields[0].message).toMatch(message);
+    };
+    await refused(await post('visits', 2.5), 'amount', /whole number/);
+    await refused(await post('revenue_won', 1250.5), 'amount', /minor units/);
+    await refused(await post('calls', 27.555), 'amount', /at most 2 decimals/);
+    await refused(await post('win_rate', 27.555, w.repA2.id), 'amount', /at most 2 decimals/);
+    await refused(
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'PATCH', url: `/api/targets/${perDay.json().id}`, payload: { amount: 2.255 } }),
+      'amount',
+      /at most 2 decimals/,
+    );
+    const grid = await as(
+      t.app,
+      managerA,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2027-05',
+        cells: [
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'win_rate', amount: 31.25 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'deals_won', amount: 1.5 },
+        ],
+      },
+    });
+    await refused(grid, 'cells.1.amount', /whole number/);
+    expect(await targetRows()).toEqual(before);
+
+    // Stored and read back exactly on both engines; the KPI values measure against it.
+    const stored = (await targetRows()).filter((r) => r.period_start === '2027-05-01');
+    expect(stored.map((r) => [r.metric_key, Number(r.amount)]).sort()).toEqual([
+      ['visits_per_field_day', 2.25],
+      ['win_rate', 27.5],
+    ]);
+    const values = (
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'GET', url: '/api/metrics/values?metric=win_rate&period=2027-05&scope=reach' })
+    ).json();
+    expect(values.rows.find((r: { user: { id: string } }) => r.user.id === w.repA1.id).target).toBe(27.5);
+  });
+
+  it('reads decimals from a CSV for rates and numbers, and names each refused amount by row and column', async () => {
+    const before = await targetRows();
+    const csv = [
+      'email,team,metric,period,amount',
+      `${w.repA1.email},,win_rate,2027-06,27.5%`,
+      `${w.repA1.email},,visits_per_field_day,2027-06,2.5`,
+      `${w.repA1.email},,visits,2027-06,2.5`,
+      `${w.repA2.email},,win_rate,2027-06,27.555`,
+      `${w.repA2.email},,revenue_won,2027-06,1250.5`,
+    ].join('\n');
+    const res = await as(t.app, managerA)({ method: 'POST', url: '/api/targets/import', payload: { csv } });
+    expect(res.statusCode).toBe(400);
+    const rows = res.json().error.details.rows as { row: number; column: string; reason: string }[];
+    expect(rows.map((p) => [p.row, p.column])).toEqual([
+      [4, 'amount'],
+      [5, 'amount'],
+    ]);
+    expect(rows[0]!.reason).toMatch(/whole number/);
+    expect(rows[1]!.reason).toMatch(/at most 2 decimals/);
+    expect(await targetRows()).toEqual(before);
+
+    const good = [csv.split('\n')[0], ...csv.split('\n').slice(1, 3), csv.split('\n')[5]].join('\n');
+    const ok = await as(
+      t.app,
+      managerA,
+    )({ method: 'POST', url: '/api/targets/import', payload: { csv: good } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const stored = (await targetRows()).filter((r) => r.period_start === '2027-06-01');
+    expect(stored.map((r) => [r.metric_key, Number(r.amount)]).sort()).toEqual([
+      ['revenue_won', 125_050],
+      ['visits_per_field_day', 2.5],
+      ['win_rate', 27.5],
+    ]);
+  });
+});
+
 describe('attainment and coverage', () => {
   it('computes quota attainment and pipeline coverage from effective targets', async () => {
     // January 2026: repA1 won $3,000 (closed now, 5 January) and has $5,000 open; target $10,000.

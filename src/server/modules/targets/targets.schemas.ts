@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasAtMostDecimals } from '../../../shared/target-amounts.ts';
 import { metricKeySchema } from '../metrics/metric-settings.service.ts';
 
 const id = z.string().min(1).max(64);
@@ -8,11 +9,19 @@ export const periodKeySchema = z
   .min(4)
   .max(20)
   .describe('A period key: 2026-W11 (week), 2026-03 (month), FY2026-Q2 (quarter), FY2026 (year)');
+/**
+ * A target amount: money in whole minor units (cents), counts whole, percents, days and plain
+ * numbers with up to 2 decimals (27.5 %) — the metric's format is checked by the service.
+ */
 export const targetAmount = z
   .number()
-  .int('must be a whole number (money in minor units, e.g. cents)')
   .min(0, 'must not be negative')
-  .max(Number.MAX_SAFE_INTEGER);
+  .max(Number.MAX_SAFE_INTEGER)
+  .refine(
+    (v) => hasAtMostDecimals(v, 2),
+    'must have at most 2 decimals (money in whole minor units, e.g. cents)',
+  )
+  .describe('Money in minor units (whole), counts whole; percents, days and numbers up to 2 decimals');
 const confirmClosed = z
   .boolean()
   .default(false)

@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { type Calendar, type Period, periodFromKey, periodOfDate } from '../../../shared/periods.ts';
+import { parseTargetNumber, targetAmountProblem } from '../../../shared/target-amounts.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { TargetSubject } from '../../db/schema.ts';
@@ -8,7 +9,7 @@ import { AppError, conflict, invalidField, notFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts';
 import { type Actor, canReadTargetsOf, canSetTargetFor, type Reach } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
-import { CellError, minorDigits, parseAmountMinor, parseWhole } from '../crm/import/import-values.ts';
+import { CellError, minorDigits, parseAmountMinor } from '../crm/import/import-values.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
@@ -246,7 +247,10 @@ async function checkCells(
   );
   const seen = new Set<string>();
   return cells.map((c, i) => {
-    if (!metrics.has(c.metric)) throw invalidField(path(i, 'metric'), 'is not a metric of the catalog');
+    const metric = metrics.get(c.metric);
+    if (!metric) throw invalidField(path(i, 'metric'), 'is not a metric of the catalog');
+    const precision = c.amount === null ? null : targetAmountProblem(c.amount, metric.format);
+    if (precision) throw invalidField(path(i, 'amount'), precision);
     const exists = (c.subjectType === 'user' ? subjects.users : subjects.teams).has(c.subjectId);
     if (!exists || !canSetTargetFor(actor, reach, { type: c.subjectType, id: c.subjectId }))
       throw invalidField(path(i, 'subjectId'), notSettable);
@@ -324,6 +328,9 @@ export async function updateTarget(
     const period = periodOfDate(row.period_kind, row.period_start, org.cal);
     const closed = closedPeriodProblem(actor, period, org.now, input.confirmClosedPeriod);
     if (closed) throw invalidField('confirmClosedPeriod', closed);
+    const metric = metricsByKey(await loadOrgMetrics(trx, actor.orgId)).get(row.metric_key);
+    const precision = targetAmountProblem(input.amount, metric?.format ?? 'count');
+    if (precision) throw invalidField('amount', precision);
     await trx
       .updateTable('targets')
       .set({ amount: input.amount, updated_at: org.now })
@@ -658,10 +665,13 @@ export async function importTargetsCsv(
       let amount: number | null = null;
       try {
         if (!amountText) throw new CellError('is required');
-        amount =
-          metric?.format === 'money'
-            ? parseAmountMinor(amountText, minorDigits(org.currency))
-            : parseWhole(amountText);
+        if (metric?.format === 'money') amount = parseAmountMinor(amountText, minorDigits(org.currency));
+        else {
+          // Counts whole; percents, days and numbers with up to 2 decimals ("27.5", "27.5%").
+          const parsed = parseTargetNumber(amountText, metric?.format ?? 'count');
+          if (!parsed.ok) throw new CellError(`"${amountText}" ${parsed.reason}`);
+          amount = parsed.value;
+        }
       } catch (error) {
         if (!(error instanceof CellError)) throw error;
         add('amount', error.message);

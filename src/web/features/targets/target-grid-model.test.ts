@@ -24,6 +24,23 @@ describe('amounts', () => {
     expect(parseAmount('4.5', 'count', 'USD').ok).toBe(false);
     expect(parseAmount('-3', 'count', 'USD').ok).toBe(false);
     expect(parseAmount(' ', 'count', 'USD')).toEqual({ ok: true, value: null });
+    expect(parseAmount('4.5', 'count', 'USD')).toEqual({
+      ok: false,
+      reason: 'Must be a whole number for a count',
+    });
+  });
+
+  it('takes up to 2 decimals for percents, days and plain numbers', () => {
+    expect(parseAmount('27.5', 'percent', 'USD')).toEqual({ ok: true, value: 27.5 });
+    expect(parseAmount('27.5 %', 'percent', 'USD')).toEqual({ ok: true, value: 27.5 });
+    expect(parseAmount('2.25', 'number', 'USD')).toEqual({ ok: true, value: 2.25 });
+    expect(parseAmount('12.5', 'days', 'USD')).toEqual({ ok: true, value: 12.5 });
+    expect(parseAmount('27.555', 'percent', 'USD')).toEqual({
+      ok: false,
+      reason: 'Must have at most 2 decimals',
+    });
+    expect(parseAmount('-1', 'percent', 'USD')).toEqual({ ok: false, reason: 'Must not be negative' });
+    expect(amountText(27.5, 'percent', 'USD')).toBe('27.5');
   });
 });
 

@@ -1,4 +1,5 @@
 /** Pure helpers of the target grid editor: amounts as typed ⇄ stored, and the cells that changed. */
+import { parseTargetNumber } from '../../../shared/target-amounts.ts';
 import type { CsvProblem, GridCellWrite, TeamCell } from './targets-api.ts';
 
 /** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
@@ -13,7 +14,7 @@ export function currencyDigits(currency: string): number {
   }
 }
 
-/** A stored amount as the editor shows it: money in major units ("1250.5"), other metrics whole. */
+/** A stored amount as the editor shows it: money in major units ("1250.5"), others as stored ("27.5"). */
 export function amountText(stored: number | null, format: string, currency: string): string {
   if (stored === null) return '';
   if (format !== 'money') return String(stored);
@@ -23,7 +24,8 @@ export function amountText(stored: number | null, format: string, currency: stri
 
 /**
  * What the user typed, as the API stores it: '' → null (remove the target); money in major units
- * with at most the currency's decimals → minor units; anything else must be a whole number ≥ 0.
+ * with at most the currency's decimals → minor units; counts a whole number ≥ 0; percents, days
+ * and plain numbers up to 2 decimals (`targetDecimals`).
  * Returns a reason when it cannot be read.
  */
 export function parseAmount(
@@ -41,9 +43,13 @@ export function parseAmount(
     if (frac.length > digits) return { ok: false, reason: `At most ${digits} decimals` };
     return { ok: true, value: Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0') };
   }
-  if (!/^\d+$/.test(t)) return { ok: false, reason: 'Must be a whole number' };
-  return { ok: true, value: Number(t) };
+  // Counts whole; percents, days and plain numbers up to 2 decimals ("27.5", "27.5 %").
+  const parsed = parseTargetNumber(text, format);
+  if (!parsed.ok) return { ok: false, reason: sentence(parsed.reason) };
+  return { ok: true, value: parsed.value };
 }
+
+const sentence = (reason: string) => reason.charAt(0).toUpperCase() + reason.slice(1);
 
 export interface EditedCell extends GridCellWrite {
   /** The stored amount before the edit. */

@@ -228,7 +228,7 @@ function GridEditor({
               size="xs"
               w={130}
               aria-label={label}
-              inputMode={fmtOf(metric) === 'money' ? 'decimal' : 'numeric'}
+              inputMode={fmtOf(metric) === 'count' ? 'numeric' : 'decimal'}
               value={text}
               placeholder="—"
               onChange={(e) => {
