@@ -71,6 +71,10 @@ test('a rep sees a card for every metric they have a target for, and its trend',
   );
   // The key KPIs are still there, for the quarter too.
   await expect(page.getByTestId('kpi-value-revenue_won')).toBeVisible();
+  // The demo sets monthly revenue targets only: the quarter is measured against their sum, and says so.
+  await expect(page.getByTestId('kpi-target-revenue_won')).toContainText(
+    /\(sum of monthly targets(; \d of 3 months set)?\)/,
+  );
 
   // The trend shows revenue until the rep picks another shown metric.
   const trend = page.getByTestId('trend-card');

@@ -13,6 +13,7 @@ import * as m0011 from '../../../db/migrations/0011_idempotency.ts';
 import * as m0012 from '../../../db/migrations/0012_metric_rollup_months.ts';
 import * as m0013 from '../../../db/migrations/0013_deal_rollup_cycle_deals.ts';
 import * as m0014 from '../../../db/migrations/0014_strike_rate_deals_index.ts';
+import * as m0015 from '../../../db/migrations/0015_target_decimal_amounts.ts';
 import type { Db } from './database.ts';
 
 // Migrations are listed here explicitly (not read from disk) so they work the same under tsx,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0012_metric_rollup_months': m0012,
   '0013_deal_rollup_cycle_deals': m0013,
   '0014_strike_rate_deals_index': m0014,
+  '0015_target_decimal_amounts': m0015,
 };
 
 const provider: MigrationProvider = {

@@ -452,7 +452,10 @@ export interface TargetsTable {
   period_kind: TargetPeriodKind;
   /** First local date of the period ('YYYY-MM-DD'), in the org's calendar. */
   period_start: string;
-  /** Whole number in the metric's unit: money in minor units, counts, whole percent, days. */
+  /**
+   * In the metric's unit: money in whole minor units, counts whole; percents, days and plain numbers
+   * with up to 2 decimals (migration 0015: double precision on PostgreSQL, REAL values on SQLite).
+   */
   amount: number;
   created_by: string;
   created_at: number;

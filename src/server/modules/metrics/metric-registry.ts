@@ -97,6 +97,34 @@ export function specCurrency(
   return null;
 }
 
+/**
+ * How a team's number is made from its people's:
+ * - sum: money and counts add up (revenue, deals, visits, pipeline, velocity);
+ * - ratio: Σ numerators / Σ denominators (win rate, averages, custom ratios) — never an average of rates;
+ * - quota: Σ revenue won / the team's effective revenue target (quota attainment);
+ * - coverage: Σ pipeline / (team revenue target − Σ won) (pipeline coverage);
+ * - none: not additive (the sales cycle in days has no numerator to add) → null.
+ */
+export type Aggregation = 'sum' | 'ratio' | 'quota' | 'coverage' | 'none';
+
+const RATIO_KEYS = new Set([
+  'win_rate',
+  'avg_deal_size',
+  'verified_visit_rate',
+  'visits_per_field_day',
+  'meetings_from_outreach',
+  'strike_rate',
+]);
+
+export function aggregationOf(m: OrgMetric): Aggregation {
+  if (m.key === 'quota_attainment') return 'quota';
+  if (m.key === 'pipeline_coverage') return 'coverage';
+  if (m.key === 'sales_cycle_days') return 'none';
+  if (RATIO_KEYS.has(m.key)) return 'ratio';
+  if (m.spec && (m.spec.block === 'ratio' || m.spec.block.endsWith('_average'))) return 'ratio';
+  return 'sum';
+}
+
 /** Built-ins followed by the org's custom metrics (one query). */
 export async function loadOrgMetrics(db: Executor, orgId: string): Promise<OrgMetric[]> {
   const rows = await listCustomMetricRows(db, orgId);

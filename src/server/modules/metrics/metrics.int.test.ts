@@ -41,6 +41,7 @@ describe('metrics API', () => {
         previous: 0,
         lastYear: 0,
         target: null,
+        targetBasis: null,
       },
     ]);
   });
@@ -129,6 +130,7 @@ describe('metrics API', () => {
                   rank: row.rank,
                   value: row.value,
                   target: row.target,
+                  targetBasis: row.targetBasis,
                   ...(row.numerator !== null ? { numerator: row.numerator } : {}),
                   ...(row.denominator !== null ? { denominator: row.denominator } : {}),
                 }

@@ -87,6 +87,18 @@ const dealRecord = z.object({
   account: z.object({ id: z.string(), name: z.string() }),
 });
 
+/** How a target was obtained (see `UserTarget.source`). */
+const targetBasisSchema = z
+  .object({
+    source: z.enum(['set', 'months', 'quarters']),
+    withTarget: z.number().nullable(),
+    of: z.number().nullable(),
+  })
+  .nullable()
+  .describe(
+    'How the target was obtained: set for the period, or (quarters and years of money and count metrics without a target of their own) the sum of its months’ / quarters’ targets — withTarget of them have one, the others count 0',
+  );
+
 /** What `GET /api/metrics/values` answers for one metric (and the grid for each of its metrics). */
 export const valuesResponseSchema = z.object({
   metric: metricSchema,
@@ -112,6 +124,7 @@ export const valuesResponseSchema = z.object({
       previous: z.number().nullable(),
       lastYear: z.number().nullable(),
       target: z.number().nullable().describe('Effective target for the period (after ramp)'),
+      targetBasis: targetBasisSchema,
     }),
   ),
 });
@@ -127,6 +140,7 @@ const gridCellSchema = z.union([
     rank: z.number().nullable(),
     value: z.number().nullable(),
     target: z.number().nullable().describe('Effective target for the period (after ramp)'),
+    targetBasis: targetBasisSchema,
     numerator: z.number().optional(),
     denominator: z.number().optional(),
   }),

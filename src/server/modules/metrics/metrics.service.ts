@@ -26,7 +26,7 @@ import {
 
 type PeerView = ReturnType<typeof peerMetricView>;
 
-import { effectiveTargetsLoader } from '../targets/targets.effective.ts';
+import { effectiveTargetsLoader, targetSumsOf, type UserTarget } from '../targets/targets.effective.ts';
 import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import {
   loadMetricSettings,
@@ -370,6 +370,11 @@ export async function computeValuesMany(
     scoped,
     [...infos.map((i) => i.key), 'revenue_won'],
     settings.ramp,
+    // A quarter's or year's target of a cumulative metric defaults to the sum of its months'.
+    (key) => {
+      const m = metrics.find((x) => x.key === key);
+      return m ? targetSumsOf(m).periods : false;
+    },
   );
   const rollups =
     org.rollups_time_zone === null
@@ -534,9 +539,16 @@ function valuesResponse(
         previous: prev?.get(u.id)?.value ?? null,
         lastYear: ly?.get(u.id)?.value ?? null,
         target: targets.get(u.id)?.effective ?? null,
+        targetBasis: targetBasisOf(targets.get(u.id)),
       };
     }),
   };
+}
+
+/** How a target was obtained, for the answer (null without a target). */
+function targetBasisOf(t: UserTarget | undefined) {
+  if (!t) return null;
+  return { source: t.source, withTarget: t.parts?.withTarget ?? null, of: t.parts?.of ?? null };
 }
 
 /** A peer shown by rank only: every number null. */
@@ -547,6 +559,7 @@ const noNumbers = {
   previous: null,
   lastYear: null,
   target: null,
+  targetBasis: null,
 } as const;
 
 export const gridQuery = valuesQuery.omit({ metric: true }).extend({
@@ -598,6 +611,7 @@ export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: 
             rank,
             value: v?.value ?? null,
             target: targets.get(u.id)?.effective ?? null,
+            targetBasis: targetBasisOf(targets.get(u.id)),
             numerator: v?.numerator,
             denominator: v?.denominator,
           };

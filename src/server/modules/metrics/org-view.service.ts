@@ -4,9 +4,15 @@ import type { Deps } from '../../context.ts';
 import { forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
-import { teamTargetsFrom, userTargetsFrom } from '../targets/targets.effective.ts';
+import {
+  rolledTeamTargets,
+  rolledUserTargets,
+  targetSpan,
+  targetSumsOf,
+  type UserTarget,
+} from '../targets/targets.effective.ts';
 import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
-import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
+import { aggregationOf, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings, metricSettingsOf } from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
@@ -31,34 +37,6 @@ export const orgViewQuery = z.object({
   period: z.string().max(20).optional().describe('A period key; default: the current period of `kind`'),
   kind: z.enum(periodKinds as [string, ...string[]]).default('month'),
 });
-
-/**
- * How a team's number is made from its people's:
- * - sum: money and counts add up (revenue, deals, visits, pipeline, velocity);
- * - ratio: Σ numerators / Σ denominators (win rate, averages, custom ratios) — never an average of rates;
- * - quota: Σ revenue won / the team's effective revenue target (quota attainment);
- * - coverage: Σ pipeline / (team revenue target − Σ won) (pipeline coverage);
- * - none: not additive (the sales cycle in days has no numerator to add) → null.
- */
-export type Aggregation = 'sum' | 'ratio' | 'quota' | 'coverage' | 'none';
-
-const RATIO_KEYS = new Set([
-  'win_rate',
-  'avg_deal_size',
-  'verified_visit_rate',
-  'visits_per_field_day',
-  'meetings_from_outreach',
-  'strike_rate',
-]);
-
-export function aggregationOf(m: OrgMetric): Aggregation {
-  if (m.key === 'quota_attainment') return 'quota';
-  if (m.key === 'pipeline_coverage') return 'coverage';
-  if (m.key === 'sales_cycle_days') return 'none';
-  if (RATIO_KEYS.has(m.key)) return 'ratio';
-  if (m.spec && (m.spec.block === 'ratio' || m.spec.block.endsWith('_average'))) return 'ratio';
-  return 'sum';
-}
 
 interface TeamCell {
   metric: string;
@@ -168,34 +146,44 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
         { type: 'user', ids: userIds },
       ],
       targetKeys,
+      // A quarter or a year with its months (and quarters): cumulative metrics sum them when unset.
+      (() => {
+        const within = targetSpan(period.kind, period.startDate);
+        return within ? { within } : {};
+      })(),
     ),
     membershipStarts(db, actor.orgId, userIds),
     loadMetricSettings(db, actor.orgId),
   ]);
-  const teamRows = targetRows.filter((r) => r.subject_type === 'team');
-  const userTargets = targetKeys.map(
-    (k) =>
-      [
-        k,
-        userTargetsFrom(
-          targetRows.filter((r) => r.subject_type === 'user' && r.metric_key === k),
+  const sumsOf = new Map(targetKeys.map((k) => [k, targetSumsOf(byKey.get(k)!)]));
+  const usersAt = (k: string) => {
+    const rows = targetRows.filter((r) => r.subject_type === 'user' && r.metric_key === k);
+    const memo = new Map<string, Map<string, UserTarget>>();
+    return (kind: typeof period.kind, startDate: string) => {
+      const key = `${kind}|${startDate}`;
+      let got = memo.get(key);
+      if (!got) {
+        got = rolledUserTargets(
+          rows,
           starts,
           settings.ramp,
           org.time_zone,
-          period.startDate,
-        ),
-      ] as const,
-  );
+          { kind, startDate },
+          sumsOf.get(k)!.periods,
+        );
+        memo.set(key, got);
+      }
+      return got;
+    };
+  };
   const valuesOf = new Map(values);
-  const userTargetsOf = new Map(userTargets);
+  const userTargetsOf = new Map<string, Map<string, UserTarget>>();
   const teamTargetsOf = new Map(
     targetKeys.map((k) => {
-      const direct = new Map(
-        teamRows
-          .filter((r) => r.metric_key === k)
-          .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
-      );
-      return [k, teamTargetsFrom(treeTeams, members, direct, userTargetsOf.get(k)!)] as const;
+      const users = usersAt(k);
+      userTargetsOf.set(k, users(period.kind, period.startDate));
+      const teamRows = targetRows.filter((r) => r.subject_type === 'team' && r.metric_key === k);
+      return [k, rolledTeamTargets(treeTeams, members, teamRows, users, period, sumsOf.get(k)!)] as const;
     }),
   );
 

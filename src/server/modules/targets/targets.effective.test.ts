@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
 import {
   rampedAmount,
   rampPercent,
+  rolledTeamTargets,
+  rolledUserTargets,
+  subPeriods,
+  targetSpan,
+  targetSumsOf,
   teamTargetsFrom,
   tenureMonthIndex,
   userTargetsFrom,
@@ -33,6 +39,10 @@ describe('tenure and ramp', () => {
     expect(rampedAmount(1_000_006, 25)).toBe(250_002);
     expect(rampedAmount(3, 50)).toBe(2);
     expect(rampedAmount(Number.MAX_SAFE_INTEGER, 100)).toBe(Number.MAX_SAFE_INTEGER);
+    // A target with decimals (a 27.5 % rate) ramps to 2 decimals, half to even.
+    expect(rampedAmount(27.5, 50)).toBe(13.75);
+    expect(rampedAmount(27.5, 25)).toBe(6.88);
+    expect(rampedAmount(2.5, 10)).toBe(0.25);
   });
 
   it('never ramps above the full target nor below zero', () => {
@@ -45,19 +55,19 @@ describe('tenure and ramp', () => {
   });
 });
 
+const teams = [
+  { id: 'region', parent_team_id: null },
+  { id: 'a', parent_team_id: 'region' },
+  { id: 'b', parent_team_id: 'region' },
+  { id: 'b1', parent_team_id: 'b' },
+];
+const members = [
+  { team_id: 'a', user_id: 'u1' },
+  { team_id: 'a', user_id: 'u2' },
+  { team_id: 'b1', user_id: 'u3' },
+  { team_id: 'b', user_id: 'u4' },
+];
 describe('team targets', () => {
-  const teams = [
-    { id: 'region', parent_team_id: null },
-    { id: 'a', parent_team_id: 'region' },
-    { id: 'b', parent_team_id: 'region' },
-    { id: 'b1', parent_team_id: 'b' },
-  ];
-  const members = [
-    { team_id: 'a', user_id: 'u1' },
-    { team_id: 'a', user_id: 'u2' },
-    { team_id: 'b1', user_id: 'u3' },
-    { team_id: 'b', user_id: 'u4' },
-  ];
   const users = userTargetsFrom(
     [
       { id: 't1', subject_id: 'u1', amount: 100 },
@@ -71,7 +81,7 @@ describe('team targets', () => {
   );
 
   it('sums members and sub-teams bottom-up, with ramped member targets', () => {
-    const out = teamTargetsFrom(teams, members, new Map(), users);
+    const out = teamTargetsFrom(teams, members, new Map(), users, true);
     expect(out.get('a')).toMatchObject({ source: 'sum', effective: 150 });
     expect(out.get('b1')).toMatchObject({ source: 'sum', effective: 20 });
     expect(out.get('b')).toMatchObject({ source: 'sum', effective: 20 });
@@ -79,13 +89,239 @@ describe('team targets', () => {
   });
 
   it('lets a direct team target win, and feeds it upwards', () => {
-    const out = teamTargetsFrom(teams, members, new Map([['a', { id: 'ta', amount: 500 }]]), users);
+    const out = teamTargetsFrom(teams, members, new Map([['a', { id: 'ta', amount: 500 }]]), users, true);
     expect(out.get('a')).toMatchObject({ source: 'direct', direct: 500, sum: 150, effective: 500 });
     expect(out.get('region')!.effective).toBe(520);
   });
 
   it('has no target where nobody below has one', () => {
-    const out = teamTargetsFrom(teams, members, new Map(), new Map());
+    const out = teamTargetsFrom(teams, members, new Map(), new Map(), true);
     expect(out.get('region')).toMatchObject({ source: 'none', effective: null, sum: null });
+  });
+});
+
+describe('which targets add up', () => {
+  const builtin = (key: string) => {
+    const m = builtinMetrics.find((b) => b.key === key)!;
+    return { key, spec: null, snapshot: m.snapshot ?? false };
+  };
+
+  it('adds money and counts across people, rates never', () => {
+    const people = builtinMetrics.filter((m) => targetSumsOf(builtin(m.key)).people).map((m) => m.key);
+    expect(people.sort()).toEqual(
+      [
+        'activities',
+        'calls',
+        'deals_won',
+        'meetings',
+        'open_pipeline',
+        'pipeline_velocity',
+        'revenue_won',
+        'visits',
+        'weighted_pipeline',
+      ].sort(),
+    );
+  });
+
+  it('adds over periods only what accumulates over time (not point-in-time pipeline)', () => {
+    const periods = builtinMetrics.filter((m) => targetSumsOf(builtin(m.key)).periods).map((m) => m.key);
+    expect(periods.sort()).toEqual(
+      ['activities', 'calls', 'deals_won', 'meetings', 'revenue_won', 'visits'].sort(),
+    );
+  });
+
+  it('adds custom counts and sums, never custom averages or ratios', () => {
+    const count = { block: 'activity_count', kinds: ['visit'] } as never;
+    const avg = { block: 'deal_average', deals: 'won', field: 'amount' } as never;
+    const ratio = { block: 'ratio', numerator: 'a', denominator: 'b' } as never;
+    expect(targetSumsOf({ key: 'c', spec: count, snapshot: false })).toEqual({ people: true, periods: true });
+    expect(targetSumsOf({ key: 'c', spec: avg, snapshot: false })).toEqual({ people: false, periods: false });
+    expect(targetSumsOf({ key: 'c', spec: ratio, snapshot: false })).toEqual({
+      people: false,
+      periods: false,
+    });
+  });
+
+  it('gives a team no default for a rate: three 30 % win-rate targets are not 90 %', () => {
+    const rates = userTargetsFrom(
+      [
+        { id: 't1', subject_id: 'u1', amount: 30 },
+        { id: 't2', subject_id: 'u2', amount: 30 },
+        { id: 't3', subject_id: 'u3', amount: 30 },
+      ],
+      new Map(),
+      [],
+      'UTC',
+      '2026-02-01',
+    );
+    const out = teamTargetsFrom(teams, members, new Map(), rates, false);
+    expect(out.get('a')).toMatchObject({ source: 'none', sum: null, effective: null });
+    expect(out.get('region')).toMatchObject({ source: 'none', sum: null, effective: null });
+    // Set on a team, it applies to that team only — never summed into the region.
+    const direct = teamTargetsFrom(teams, members, new Map([['a', { id: 'ta', amount: 35 }]]), rates, false);
+    expect(direct.get('a')).toMatchObject({ source: 'direct', effective: 35, sum: null });
+    expect(direct.get('region')).toMatchObject({ source: 'none', effective: null });
+  });
+});
+
+describe('a quarter or a year from its months', () => {
+  const row = (subject: string, kind: string, start: string, amount: number) => ({
+    id: `${subject}-${kind}-${start}`,
+    subject_id: subject,
+    amount,
+    period_kind: kind,
+    period_start: start,
+  });
+  // Fiscal year starting in February: FY2027 = Feb 2026 – Jan 2027, Q1 = Feb–Apr 2026.
+  const q1 = { kind: 'quarter' as const, startDate: '2026-02-01' };
+  const fy = { kind: 'year' as const, startDate: '2026-02-01' };
+
+  it('finds the months of a fiscal quarter and the quarters of a fiscal year, across calendar years', () => {
+    expect(subPeriods('quarter', '2026-11-01')).toEqual({
+      kind: 'month',
+      starts: ['2026-11-01', '2026-12-01', '2027-01-01'],
+    });
+    expect(subPeriods('year', '2026-02-01')).toEqual({
+      kind: 'quarter',
+      starts: ['2026-02-01', '2026-05-01', '2026-08-01', '2026-11-01'],
+    });
+    expect(subPeriods('month', '2026-02-01')).toBeNull();
+    expect(subPeriods('week', '2026-02-02')).toBeNull();
+    expect(targetSpan('year', '2026-02-01')).toEqual({
+      kinds: ['year', 'quarter', 'month'],
+      endDate: '2027-02-01',
+    });
+  });
+
+  it('sums the months of a quarter; a month without a target counts 0', () => {
+    const rows = [
+      row('u1', 'month', '2026-02-01', 1_000_000),
+      row('u1', 'month', '2026-03-01', 1_000_000),
+      row('u1', 'month', '2026-04-01', 1_000_000),
+      row('u2', 'month', '2026-02-01', 500_000),
+      row('u2', 'month', '2026-04-01', 700_000),
+      // Outside the quarter: ignored.
+      row('u2', 'month', '2026-05-01', 9_999),
+      row('u3', 'month', '2026-01-01', 9_999),
+    ];
+    const out = rolledUserTargets(rows, new Map(), [], 'UTC', q1, true);
+    expect(out.get('u1')).toMatchObject({
+      targetId: null,
+      effective: 3_000_000,
+      source: 'months',
+      parts: { withTarget: 3, of: 3 },
+    });
+    expect(out.get('u2')).toMatchObject({ effective: 1_200_000, parts: { withTarget: 2, of: 3 } });
+    expect(out.has('u3')).toBe(false);
+  });
+
+  it('lets a quarter target set directly win over its months', () => {
+    const rows = [
+      row('u1', 'quarter', '2026-02-01', 2_500_000),
+      row('u1', 'month', '2026-02-01', 1_000_000),
+      row('u1', 'month', '2026-03-01', 1_000_000),
+    ];
+    const out = rolledUserTargets(rows, new Map(), [], 'UTC', q1, true);
+    expect(out.get('u1')).toMatchObject({ effective: 2_500_000, source: 'set', parts: null });
+  });
+
+  it('never sums a rate: without its own target the quarter has none', () => {
+    const rows = [row('u1', 'month', '2026-02-01', 30), row('u1', 'month', '2026-03-01', 30)];
+    expect(rolledUserTargets(rows, new Map(), [], 'UTC', q1, false).size).toBe(0);
+    const own = rolledUserTargets(
+      [...rows, row('u1', 'quarter', '2026-02-01', 32.5)],
+      new Map(),
+      [],
+      'UTC',
+      q1,
+      false,
+    );
+    expect(own.get('u1')).toMatchObject({ effective: 32.5, source: 'set' });
+  });
+
+  it('ramps each month for its own month of tenure before summing', () => {
+    // Joined 10 Feb 2026 (Chicago): Feb is month 1 (25 %), Mar month 1 still (tenure counted from
+    // the 10th), Apr month 2 (50 %). Quarter start (1 Feb) alone would have ramped everything at 25 %.
+    const joined = new Map([['u1', Date.parse('2026-02-10T15:00:00Z')]]);
+    const rows = [
+      row('u1', 'month', '2026-02-01', 1_000_000),
+      row('u1', 'month', '2026-03-01', 1_000_000),
+      row('u1', 'month', '2026-04-01', 1_000_000),
+    ];
+    const out = rolledUserTargets(rows, joined, [25, 50, 75], 'America/Chicago', q1, true);
+    expect(out.get('u1')).toMatchObject({ amount: 3_000_000, effective: 250_000 + 250_000 + 500_000 });
+  });
+
+  it('sums a year from its quarters, each set or from its months, in the fiscal calendar', () => {
+    const rows = [
+      // Q1 (Feb–Apr) from months; Q2 (May–Jul) set directly, its months ignored; Q3 none; Q4 one month.
+      row('u1', 'month', '2026-02-01', 100),
+      row('u1', 'month', '2026-03-01', 100),
+      row('u1', 'quarter', '2026-05-01', 1_000),
+      row('u1', 'month', '2026-05-01', 7),
+      row('u1', 'month', '2027-01-01', 50),
+      // Months only: the year says so.
+      row('u2', 'month', '2026-02-01', 10),
+      row('u2', 'month', '2027-01-01', 20),
+    ];
+    const out = rolledUserTargets(rows, new Map(), [], 'UTC', fy, true);
+    expect(out.get('u1')).toMatchObject({
+      effective: 200 + 1_000 + 50,
+      source: 'quarters',
+      parts: { withTarget: 3, of: 4 },
+    });
+    expect(out.get('u2')).toMatchObject({
+      effective: 30,
+      source: 'months',
+      parts: { withTarget: 2, of: 12 },
+    });
+    const own = rolledUserTargets(
+      [...rows, row('u1', 'year', '2026-02-01', 5)],
+      new Map(),
+      [],
+      'UTC',
+      fy,
+      true,
+    );
+    expect(own.get('u1')).toMatchObject({ effective: 5, source: 'set' });
+  });
+
+  it('gives a team its own months first, else the sum of its people’s quarters', () => {
+    const users =
+      (teamRowsFor: typeof rows) => (kind: 'week' | 'month' | 'quarter' | 'year', start: string) =>
+        rolledUserTargets(teamRowsFor, new Map(), [], 'UTC', { kind, startDate: start }, true);
+    const rows = [
+      row('u1', 'month', '2026-02-01', 100),
+      row('u1', 'month', '2026-03-01', 100),
+      row('u2', 'quarter', '2026-02-01', 300),
+      row('u4', 'month', '2026-04-01', 40),
+    ];
+    const sums = { people: true, periods: true };
+    const out = rolledTeamTargets(teams, members, [], users(rows), q1, sums);
+    expect(out.get('a')).toMatchObject({ source: 'sum', effective: 500 });
+    expect(out.get('b')).toMatchObject({ source: 'sum', effective: 40 });
+    expect(out.get('region')).toMatchObject({ source: 'sum', effective: 540 });
+
+    // Team a's own monthly targets: its quarter is their sum (a month without one counts its people's).
+    const teamRows = [row('a', 'month', '2026-02-01', 1_000), row('a', 'month', '2026-03-01', 1_000)];
+    const own = rolledTeamTargets(teams, members, teamRows, users(rows), q1, sums);
+    expect(own.get('a')).toMatchObject({ source: 'months', effective: 2_000, sum: 500 });
+    expect(own.get('region')).toMatchObject({ source: 'sum', effective: 2_040 });
+
+    // A quarter set on the team wins; a rate adds up neither way.
+    const set = rolledTeamTargets(
+      teams,
+      members,
+      [...teamRows, row('a', 'quarter', '2026-02-01', 7)],
+      users(rows),
+      q1,
+      sums,
+    );
+    expect(set.get('a')).toMatchObject({ source: 'direct', effective: 7 });
+    const rate = rolledTeamTargets(teams, members, teamRows, users(rows), q1, {
+      people: false,
+      periods: false,
+    });
+    expect(rate.get('a')).toMatchObject({ source: 'none', effective: null });
   });
 });

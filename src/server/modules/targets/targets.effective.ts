@@ -1,9 +1,11 @@
+import { metricInfo } from '../../../shared/metrics-catalog.ts';
 import { mulDiv } from '../../../shared/money.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
+import { aggregationOf, loadOrgMetrics, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { membershipStarts, targetsFor } from './targets.repository.ts';
+import { membershipStarts, type TargetRow, targetsFor } from './targets.repository.ts';
 
 /**
  * Effective targets: what a rep or team is measured against, computed when read (never stored):
@@ -13,6 +15,28 @@ import { membershipStarts, targetsFor } from './targets.repository.ts';
  * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
  *   plus its sub-teams' effective targets (null when none of them has one).
  */
+
+/**
+ * How a metric's targets add up when none is set for a team or a longer period:
+ * - `people`: a team's default is the sum of its people's and sub-teams' targets — money and counts
+ *   (revenue, deals, activities, visits, pipeline, velocity, custom counts and sums), the metrics
+ *   the org view adds up. Rates, averages, ratios, days, quota attainment and coverage never add up
+ *   across people (three 30 % win-rate targets are not a 90 % team target): a team has a target of
+ *   such a metric only when one is set on the team itself.
+ * - `periods`: a quarter's default is the sum of its months' targets, a year's of its quarters' —
+ *   metrics that accumulate over time only: the people-summable ones except point-in-time metrics
+ *   (open and weighted pipeline, velocity: a level held at any moment, not accumulated, so a
+ *   quarter of $100k-pipeline months is not a $300k pipeline).
+ */
+export interface TargetSums {
+  people: boolean;
+  periods: boolean;
+}
+
+export function targetSumsOf(m: Pick<OrgMetric, 'key' | 'spec' | 'snapshot'>): TargetSums {
+  const people = aggregationOf(m as OrgMetric) === 'sum';
+  return { people, periods: people && !m.snapshot };
+}
 
 /** Whole months from `joinDate` to `onDate` (0 in the first month of tenure). */
 export function tenureMonthIndex(joinDate: string, onDate: string): number {
@@ -28,20 +52,148 @@ export function rampPercent(ramp: readonly number[], joinDate: string, periodSta
   return month < ramp.length ? ramp[month]! : 100;
 }
 
+/**
+ * A target × a ramp percent, rounded half-even: whole amounts (money in minor units, counts) to a
+ * whole number, amounts with decimals (a 27.5 % rate) to 2 decimals.
+ */
 export function rampedAmount(amount: number, percent: number): number {
-  return percent === 100 ? amount : mulDiv(amount, percent, 100);
+  if (percent === 100) return amount;
+  if (Number.isInteger(amount)) return mulDiv(amount, percent, 100);
+  return mulDiv(Math.round(amount * 100), percent, 100) / 100;
 }
 
+/** How a target was obtained: set for the period itself, or the sum of its months' / quarters'. */
+export type TargetSource = 'set' | 'months' | 'quarters';
+
 export interface UserTarget {
-  targetId: string;
+  /** The stored target's id; null for a sum of shorter periods' targets. */
+  targetId: string | null;
+  /** The stored amount, or the sum of the stored amounts summed (before ramp). */
   amount: number;
+  /** The ramp percent for the month of tenure the period starts in. */
   rampPercent: number;
   effective: number;
   /** Month of tenure (1 = first) at the start of the period. */
   tenureMonth: number;
+  source: TargetSource;
+  /** For a sum: how many of the shorter periods have a target (the others count 0), of how many. */
+  parts: { withTarget: number; of: number } | null;
 }
 
-/** The effective targets of a metric for users over a period: three queries whatever the number of users. */
+type SpanKind = 'week' | 'month' | 'quarter' | 'year';
+
+/** `YYYY-MM-DD` (a first of month) plus whole months. */
+function plusMonths(date: string, months: number): string {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) + months;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}-01`;
+}
+
+/**
+ * The shorter periods a period's target defaults to the sum of: a quarter's 3 months, a year's 4
+ * quarters (fiscal: they start at the year's start, whatever month that is). Weeks and months have
+ * none (weeks straddle months, so a month is never a sum of weeks).
+ */
+export function subPeriods(
+  kind: SpanKind,
+  startDate: string,
+): { kind: 'month' | 'quarter'; starts: string[] } | null {
+  if (kind === 'quarter') return { kind: 'month', starts: [0, 1, 2].map((i) => plusMonths(startDate, i)) };
+  if (kind === 'year') return { kind: 'quarter', starts: [0, 3, 6, 9].map((i) => plusMonths(startDate, i)) };
+  return null;
+}
+
+/**
+ * What to read for a period's targets: the period itself, and for a quarter its months, for a year
+ * its quarters and months — every kind starting inside [start, endDate). Null: the period alone.
+ */
+export function targetSpan(
+  kind: SpanKind,
+  startDate: string,
+): { kinds: ('month' | 'quarter' | 'year')[]; endDate: string } | null {
+  if (kind === 'quarter') return { kinds: ['quarter', 'month'], endDate: plusMonths(startDate, 3) };
+  if (kind === 'year') return { kinds: ['year', 'quarter', 'month'], endDate: plusMonths(startDate, 12) };
+  return null;
+}
+
+/** Exact sums of amounts with at most two decimals (money and counts are whole). */
+function addAmounts(values: number[]): number {
+  if (values.every(Number.isInteger)) return values.reduce((a, b) => a + b, 0);
+  return values.reduce((a, b) => a + Math.round(b * 100), 0) / 100;
+}
+
+export interface PeriodTargetRow {
+  id: string;
+  subject_id: string;
+  amount: number;
+  period_kind: string;
+  period_start: string;
+}
+
+/**
+ * Effective user targets of a period from the rows of the period and of the periods inside it
+ * (`targetSpan`): a target set for the period wins; otherwise, when `sumsOverPeriods` (see
+ * `TargetSums.periods`), a quarter's is the sum of its months' effective targets — each ramped for
+ * its own month of tenure — and a year's the sum of its quarters' (each set, or from its months). A
+ * shorter period without a target counts 0; with none at all, no target. Rows of other periods are
+ * ignored.
+ */
+export function rolledUserTargets(
+  rows: readonly PeriodTargetRow[],
+  starts: ReadonlyMap<string, number>,
+  ramp: readonly number[],
+  timeZone: string,
+  period: { kind: SpanKind; startDate: string },
+  sumsOverPeriods: boolean,
+): Map<string, UserTarget> {
+  const byKey = new Map<string, PeriodTargetRow>();
+  for (const r of rows) byKey.set(`${r.period_kind}|${r.period_start}|${r.subject_id}`, r);
+  const at = (kind: SpanKind, start: string, user: string): UserTarget | null => {
+    const own = byKey.get(`${kind}|${start}|${user}`);
+    if (own) return userTargetsFrom([own], starts, ramp, timeZone, start).get(user)!;
+    const sub = sumsOverPeriods ? subPeriods(kind, start) : null;
+    if (!sub) return null;
+    const got = sub.starts.map((s) => at(sub.kind, s, user)).filter((t): t is UserTarget => t !== null);
+    if (got.length === 0) return null;
+    const fromMonths = sub.kind === 'month' || got.every((t) => t.source === 'months');
+    const probe = userTargetsFrom(
+      [{ id: '', subject_id: user, amount: 0 }],
+      starts,
+      ramp,
+      timeZone,
+      start,
+    ).get(user)!;
+    return {
+      targetId: null,
+      amount: addAmounts(got.map((t) => t.amount)),
+      rampPercent: probe.rampPercent,
+      effective: addAmounts(got.map((t) => t.effective)),
+      tenureMonth: probe.tenureMonth,
+      source: fromMonths ? 'months' : 'quarters',
+      parts:
+        fromMonths && sub.kind === 'quarter'
+          ? { withTarget: got.reduce((n, t) => n + (t.parts?.withTarget ?? 0), 0), of: 12 }
+          : { withTarget: got.length, of: sub.starts.length },
+    };
+  };
+  const out = new Map<string, UserTarget>();
+  for (const user of new Set(rows.map((r) => r.subject_id))) {
+    const t = at(period.kind, period.startDate, user);
+    if (t) out.set(user, t);
+  }
+  return out;
+}
+
+/** Whether targets of a metric add up over periods, for built-ins by key and custom metrics by definition. */
+async function periodSumsOf(db: Executor, orgId: string, metricKey: string): Promise<boolean> {
+  const builtin = metricInfo(metricKey);
+  if (builtin)
+    return targetSumsOf({ key: metricKey, spec: null, snapshot: builtin.snapshot ?? false }).periods;
+  const m = (await loadOrgMetrics(db, orgId)).find((x) => x.key === metricKey);
+  return m ? targetSumsOf(m).periods : false;
+}
+
+/** The effective targets of a metric for users over a period: a few queries whatever the number of users. */
 export async function effectiveUserTargets(
   db: Executor,
   org: { id: string; timeZone: string },
@@ -50,31 +202,33 @@ export async function effectiveUserTargets(
   period: Pick<Period, 'kind' | 'startDate'>,
 ): Promise<Map<string, UserTarget>> {
   if (userIds.length === 0) return new Map();
+  const sums = await periodSumsOf(db, org.id, metricKey);
+  const within = sums ? targetSpan(period.kind, period.startDate) : null;
   const [rows, starts, settings] = await Promise.all([
-    targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], [metricKey]),
+    targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], [metricKey], within ? { within } : {}),
     membershipStarts(db, org.id, userIds),
     loadMetricSettings(db, org.id),
   ]);
-  return userTargetsFrom(rows, starts, settings.ramp, org.timeZone, period.startDate);
+  return rolledUserTargets(rows, starts, settings.ramp, org.timeZone, period, sums);
 }
 
 /**
  * Effective user targets for the metrics and people of one request, read lazily per period: one
- * query for every metric's targets of a period, and the membership starts (for the ramp) once and
- * only when some target exists. `ramp` is the org's ramp setting when the caller has it already.
+ * query for every metric's targets of a period (with its months and quarters for a quarter or a
+ * year, see `rolledUserTargets`), and the membership starts (for the ramp) once and only when some
+ * target exists. `ramp` is the org's ramp setting when the caller has it already; `sumsOverPeriods`
+ * says which metrics' targets add up over periods (`TargetSums.periods`).
  */
 export function effectiveTargetsLoader(
   db: Executor,
   org: { id: string; timeZone: string },
   userIds: string[],
   metricKeys: readonly string[],
-  ramp?: readonly number[],
+  ramp: readonly number[] | undefined,
+  sumsOverPeriods: (metricKey: string) => boolean,
 ): (metricKey: string, period: Pick<Period, 'kind' | 'startDate'>) => Promise<Map<string, UserTarget>> {
   const keys = [...new Set(metricKeys)];
-  const byPeriod = new Map<
-    string,
-    Promise<{ id: string; subject_id: string; metric_key: string; amount: number }[]>
-  >();
+  const byPeriod = new Map<string, Promise<TargetRow[]>>();
   let starts: Promise<Map<string, number>> | undefined;
   let rampOf: Promise<readonly number[]> | undefined;
   return async (metricKey, period) => {
@@ -84,7 +238,12 @@ export function effectiveTargetsLoader(
     let rows = byPeriod.get(periodKey);
     if (!rows) {
       // Read by every KPI request: from the coherent read cache while nothing changed (SQLite).
-      rows = targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], keys, { cached: true });
+      // Quarters and years read their months (and quarters) too, for every metric at once.
+      const within = targetSpan(period.kind, period.startDate);
+      rows = targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], keys, {
+        cached: true,
+        ...(within ? { within } : {}),
+      });
       byPeriod.set(periodKey, rows);
     }
     const mine = (await rows).filter((r) => r.metric_key === metricKey);
@@ -92,7 +251,7 @@ export function effectiveTargetsLoader(
     starts ??= membershipStarts(db, org.id, userIds);
     rampOf ??= ramp ? Promise.resolve(ramp) : loadMetricSettings(db, org.id).then((m) => m.ramp);
     const [s, r] = await Promise.all([starts, rampOf]);
-    return userTargetsFrom(mine, s, r, org.timeZone, period.startDate);
+    return rolledUserTargets(mine, s, r, org.timeZone, period, sumsOverPeriods(metricKey));
   };
 }
 
@@ -116,6 +275,8 @@ export function userTargetsFrom(
       rampPercent: percent,
       effective: rampedAmount(amount, percent),
       tenureMonth: tenureMonthIndex(joinDate, periodStart) + 1,
+      source: 'set',
+      parts: null,
     });
   }
   return out;
@@ -127,15 +288,26 @@ export interface TeamTarget {
   /** Σ members' effective targets + Σ sub-teams' effective targets (null when none has one). */
   sum: number | null;
   effective: number | null;
-  source: 'direct' | 'sum' | 'none';
+  /**
+   * direct: set on the team for the period; months / quarters: the sum of the team's own targets of
+   * the period's months / quarters; sum: the sum beneath; none: no target.
+   */
+  source: 'direct' | 'months' | 'quarters' | 'sum' | 'none';
 }
 
-/** Effective team targets over a team tree, bottom-up. */
+/**
+ * Effective team targets over a team tree, bottom-up. `addsUp` (see `TargetSums.people`): whether a
+ * team without a target of its own defaults to the sum beneath it; when false (rates) only a
+ * target set on the team counts and `sum` stays null. `rolled`: a team's target of its own from the
+ * period's months or quarters (see `rolledTeamTargets`), used when none is set for the period.
+ */
 export function teamTargetsFrom(
   teams: { id: string; parent_team_id: string | null }[],
   members: { team_id: string; user_id: string }[],
   direct: ReadonlyMap<string, { id: string; amount: number }>,
   users: ReadonlyMap<string, UserTarget>,
+  addsUp: boolean,
+  rolled: ReadonlyMap<string, { effective: number; source: 'months' | 'quarters' }> = new Map(),
 ): Map<string, TeamTarget> {
   const children = new Map<string, string[]>();
   for (const t of teams)
@@ -147,23 +319,72 @@ export function teamTargetsFrom(
     const done = out.get(id);
     if (done) return done;
     seen.add(id);
-    let sum: number | null = null;
-    for (const u of membersOf.get(id) ?? []) {
+    const beneath: number[] = [];
+    for (const u of addsUp ? (membersOf.get(id) ?? []) : []) {
       const t = users.get(u);
-      if (t) sum = (sum ?? 0) + t.effective;
+      if (t) beneath.push(t.effective);
     }
     for (const c of children.get(id) ?? []) {
       if (seen.has(c)) continue;
       const t = visit(c, seen);
-      if (t.effective !== null) sum = (sum ?? 0) + t.effective;
+      if (addsUp && t.effective !== null) beneath.push(t.effective);
     }
+    const sum = beneath.length ? addAmounts(beneath) : null;
     const d = direct.get(id);
+    const r = rolled.get(id);
     const result: TeamTarget = d
       ? { targetId: d.id, direct: Number(d.amount), sum, effective: Number(d.amount), source: 'direct' }
-      : { targetId: null, direct: null, sum, effective: sum, source: sum === null ? 'none' : 'sum' };
+      : r
+        ? { targetId: null, direct: null, sum, effective: r.effective, source: r.source }
+        : { targetId: null, direct: null, sum, effective: sum, source: sum === null ? 'none' : 'sum' };
     out.set(id, result);
     return result;
   };
   for (const t of teams) visit(t.id, new Set());
   return out;
+}
+
+/**
+ * Effective team targets of a period, each team after its own rules: a target set on the team for
+ * the period wins; else — for a metric whose targets add up over periods, in a quarter or a year —
+ * when the team has targets of its own in some of the period's months (quarters), the sum of the
+ * team's effective targets of those months (quarters), a month without one counting its sum
+ * beneath; else the sum beneath (`addsUp`): its people's and sub-teams' effective targets of the
+ * period, themselves set or summed from their months. `teamRows`: the team targets of the period
+ * and of the periods inside it (`targetSpan`); `users(kind, start)`: users' effective targets.
+ */
+export function rolledTeamTargets(
+  teams: { id: string; parent_team_id: string | null }[],
+  members: { team_id: string; user_id: string }[],
+  teamRows: readonly PeriodTargetRow[],
+  users: (kind: SpanKind, startDate: string) => ReadonlyMap<string, UserTarget>,
+  period: { kind: SpanKind; startDate: string },
+  sums: TargetSums,
+): Map<string, TeamTarget> {
+  const at = (kind: SpanKind, start: string): { targets: Map<string, TeamTarget>; own: Set<string> } => {
+    const direct = new Map(
+      teamRows
+        .filter((r) => r.period_kind === kind && r.period_start === start)
+        .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
+    );
+    const own = new Set(direct.keys());
+    const rolled = new Map<string, { effective: number; source: 'months' | 'quarters' }>();
+    const sub = sums.periods ? subPeriods(kind, start) : null;
+    if (sub) {
+      const parts = sub.starts.map((s) => at(sub.kind, s));
+      for (const t of teams) {
+        if (own.has(t.id) || !parts.some((p) => p.own.has(t.id))) continue;
+        own.add(t.id);
+        const values = parts
+          .map((p) => p.targets.get(t.id)?.effective ?? null)
+          .filter((v): v is number => v !== null);
+        const fromMonths =
+          sub.kind === 'month' ||
+          parts.every((p) => !p.own.has(t.id) || p.targets.get(t.id)?.source === 'months');
+        rolled.set(t.id, { effective: addAmounts(values), source: fromMonths ? 'months' : 'quarters' });
+      }
+    }
+    return { targets: teamTargetsFrom(teams, members, direct, users(kind, start), sums.people, rolled), own };
+  };
+  return at(period.kind, period.startDate).targets;
 }

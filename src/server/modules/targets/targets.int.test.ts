@@ -311,6 +311,63 @@ describe('target grid', () => {
     expect(cleared.json()).toMatchObject({ deleted: 1 });
   });
 
+  it('gives a team no default target for a rate: three 30 % win-rate targets do not make 90 %', async () => {
+    const put = await as(
+      t.app,
+      director,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2026-11',
+        cells: [
+          { subjectType: 'user', subjectId: w.repA1.id, metric: 'win_rate', amount: 30 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'win_rate', amount: 30 },
+          { subjectType: 'user', subjectId: w.repB1.id, metric: 'win_rate', amount: 30 },
+          { subjectType: 'user', subjectId: w.repA1.id, metric: 'visits', amount: 20 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'visits', amount: 10 },
+        ],
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    const grid = (
+      await as(
+        t.app,
+        director,
+      )({ method: 'GET', url: `/api/targets/grid?teamId=${w.region}&period=2026-11&metrics=win_rate,visits` })
+    ).json();
+    expect(grid.metrics.map((m: { key: string; sums: object }) => [m.key, m.sums])).toEqual([
+      ['win_rate', { people: false, periods: false }],
+      ['visits', { people: true, periods: true }],
+    ]);
+    const teamA = grid.subTeams.find((s: { team: { id: string } }) => s.team.id === w.teamA);
+    expect(teamA.cells[0]).toMatchObject({ source: 'none', sum: null, effective: null });
+    expect(teamA.cells[1]).toMatchObject({ source: 'sum', sum: 30, effective: 30 });
+    expect(grid.teamRow.cells[0]).toMatchObject({ source: 'none', sum: null, effective: null });
+
+    // Set on Team A, the rate applies to Team A only; the org view shows it there and nowhere above.
+    await as(
+      t.app,
+      director,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2026-11',
+        cells: [{ subjectType: 'team', subjectId: w.teamA, metric: 'win_rate', amount: 35 }],
+      },
+    });
+    const org = (
+      await as(
+        t.app,
+        director,
+      )({ method: 'GET', url: '/api/metrics/org?period=2026-11&metrics=win_rate,visits' })
+    ).json();
+    const cells = (id: string) => org.teams.find((x: { id: string }) => x.id === id).cells;
+    expect(cells(w.teamA).map((c: { target: number | null }) => c.target)).toEqual([35, 30]);
+    expect(cells(w.region)[0].target).toBeNull();
+  });
+
   it('changes nothing when one cell is bad, and names the cell', async () => {
     const before = await targetRows();
     const res = await as(
@@ -603,6 +660,221 @@ describe('ramp for new reps', () => {
       denominator: 250_000,
     });
     await as(t.app, admin)({ method: 'PATCH', url: '/api/metrics/settings', payload: { ramp: [] } });
+  });
+});
+
+describe('a quarter or a year from its months', () => {
+  it('measures a quarter against the sum of the monthly targets, a directly set quarter winning, rates never summed', async () => {
+    const put = (period: string, cells: object[]) =>
+      as(t.app, managerA)({ method: 'PUT', url: '/api/targets/grid', payload: { period, cells } });
+    const user = (id: string, metric: string, amount: number) => ({
+      subjectType: 'user',
+      subjectId: id,
+      metric,
+      amount,
+    });
+    for (const month of ['2027-01', '2027-02', '2027-03'])
+      expect(
+        (
+          await put(month, [
+            user(w.repA1.id, 'revenue_won', 1_000_000),
+            user(w.repA1.id, 'win_rate', 30),
+            user(w.repA2.id, 'visits', 10),
+          ])
+        ).statusCode,
+      ).toBe(200);
+    await put('2027-01', [user(w.repA2.id, 'revenue_won', 500_000)]);
+    // Set directly, a quarter target wins over its months.
+    await put('FY2027-Q1', [user(w.repA2.id, 'visits', 100)]);
+
+    const values = async (metric: string, period: string) =>
+      (
+        await as(
+          t.app,
+          managerA,
+        )({ method: 'GET', url: `/api/metrics/values?metric=${metric}&period=${period}&scope=reach` })
+      ).json() as {
+        rows: {
+          user: { id: string };
+          target: number | null;
+          targetBasis: unknown;
+          denominator: number | null;
+        }[];
+      };
+    const rowOf = (res: Awaited<ReturnType<typeof values>>, id: string) =>
+      res.rows.find((r) => r.user.id === id)!;
+
+    const revenue = await values('revenue_won', 'FY2027-Q1');
+    expect(rowOf(revenue, w.repA1.id)).toMatchObject({
+      target: 3_000_000,
+      targetBasis: { source: 'months', withTarget: 3, of: 3 },
+    });
+    // A month without a target counts 0 (the answer says 1 of 3 months had one).
+    expect(rowOf(revenue, w.repA2.id)).toMatchObject({
+      target: 500_000,
+      targetBasis: { source: 'months', withTarget: 1, of: 3 },
+    });
+    const visits = await values('visits', 'FY2027-Q1');
+    expect(rowOf(visits, w.repA2.id)).toMatchObject({ target: 100, targetBasis: { source: 'set' } });
+    // A month still shows its own target.
+    expect(rowOf(await values('visits', '2027-02'), w.repA2.id)).toMatchObject({
+      target: 10,
+      targetBasis: { source: 'set', withTarget: null, of: null },
+    });
+    // Three 30 % months are not a 90 % quarter: a rate has no quarter target unless set.
+    expect(rowOf(await values('win_rate', 'FY2027-Q1'), w.repA1.id)).toMatchObject({
+      target: null,
+      targetBasis: null,
+    });
+    // Quota attainment in the quarter divides by the summed revenue target.
+    expect(rowOf(await values('quota_attainment', 'FY2027-Q1'), w.repA1.id)).toMatchObject({
+      denominator: 3_000_000,
+    });
+    // The fiscal year: the sum of its quarters (here all from months).
+    expect(rowOf(await values('revenue_won', 'FY2027'), w.repA1.id)).toMatchObject({
+      target: 3_000_000,
+      targetBasis: { source: 'months', withTarget: 3, of: 12 },
+    });
+
+    // The KPI grid says the same; the target grid shows the sum under an empty quarter cell.
+    const kpiGrid = (
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'GET', url: '/api/metrics/grid?metrics=revenue_won,win_rate&period=FY2027-Q1&scope=reach' })
+    ).json();
+    const a1 = kpiGrid.people.findIndex((p: { id: string }) => p.id === w.repA1.id);
+    expect(kpiGrid.metrics[0].cells[a1]).toMatchObject({
+      target: 3_000_000,
+      targetBasis: { source: 'months' },
+    });
+    expect(kpiGrid.metrics[1].cells[a1]).toMatchObject({ target: null });
+    const grid = (
+      await as(
+        t.app,
+        managerA,
+      )({
+        method: 'GET',
+        url: `/api/targets/grid?teamId=${w.teamA}&period=FY2027-Q1&metrics=revenue_won,win_rate`,
+      })
+    ).json();
+    const cells = grid.rows.find((r: { user: { id: string } }) => r.user.id === w.repA1.id).cells;
+    expect(cells[0]).toMatchObject({ amount: null, targetId: null, effective: 3_000_000, source: 'months' });
+    expect(cells[1]).toMatchObject({ amount: null, effective: null, source: null });
+    expect(grid.teamRow.cells[0]).toMatchObject({ source: 'sum', effective: 3_500_000 });
+
+    // The org view: the team's quarter target is the sum of its people's.
+    const org = (
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'GET', url: '/api/metrics/org?period=FY2027-Q1&metrics=revenue_won,win_rate' })
+    ).json();
+    const teamA = org.teams.find((x: { id: string }) => x.id === w.teamA);
+    expect(teamA.cells.map((c: { target: number | null }) => c.target)).toEqual([3_500_000, null]);
+  });
+});
+
+describe('targets that are not whole numbers', () => {
+  it('takes up to 2 decimals for rates and numbers, whole counts and cents, through the API and the grid', async () => {
+    const post = (metric: string, amount: number, subjectId = w.repA1.id) =>
+      as(
+        t.app,
+        managerA,
+      )({
+        method: 'POST',
+        url: '/api/targets',
+        payload: { subjectType: 'user', subjectId, metric, period: '2027-05', amount },
+      });
+    const rate = await post('win_rate', 27.5);
+    expect(rate.statusCode, rate.body).toBe(201);
+    expect(rate.json()).toMatchObject({ amount: 27.5, effectiveAmount: 27.5 });
+    const perDay = await post('visits_per_field_day', 2.25);
+    expect(perDay.json()).toMatchObject({ amount: 2.25 });
+
+    const before = await targetRows();
+    const refused = async (res: Awaited<ReturnType<typeof post>>, path: string, message: RegExp) => {
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error.details.fields[0].path).toBe(path);
+      expect(res.json().error.details.fields[0].message).toMatch(message);
+    };
+    await refused(await post('visits', 2.5), 'amount', /whole number/);
+    await refused(await post('revenue_won', 1250.5), 'amount', /minor units/);
+    await refused(await post('calls', 27.555), 'amount', /at most 2 decimals/);
+    await refused(await post('win_rate', 27.555, w.repA2.id), 'amount', /at most 2 decimals/);
+    await refused(
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'PATCH', url: `/api/targets/${perDay.json().id}`, payload: { amount: 2.255 } }),
+      'amount',
+      /at most 2 decimals/,
+    );
+    const grid = await as(
+      t.app,
+      managerA,
+    )({
+      method: 'PUT',
+      url: '/api/targets/grid',
+      payload: {
+        period: '2027-05',
+        cells: [
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'win_rate', amount: 31.25 },
+          { subjectType: 'user', subjectId: w.repA2.id, metric: 'deals_won', amount: 1.5 },
+        ],
+      },
+    });
+    await refused(grid, 'cells.1.amount', /whole number/);
+    expect(await targetRows()).toEqual(before);
+
+    // Stored and read back exactly on both engines; the KPI values measure against it.
+    const stored = (await targetRows()).filter((r) => r.period_start === '2027-05-01');
+    expect(stored.map((r) => [r.metric_key, Number(r.amount)]).sort()).toEqual([
+      ['visits_per_field_day', 2.25],
+      ['win_rate', 27.5],
+    ]);
+    const values = (
+      await as(
+        t.app,
+        managerA,
+      )({ method: 'GET', url: '/api/metrics/values?metric=win_rate&period=2027-05&scope=reach' })
+    ).json();
+    expect(values.rows.find((r: { user: { id: string } }) => r.user.id === w.repA1.id).target).toBe(27.5);
+  });
+
+  it('reads decimals from a CSV for rates and numbers, and names each refused amount by row and column', async () => {
+    const before = await targetRows();
+    const csv = [
+      'email,team,metric,period,amount',
+      `${w.repA1.email},,win_rate,2027-06,27.5%`,
+      `${w.repA1.email},,visits_per_field_day,2027-06,2.5`,
+      `${w.repA1.email},,visits,2027-06,2.5`,
+      `${w.repA2.email},,win_rate,2027-06,27.555`,
+      `${w.repA2.email},,revenue_won,2027-06,1250.5`,
+    ].join('\n');
+    const res = await as(t.app, managerA)({ method: 'POST', url: '/api/targets/import', payload: { csv } });
+    expect(res.statusCode).toBe(400);
+    const rows = res.json().error.details.rows as { row: number; column: string; reason: string }[];
+    expect(rows.map((p) => [p.row, p.column])).toEqual([
+      [4, 'amount'],
+      [5, 'amount'],
+    ]);
+    expect(rows[0]!.reason).toMatch(/whole number/);
+    expect(rows[1]!.reason).toMatch(/at most 2 decimals/);
+    expect(await targetRows()).toEqual(before);
+
+    const good = [csv.split('\n')[0], ...csv.split('\n').slice(1, 3), csv.split('\n')[5]].join('\n');
+    const ok = await as(
+      t.app,
+      managerA,
+    )({ method: 'POST', url: '/api/targets/import', payload: { csv: good } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const stored = (await targetRows()).filter((r) => r.period_start === '2027-06-01');
+    expect(stored.map((r) => [r.metric_key, Number(r.amount)]).sort()).toEqual([
+      ['revenue_won', 125_050],
+      ['visits_per_field_day', 2.5],
+      ['win_rate', 27.5],
+    ]);
   });
 });
 

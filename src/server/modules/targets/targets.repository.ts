@@ -36,32 +36,38 @@ export async function findTarget(db: Executor, orgId: string, id: string): Promi
  * type and ids, `keys` the metric keys (when filtered by metric).
  */
 const targetsForQuery = shapedQuery(
-  (db: Executor, a: Record<string, unknown>, shape: { groups: number; byMetric: boolean }) => {
+  (db: Executor, a: Record<string, unknown>, shape: { groups: number; byMetric: boolean; span: boolean }) => {
     let q = db
       .selectFrom('targets')
       .select(targetColumns)
-      .where('org_id', '=', a.orgId as string)
-      .where('period_kind', '=', a.kind as TargetPeriodKind)
-      .where('period_start', '=', a.start as string)
-      .where((eb) =>
-        eb.or(
-          Array.from({ length: shape.groups }, (_, i) =>
-            eb.and([
-              eb('subject_type', '=', a[`t${i}`] as TargetSubject),
-              eb('subject_id', 'in', a[`s${i}`] as string[]),
-            ]),
-          ),
+      .where('org_id', '=', a.orgId as string);
+    q = shape.span
+      ? q
+          .where('period_kind', 'in', a.kinds as TargetPeriodKind[])
+          .where('period_start', '>=', a.start as string)
+          .where('period_start', '<', a.end as string)
+      : q.where('period_kind', '=', a.kind as TargetPeriodKind).where('period_start', '=', a.start as string);
+    q = q.where((eb) =>
+      eb.or(
+        Array.from({ length: shape.groups }, (_, i) =>
+          eb.and([
+            eb('subject_type', '=', a[`t${i}`] as TargetSubject),
+            eb('subject_id', 'in', a[`s${i}`] as string[]),
+          ]),
         ),
-      );
+      ),
+    );
     if (shape.byMetric) q = q.where('metric_key', 'in', a.keys as string[]);
     return q;
   },
-  (shape) => `${shape.groups}|${shape.byMetric}`,
+  (shape) => `${shape.groups}|${shape.byMetric}|${shape.span}`,
 );
 
 /**
  * Targets of one period for the given subjects and metrics (any of them empty → none). `cached`:
  * on SQLite the rows may come from the connection's coherent read cache (see `trySyncRead`), frozen.
+ * `within`: instead, the targets of the given kinds starting inside [period start, `endDate`) — a
+ * quarter with its months, a year with its quarters and months (see `targetSpan`).
  */
 export async function targetsFor(
   db: Executor,
@@ -69,17 +75,24 @@ export async function targetsFor(
   period: PeriodRef,
   subjects: { type: TargetSubject; ids: string[] }[],
   metricKeys: string[] | null,
-  options: { cached?: boolean } = {},
+  options: { cached?: boolean; within?: { kinds: TargetPeriodKind[]; endDate: string } } = {},
 ): Promise<TargetRow[]> {
   const wanted = subjects.filter((s) => s.ids.length > 0);
   if (wanted.length === 0 || (metricKeys && metricKeys.length === 0)) return [];
-  const args: Record<string, unknown> = { orgId, kind: period.kind, start: period.startDate };
+  const { within } = options;
+  const args: Record<string, unknown> = within
+    ? { orgId, kinds: within.kinds, start: period.startDate, end: within.endDate }
+    : { orgId, kind: period.kind, start: period.startDate };
   wanted.forEach((s, i) => {
     args[`t${i}`] = s.type;
     args[`s${i}`] = s.ids;
   });
   if (metricKeys) args.keys = metricKeys;
-  const query = targetsForQuery(db, args, { groups: wanted.length, byMetric: metricKeys !== null });
+  const query = targetsForQuery(db, args, {
+    groups: wanted.length,
+    byMetric: metricKeys !== null,
+    span: within !== undefined,
+  });
   const rows =
     db.getExecutor().plugins.length === 0 ? trySyncRead(db, query.sql, query.parameters, options) : undefined;
   return (rows ?? (await db.executeQuery(query)).rows) as TargetRow[];

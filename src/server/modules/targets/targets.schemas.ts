@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasAtMostDecimals } from '../../../shared/target-amounts.ts';
 import { metricKeySchema } from '../metrics/metric-settings.service.ts';
 
 const id = z.string().min(1).max(64);
@@ -8,11 +9,19 @@ export const periodKeySchema = z
   .min(4)
   .max(20)
   .describe('A period key: 2026-W11 (week), 2026-03 (month), FY2026-Q2 (quarter), FY2026 (year)');
+/**
+ * A target amount: money in whole minor units (cents), counts whole, percents, days and plain
+ * numbers with up to 2 decimals (27.5 %) — the metric's format is checked by the service.
+ */
 export const targetAmount = z
   .number()
-  .int('must be a whole number (money in minor units, e.g. cents)')
   .min(0, 'must not be negative')
-  .max(Number.MAX_SAFE_INTEGER);
+  .max(Number.MAX_SAFE_INTEGER)
+  .refine(
+    (v) => hasAtMostDecimals(v, 2),
+    'must have at most 2 decimals (money in whole minor units, e.g. cents)',
+  )
+  .describe('Money in minor units (whole), counts whole; percents, days and numbers up to 2 decimals');
 const confirmClosed = z
   .boolean()
   .default(false)
@@ -99,14 +108,29 @@ const teamCell = z.object({
   direct: z.number().nullable(),
   sum: z.number().nullable(),
   effective: z.number().nullable(),
-  source: z.enum(['direct', 'sum', 'none']),
+  source: z
+    .enum(['direct', 'months', 'quarters', 'sum', 'none'])
+    .describe(
+      'direct: set on the team; months/quarters: the sum of the team’s own targets of the period’s months/quarters; sum: the sum of its people and sub-teams; none',
+    ),
 });
 
 export const gridResponse = z.object({
   team: z.object({ id: z.string(), name: z.string() }),
   period: periodResponse,
   currency: z.string(),
-  metrics: z.array(z.object({ key: z.string(), name: z.string(), format: z.string() })),
+  metrics: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      format: z.string(),
+      sums: z
+        .object({ people: z.boolean(), periods: z.boolean() })
+        .describe(
+          'people: a team without its own target defaults to the sum beneath it (false for rates); periods: a quarter/year without its own target is the sum of its months/quarters',
+        ),
+    }),
+  ),
   rows: z.array(
     z.object({
       user: z.object({ id: z.string(), name: z.string() }),
@@ -116,8 +140,18 @@ export const gridResponse = z.object({
         z.object({
           metric: z.string(),
           targetId: z.string().nullable(),
-          amount: z.number().nullable(),
+          amount: z.number().nullable().describe('The target set for this period (null: none set)'),
           effective: z.number().nullable(),
+          source: z
+            .enum(['set', 'months', 'quarters'])
+            .nullable()
+            .describe(
+              'How the effective target was obtained: set for the period, or the sum of its months’ / quarters’ targets (null: no target)',
+            ),
+          parts: z
+            .object({ withTarget: z.number(), of: z.number() })
+            .nullable()
+            .describe('For a sum: how many of the months/quarters have a target'),
         }),
       ),
     }),

@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { type Calendar, type Period, periodFromKey, periodOfDate } from '../../../shared/periods.ts';
+import { parseTargetNumber, targetAmountProblem } from '../../../shared/target-amounts.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { TargetSubject } from '../../db/schema.ts';
@@ -8,11 +9,18 @@ import { AppError, conflict, invalidField, notFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts';
 import { type Actor, canReadTargetsOf, canSetTargetFor, type Reach } from '../../policy/policy.ts';
 import { audit } from '../audit/audit.service.ts';
-import { CellError, minorDigits, parseAmountMinor, parseWhole } from '../crm/import/import-values.ts';
+import { CellError, minorDigits, parseAmountMinor } from '../crm/import/import-values.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { teamTargetsFrom, type UserTarget, userTargetsFrom } from './targets.effective.ts';
+import {
+  rolledTeamTargets,
+  rolledUserTargets,
+  targetSpan,
+  targetSumsOf,
+  type UserTarget,
+  userTargetsFrom,
+} from './targets.effective.ts';
 import {
   applyTargetWrites,
   deleteTargetRow,
@@ -239,7 +247,10 @@ async function checkCells(
   );
   const seen = new Set<string>();
   return cells.map((c, i) => {
-    if (!metrics.has(c.metric)) throw invalidField(path(i, 'metric'), 'is not a metric of the catalog');
+    const metric = metrics.get(c.metric);
+    if (!metric) throw invalidField(path(i, 'metric'), 'is not a metric of the catalog');
+    const precision = c.amount === null ? null : targetAmountProblem(c.amount, metric.format);
+    if (precision) throw invalidField(path(i, 'amount'), precision);
     const exists = (c.subjectType === 'user' ? subjects.users : subjects.teams).has(c.subjectId);
     if (!exists || !canSetTargetFor(actor, reach, { type: c.subjectType, id: c.subjectId }))
       throw invalidField(path(i, 'subjectId'), notSettable);
@@ -317,6 +328,9 @@ export async function updateTarget(
     const period = periodOfDate(row.period_kind, row.period_start, org.cal);
     const closed = closedPeriodProblem(actor, period, org.now, input.confirmClosedPeriod);
     if (closed) throw invalidField('confirmClosedPeriod', closed);
+    const metric = metricsByKey(await loadOrgMetrics(trx, actor.orgId)).get(row.metric_key);
+    const precision = targetAmountProblem(input.amount, metric?.format ?? 'count');
+    if (precision) throw invalidField('amount', precision);
     await trx
       .updateTable('targets')
       .set({ amount: input.amount, updated_at: org.now })
@@ -404,7 +418,10 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     if (unknown) throw invalidField('metrics', `"${unknown}" is not a metric of the catalog`);
     if (metricKeys.length > 30) throw invalidField('metrics', 'at most 30 metrics');
   } else metricKeys = [];
-  const rows = await targetsFor(
+  // The period's targets with, for a quarter or a year, those of its months (and quarters): a
+  // period without its own target of a cumulative metric shows the sum of them.
+  const within = targetSpan(period.kind, period.startDate);
+  const spanRows = await targetsFor(
     db,
     actor.orgId,
     ref,
@@ -413,7 +430,9 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       { type: 'team', ids: [...subtree] },
     ],
     metricKeys.length ? metricKeys : null,
+    within ? { within } : {},
   );
+  const rows = spanRows.filter((r) => r.period_kind === period.kind && r.period_start === period.startDate);
   if (metricKeys.length === 0) {
     metricKeys = [...new Set(rows.map((r) => r.metric_key))].sort();
     if (metricKeys.length === 0) metricKeys = ['revenue_won'];
@@ -421,20 +440,34 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
   const starts = new Map(members.map((m) => [m.user_id, Number(m.created_at)]));
   const perMetric = new Map(
     metricKeys.map((key) => {
-      const mine = rows.filter((r) => r.metric_key === key);
-      const users = userTargetsFrom(
-        mine.filter((r) => r.subject_type === 'user'),
-        starts,
-        settings.ramp,
-        org.timeZone,
-        period.startDate,
-      );
-      const direct = new Map(
-        mine
-          .filter((r) => r.subject_type === 'team')
-          .map((r) => [r.subject_id, { id: r.id, amount: Number(r.amount) }]),
-      );
-      return [key, { users, teams: teamTargetsFrom(treeTeams, members, direct, users) }] as const;
+      const mine = spanRows.filter((r) => r.metric_key === key);
+      const sums = targetSumsOf(metrics.get(key)!);
+      const userRows = mine.filter((r) => r.subject_type === 'user');
+      const usersAt = new Map<string, Map<string, UserTarget>>();
+      const usersOf = (kind: typeof period.kind, startDate: string) => {
+        const k = `${kind}|${startDate}`;
+        let got = usersAt.get(k);
+        if (!got) {
+          got = rolledUserTargets(
+            userRows,
+            starts,
+            settings.ramp,
+            org.timeZone,
+            { kind, startDate },
+            sums.periods,
+          );
+          usersAt.set(k, got);
+        }
+        return got;
+      };
+      const teamRows = mine.filter((r) => r.subject_type === 'team');
+      return [
+        key,
+        {
+          users: usersOf(period.kind, period.startDate),
+          teams: rolledTeamTargets(treeTeams, members, teamRows, usersOf, ref, sums),
+        },
+      ] as const;
     }),
   );
   const teamCells = (teamId: string) =>
@@ -457,17 +490,25 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     team: { id: team.id, name: team.name },
     period: periodOut(period, org.now),
     currency: org.currency,
-    metrics: metricKeys.map((k) => ({ key: k, name: metrics.get(k)!.name, format: metrics.get(k)!.format })),
+    metrics: metricKeys.map((k) => ({
+      key: k,
+      name: metrics.get(k)!.name,
+      format: metrics.get(k)!.format,
+      sums: targetSumsOf(metrics.get(k)!),
+    })),
     rows: direct.map((m) => ({
       user: { id: m.user_id, name: m.name },
       ...rampFor(m.user_id),
       cells: metricKeys.map((metric) => {
         const t = perMetric.get(metric)!.users.get(m.user_id);
+        const set = t?.source === 'set';
         return {
           metric,
-          targetId: t?.targetId ?? null,
-          amount: t?.amount ?? null,
+          targetId: set ? t.targetId : null,
+          amount: set ? t.amount : null,
           effective: t?.effective ?? null,
+          source: t?.source ?? null,
+          parts: t?.parts ?? null,
         };
       }),
     })),
@@ -624,10 +665,13 @@ export async function importTargetsCsv(
       let amount: number | null = null;
       try {
         if (!amountText) throw new CellError('is required');
-        amount =
-          metric?.format === 'money'
-            ? parseAmountMinor(amountText, minorDigits(org.currency))
-            : parseWhole(amountText);
+        if (metric?.format === 'money') amount = parseAmountMinor(amountText, minorDigits(org.currency));
+        else {
+          // Counts whole; percents, days and numbers with up to 2 decimals ("27.5", "27.5%").
+          const parsed = parseTargetNumber(amountText, metric?.format ?? 'count');
+          if (!parsed.ok) throw new CellError(`"${amountText}" ${parsed.reason}`);
+          amount = parsed.value;
+        }
       } catch (error) {
         if (!(error instanceof CellError)) throw error;
         add('amount', error.message);

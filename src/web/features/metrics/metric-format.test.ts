@@ -8,6 +8,7 @@ import {
   judge,
   paceStatus,
   shortPeriodLabels,
+  targetBasisText,
 } from './metric-format.ts';
 
 const revenue = { format: 'money', snapshot: false, unit: 'money', direction: 'higher' } as const;
@@ -142,5 +143,17 @@ describe('dealCycleText', () => {
     expect(dealCycleText('2026-03-01T15:00:00Z', '2026-03-03T03:00:00Z')).toBe('1.5 days from creation');
     expect(dealCycleText('2026-03-10T15:00:00Z', '2026-03-01T06:00:00Z')).toMatch(/unknown.*left out/);
     expect(dealCycleText(null, '2026-03-01T06:00:00Z')).toBeNull();
+  });
+});
+
+describe('targetBasisText', () => {
+  it('says when a target is the sum of shorter periods, and how many had one', () => {
+    expect(targetBasisText(null)).toBeNull();
+    expect(targetBasisText({ source: 'set', withTarget: null, of: null })).toBeNull();
+    expect(targetBasisText({ source: 'months', withTarget: 3, of: 3 })).toBe('sum of monthly targets');
+    expect(targetBasisText({ source: 'months', withTarget: 2, of: 3 })).toBe(
+      'sum of monthly targets; 2 of 3 months set',
+    );
+    expect(targetBasisText({ source: 'quarters', withTarget: 4, of: 4 })).toBe('sum of quarterly targets');
   });
 });

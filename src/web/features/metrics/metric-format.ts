@@ -212,3 +212,20 @@ export function dealCycleText(createdAt: string | null, closedAt: string | null)
   const days = Math.round((ms / 86_400_000) * 10) / 10;
   return `${days.toLocaleString('en-US')} ${days === 1 ? 'day' : 'days'} from creation`;
 }
+
+/**
+ * How a target was obtained, in words for beside it: nothing for a target set for the period;
+ * "sum of monthly targets" (with how many months had one when not all) or "sum of quarterly
+ * targets" for a quarter or year without a target of its own.
+ */
+export function targetBasisText(
+  basis: { source: 'set' | 'months' | 'quarters'; withTarget: number | null; of: number | null } | null,
+): string | null {
+  if (!basis || basis.source === 'set') return null;
+  const unit = basis.source === 'months' ? 'month' : 'quarter';
+  const some =
+    basis.withTarget !== null && basis.of !== null && basis.withTarget < basis.of
+      ? `; ${basis.withTarget} of ${basis.of} ${unit}s set`
+      : '';
+  return `sum of ${unit}ly targets${some}`;
+}

@@ -42,6 +42,15 @@ export interface ValueRow {
   previous: number | null;
   lastYear: number | null;
   target: number | null;
+  /** How the target was obtained (null without one; see `targetBasisText`). */
+  targetBasis?: TargetBasis | null;
+}
+
+/** Set for the period, or the sum of its months' / quarters' targets (`withTarget` of `of` had one). */
+export interface TargetBasis {
+  source: 'set' | 'months' | 'quarters';
+  withTarget: number | null;
+  of: number | null;
 }
 
 export interface Values {
@@ -61,6 +70,7 @@ export type GridCell =
       rank: number | null;
       value: number | null;
       target: number | null;
+      targetBasis?: TargetBasis | null;
       numerator?: number;
       denominator?: number;
     }

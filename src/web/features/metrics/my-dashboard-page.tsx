@@ -17,6 +17,7 @@ import {
   STATUS_COLOR,
   STATUS_LABEL,
   shortPeriodLabels,
+  targetBasisText,
 } from './metric-format.ts';
 import { catalogQuery, leaderboardQuery, type PeriodChoice, trendQuery, valuesQuery } from './metrics-api.ts';
 
@@ -145,6 +146,9 @@ function KpiCard({
                   />
                   <Text size="sm" c="dimmed" data-testid={`kpi-target-${metric}`}>
                     {pace.targetLabel} {fmtTarget(target)}
+                    {pace.targetFormat === d.metric.format && targetBasisText(row?.targetBasis ?? null)
+                      ? ` (${targetBasisText(row?.targetBasis ?? null)})`
+                      : ''}
                     {pace.targetFormat !== d.metric.format && row?.numerator !== null
                       ? ` · won ${fmtTarget(row?.numerator ?? null)}`
                       : ''}

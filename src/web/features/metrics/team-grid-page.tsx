@@ -17,6 +17,7 @@ import {
   STATUS_COLOR,
   STATUS_LABEL,
   STATUS_TINT,
+  targetBasisText,
 } from './metric-format.ts';
 import { gridQuery, type PeriodChoice } from './metrics-api.ts';
 
@@ -93,7 +94,11 @@ export function TeamGridPage() {
                 targetText:
                   pace.target === null
                     ? null
-                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, money)}`,
+                    : `${pace.targetFormat === d.metric.format ? 'of' : 'of revenue target'} ${formatMetric(pace.target, pace.targetFormat, money)}${
+                        pace.targetFormat === d.metric.format && targetBasisText(r.targetBasis ?? null)
+                          ? ` (${targetBasisText(r.targetBasis ?? null)})`
+                          : ''
+                      }`,
                 status: pace.status,
                 text: formatMetric(r.value, d.metric.format, money),
               });

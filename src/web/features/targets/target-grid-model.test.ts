@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { amountText, changedCells, csvProblems, parseAmount, parseRamp } from './target-grid-model.ts';
+import {
+  amountText,
+  changedCells,
+  csvProblems,
+  parseAmount,
+  parseRamp,
+  teamDefaultText,
+  teamSourceText,
+  userCellNote,
+} from './target-grid-model.ts';
 
 describe('amounts', () => {
   it('reads money in major units into minor units and back', () => {
@@ -15,6 +24,23 @@ describe('amounts', () => {
     expect(parseAmount('4.5', 'count', 'USD').ok).toBe(false);
     expect(parseAmount('-3', 'count', 'USD').ok).toBe(false);
     expect(parseAmount(' ', 'count', 'USD')).toEqual({ ok: true, value: null });
+    expect(parseAmount('4.5', 'count', 'USD')).toEqual({
+      ok: false,
+      reason: 'Must be a whole number for a count',
+    });
+  });
+
+  it('takes up to 2 decimals for percents, days and plain numbers', () => {
+    expect(parseAmount('27.5', 'percent', 'USD')).toEqual({ ok: true, value: 27.5 });
+    expect(parseAmount('27.5 %', 'percent', 'USD')).toEqual({ ok: true, value: 27.5 });
+    expect(parseAmount('2.25', 'number', 'USD')).toEqual({ ok: true, value: 2.25 });
+    expect(parseAmount('12.5', 'days', 'USD')).toEqual({ ok: true, value: 12.5 });
+    expect(parseAmount('27.555', 'percent', 'USD')).toEqual({
+      ok: false,
+      reason: 'Must have at most 2 decimals',
+    });
+    expect(parseAmount('-1', 'percent', 'USD')).toEqual({ ok: false, reason: 'Must not be negative' });
+    expect(amountText(27.5, 'percent', 'USD')).toBe('27.5');
   });
 });
 
@@ -44,5 +70,41 @@ describe('csvProblems / parseRamp', () => {
     expect(parseRamp('25, 50 75%')).toEqual({ ok: true, value: [25, 50, 75] });
     expect(parseRamp('25, 150')).toEqual({ ok: false, reason: '"150" is not a percent from 0 to 100' });
     expect(parseRamp('')).toEqual({ ok: true, value: [] });
+  });
+});
+
+describe('team defaults', () => {
+  const show = (v: number | null) => (v === null ? '—' : `${v} %`);
+  it('shows the sum beneath for money and counts, and no sum for a rate', () => {
+    expect(teamDefaultText({ sum: 90 }, true, show)).toBe('Sum beneath 90 %');
+    expect(teamDefaultText({ sum: null }, false, show)).toBe(
+      'A rate does not add up: blank means no team target',
+    );
+    expect(teamDefaultText({ sum: 90 }, false, show)).not.toMatch(/90/);
+    expect(teamDefaultText({ sum: 50, source: 'months', effective: 60 }, true, show)).toBe(
+      'Blank: sum of the team’s monthly targets 60 % · sum beneath 50 %',
+    );
+  });
+
+  it('names how a sub-team target was obtained', () => {
+    expect(teamSourceText('direct')).toBe('set on the team');
+    expect(teamSourceText('sum')).toBe('sum of its people');
+    expect(teamSourceText('none')).toBe('no target');
+    expect(teamSourceText('months')).toBe('sum of the team’s monthly targets');
+  });
+});
+
+describe('userCellNote', () => {
+  const show = (v: number | null) => String(v);
+  it('shows the ramped amount, or the sum a blank quarter or year cell stands for', () => {
+    expect(userCellNote({ amount: 100, effective: 50, source: 'set' }, show)).toBe('After ramp 50');
+    expect(userCellNote({ amount: 100, effective: 100, source: 'set' }, show)).toBeNull();
+    expect(userCellNote({ amount: null, effective: 300, source: 'months' }, show)).toBe(
+      'Sum of monthly targets 300',
+    );
+    expect(userCellNote({ amount: null, effective: 900, source: 'quarters' }, show)).toBe(
+      'Sum of quarterly targets 900',
+    );
+    expect(userCellNote({ amount: null, effective: null, source: null }, show)).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 /** Pure helpers of the target grid editor: amounts as typed ⇄ stored, and the cells that changed. */
-import type { CsvProblem, GridCellWrite } from './targets-api.ts';
+import { parseTargetNumber } from '../../../shared/target-amounts.ts';
+import type { CsvProblem, GridCellWrite, TeamCell } from './targets-api.ts';
 
 /** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
 export function currencyDigits(currency: string): number {
@@ -13,7 +14,7 @@ export function currencyDigits(currency: string): number {
   }
 }
 
-/** A stored amount as the editor shows it: money in major units ("1250.5"), other metrics whole. */
+/** A stored amount as the editor shows it: money in major units ("1250.5"), others as stored ("27.5"). */
 export function amountText(stored: number | null, format: string, currency: string): string {
   if (stored === null) return '';
   if (format !== 'money') return String(stored);
@@ -23,7 +24,8 @@ export function amountText(stored: number | null, format: string, currency: stri
 
 /**
  * What the user typed, as the API stores it: '' → null (remove the target); money in major units
- * with at most the currency's decimals → minor units; anything else must be a whole number ≥ 0.
+ * with at most the currency's decimals → minor units; counts a whole number ≥ 0; percents, days
+ * and plain numbers up to 2 decimals (`targetDecimals`).
  * Returns a reason when it cannot be read.
  */
 export function parseAmount(
@@ -41,9 +43,13 @@ export function parseAmount(
     if (frac.length > digits) return { ok: false, reason: `At most ${digits} decimals` };
     return { ok: true, value: Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0') };
   }
-  if (!/^\d+$/.test(t)) return { ok: false, reason: 'Must be a whole number' };
-  return { ok: true, value: Number(t) };
+  // Counts whole; percents, days and plain numbers up to 2 decimals ("27.5", "27.5 %").
+  const parsed = parseTargetNumber(text, format);
+  if (!parsed.ok) return { ok: false, reason: sentence(parsed.reason) };
+  return { ok: true, value: parsed.value };
 }
+
+const sentence = (reason: string) => reason.charAt(0).toUpperCase() + reason.slice(1);
 
 export interface EditedCell extends GridCellWrite {
   /** The stored amount before the edit. */
@@ -81,4 +87,53 @@ export function parseRamp(text: string): { ok: true; value: number[] } | { ok: f
     out.push(Number(p));
   }
   return { ok: true, value: out };
+}
+
+/**
+ * What the team row says under its input: the sum beneath (the team's default when left blank),
+ * or — for a rate, which never adds up across people — that only a target set on the team counts.
+ */
+export function teamDefaultText(
+  cell: Pick<TeamCell, 'sum'> & Partial<Pick<TeamCell, 'source' | 'effective'>>,
+  addsUp: boolean,
+  show: (v: number | null) => string,
+): string {
+  if (!addsUp) return 'A rate does not add up: blank means no team target';
+  if (cell.source === 'months' || cell.source === 'quarters')
+    return `Blank: ${teamSourceText(cell.source)} ${show(cell.effective ?? null)} · sum beneath ${show(cell.sum)}`;
+  return `Sum beneath ${show(cell.sum)}`;
+}
+
+/** How a sub-team's target was obtained, in words. */
+export function teamSourceText(source: TeamCell['source']): string {
+  switch (source) {
+    case 'direct':
+      return 'set on the team';
+    case 'months':
+      return 'sum of the team’s monthly targets';
+    case 'quarters':
+      return 'sum of the team’s quarterly targets';
+    case 'sum':
+      return 'sum of its people';
+    case 'none':
+      return 'no target';
+    default: {
+      const never: never = source;
+      return String(never);
+    }
+  }
+}
+
+/**
+ * Under a rep's cell: after ramp when the stored target is ramped, or — for a quarter or year cell
+ * left blank — the sum of the months' / quarters' targets that applies instead.
+ */
+export function userCellNote(
+  cell: { amount: number | null; effective: number | null; source: 'set' | 'months' | 'quarters' | null },
+  show: (v: number | null) => string,
+): string | null {
+  if (cell.effective === null) return null;
+  if (cell.source === 'months') return `Sum of monthly targets ${show(cell.effective)}`;
+  if (cell.source === 'quarters') return `Sum of quarterly targets ${show(cell.effective)}`;
+  return cell.effective !== cell.amount ? `After ramp ${show(cell.effective)}` : null;
 }

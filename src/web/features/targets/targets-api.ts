@@ -9,7 +9,7 @@ export interface TeamCell {
   direct: number | null;
   sum: number | null;
   effective: number | null;
-  source: 'direct' | 'sum' | 'none';
+  source: 'direct' | 'months' | 'quarters' | 'sum' | 'none';
 }
 
 export interface Grid {
@@ -23,12 +23,26 @@ export interface Grid {
     closed: boolean;
   };
   currency: string;
-  metrics: { key: string; name: string; format: string }[];
+  metrics: {
+    key: string;
+    name: string;
+    format: string;
+    /** people: a team's default is the sum beneath it (not for rates); periods: a quarter/year is the sum of its months/quarters. */
+    sums: { people: boolean; periods: boolean };
+  }[];
   rows: {
     user: { id: string; name: string };
     tenureMonth: number;
     rampPercent: number;
-    cells: { metric: string; targetId: string | null; amount: number | null; effective: number | null }[];
+    cells: {
+      metric: string;
+      targetId: string | null;
+      amount: number | null;
+      effective: number | null;
+      /** How the effective target was obtained: set, or the sum of the period's months / quarters. */
+      source: 'set' | 'months' | 'quarters' | null;
+      parts: { withTarget: number; of: number } | null;
+    }[];
   }[];
   teamRow: { cells: TeamCell[] };
   subTeams: { team: { id: string; name: string }; cells: TeamCell[] }[];

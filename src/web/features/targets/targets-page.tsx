@@ -36,6 +36,9 @@ import {
   type EditedCell,
   parseAmount,
   parseRamp,
+  teamDefaultText,
+  teamSourceText,
+  userCellNote,
 } from './target-grid-model.ts';
 import { type CsvProblem, gridQuery, importCsv, putGrid, saveRamp, TARGETS_KEY } from './targets-api.ts';
 
@@ -225,7 +228,7 @@ function GridEditor({
               size="xs"
               w={130}
               aria-label={label}
-              inputMode={fmtOf(metric) === 'money' ? 'decimal' : 'numeric'}
+              inputMode={fmtOf(metric) === 'count' ? 'numeric' : 'decimal'}
               value={text}
               placeholder="—"
               onChange={(e) => {
@@ -259,9 +262,9 @@ function GridEditor({
               return (
                 <Table.Td key={m.key}>
                   {input('user', r.user.id, m.key, c.amount, `${r.user.name}, ${m.name} target`)}
-                  {c.effective !== null && c.effective !== c.amount ? (
+                  {userCellNote(c, (v) => show(v, m.key)) ? (
                     <Text size="xs" c="dimmed">
-                      After ramp {show(c.effective, m.key)}
+                      {userCellNote(c, (v) => show(v, m.key))}
                     </Text>
                   ) : null}
                 </Table.Td>
@@ -314,7 +317,7 @@ function GridEditor({
                         Team target
                       </Text>
                       <Text size="xs" c="dimmed">
-                        Blank: the sum of members and sub-teams
+                        Blank: the sum of members and sub-teams (money and counts)
                       </Text>
                     </Table.Td>
                     {g.metrics.map((m) => {
@@ -323,7 +326,7 @@ function GridEditor({
                         <Table.Td key={m.key}>
                           {input('team', g.team.id, m.key, c.direct, `${g.team.name}, ${m.name} team target`)}
                           <Text size="xs" c="dimmed">
-                            Sum beneath {show(c.sum, m.key)}
+                            {teamDefaultText(c, m.sums.people, (v) => show(v, m.key))}
                           </Text>
                         </Table.Td>
                       );
@@ -342,11 +345,7 @@ function GridEditor({
                           <Table.Td key={m.key}>
                             <Text size="sm">{show(c.effective, m.key)}</Text>
                             <Text size="xs" c="dimmed">
-                              {c.source === 'direct'
-                                ? 'set on the team'
-                                : c.source === 'sum'
-                                  ? 'sum of its people'
-                                  : 'no target'}
+                              {teamSourceText(c.source)}
                             </Text>
                           </Table.Td>
                         );
