@@ -270,7 +270,7 @@ describe('jsonWriter', () => {
       currency: null,
       extra: 'secret',
     };
-    const value = { view: 'value', rank: 1, value: 12.5, target: 10, extra: 'secret' };
+    const value = { view: 'value', rank: 1, value: 12.5, target: 10, targetBasis: null, extra: 'secret' };
     const grid = {
       currency: 'USD',
       period: { key: '2026-03', label: 'March 2026', start: 'a', end: 'b', elapsed: 1 },

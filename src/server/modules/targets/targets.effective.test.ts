@@ -113,10 +113,13 @@ describe('which targets add up', () => {
         'activities',
         'calls',
         'deals_won',
+        'demos',
+        'emails',
         'meetings',
         'open_pipeline',
         'pipeline_velocity',
         'revenue_won',
+        'tasks',
         'visits',
         'weighted_pipeline',
       ].sort(),
@@ -126,7 +129,17 @@ describe('which targets add up', () => {
   it('adds over periods only what accumulates over time (not point-in-time pipeline)', () => {
     const periods = builtinMetrics.filter((m) => targetSumsOf(builtin(m.key)).periods).map((m) => m.key);
     expect(periods.sort()).toEqual(
-      ['activities', 'calls', 'deals_won', 'meetings', 'revenue_won', 'visits'].sort(),
+      [
+        'activities',
+        'calls',
+        'deals_won',
+        'demos',
+        'emails',
+        'meetings',
+        'revenue_won',
+        'tasks',
+        'visits',
+      ].sort(),
     );
   });
 

@@ -54,7 +54,7 @@ describe('documentOf / editorOf', () => {
       money,
       'USD',
     );
-    expect(r).toEqual({ ok: false, errors: { 'targets.0.amount': 'Must be a whole number' } });
+    expect(r).toEqual({ ok: false, errors: { 'targets.0.amount': 'Must be a whole number for a count' } });
   });
 });
 
