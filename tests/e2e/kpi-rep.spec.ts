@@ -104,6 +104,17 @@ test('a rep sees a card for every metric they have a target for, and its trend',
   await expect(drawer).toContainText('Kind: meeting');
 });
 
+test('a rep without a weekly target of their own is measured against their playbook’s', async ({ page }) => {
+  // The demo's published Field rep playbook sets visits per week, and nobody types weekly targets.
+  await signInByApi(page, DEMO.rep, '/kpis/me');
+  await expect(page.getByTestId('kpi-value-revenue_won')).toBeVisible();
+  await page.locator('label', { hasText: /^Week$/ }).click();
+  await expect(page.getByTestId('kpi-target-visits')).toContainText(
+    /^Target [\d,]+ \(from the Field rep playbook\)( · pace so far [\d.,]+)?$/,
+  );
+  await expect(page.getByTestId('kpi-visits')).not.toContainText('No target');
+});
+
 test('a rep sees what changed in the playbook since their version and acknowledges it', async ({
   page,
 }, testInfo) => {

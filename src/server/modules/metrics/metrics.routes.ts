@@ -90,13 +90,14 @@ const dealRecord = z.object({
 /** How a target was obtained (see `UserTarget.source`). */
 const targetBasisSchema = z
   .object({
-    source: z.enum(['set', 'months', 'quarters']),
+    source: z.enum(['set', 'months', 'quarters', 'playbook']),
     withTarget: z.number().nullable(),
     of: z.number().nullable(),
+    playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
   })
   .nullable()
   .describe(
-    'How the target was obtained: set for the period, or (quarters and years of money and count metrics without a target of their own) the sum of its months’ / quarters’ targets — withTarget of them have one, the others count 0',
+    'How the target was obtained: set for the period, or (quarters and years of money and count metrics without a target of their own) the sum of its months’ / quarters’ targets — withTarget of them have one, the others count 0 —, or (none of those) the target of the playbook that applies to the person for the period’s kind (playbook: which one)',
   );
 
 /** What `GET /api/metrics/values` answers for one metric (and the grid for each of its metrics). */

@@ -548,7 +548,12 @@ function valuesResponse(
 /** How a target was obtained, for the answer (null without a target). */
 function targetBasisOf(t: UserTarget | undefined) {
   if (!t) return null;
-  return { source: t.source, withTarget: t.parts?.withTarget ?? null, of: t.parts?.of ?? null };
+  return {
+    source: t.source,
+    withTarget: t.parts?.withTarget ?? null,
+    of: t.parts?.of ?? null,
+    playbook: t.playbook ?? null,
+  };
 }
 
 /** A peer shown by rank only: every number null. */

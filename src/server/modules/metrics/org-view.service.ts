@@ -4,14 +4,16 @@ import type { Deps } from '../../context.ts';
 import { forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
+import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
+  playbookDefaults,
   rolledTeamTargets,
   rolledUserTargets,
   targetSpan,
   targetSumsOf,
   type UserTarget,
 } from '../targets/targets.effective.ts';
-import { membershipStarts, membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
+import { membersOfTeams, targetsFor, teamTree } from '../targets/targets.repository.ts';
 import { aggregationOf, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings, metricSettingsOf } from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
@@ -128,8 +130,12 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
     id: t.id,
     parent_team_id: t.parent_team_id && visibleIds.has(t.parent_team_id) ? t.parent_team_id : null,
   }));
-  // Targets of every metric in three queries: the rows (people and teams), membership starts, the ramp.
-  const [values, targetRows, starts, settings] = await Promise.all([
+  // Targets of every metric in three queries: the rows (people and teams), the current playbook
+  // targets (the default quotas of the people they apply to), the ramp. Membership starts, roles and
+  // teams come with the members.
+  const starts = new Map(members.map((m) => [m.user_id, Number(m.created_at)]));
+  const people = new Map(members.map((m) => [m.user_id, { role: m.role, teamId: m.team_id }]));
+  const [values, targetRows, playbooks, settings] = await Promise.all([
     // The metrics share their building blocks (closed deals, activity counts) within this view.
     (async () => {
       const blocks = blockMemo(targetKeys, custom);
@@ -152,7 +158,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
         return within ? { within } : {};
       })(),
     ),
-    membershipStarts(db, actor.orgId, userIds),
+    currentPlaybookTargets(db, actor.orgId),
     loadMetricSettings(db, actor.orgId),
   ]);
   const sumsOf = new Map(targetKeys.map((k) => [k, targetSumsOf(byKey.get(k)!)]));
@@ -170,6 +176,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
           org.time_zone,
           { kind, startDate },
           sumsOf.get(k)!.periods,
+          playbookDefaults(playbooks, people, k, kind),
         );
         memo.set(key, got);
       }

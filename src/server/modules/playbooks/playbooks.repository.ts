@@ -1,5 +1,13 @@
+import { sql } from 'kysely';
+import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
-import type { PlaybooksTable, PlaybookTargetsTable, PlaybookVersionsTable, Role } from '../../db/schema.ts';
+import type {
+  PlaybooksTable,
+  PlaybookTargetsTable,
+  PlaybookVersionsTable,
+  Role,
+  TargetPeriodKind,
+} from '../../db/schema.ts';
 
 // SQL only. Every query filters by org_id. Published versions are never updated: the only UPDATE
 // of playbook_versions and the only DELETE of playbook_targets are restricted to drafts.
@@ -283,4 +291,96 @@ export async function audience(
     .where('m.active', '=', 1)
     .orderBy('u.name')
     .execute();
+}
+
+/**
+ * The targets of every playbook's current published version in the org, each with what the
+ * playbook applies to: a role playbook once (`team_id` null), a team playbook once per team of its
+ * subtree (`team_id`, `depth` = levels below the playbook's team; the same rule as acknowledgements:
+ * the members of the team and of the teams beneath it). Drafts and superseded versions never appear.
+ * One fixed-shape statement (cached on SQLite while nothing changed): read by every KPI request as
+ * the default quotas of the people a playbook applies to (`playbookDefaults` in targets.effective).
+ */
+const currentTargetRows = compiledQuery(
+  (db: Executor, orgId: string) =>
+    db
+      .withRecursive('sub(playbook_id, team_id, depth)', (qb) =>
+        qb
+          .selectFrom('playbooks as p')
+          .select(['p.id as playbook_id', 'p.scope_team_id as team_id', sql<number>`0`.as('depth')])
+          .where('p.org_id', '=', orgId)
+          .where('p.scope_type', '=', 'team')
+          .where('p.current_version', 'is not', null)
+          .unionAll(
+            qb
+              .selectFrom('sub as s')
+              .innerJoin('teams as t', 't.parent_team_id', 's.team_id')
+              .select(['s.playbook_id', 't.id as team_id', sql<number>`s.depth + 1`.as('depth')])
+              .where('t.org_id', '=', orgId)
+              // A cycle in the parent links (never expected) ends here.
+              .where('s.depth', '<', sql.lit(64)),
+          ),
+      )
+      .selectFrom('playbooks as p')
+      .innerJoin('playbook_versions as v', (j) =>
+        j
+          .onRef('v.org_id', '=', 'p.org_id')
+          .onRef('v.playbook_id', '=', 'p.id')
+          .onRef('v.version', '=', 'p.current_version'),
+      )
+      .innerJoin('playbook_targets as pt', (j) =>
+        j
+          .onRef('pt.org_id', '=', 'v.org_id')
+          .onRef('pt.playbook_id', '=', 'v.playbook_id')
+          .onRef('pt.version', '=', 'v.version'),
+      )
+      .leftJoin('sub', 'sub.playbook_id', 'p.id')
+      .select([
+        'p.id as playbook_id',
+        'p.name as playbook_name',
+        'p.scope_type',
+        'p.scope_role',
+        'sub.team_id',
+        'sub.depth',
+        'v.published_at',
+        'pt.metric_key',
+        'pt.period_kind',
+        'pt.amount',
+      ])
+      .where('p.org_id', '=', orgId)
+      .where('v.status', '=', 'published'),
+  { cached: true },
+);
+
+export interface CurrentPlaybookTarget {
+  playbookId: string;
+  playbookName: string;
+  scope: 'role' | 'team';
+  role: Role | null;
+  /** A team the playbook applies to (its own or one beneath it); null for a role playbook. */
+  teamId: string | null;
+  /** Levels from the playbook's team down to `teamId` (0: the playbook's own team). */
+  depth: number;
+  publishedAt: number;
+  metricKey: string;
+  periodKind: TargetPeriodKind;
+  amount: number;
+}
+
+export async function currentPlaybookTargets(db: Executor, orgId: string): Promise<CurrentPlaybookTarget[]> {
+  const rows = await currentTargetRows(db, orgId);
+  return rows
+    .filter((r) => r.scope_type === 'role' || r.team_id !== null)
+    .map((r) => ({
+      playbookId: r.playbook_id,
+      playbookName: r.playbook_name,
+      scope: r.scope_type,
+      role: r.scope_role,
+      teamId: r.scope_type === 'team' ? r.team_id : null,
+      depth: Number(r.depth ?? 0),
+      publishedAt: Number(r.published_at ?? 0),
+      metricKey: r.metric_key,
+      periodKind: r.period_kind,
+      amount: Number(r.amount),
+    }));
 }

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
+import type { CurrentPlaybookTarget } from '../playbooks/playbooks.repository.ts';
 import {
+  playbookDefaults,
   rampedAmount,
   rampPercent,
   rolledTeamTargets,
@@ -336,5 +338,125 @@ describe('a quarter or a year from its months', () => {
       periods: false,
     });
     expect(rate.get('a')).toMatchObject({ source: 'none', effective: null });
+  });
+});
+
+describe('the playbook that applies to a person', () => {
+  const pt = (over: Partial<CurrentPlaybookTarget>): CurrentPlaybookTarget => ({
+    playbookId: 'pb-role',
+    playbookName: 'Field rep',
+    scope: 'role',
+    role: 'rep',
+    teamId: null,
+    depth: 0,
+    publishedAt: 1,
+    metricKey: 'visits',
+    periodKind: 'week',
+    amount: 40,
+    ...over,
+  });
+  const people = new Map([
+    ['rep-a', { role: 'rep' as const, teamId: 'team-a' }],
+    ['rep-b', { role: 'rep' as const, teamId: 'team-b' }],
+    ['rep-none', { role: 'rep' as const, teamId: null }],
+    ['manager', { role: 'manager' as const, teamId: 'team-a' }],
+  ]);
+
+  it("gives a role playbook's target of the metric and period kind to everyone with the role", () => {
+    const got = playbookDefaults([pt({})], people, 'visits', 'week');
+    expect([...got.keys()].sort()).toEqual(['rep-a', 'rep-b', 'rep-none']);
+    expect(got.get('rep-a')).toEqual({ playbookId: 'pb-role', playbookName: 'Field rep', amount: 40 });
+    expect(playbookDefaults([pt({})], people, 'visits', 'month').size).toBe(0);
+    expect(playbookDefaults([pt({})], people, 'calls', 'week').size).toBe(0);
+  });
+
+  it('prefers a team playbook, the nearest team first, over a role playbook', () => {
+    const rows = [
+      pt({}),
+      // The parent team's playbook reaches team-a one level down and the parent's own members.
+      pt({
+        playbookId: 'pb-parent',
+        playbookName: 'Region',
+        scope: 'team',
+        role: null,
+        teamId: 'team-a',
+        depth: 1,
+        amount: 30,
+      }),
+      pt({
+        playbookId: 'pb-a',
+        playbookName: 'Team A',
+        scope: 'team',
+        role: null,
+        teamId: 'team-a',
+        depth: 0,
+        amount: 25,
+      }),
+      pt({
+        playbookId: 'pb-parent',
+        playbookName: 'Region',
+        scope: 'team',
+        role: null,
+        teamId: 'team-b',
+        depth: 1,
+        amount: 30,
+      }),
+    ];
+    const got = playbookDefaults(rows, people, 'visits', 'week');
+    expect(got.get('rep-a')?.playbookId).toBe('pb-a');
+    expect(got.get('rep-b')?.playbookId).toBe('pb-parent');
+    expect(got.get('rep-none')?.playbookId).toBe('pb-role');
+    // A team playbook applies to every member of the team, whatever their role.
+    expect(got.get('manager')?.amount).toBe(25);
+    // Whatever order the rows come in.
+    expect(playbookDefaults([...rows].reverse(), people, 'visits', 'week').get('rep-a')?.playbookId).toBe(
+      'pb-a',
+    );
+  });
+
+  it('between two playbooks of the same reach, takes the latest published', () => {
+    const rows = [
+      pt({ playbookId: 'pb-old', publishedAt: 10, amount: 1 }),
+      pt({ playbookId: 'pb-new', publishedAt: 20, amount: 2 }),
+    ];
+    expect(playbookDefaults(rows, people, 'visits', 'week').get('rep-a')?.amount).toBe(2);
+    expect(playbookDefaults([...rows].reverse(), people, 'visits', 'week').get('rep-a')?.amount).toBe(2);
+  });
+
+  it('fills in only where no target is set or summed, ramped for the period', () => {
+    const defaults = new Map([
+      ['u1', { playbookId: 'pb', playbookName: 'Field rep', amount: 40 }],
+      ['u2', { playbookId: 'pb', playbookName: 'Field rep', amount: 40 }],
+    ]);
+    // u2 joined on 2026-03-10: March is their first month of tenure (ramp 50 %).
+    const starts = new Map([
+      ['u1', Date.UTC(2025, 0, 1)],
+      ['u2', Date.UTC(2026, 2, 10, 12)],
+    ]);
+    const rows = [
+      { id: 't1', subject_id: 'u1', amount: 12, period_kind: 'week', period_start: '2026-03-16' },
+    ];
+    const week = { kind: 'week' as const, startDate: '2026-03-16' };
+    const got = rolledUserTargets(rows, starts, [50], 'UTC', week, true, defaults);
+    expect(got.get('u1')).toMatchObject({ source: 'set', effective: 12, targetId: 't1' });
+    expect(got.get('u1')?.playbook).toBeUndefined();
+    expect(got.get('u2')).toEqual({
+      targetId: null,
+      amount: 40,
+      rampPercent: 50,
+      effective: 20,
+      tenureMonth: 1,
+      source: 'playbook',
+      parts: null,
+      playbook: { id: 'pb', name: 'Field rep' },
+    });
+    // A quarter summed from set months wins over the playbook's quarterly target.
+    const q = { kind: 'quarter' as const, startDate: '2026-01-01' };
+    const months = [
+      { id: 'm1', subject_id: 'u1', amount: 5, period_kind: 'month', period_start: '2026-02-01' },
+    ];
+    const rolled = rolledUserTargets(months, starts, [], 'UTC', q, true, defaults);
+    expect(rolled.get('u1')).toMatchObject({ source: 'months', effective: 5 });
+    expect(rolled.get('u2')).toMatchObject({ source: 'playbook', effective: 40 });
   });
 });

@@ -5,7 +5,8 @@ import { dateInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
 import { aggregationOf, loadOrgMetrics, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { membershipStarts, type TargetRow, targetsFor } from './targets.repository.ts';
+import { type CurrentPlaybookTarget, currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
+import { type TargetPerson, type TargetRow, targetPeople, targetsFor } from './targets.repository.ts';
 
 /**
  * Effective targets: what a rep or team is measured against, computed when read (never stored):
@@ -13,7 +14,10 @@ import { membershipStarts, type TargetRow, targetsFor } from './targets.reposito
  *   (tenure counted from the membership start in the org's zone; a period that starts before the
  *   rep joined counts as month 1); rounded half-even to a whole number (minor units for money);
  * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
- *   plus its sub-teams' effective targets (null when none of them has one).
+ *   plus its sub-teams' effective targets (null when none of them has one);
+ * - a person without a target of the period (set, or summed from its months / quarters) has the
+ *   target of the playbook that applies to them for the metric and the period's kind, if any — the
+ *   current published version of it, ramped like any target (`playbookDefaults`).
  */
 
 /**
@@ -62,8 +66,11 @@ export function rampedAmount(amount: number, percent: number): number {
   return mulDiv(Math.round(amount * 100), percent, 100) / 100;
 }
 
-/** How a target was obtained: set for the period itself, or the sum of its months' / quarters'. */
-export type TargetSource = 'set' | 'months' | 'quarters';
+/**
+ * How a target was obtained: set for the period itself, the sum of its months' / quarters', or the
+ * default of the playbook that applies to the person (none of the others).
+ */
+export type TargetSource = 'set' | 'months' | 'quarters' | 'playbook';
 
 export interface UserTarget {
   /** The stored target's id; null for a sum of shorter periods' targets. */
@@ -78,6 +85,56 @@ export interface UserTarget {
   source: TargetSource;
   /** For a sum: how many of the shorter periods have a target (the others count 0), of how many. */
   parts: { withTarget: number; of: number } | null;
+  /** For `source: 'playbook'`: the playbook whose current version sets it. */
+  playbook?: { id: string; name: string };
+}
+
+/** A playbook's target for one person (before ramp). */
+export interface PlaybookDefault {
+  playbookId: string;
+  playbookName: string;
+  amount: number;
+}
+
+/**
+ * The playbook target of a metric and period kind for each person, from the current published
+ * playbook targets (`currentPlaybookTargets`): a team playbook applies to the members of its team
+ * and of the teams beneath it, a role playbook to everyone with the role (the same rule as
+ * acknowledgements). When several apply, the most specific wins: a team playbook over a role
+ * playbook, the nearest team over one further up; between equals, the latest published (then the
+ * greater id, so the choice never depends on row order).
+ */
+export function playbookDefaults(
+  rows: readonly CurrentPlaybookTarget[],
+  people: ReadonlyMap<string, Pick<TargetPerson, 'role' | 'teamId'>>,
+  metricKey: string,
+  periodKind: string,
+): Map<string, PlaybookDefault> {
+  const wanted = rows.filter((r) => r.metricKey === metricKey && r.periodKind === periodKind);
+  const out = new Map<string, PlaybookDefault>();
+  if (wanted.length === 0) return out;
+  // Lower is more specific: team playbooks by depth, role playbooks after every team.
+  const rank = (r: CurrentPlaybookTarget) => (r.scope === 'team' ? r.depth : Number.MAX_SAFE_INTEGER);
+  const better = (a: CurrentPlaybookTarget, b: CurrentPlaybookTarget) =>
+    rank(a) !== rank(b)
+      ? rank(a) < rank(b)
+      : a.publishedAt !== b.publishedAt
+        ? a.publishedAt > b.publishedAt
+        : a.playbookId > b.playbookId;
+  const byTeam = new Map<string, CurrentPlaybookTarget[]>();
+  const byRole = new Map<string, CurrentPlaybookTarget[]>();
+  for (const r of wanted) {
+    const [index, key] = r.scope === 'team' ? [byTeam, r.teamId ?? ''] : [byRole, r.role ?? ''];
+    index.set(key, [...(index.get(key) ?? []), r]);
+  }
+  for (const [user, p] of people) {
+    let best: CurrentPlaybookTarget | undefined;
+    for (const r of [...(p.teamId ? (byTeam.get(p.teamId) ?? []) : []), ...(byRole.get(p.role) ?? [])])
+      if (!best || better(r, best)) best = r;
+    if (best)
+      out.set(user, { playbookId: best.playbookId, playbookName: best.playbookName, amount: best.amount });
+  }
+  return out;
 }
 
 type SpanKind = 'week' | 'month' | 'quarter' | 'year';
@@ -136,7 +193,8 @@ export interface PeriodTargetRow {
  * `TargetSums.periods`), a quarter's is the sum of its months' effective targets — each ramped for
  * its own month of tenure — and a year's the sum of its quarters' (each set, or from its months). A
  * shorter period without a target counts 0; with none at all, no target. Rows of other periods are
- * ignored.
+ * ignored. A person with no target of the period either way gets `playbook`'s (their playbook's
+ * target of the period's kind, see `playbookDefaults`), ramped for the period's month of tenure.
  */
 export function rolledUserTargets(
   rows: readonly PeriodTargetRow[],
@@ -145,6 +203,7 @@ export function rolledUserTargets(
   timeZone: string,
   period: { kind: SpanKind; startDate: string },
   sumsOverPeriods: boolean,
+  playbook: ReadonlyMap<string, PlaybookDefault> = new Map(),
 ): Map<string, UserTarget> {
   const byKey = new Map<string, PeriodTargetRow>();
   for (const r of rows) byKey.set(`${r.period_kind}|${r.period_start}|${r.subject_id}`, r);
@@ -176,12 +235,28 @@ export function rolledUserTargets(
           : { withTarget: got.length, of: sub.starts.length },
     };
   };
+  const fromPlaybook = (user: string): UserTarget | null => {
+    const d = playbook.get(user);
+    if (!d) return null;
+    const t = userTargetsFrom(
+      [{ id: '', subject_id: user, amount: d.amount }],
+      starts,
+      ramp,
+      timeZone,
+      period.startDate,
+    ).get(user)!;
+    return { ...t, targetId: null, source: 'playbook', playbook: { id: d.playbookId, name: d.playbookName } };
+  };
   const out = new Map<string, UserTarget>();
-  for (const user of new Set(rows.map((r) => r.subject_id))) {
-    const t = at(period.kind, period.startDate, user);
+  for (const user of new Set([...rows.map((r) => r.subject_id), ...playbook.keys()])) {
+    const t = at(period.kind, period.startDate, user) ?? fromPlaybook(user);
     if (t) out.set(user, t);
   }
   return out;
+}
+
+function startsOf(people: ReadonlyMap<string, TargetPerson>): Map<string, number> {
+  return new Map([...people].map(([u, p]) => [u, p.start]));
 }
 
 /** Whether targets of a metric add up over periods, for built-ins by key and custom metrics by definition. */
@@ -204,20 +279,24 @@ export async function effectiveUserTargets(
   if (userIds.length === 0) return new Map();
   const sums = await periodSumsOf(db, org.id, metricKey);
   const within = sums ? targetSpan(period.kind, period.startDate) : null;
-  const [rows, starts, settings] = await Promise.all([
+  const [rows, people, playbooks, settings] = await Promise.all([
     targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], [metricKey], within ? { within } : {}),
-    membershipStarts(db, org.id, userIds),
+    targetPeople(db, org.id, userIds),
+    currentPlaybookTargets(db, org.id),
     loadMetricSettings(db, org.id),
   ]);
-  return rolledUserTargets(rows, starts, settings.ramp, org.timeZone, period, sums);
+  const defaults = playbookDefaults(playbooks, people, metricKey, period.kind);
+  return rolledUserTargets(rows, startsOf(people), settings.ramp, org.timeZone, period, sums, defaults);
 }
 
 /**
  * Effective user targets for the metrics and people of one request, read lazily per period: one
  * query for every metric's targets of a period (with its months and quarters for a quarter or a
- * year, see `rolledUserTargets`), and the membership starts (for the ramp) once and only when some
- * target exists. `ramp` is the org's ramp setting when the caller has it already; `sumsOverPeriods`
- * says which metrics' targets add up over periods (`TargetSums.periods`).
+ * year, see `rolledUserTargets`), the current playbook targets once (`currentPlaybookTargets`: the
+ * default quotas of the people a playbook applies to), and the people's membership starts, roles
+ * and teams (ramp, which playbook applies) once and only when some target or playbook target
+ * exists. `ramp` is the org's ramp setting when the caller has it already; `sumsOverPeriods` says
+ * which metrics' targets add up over periods (`TargetSums.periods`).
  */
 export function effectiveTargetsLoader(
   db: Executor,
@@ -229,7 +308,8 @@ export function effectiveTargetsLoader(
 ): (metricKey: string, period: Pick<Period, 'kind' | 'startDate'>) => Promise<Map<string, UserTarget>> {
   const keys = [...new Set(metricKeys)];
   const byPeriod = new Map<string, Promise<TargetRow[]>>();
-  let starts: Promise<Map<string, number>> | undefined;
+  let playbooks: Promise<CurrentPlaybookTarget[]> | undefined;
+  let people: Promise<{ all: Map<string, TargetPerson>; starts: Map<string, number> }> | undefined;
   let rampOf: Promise<readonly number[]> | undefined;
   return async (metricKey, period) => {
     if (userIds.length === 0) return new Map();
@@ -246,12 +326,16 @@ export function effectiveTargetsLoader(
       });
       byPeriod.set(periodKey, rows);
     }
-    const mine = (await rows).filter((r) => r.metric_key === metricKey);
-    if (mine.length === 0) return new Map();
-    starts ??= membershipStarts(db, org.id, userIds);
+    playbooks ??= currentPlaybookTargets(db, org.id);
+    const [all, pb] = await Promise.all([rows, playbooks]);
+    const mine = all.filter((r) => r.metric_key === metricKey);
+    const fromPlaybooks = pb.some((t) => t.metricKey === metricKey && t.periodKind === period.kind);
+    if (mine.length === 0 && !fromPlaybooks) return new Map();
+    people ??= targetPeople(db, org.id, userIds).then((all) => ({ all, starts: startsOf(all) }));
     rampOf ??= ramp ? Promise.resolve(ramp) : loadMetricSettings(db, org.id).then((m) => m.ramp);
-    const [s, r] = await Promise.all([starts, rampOf]);
-    return rolledUserTargets(mine, s, r, org.timeZone, period, sumsOverPeriods(metricKey));
+    const [p, r] = await Promise.all([people, rampOf]);
+    const defaults = fromPlaybooks ? playbookDefaults(pb, p.all, metricKey, period.kind) : new Map();
+    return rolledUserTargets(mine, p.starts, r, org.timeZone, period, sumsOverPeriods(metricKey), defaults);
   };
 }
 

@@ -1,6 +1,6 @@
 import { shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
-import type { TargetPeriodKind, TargetSubject, TargetsTable } from '../../db/schema.ts';
+import type { Role, TargetPeriodKind, TargetSubject, TargetsTable } from '../../db/schema.ts';
 
 // SQL only. Every query filters by org_id; lookups for many subjects are one `in (…)` query.
 
@@ -253,6 +253,38 @@ export async function membershipStarts(
   return new Map(rows.map((r) => [r.user_id, Number(r.created_at)]));
 }
 
+export interface TargetPerson {
+  /** Membership start (created_at), for tenure and ramp. */
+  start: number;
+  role: Role;
+  /** The person's team (one at most), for the team playbooks that apply to them. */
+  teamId: string | null;
+}
+
+/**
+ * Membership start, role and team of each user: the ramp and which playbooks apply (a playbook's
+ * targets are the default quotas of its people). One query whatever the number of users.
+ */
+export async function targetPeople(
+  db: Executor,
+  orgId: string,
+  userIds: string[],
+): Promise<Map<string, TargetPerson>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('memberships as m')
+    .leftJoin('team_members as tm', (j) =>
+      j.onRef('tm.org_id', '=', 'm.org_id').onRef('tm.user_id', '=', 'm.user_id'),
+    )
+    .select(['m.user_id', 'm.created_at', 'm.role', 'tm.team_id'])
+    .where('m.org_id', '=', orgId)
+    .where('m.user_id', 'in', userIds)
+    .execute();
+  return new Map(
+    rows.map((r) => [r.user_id, { start: Number(r.created_at), role: r.role, teamId: r.team_id ?? null }]),
+  );
+}
+
 /** The org's teams (for the tree) and the members of the given teams. */
 export async function teamTree(db: Executor, orgId: string) {
   return db
@@ -271,7 +303,7 @@ export async function membersOfTeams(db: Executor, orgId: string, teamIds: strin
     .innerJoin('memberships as m', (j) =>
       j.onRef('m.org_id', '=', 'tm.org_id').onRef('m.user_id', '=', 'tm.user_id'),
     )
-    .select(['tm.team_id', 'tm.user_id', 'u.name', 'm.created_at', 'm.active'])
+    .select(['tm.team_id', 'tm.user_id', 'u.name', 'm.created_at', 'm.active', 'm.role'])
     .where('tm.org_id', '=', orgId)
     .where('tm.team_id', 'in', teamIds)
     .orderBy('u.name')

@@ -143,11 +143,15 @@ export const gridResponse = z.object({
           amount: z.number().nullable().describe('The target set for this period (null: none set)'),
           effective: z.number().nullable(),
           source: z
-            .enum(['set', 'months', 'quarters'])
+            .enum(['set', 'months', 'quarters', 'playbook'])
             .nullable()
             .describe(
-              'How the effective target was obtained: set for the period, or the sum of its months’ / quarters’ targets (null: no target)',
+              'How the effective target was obtained: set for the period, the sum of its months’ / quarters’ targets, or the target of the playbook that applies to the person (null: no target)',
             ),
+          playbook: z
+            .object({ id: z.string(), name: z.string() })
+            .nullable()
+            .describe('For source playbook: the playbook whose current version sets the target'),
           parts: z
             .object({ withTarget: z.number(), of: z.number() })
             .nullable()

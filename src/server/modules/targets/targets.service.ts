@@ -13,7 +13,9 @@ import { CellError, minorDigits, parseAmountMinor } from '../crm/import/import-v
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
+import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
+  playbookDefaults,
   rolledTeamTargets,
   rolledUserTargets,
   targetSpan,
@@ -396,10 +398,12 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       }
   }
   const treeTeams = teams.filter((t) => subtree.has(t.id));
-  const [members, orgMetrics, settings] = await Promise.all([
+  const [members, orgMetrics, settings, playbooks] = await Promise.all([
     membersOfTeams(db, actor.orgId, [...subtree]),
     loadOrgMetrics(db, actor.orgId),
     loadMetricSettings(db, actor.orgId),
+    // A person without a target of their own has their playbook's (and it counts in team sums).
+    currentPlaybookTargets(db, actor.orgId),
   ]);
   const metrics = metricsByKey(orgMetrics);
   const userIds = members.map((m) => m.user_id);
@@ -438,6 +442,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     if (metricKeys.length === 0) metricKeys = ['revenue_won'];
   }
   const starts = new Map(members.map((m) => [m.user_id, Number(m.created_at)]));
+  const people = new Map(members.map((m) => [m.user_id, { role: m.role, teamId: m.team_id }]));
   const perMetric = new Map(
     metricKeys.map((key) => {
       const mine = spanRows.filter((r) => r.metric_key === key);
@@ -455,6 +460,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
             org.timeZone,
             { kind, startDate },
             sums.periods,
+            playbookDefaults(playbooks, people, key, kind),
           );
           usersAt.set(k, got);
         }
@@ -509,6 +515,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
           effective: t?.effective ?? null,
           source: t?.source ?? null,
           parts: t?.parts ?? null,
+          playbook: t?.playbook ?? null,
         };
       }),
     })),

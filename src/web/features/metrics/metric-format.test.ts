@@ -155,5 +155,25 @@ describe('targetBasisText', () => {
       'sum of monthly targets; 2 of 3 months set',
     );
     expect(targetBasisText({ source: 'quarters', withTarget: 4, of: 4 })).toBe('sum of quarterly targets');
+    expect(
+      targetBasisText({
+        source: 'playbook',
+        withTarget: null,
+        of: null,
+        playbook: { id: 'p', name: 'Field rep' },
+      }),
+    ).toBe('from the Field rep playbook');
+    // A name that already says "playbook" is not doubled.
+    expect(
+      targetBasisText({
+        source: 'playbook',
+        withTarget: null,
+        of: null,
+        playbook: { id: 'p', name: 'Rep playbook' },
+      }),
+    ).toBe('from the Rep playbook');
+    expect(targetBasisText({ source: 'playbook', withTarget: null, of: null, playbook: null })).toBe(
+      'from the playbook',
+    );
   });
 });

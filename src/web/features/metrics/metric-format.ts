@@ -216,12 +216,24 @@ export function dealCycleText(createdAt: string | null, closedAt: string | null)
 /**
  * How a target was obtained, in words for beside it: nothing for a target set for the period;
  * "sum of monthly targets" (with how many months had one when not all) or "sum of quarterly
- * targets" for a quarter or year without a target of its own.
+ * targets" for a quarter or year without a target of its own; "from the Field rep playbook" for
+ * the default of the playbook that applies to the person.
  */
 export function targetBasisText(
-  basis: { source: 'set' | 'months' | 'quarters'; withTarget: number | null; of: number | null } | null,
+  basis: {
+    source: 'set' | 'months' | 'quarters' | 'playbook';
+    withTarget: number | null;
+    of: number | null;
+    playbook?: { id: string; name: string } | null;
+  } | null,
 ): string | null {
   if (!basis || basis.source === 'set') return null;
+  if (basis.source === 'playbook') {
+    const name = basis.playbook?.name.trim();
+    if (!name) return 'from the playbook';
+    // "the Field rep playbook", not "the Field rep playbook playbook".
+    return /\bplaybook$/i.test(name) ? `from the ${name}` : `from the ${name} playbook`;
+  }
   const unit = basis.source === 'months' ? 'month' : 'quarter';
   const some =
     basis.withTarget !== null && basis.of !== null && basis.withTarget < basis.of

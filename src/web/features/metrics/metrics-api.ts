@@ -46,11 +46,15 @@ export interface ValueRow {
   targetBasis?: TargetBasis | null;
 }
 
-/** Set for the period, or the sum of its months' / quarters' targets (`withTarget` of `of` had one). */
+/**
+ * Set for the period, the sum of its months' / quarters' targets (`withTarget` of `of` had one), or
+ * the target of the playbook that applies to the person (`playbook`).
+ */
 export interface TargetBasis {
-  source: 'set' | 'months' | 'quarters';
+  source: 'set' | 'months' | 'quarters' | 'playbook';
   withTarget: number | null;
   of: number | null;
+  playbook?: { id: string; name: string } | null;
 }
 
 export interface Values {

@@ -106,5 +106,11 @@ describe('userCellNote', () => {
       'Sum of quarterly targets 900',
     );
     expect(userCellNote({ amount: null, effective: null, source: null }, show)).toBeNull();
+    expect(
+      userCellNote(
+        { amount: null, effective: 20, source: 'playbook', playbook: { id: 'p', name: 'Field rep' } },
+        show,
+      ),
+    ).toBe('Blank: 20 from the Field rep playbook');
   });
 });

@@ -1,5 +1,6 @@
 /** Pure helpers of the target grid editor: amounts as typed ⇄ stored, and the cells that changed. */
 import { parseTargetNumber } from '../../../shared/target-amounts.ts';
+import { targetBasisText } from '../metrics/metric-format.ts';
 import type { CsvProblem, GridCellWrite, TeamCell } from './targets-api.ts';
 
 /** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
@@ -126,13 +127,28 @@ export function teamSourceText(source: TeamCell['source']): string {
 
 /**
  * Under a rep's cell: after ramp when the stored target is ramped, or — for a quarter or year cell
- * left blank — the sum of the months' / quarters' targets that applies instead.
+ * left blank — the sum of the months' / quarters' targets that applies instead, or — for a cell
+ * left blank — the target of the person's playbook that applies instead (after ramp).
  */
 export function userCellNote(
-  cell: { amount: number | null; effective: number | null; source: 'set' | 'months' | 'quarters' | null },
+  cell: {
+    amount: number | null;
+    effective: number | null;
+    source: 'set' | 'months' | 'quarters' | 'playbook' | null;
+    playbook?: { id: string; name: string } | null;
+  },
   show: (v: number | null) => string,
 ): string | null {
   if (cell.effective === null) return null;
+  if (cell.source === 'playbook') {
+    const basis = targetBasisText({
+      source: 'playbook',
+      withTarget: null,
+      of: null,
+      playbook: cell.playbook ?? null,
+    });
+    return `Blank: ${show(cell.effective)} ${basis}`;
+  }
   if (cell.source === 'months') return `Sum of monthly targets ${show(cell.effective)}`;
   if (cell.source === 'quarters') return `Sum of quarterly targets ${show(cell.effective)}`;
   return cell.effective !== cell.amount ? `After ramp ${show(cell.effective)}` : null;

@@ -39,9 +39,13 @@ export interface Grid {
       targetId: string | null;
       amount: number | null;
       effective: number | null;
-      /** How the effective target was obtained: set, or the sum of the period's months / quarters. */
-      source: 'set' | 'months' | 'quarters' | null;
+      /**
+       * How the effective target was obtained: set, the sum of the period's months / quarters, or
+       * the target of the playbook that applies to the person (`playbook`).
+       */
+      source: 'set' | 'months' | 'quarters' | 'playbook' | null;
       parts: { withTarget: number; of: number } | null;
+      playbook?: { id: string; name: string } | null;
     }[];
   }[];
   teamRow: { cells: TeamCell[] };
