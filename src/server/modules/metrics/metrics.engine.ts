@@ -494,7 +494,7 @@ async function closedDealsByStatus(
   return out;
 }
 
-/** Sums of the deal rollups per user over a day range (closed deals only). */
+/** Amounts and shares of the deal rollups per user over a day range (closed deals only): what `dealValues` reads. */
 function dealRollups(
   db: Executor,
   s: Scope,
@@ -507,8 +507,6 @@ function dealRollups(
       'user_id',
       (eb) => eb.fn.sum<number>('amount').as('amount'),
       (eb) => eb.fn.sum<number>('share_bp').as('share'),
-      (eb) => eb.fn.sum<number>('deals').as('deals'),
-      (eb) => eb.fn.sum<number>('cycle_ms').as('cycle_ms'),
     ])
     .where('org_id', '=', s.orgId)
     .where('user_id', 'in', s.userIds)
