@@ -38,6 +38,15 @@ export function strikeRateDefinition(rule: { windowDays: number; orderOutcomes: 
   return `Visits in the period that led to a won deal or an order within ${days}: a deal won on the same account from the visit until ${days} after it${order} ÷ visits in the period.`;
 }
 
+/** The meeting window an org starts with (days after a call or email; `meetingWindowDays` in the metric settings). */
+export const DEFAULT_MEETING_WINDOW_DAYS = 14;
+
+/** The definition of meetings from outreach with an org's meeting window. */
+export function meetingsFromOutreachDefinition(windowDays: number): string {
+  const days = `${windowDays} day${windowDays === 1 ? '' : 's'}`;
+  return `Outreach activities (calls and emails) in the period that led to a meeting within ${days}: a meeting on the same account, by anyone, from the call or email until ${days} after it ÷ outreach activities in the period. A call or email without an account never counts as converted.`;
+}
+
 export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'revenue_won',
@@ -187,7 +196,7 @@ export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'meetings_from_outreach',
     name: 'Meetings from outreach',
-    definition: 'Meetings ÷ outreach activities (calls and emails) in the period.',
+    definition: `Outreach activities (calls and emails) in the period that led to a meeting within the org's meeting window (${DEFAULT_MEETING_WINDOW_DAYS} days by default): a meeting on the same account, by anyone, from the call or email until the window ends ÷ outreach activities in the period. A call or email without an account never counts as converted.`,
     unit: 'percent',
     direction: 'higher',
   },

@@ -70,3 +70,51 @@ test(
     }
   },
 );
+
+test(
+  'an admin sets the meeting window for meetings from outreach; it is kept, shown in the definition, and a bad window is refused',
+  { tag: '@desktop' },
+  async ({ page }, testInfo) => {
+    await signInByApi(page, DEMO.admin, '/admin/settings');
+    const read = async () =>
+      ((await (await page.request.get('/api/metrics/settings')).json()) as { meetingWindowDays: number })
+        .meetingWindowDays;
+    const before = await read();
+    const card = page.getByTestId('outreach-settings');
+    const windowInput = card.getByLabel('Meeting window (days)');
+    const save = card.getByTestId('outreach-save');
+    const days = before === 21 ? 22 : 21;
+    try {
+      await expect(windowInput).toHaveValue(String(before));
+      await expect(save).toBeDisabled();
+
+      await windowInput.fill('0');
+      await save.click();
+      await expect(card.getByText('Enter a whole number of days from 1 to 365')).toBeVisible();
+      expect(await read()).toBe(before);
+
+      await windowInput.fill(String(days));
+      await save.click();
+      await expect(page.getByText('Outreach settings saved')).toBeVisible();
+      expect(await read()).toBe(days);
+      const catalog = (await (await page.request.get('/api/metrics/catalog')).json()) as {
+        items: { key: string; definition: string }[];
+      };
+      expect(catalog.items.find((m) => m.key === 'meetings_from_outreach')?.definition).toContain(
+        `within ${days} days`,
+      );
+
+      await page.reload();
+      await expect(windowInput).toHaveValue(String(days));
+      await expect(save).toBeDisabled();
+      await card.scrollIntoViewIfNeeded();
+      await snap(page, testInfo, 'kpi-outreach-settings');
+    } finally {
+      const res = await page.request.patch('/api/metrics/settings', {
+        data: { meetingWindowDays: before },
+        headers: await csrf(page.request),
+      });
+      expect(res.status(), await res.text()).toBe(200);
+    }
+  },
+);

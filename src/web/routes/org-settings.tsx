@@ -5,6 +5,7 @@ import { FullPageError, FullPageLoader } from '../components/full-page-state.tsx
 import { OrgFields, type OrgFieldValues } from '../components/org-fields.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { LeaderboardSettingsCard } from '../features/metrics/leaderboard-settings.tsx';
+import { OutreachSettingsCard } from '../features/metrics/outreach-settings.tsx';
 import { StrikeSettingsCard } from '../features/metrics/strike-settings.tsx';
 import { VisibilitySettingsCard } from '../features/metrics/visibility-settings.tsx';
 import { apiGet, apiPatch } from '../lib/api.ts';
@@ -90,6 +91,7 @@ export function OrgSettingsPage() {
       </Card>
       <LeaderboardSettingsCard />
       <StrikeSettingsCard />
+      <OutreachSettingsCard />
       <VisibilitySettingsCard />
     </Stack>
   );

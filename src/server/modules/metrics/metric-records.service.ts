@@ -20,6 +20,7 @@ import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import { loadMetricSettings, visibilityOf } from './metric-settings.service.ts';
 import { computeMetric } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
+import { meetingFollowed, OUTREACH_KINDS, type OutreachRule, outreachRuleOf } from './outreach.ts';
 import { type StrikeRule, strikeCondition, strikeRuleOf } from './strike.ts';
 
 export const recordsQuery = z.object({
@@ -95,7 +96,7 @@ function selectionOf(m: OrgMetric): Selection | null {
     case 'strike_rate':
       return { source: 'activities', kinds: ['visit'], roleBy: 'strike' };
     case 'meetings_from_outreach':
-      return { source: 'activities', kinds: ['meeting', 'call', 'email'], roleBy: 'meeting' };
+      return { source: 'activities', kinds: [...OUTREACH_KINDS], roleBy: 'meeting' };
     default:
       return null;
   }
@@ -125,8 +126,9 @@ function describeFilters(
   sel: Selection,
   p: { label: string; closeBy: string },
   currency: string,
-  strike: StrikeRule,
+  rules: { strike: StrikeRule; outreach: OutreachRule },
 ): string[] {
+  const { strike, outreach } = rules;
   const out: string[] = [];
   if (sel.source === 'activities') {
     out.push(`Activities owned by the person, occurred in ${p.label}`);
@@ -146,7 +148,12 @@ function describeFilters(
           : 'Order outcomes: none set (only won deals count)',
       );
     }
-    if (sel.roleBy === 'meeting') out.push('Numerator: meetings; denominator: calls and emails');
+    if (sel.roleBy === 'meeting') {
+      const days = `${outreach.windowDays} day${outreach.windowDays === 1 ? '' : 's'}`;
+      out.push(
+        `Numerator (converted): calls and emails followed within ${days} (their instant to ${days} later) by a meeting on the same account, by anyone`,
+      );
+    }
   } else {
     const which = {
       won: `Deals won in ${p.label}`,
@@ -224,6 +231,7 @@ async function openNumber(
     metrics.filter((m) => m.spec).map((m) => [m.key, { spec: m.spec!, format: m.format }]),
   );
   const strike = strikeRuleOf(settings);
+  const outreach = outreachRuleOf(settings);
   const valueIn = async (p: Period) =>
     (
       await computeMetric(db, info.key, {
@@ -237,9 +245,10 @@ async function openNumber(
         period: p,
         custom,
         strike,
+        outreach,
       })
     ).get(userId) ?? { value: null };
-  return { org, info, cal, now, period, user, valueIn, settings, strike };
+  return { org, info, cal, now, period, user, valueIn, settings, strike, outreach };
 }
 
 export const trendQuery = z.object({
@@ -360,6 +369,8 @@ interface Ctx {
   db: Deps['db']['kysely'];
   /** The org's strike rule: the same one the engine computed the value with. */
   strike: StrikeRule;
+  /** The org's outreach rule, likewise. */
+  outreach: OutreachRule;
   orgId: string;
   userId: string;
   period: Period;
@@ -490,7 +501,8 @@ async function pageOfPart(
         'a.account_id',
         'acc.name as account_name',
         key.as('sort_at'),
-        strikeCondition('a', c.strike).as('strike'),
+        sel.roleBy === 'strike' ? strikeCondition('a', c.strike).as('strike') : sql<null>`null`.as('strike'),
+        sel.roleBy === 'meeting' ? meetingFollowed('a', c.outreach).as('met') : sql<null>`null`.as('met'),
       ])
       .execute();
     const roleOf = (r: AnyQuery): Role => {
@@ -500,7 +512,7 @@ async function pageOfPart(
         case 'strike':
           return Number(r.strike) ? 'both' : 'denominator';
         case 'meeting':
-          return r.kind === 'meeting' ? 'numerator' : 'denominator';
+          return Number(r.met) ? 'both' : 'denominator';
         default:
           return 'counted';
       }
@@ -580,7 +592,7 @@ export async function metricRecords(
   input: z.infer<typeof recordsQuery>,
 ) {
   const db = deps.db.kysely;
-  const { org, info, now, period, user, valueIn, settings, strike } = await openNumber(
+  const { org, info, now, period, user, valueIn, settings, strike, outreach } = await openNumber(
     deps,
     actor,
     reach,
@@ -608,9 +620,18 @@ export async function metricRecords(
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
   if (cursor && typeof cursor.sortValue !== 'number')
     throw invalidField('cursor', 'is not a cursor this list produced');
-  const c: Ctx = { db, orgId: actor.orgId, userId: user.id, period, currency: org.currency, closeBy, strike };
+  const c: Ctx = {
+    db,
+    orgId: actor.orgId,
+    userId: user.id,
+    period,
+    currency: org.currency,
+    closeBy,
+    strike,
+    outreach,
+  };
   const words = (sel: Selection) =>
-    describeFilters(sel, { label: period.label, closeBy }, org.currency, strike);
+    describeFilters(sel, { label: period.label, closeBy }, org.currency, { strike, outreach });
   const composed = parts.length > 1;
   let filters: string[];
   if (!composed) filters = words(parts[0]!.sel);

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_ORDER_OUTCOMES, DEFAULT_STRIKE_WINDOW_DAYS } from '../../../shared/metrics-catalog.ts';
+import {
+  DEFAULT_MEETING_WINDOW_DAYS,
+  DEFAULT_ORDER_OUTCOMES,
+  DEFAULT_STRIKE_WINDOW_DAYS,
+} from '../../../shared/metrics-catalog.ts';
 import type { Deps } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
@@ -19,6 +23,8 @@ import { loadOrgMetrics } from './metric-registry.ts';
  * - `strikeWindowDays` and `orderOutcomes`: what strike rate counts — a visit is a strike when
  *   within that many days a deal is won on its account or an activity there records one of the
  *   order outcomes (see `strike.ts`). Outcomes are stored trimmed, without case-insensitive repeats.
+ * - `meetingWindowDays`: what meetings from outreach counts — a call or email converted when a
+ *   meeting on its account follows within that many days (see `outreach.ts`).
  */
 export const metricKeySchema = z
   .string()
@@ -36,6 +42,7 @@ export const metricSettingsSchema = z.object({
     .array(z.string().min(1).max(200))
     .max(50)
     .default(() => [...DEFAULT_ORDER_OUTCOMES]),
+  meetingWindowDays: z.number().int().min(1).max(365).default(DEFAULT_MEETING_WINDOW_DAYS),
 });
 export type MetricSettings = z.infer<typeof metricSettingsSchema>;
 
@@ -63,6 +70,14 @@ export const metricSettingsUpdate = z
       .max(50)
       .describe(
         'Strike rate: activity outcomes that mean an order was taken (matched ignoring case and surrounding spaces)',
+      ),
+    meetingWindowDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .describe(
+        'Meetings from outreach: days after a call or email in which a meeting on its account converts it',
       ),
   })
   .partial()
@@ -131,7 +146,7 @@ function distinctOutcomes(outcomes: readonly string[]): string[] {
   });
 }
 
-/** Changes visibility, ramp, leaderboard and strike-rate settings (admin), audited. Unknown metric keys are refused by name. */
+/** Changes visibility, ramp, leaderboard, strike-rate and outreach settings (admin), audited. Unknown metric keys are refused by name. */
 export async function updateMetricSettings(
   deps: Deps,
   actor: Actor,
@@ -159,6 +174,7 @@ export async function updateMetricSettings(
       activityLeaderboards: input.activityLeaderboards ?? before.activityLeaderboards,
       strikeWindowDays: input.strikeWindowDays ?? before.strikeWindowDays,
       orderOutcomes: input.orderOutcomes ? distinctOutcomes(input.orderOutcomes) : before.orderOutcomes,
+      meetingWindowDays: input.meetingWindowDays ?? before.meetingWindowDays,
     });
     await trx
       .updateTable('orgs')

@@ -247,7 +247,9 @@ function pinned() {
     expect(await kpi('verified_visit_rate')).toEqual({ value: 75, numerator: 3, denominator: 4 });
     // 8 March 23:30 local is still 8 March: two field days, not three.
     expect(await kpi('visits_per_field_day')).toEqual({ value: 2, numerator: 4, denominator: 2 });
-    expect(await kpi('meetings_from_outreach')).toEqual({ value: 20, numerator: 1, denominator: 5 });
+    // Calls and emails of 3–6 March on Y are followed by the 12 March meeting on Y within 14 days;
+    // the 31 March call is not (the 28 February one is outside March).
+    expect(await kpi('meetings_from_outreach')).toEqual({ value: 80, numerator: 4, denominator: 5 });
     // The 10 March visit to X is followed by the win on X on 20 March.
     expect(await kpi('strike_rate')).toEqual({ value: 25, numerator: 1, denominator: 4 });
   });

@@ -8,6 +8,7 @@ import { type Executor, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
 import { metricSettingsOf } from './metric-settings.service.ts';
+import { meetingFollowed, OUTREACH_KINDS, type OutreachRule, outreachRuleOf } from './outreach.ts';
 import {
   type DayRange,
   KNOWN_CYCLE,
@@ -44,6 +45,8 @@ export interface MetricScope {
   custom?: ReadonlyMap<string, { spec: CustomMetricSpec; format: MetricFormat }>;
   /** What strike rate counts (the org's window and order outcomes); else the engine reads the org's settings. */
   strike?: StrikeRule;
+  /** What meetings from outreach counts (the org's meeting window); else the engine reads the org's settings. */
+  outreach?: OutreachRule;
   /** Ignore the rollups and read raw rows (tests comparing both, and the benchmarks' baseline). */
   raw?: boolean;
   /** The org's rollup state when the caller read it already (null: none); else the engine reads it. */
@@ -93,7 +96,7 @@ const builtinBlocks: Record<string, { statuses?: ('won' | 'lost')[]; activity?: 
   tasks: { activity: [{ kinds: ['task'] }] },
   verified_visit_rate: { activity: [{ kinds: ['visit'], verified: true }, { kinds: ['visit'] }] },
   visits_per_field_day: { activity: [{ kinds: ['visit'] }] },
-  meetings_from_outreach: { activity: [{ kinds: ['meeting'] }, { kinds: ['call', 'email'] }] },
+  meetings_from_outreach: { activity: [{ kinds: [...OUTREACH_KINDS] }] },
   strike_rate: { activity: [{ kinds: ['visit'] }] },
 };
 
@@ -587,6 +590,32 @@ async function strikeRuleOfOrg(db: Executor, orgId: string): Promise<StrikeRule>
   return strikeRuleOf(metricSettingsOf(row?.settings ?? '{}'));
 }
 
+/**
+ * Outreach (calls and emails) of the period followed by a meeting on the same account within the
+ * org's meeting window (`meetingFollowed`): one grouped query. Always raw rows, like strikes —
+ * whether a call converted depends on what happened after it.
+ */
+async function convertedOutreach(db: Executor, s: Scope): Promise<Totals> {
+  if (s.userIds.length === 0) return new Map();
+  let rule = s.outreach;
+  if (!rule) {
+    const row = await db.selectFrom('orgs').select('settings').where('id', '=', s.orgId).executeTakeFirst();
+    rule = outreachRuleOf(metricSettingsOf(row?.settings ?? '{}'));
+  }
+  const rows = await db
+    .selectFrom('activities as o')
+    .select(['o.owner_id as user_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('o.org_id', '=', s.orgId)
+    .where('o.owner_id', 'in', s.userIds)
+    .where('o.kind', 'in', [...OUTREACH_KINDS])
+    .where('o.occurred_at', '>=', s.start)
+    .where('o.occurred_at', '<', s.end)
+    .where(meetingFollowed('o', rule))
+    .groupBy('o.owner_id')
+    .execute();
+  return toMap(rows);
+}
+
 function ratio(users: string[], num: Totals, den: Totals, scale = 1): Map<string, MetricValue> {
   return new Map(
     users.map((u) => {
@@ -987,11 +1016,11 @@ async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<
       return ratio(users, visits, days);
     }
     case 'meetings_from_outreach': {
-      const [meetings, outreach] = await Promise.all([
-        activityCount(db, s, { kinds: ['meeting'] }),
-        activityCount(db, s, { kinds: ['call', 'email'] }),
+      const [converted, outreach] = await Promise.all([
+        convertedOutreach(db, s),
+        activityCount(db, s, { kinds: [...OUTREACH_KINDS] }),
       ]);
-      return ratio(users, meetings, outreach, 100);
+      return ratio(users, converted, outreach, 100);
     }
     case 'strike_rate': {
       const [hits, visits] = await Promise.all([strikes(db, s), activityCount(db, s, { kinds: ['visit'] })]);

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import { z } from 'zod';
-import { strikeRateDefinition } from '../../../shared/metrics-catalog.ts';
+import { meetingsFromOutreachDefinition, strikeRateDefinition } from '../../../shared/metrics-catalog.ts';
 import {
   type Calendar,
   elapsedFraction,
@@ -35,6 +35,7 @@ import {
   visibilityOf,
 } from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope } from './metrics.engine.ts';
+import { outreachRuleOf } from './outreach.ts';
 import { strikeRuleOf } from './strike.ts';
 
 export const valuesQuery = z.object({
@@ -91,16 +92,14 @@ async function teamSubtreeUserIds(deps: Deps, actor: Actor, reach: Reach, teamId
 
 /**
  * A metric as the API shows it. With the org's metric settings, strike rate's definition names the
- * org's window and order outcomes (else it says the defaults).
+ * org's window and order outcomes, and meetings from outreach's the org's meeting window (else
+ * they say the defaults).
  */
 export function catalogItem(m: OrgMetric, settings?: MetricSettings) {
   return {
     key: m.key,
     name: m.name,
-    definition:
-      settings && m.key === 'strike_rate' && !m.custom
-        ? strikeRateDefinition(strikeRuleOf(settings))
-        : m.definition,
+    definition: definitionWith(m, settings),
     unit: m.unit,
     direction: m.direction,
     format: m.format,
@@ -108,6 +107,14 @@ export function catalogItem(m: OrgMetric, settings?: MetricSettings) {
     custom: m.custom,
     currency: m.currency,
   };
+}
+
+/** A built-in's definition with the org's settings where the definition depends on them. */
+function definitionWith(m: OrgMetric, settings: MetricSettings | undefined): string {
+  if (!settings || m.custom) return m.definition;
+  if (m.key === 'strike_rate') return strikeRateDefinition(strikeRuleOf(settings));
+  if (m.key === 'meetings_from_outreach') return meetingsFromOutreachDefinition(settings.meetingWindowDays);
+  return m.definition;
 }
 
 /** Built-in KPIs followed by the org's custom metrics, each with its definition. */
@@ -395,6 +402,7 @@ export async function computeValuesMany(
     blocks,
     targets: targetsOf,
     strike,
+    outreach: outreachRuleOf(settings),
   });
   const { parts } = options;
   // Who each metric shows, decided first (in memory) so the names are read alongside the values.

@@ -18,6 +18,7 @@ import { aggregationOf, loadOrgMetrics, type OrgMetric } from './metric-registry
 import { loadMetricSettings, metricSettingsOf } from './metric-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope, type MetricValue } from './metrics.engine.ts';
 import { catalogItem, periodResponse } from './metrics.service.ts';
+import { outreachRuleOf } from './outreach.ts';
 import { strikeRuleOf } from './strike.ts';
 
 /** The key KPIs when the caller names none (the same as the web dashboards). */
@@ -123,6 +124,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
     period,
     custom,
     strike: strikeRuleOf(metricSettingsOf(org.settings)),
+    outreach: outreachRuleOf(metricSettingsOf(org.settings)),
   };
   const needsRevenue = infos.some((m) => ['quota', 'coverage'].includes(aggregationOf(m)));
   const targetKeys = [...new Set([...keys, ...(needsRevenue ? ['revenue_won'] : [])])];

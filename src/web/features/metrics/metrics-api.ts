@@ -187,6 +187,8 @@ export interface MetricSettings {
   strikeWindowDays: number;
   /** Strike rate: activity outcomes that mean an order was taken (matched ignoring case). */
   orderOutcomes: string[];
+  /** Meetings from outreach: days after a call or email in which a meeting on its account converts it. */
+  meetingWindowDays: number;
 }
 
 /** A change to the metric settings (PATCH /api/metrics/settings); a metric's null resets it to the default. */
@@ -196,6 +198,7 @@ export interface MetricSettingsPatch {
   activityLeaderboards?: boolean;
   strikeWindowDays?: number;
   orderOutcomes?: string[];
+  meetingWindowDays?: number;
 }
 
 export const metricSettingsQuery = queryOptions({

@@ -9,6 +9,7 @@ const saved: MetricSettings = {
   activityLeaderboards: true,
   strikeWindowDays: 30,
   orderOutcomes: ['Placed an order'],
+  meetingWindowDays: 14,
 };
 const keys = ['revenue_won', 'calls', 'visits'];
 
