@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { insertActivity, insertDeal, makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import { newId } from '../../lib/ids.ts';
-import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { syncDealCredits } from '../crm/deals.service.ts';
+import { ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
 
 /**
  * Leaderboards (movement since the previous period, peers by rank only carry no numbers, the org
@@ -24,72 +23,31 @@ async function deal(
 ) {
   const account = await makeAccount(t.db, t.clock, w.org.orgId, owner);
   await ensureDefaultPipeline(t.db.kysely, w.org.orgId, t.clock.now());
-  const pipeline = defaultPipelineId(w.org.orgId);
   const id = newId();
-  const stage = o.status === 'open' ? 'proposal' : o.status;
-  await t.db.kysely
-    .insertInto('deals')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      account_id: account,
-      owner_id: owner,
-      name: `Deal ${id.slice(-6)}`,
-      name_lower: 'deal',
-      amount_minor: o.amount,
-      currency: 'USD',
-      pipeline_id: pipeline,
-      stage_id: `${pipeline}:${stage}`,
-      probability_override: null,
-      expected_close_date: null,
-      status: o.status,
-      closed_at: o.closed ? at(o.closed) : null,
-      close_reason: null,
-      external_source: null,
-      external_id: null,
-      created_at: at('2025-11-01T12:00:00Z'),
-      updated_at: at('2025-11-01T12:00:00Z'),
-    })
-    .execute();
-  for (const [user, bp] of o.split ?? [])
-    await t.db.kysely
-      .insertInto('deal_splits')
-      .values({ org_id: w.org.orgId, deal_id: id, user_id: user, share_bp: bp })
-      .execute();
-  await syncDealCredits(t.db.kysely, w.org.orgId, id);
+  await insertDeal(t.db, {
+    orgId: w.org.orgId,
+    id,
+    ownerId: owner,
+    accountId: account,
+    name: `Deal ${id.slice(-6)}`,
+    nameLower: 'deal',
+    amountMinor: o.amount,
+    status: o.status,
+    closedAt: o.closed ? at(o.closed) : null,
+    createdAt: at('2025-11-01T12:00:00Z'),
+    splits: o.split,
+  });
 }
 
 async function activity(owner: string, kind: string, when: string, verified: 0 | 1 | null = null) {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id: newId(),
-      owner_id: owner,
-      kind,
-      subject: `${kind} at ${when}`,
-      outcome: null,
-      occurred_at: at(when),
-      duration_minutes: null,
-      account_id: null,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified,
-      external_source: null,
-      external_id: null,
-      created_at: at(when),
-      updated_at: at(when),
-    })
-    .execute();
+  await insertActivity(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    kind,
+    subject: `${kind} at ${when}`,
+    occurredAt: at(when),
+    verified,
+  });
 }
 
 async function get(session: Session, url: string, status = 200) {
