@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertActivity, insertDeal, makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { isoSeeder } from '../../../../tests/factories/metrics.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
-import { ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
 
 /**
  * The records behind custom ratios (each marked numerator, denominator or both) and behind
@@ -14,39 +12,7 @@ let t: TestApp;
 let w: Awaited<ReturnType<typeof makeWorld>>;
 let admin: Session;
 let repA1: Session;
-const at = (iso: string) => Date.parse(iso);
-
-async function deal(
-  owner: string,
-  o: { amount: number; status: 'won' | 'lost' | 'open'; created: string; closed?: string },
-) {
-  const account = await makeAccount(t.db, t.clock, w.org.orgId, owner);
-  await ensureDefaultPipeline(t.db.kysely, w.org.orgId, t.clock.now());
-  const id = newId();
-  await insertDeal(t.db, {
-    orgId: w.org.orgId,
-    id,
-    ownerId: owner,
-    accountId: account,
-    name: `Deal ${id.slice(-6)}`,
-    nameLower: 'deal',
-    amountMinor: o.amount,
-    status: o.status,
-    closedAt: o.closed ? at(o.closed) : null,
-    createdAt: at(o.created),
-  });
-}
-
-async function activity(owner: string, kind: string, when: string, verified: 0 | 1 | null = null) {
-  await insertActivity(t.db, {
-    orgId: w.org.orgId,
-    ownerId: owner,
-    kind,
-    subject: `${kind} at ${when}`,
-    occurredAt: at(when),
-    verified,
-  });
-}
+let seed: ReturnType<typeof isoSeeder>;
 
 async function get(session: Session, url: string, status = 200) {
   const res = await as(t.app, session)({ method: 'GET', url });
@@ -93,43 +59,44 @@ async function custom(key: string, definition: unknown, format: string, unit: st
 beforeAll(async () => {
   t = await createTestApp();
   w = await makeWorld(t.db, t.clock);
+  seed = isoSeeder(t.db, t.clock, w.org.orgId);
   [admin, repA1] = await Promise.all([
     signIn(t.app, w.org.admin.email, PASSWORD),
     signIn(t.app, w.repA1.email, PASSWORD),
   ]);
   // Ari, January 2026: 3 visits (2 verified) + 1 in December, 1 call.
-  await activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
-  await activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
-  await activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
-  await activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
-  await activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
+  await seed.activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
   // Deals: 2 won (cycles 10 and 20 days), 1 lost in January; 3 open; a win in December.
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 3_000,
     status: 'won',
     created: '2025-12-24T15:00:00Z',
     closed: '2026-01-03T15:00:00Z',
   });
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 5_000,
     status: 'won',
     created: '2025-12-20T15:00:00Z',
     closed: '2026-01-09T15:00:00Z',
   });
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 9_000,
     status: 'lost',
     created: '2025-12-01T15:00:00Z',
     closed: '2026-01-05T15:00:00Z',
   });
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 7_000,
     status: 'won',
     created: '2025-11-01T15:00:00Z',
     closed: '2025-12-05T15:00:00Z',
   });
   for (const created of ['2025-10-01T10:00:00Z', '2026-01-06T10:00:00Z', '2026-01-07T10:00:00Z'])
-    await deal(w.repA1.id, { amount: 1_000, status: 'open', created });
+    await seed.deal(w.repA1.id, { amount: 1_000, status: 'open', created });
   await custom(
     'verified_visits',
     { block: 'activity_count', filters: { kinds: ['visit'], verified: true } },
