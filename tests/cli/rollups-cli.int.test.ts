@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeClock } from '../../src/server/lib/clock.ts';
-import { newId } from '../../src/server/lib/ids.ts';
 import { ROLLUP_VERSION, rollupState } from '../../src/server/modules/metrics/rollups.ts';
+import { insertActivity } from '../factories/crm.ts';
 import { makeOrg } from '../factories/identity.ts';
 import { createTestDb, type TestDb, testEngine } from '../setup/test-db.ts';
 import { runCli } from './run-cli.ts';
@@ -18,36 +18,15 @@ afterEach(async () => {
 vi.setConfig({ testTimeout: 120_000 });
 
 async function call(orgId: string, ownerId: string, at: number) {
-  await tdb.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: orgId,
-      id: newId(),
-      owner_id: ownerId,
-      kind: 'call',
-      subject: 'c',
-      outcome: null,
-      occurred_at: at,
-      duration_minutes: 5,
-      account_id: null,
-      contact_id: null,
-      deal_id: null,
-      source: 'import',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: null,
-      external_source: null,
-      external_id: null,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
+  await insertActivity(tdb.db, {
+    orgId,
+    ownerId,
+    kind: 'call',
+    subject: 'c',
+    occurredAt: at,
+    durationMinutes: 5,
+    source: 'import',
+  });
 }
 
 describe(`outfield rollups rebuild on ${testEngine()}`, () => {

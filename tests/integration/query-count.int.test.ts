@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount, makeDeal } from '../factories/crm.ts';
+import { insertActivity, makeAccount, makeDeal } from '../factories/crm.ts';
 import { makeUser, makeWorld, PASSWORD } from '../factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../setup/test-app.ts';
 import { createTestDb } from '../setup/test-db.ts';
@@ -56,36 +56,16 @@ async function grow(n: number): Promise<void> {
         updated_at: 1,
       })
       .execute();
-    await t.db.kysely
-      .insertInto('activities')
-      .values({
-        org_id: w.org.orgId,
-        id: `x-${i}-${Math.random()}`,
-        owner_id: owner,
-        kind: 'call',
-        subject: `Call ${i}`,
-        outcome: null,
-        occurred_at: t.clock.now() - i,
-        duration_minutes: null,
-        account_id: account,
-        contact_id: null,
-        deal_id: null,
-        source: 'online',
-        checkin_at: null,
-        checkin_lat: null,
-        checkin_lng: null,
-        checkin_accuracy_m: null,
-        checkout_at: null,
-        checkout_lat: null,
-        checkout_lng: null,
-        distance_m: null,
-        verified: null,
-        external_source: null,
-        external_id: null,
-        created_at: 1,
-        updated_at: 1,
-      })
-      .execute();
+    await insertActivity(t.db, {
+      orgId: w.org.orgId,
+      id: `x-${i}-${Math.random()}`,
+      ownerId: owner,
+      kind: 'call',
+      subject: `Call ${i}`,
+      occurredAt: t.clock.now() - i,
+      accountId: account,
+      createdAt: 1,
+    });
     const rep = await makeUser(t.db, t.clock, w.org, 'rep', { teamId: w.teamA });
     await t.db.kysely
       .insertInto('targets')

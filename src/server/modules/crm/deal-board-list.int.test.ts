@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount, makeDeal, stageId } from '../../../../tests/factories/crm.ts';
+import { insertActivity, makeAccount, makeDeal, stageId } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
 
 // The deal board and list pick their deals from keys first and read the chosen rows afterwards;
 // these pin what they answer against an independent expectation built from the inserted deals.
@@ -143,22 +142,14 @@ describe('activity list', () => {
       for (let n = 0; n < 12; n++) {
         i += 1;
         const at = 1_700_000_000_000 + (i % 5) * 60_000; // many share an instant
-        const id = newId();
-        await t.db.kysely
-          .insertInto('activities')
-          .values({
-            org_id: w.org.orgId,
-            id,
-            owner_id: owner.id,
-            kind: 'call',
-            subject: `Call ${i}`,
-            occurred_at: at,
-            account_id: account,
-            source: 'online',
-            created_at: at,
-            updated_at: at,
-          })
-          .execute();
+        const id = await insertActivity(t.db, {
+          orgId: w.org.orgId,
+          ownerId: owner.id,
+          kind: 'call',
+          subject: `Call ${i}`,
+          occurredAt: at,
+          accountId: account,
+        });
         made.push({ id, owner: owner.id, at });
       }
     }

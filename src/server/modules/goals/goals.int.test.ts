@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
+import { insertActivity, makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
 import { makeUser, makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import { newId } from '../../lib/ids.ts';
@@ -19,36 +19,14 @@ let objectiveId: string;
 const DAY = 86_400_000;
 
 async function logActivity(ownerId: string, kind: string, at: number): Promise<void> {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id: newId(),
-      owner_id: ownerId,
-      kind,
-      subject: `${kind} at ${at}`,
-      outcome: null,
-      occurred_at: at,
-      duration_minutes: null,
-      account_id: null,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: null,
-      external_source: null,
-      external_id: null,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
+  await insertActivity(t.db, {
+    orgId: w.org.orgId,
+    ownerId,
+    kind,
+    subject: `${kind} at ${at}`,
+    occurredAt: at,
+    verified: null,
+  });
 }
 
 function goodGoal(extra: Record<string, unknown> = {}) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
+import { insertActivity, makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
 import {
   makeOrg,
   makeTeam,
@@ -55,39 +55,6 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   }),
 );
 
-async function insertActivity(orgId: string, ownerId: string, kind: string, when: number): Promise<void> {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: orgId,
-      id: newId(),
-      owner_id: ownerId,
-      kind,
-      subject: kind,
-      outcome: null,
-      occurred_at: when,
-      duration_minutes: null,
-      account_id: null,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: null,
-      external_source: null,
-      external_id: null,
-      created_at: when,
-      updated_at: when,
-    })
-    .execute();
-}
-
 beforeAll(async () => {
   t = await createTestApp();
   org = await makeOrg(t.db, t.clock);
@@ -134,7 +101,14 @@ describe('progress from data', () => {
           const account = await makeAccount(t.db, t.clock, org.orgId, reps[0]!.id);
           for (const e of events) {
             const ownerId = reps[e.owner]!.id;
-            if (e.type === 'activity') await insertActivity(org.orgId, ownerId, e.kind, e.at);
+            if (e.type === 'activity')
+              await insertActivity(t.db, {
+                orgId: org.orgId,
+                ownerId,
+                kind: e.kind,
+                occurredAt: e.at,
+                verified: null,
+              });
             else {
               const clockAt: Clock = { now: () => e.at };
               await makeDeal(t.db, clockAt, org.orgId, ownerId, account, {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { insertActivity, insertDeal, makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeOrg, makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import { newId } from '../../lib/ids.ts';
 import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { syncDealCredits } from '../crm/deals.service.ts';
 
 /**
  * Custom metrics: definitions are validated (unknown fields, kinds, stages and keys, cycles,
@@ -25,36 +24,15 @@ async function activity(
   when: string,
   o: { outcome?: string; minutes?: number } = {},
 ) {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id: newId(),
-      owner_id: owner,
-      kind,
-      subject: kind,
-      outcome: o.outcome ?? null,
-      occurred_at: at(when),
-      duration_minutes: o.minutes ?? null,
-      account_id: account,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: kind === 'visit' ? 1 : null,
-      external_source: null,
-      external_id: null,
-      created_at: at(when),
-      updated_at: at(when),
-    })
-    .execute();
+  await insertActivity(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    kind,
+    outcome: o.outcome ?? null,
+    occurredAt: at(when),
+    durationMinutes: o.minutes ?? null,
+    accountId: account,
+  });
 }
 
 async function deal(
@@ -68,39 +46,18 @@ async function deal(
     split?: [string, number][];
   },
 ) {
-  const id = newId();
-  const pipeline = defaultPipelineId(w.org.orgId);
-  const status = o.stage === 'proposal' ? 'open' : o.stage;
-  await t.db.kysely
-    .insertInto('deals')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      account_id: account,
-      owner_id: owner,
-      name: 'd',
-      name_lower: 'd',
-      amount_minor: o.amount,
-      currency: o.currency ?? 'USD',
-      pipeline_id: pipeline,
-      stage_id: `${pipeline}:${o.stage}`,
-      probability_override: null,
-      expected_close_date: null,
-      status,
-      closed_at: o.closed ? at(o.closed) : null,
-      close_reason: null,
-      external_source: null,
-      external_id: null,
-      created_at: at('2025-12-01T12:00:00Z'),
-      updated_at: at('2025-12-01T12:00:00Z'),
-    })
-    .execute();
-  for (const [user, bp] of o.split ?? [])
-    await t.db.kysely
-      .insertInto('deal_splits')
-      .values({ org_id: w.org.orgId, deal_id: id, user_id: user, share_bp: bp })
-      .execute();
-  await syncDealCredits(t.db.kysely, w.org.orgId, id);
+  await insertDeal(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    accountId: account,
+    name: 'd',
+    amountMinor: o.amount,
+    currency: o.currency ?? 'USD',
+    stage: o.stage,
+    closedAt: o.closed ? at(o.closed) : null,
+    createdAt: at('2025-12-01T12:00:00Z'),
+    splits: o.split,
+  });
 }
 
 function metric(key: string, definition: unknown, format = 'count', unit = 'count') {

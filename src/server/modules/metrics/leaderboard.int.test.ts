@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { isoSeeder, type SeedDeal } from '../../../../tests/factories/metrics.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
-import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { syncDealCredits } from '../crm/deals.service.ts';
 
 /**
  * Leaderboards (movement since the previous period, peers by rank only carry no numbers, the org
@@ -16,81 +13,10 @@ let w: Awaited<ReturnType<typeof makeWorld>>;
 let admin: Session;
 let managerA: Session;
 let repA1: Session;
-const at = (iso: string) => Date.parse(iso);
-
-async function deal(
-  owner: string,
-  o: { amount: number; status: 'won' | 'lost' | 'open'; closed?: string; split?: [string, number][] },
-) {
-  const account = await makeAccount(t.db, t.clock, w.org.orgId, owner);
-  await ensureDefaultPipeline(t.db.kysely, w.org.orgId, t.clock.now());
-  const pipeline = defaultPipelineId(w.org.orgId);
-  const id = newId();
-  const stage = o.status === 'open' ? 'proposal' : o.status;
-  await t.db.kysely
-    .insertInto('deals')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      account_id: account,
-      owner_id: owner,
-      name: `Deal ${id.slice(-6)}`,
-      name_lower: 'deal',
-      amount_minor: o.amount,
-      currency: 'USD',
-      pipeline_id: pipeline,
-      stage_id: `${pipeline}:${stage}`,
-      probability_override: null,
-      expected_close_date: null,
-      status: o.status,
-      closed_at: o.closed ? at(o.closed) : null,
-      close_reason: null,
-      external_source: null,
-      external_id: null,
-      created_at: at('2025-11-01T12:00:00Z'),
-      updated_at: at('2025-11-01T12:00:00Z'),
-    })
-    .execute();
-  for (const [user, bp] of o.split ?? [])
-    await t.db.kysely
-      .insertInto('deal_splits')
-      .values({ org_id: w.org.orgId, deal_id: id, user_id: user, share_bp: bp })
-      .execute();
-  await syncDealCredits(t.db.kysely, w.org.orgId, id);
-}
-
-async function activity(owner: string, kind: string, when: string, verified: 0 | 1 | null = null) {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id: newId(),
-      owner_id: owner,
-      kind,
-      subject: `${kind} at ${when}`,
-      outcome: null,
-      occurred_at: at(when),
-      duration_minutes: null,
-      account_id: null,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified,
-      external_source: null,
-      external_id: null,
-      created_at: at(when),
-      updated_at: at(when),
-    })
-    .execute();
-}
+let seed: ReturnType<typeof isoSeeder>;
+/** Every deal here was created on 1 November 2025. */
+const deal = (owner: string, o: Omit<SeedDeal, 'created'>) =>
+  seed.deal(owner, { ...o, created: '2025-11-01T12:00:00Z' });
 
 async function get(session: Session, url: string, status = 200) {
   const res = await as(t.app, session)({ method: 'GET', url });
@@ -135,6 +61,7 @@ async function allRecords(session: Session, query: string, limit = 2) {
 beforeAll(async () => {
   t = await createTestApp();
   w = await makeWorld(t.db, t.clock);
+  seed = isoSeeder(t.db, t.clock, w.org.orgId);
   [admin, managerA, repA1] = await Promise.all([
     signIn(t.app, w.org.admin.email, PASSWORD),
     signIn(t.app, w.managerA.email, PASSWORD),
@@ -158,12 +85,12 @@ beforeAll(async () => {
   await deal(w.repA2.id, { amount: 50_000, status: 'won', closed: '2025-12-10T15:00:00Z' });
   await deal(w.repA1.id, { amount: 100, status: 'won', closed: '2025-12-11T15:00:00Z' });
   // Ari's activities: 3 visits in January (2 verified), 1 in December, 1 call in January.
-  await activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
-  await activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
-  await activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
-  await activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
-  await activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
-  await activity(w.repA2.id, 'visit', '2026-01-04T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
+  await seed.activity(w.repA2.id, 'visit', '2026-01-04T15:00:00Z', 1);
   // February 2026: only Blair, a manager, won something.
   await deal(w.managerB.id, { amount: 5_000, status: 'won', closed: '2026-02-10T15:00:00Z' });
 });

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
+import { isoSeeder } from '../../../../tests/factories/metrics.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
-import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { syncDealCredits } from '../crm/deals.service.ts';
 
 /**
  * The records behind custom ratios (each marked numerator, denominator or both) and behind
@@ -15,76 +12,7 @@ let t: TestApp;
 let w: Awaited<ReturnType<typeof makeWorld>>;
 let admin: Session;
 let repA1: Session;
-const at = (iso: string) => Date.parse(iso);
-
-async function deal(
-  owner: string,
-  o: { amount: number; status: 'won' | 'lost' | 'open'; created: string; closed?: string },
-) {
-  const account = await makeAccount(t.db, t.clock, w.org.orgId, owner);
-  await ensureDefaultPipeline(t.db.kysely, w.org.orgId, t.clock.now());
-  const pipeline = defaultPipelineId(w.org.orgId);
-  const id = newId();
-  const stage = o.status === 'open' ? 'proposal' : o.status;
-  await t.db.kysely
-    .insertInto('deals')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      account_id: account,
-      owner_id: owner,
-      name: `Deal ${id.slice(-6)}`,
-      name_lower: 'deal',
-      amount_minor: o.amount,
-      currency: 'USD',
-      pipeline_id: pipeline,
-      stage_id: `${pipeline}:${stage}`,
-      probability_override: null,
-      expected_close_date: null,
-      status: o.status,
-      closed_at: o.closed ? at(o.closed) : null,
-      close_reason: null,
-      external_source: null,
-      external_id: null,
-      created_at: at(o.created),
-      updated_at: at(o.created),
-    })
-    .execute();
-  await syncDealCredits(t.db.kysely, w.org.orgId, id);
-}
-
-async function activity(owner: string, kind: string, when: string, verified: 0 | 1 | null = null) {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id: newId(),
-      owner_id: owner,
-      kind,
-      subject: `${kind} at ${when}`,
-      outcome: null,
-      occurred_at: at(when),
-      duration_minutes: null,
-      account_id: null,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified,
-      external_source: null,
-      external_id: null,
-      created_at: at(when),
-      updated_at: at(when),
-    })
-    .execute();
-}
+let seed: ReturnType<typeof isoSeeder>;
 
 async function get(session: Session, url: string, status = 200) {
   const res = await as(t.app, session)({ method: 'GET', url });
@@ -131,43 +59,44 @@ async function custom(key: string, definition: unknown, format: string, unit: st
 beforeAll(async () => {
   t = await createTestApp();
   w = await makeWorld(t.db, t.clock);
+  seed = isoSeeder(t.db, t.clock, w.org.orgId);
   [admin, repA1] = await Promise.all([
     signIn(t.app, w.org.admin.email, PASSWORD),
     signIn(t.app, w.repA1.email, PASSWORD),
   ]);
   // Ari, January 2026: 3 visits (2 verified) + 1 in December, 1 call.
-  await activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
-  await activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
-  await activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
-  await activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
-  await activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
+  await seed.activity(w.repA1.id, 'visit', '2026-01-02T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-03T15:00:00Z', 0);
+  await seed.activity(w.repA1.id, 'visit', '2026-01-04T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'visit', '2025-12-20T15:00:00Z', 1);
+  await seed.activity(w.repA1.id, 'call', '2026-01-04T18:00:00Z');
   // Deals: 2 won (cycles 10 and 20 days), 1 lost in January; 3 open; a win in December.
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 3_000,
     status: 'won',
     created: '2025-12-24T15:00:00Z',
     closed: '2026-01-03T15:00:00Z',
   });
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 5_000,
     status: 'won',
     created: '2025-12-20T15:00:00Z',
     closed: '2026-01-09T15:00:00Z',
   });
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 9_000,
     status: 'lost',
     created: '2025-12-01T15:00:00Z',
     closed: '2026-01-05T15:00:00Z',
   });
-  await deal(w.repA1.id, {
+  await seed.deal(w.repA1.id, {
     amount: 7_000,
     status: 'won',
     created: '2025-11-01T15:00:00Z',
     closed: '2025-12-05T15:00:00Z',
   });
   for (const created of ['2025-10-01T10:00:00Z', '2026-01-06T10:00:00Z', '2026-01-07T10:00:00Z'])
-    await deal(w.repA1.id, { amount: 1_000, status: 'open', created });
+    await seed.deal(w.repA1.id, { amount: 1_000, status: 'open', created });
   await custom(
     'verified_visits',
     { block: 'activity_count', filters: { kinds: ['visit'], verified: true } },

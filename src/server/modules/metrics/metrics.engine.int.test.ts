@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { insertActivity, insertDeal, makeAccount, type StageKey } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
 import { periodOfDate } from '../../../shared/periods.ts';
-import { newId } from '../../lib/ids.ts';
 import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { syncDealCredits } from '../crm/deals.service.ts';
 import { computeMetric, type MetricScope } from './metrics.engine.ts';
 import { dayNumber, rebuildOrgRollups, rollupRange, rollupState } from './rollups.ts';
 
@@ -27,7 +25,7 @@ async function deal(
   account: string,
   o: {
     amount: number;
-    stage: string;
+    stage: StageKey;
     status: 'open' | 'won' | 'lost';
     created: string;
     closed?: string;
@@ -36,72 +34,32 @@ async function deal(
     closeDate?: string;
   },
 ) {
-  const id = newId();
-  const pipeline = defaultPipelineId(w.org.orgId);
-  await t.db.kysely
-    .insertInto('deals')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      account_id: account,
-      owner_id: owner,
-      name: 'd',
-      name_lower: 'd',
-      amount_minor: o.amount,
-      currency: 'USD',
-      pipeline_id: pipeline,
-      stage_id: `${pipeline}:${o.stage}`,
-      probability_override: o.override ?? null,
-      expected_close_date: o.closeDate ?? null,
-      status: o.status,
-      closed_at: o.closed ? at(o.closed) : null,
-      close_reason: null,
-      external_source: null,
-      external_id: null,
-      created_at: at(o.created),
-      updated_at: at(o.created),
-    })
-    .execute();
-  for (const [user, bp] of o.split ?? []) {
-    await t.db.kysely
-      .insertInto('deal_splits')
-      .values({ org_id: w.org.orgId, deal_id: id, user_id: user, share_bp: bp })
-      .execute();
-  }
-  await syncDealCredits(t.db.kysely, w.org.orgId, id);
+  await insertDeal(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    accountId: account,
+    name: 'd',
+    amountMinor: o.amount,
+    stage: o.stage,
+    status: o.status,
+    probabilityOverride: o.override ?? null,
+    expectedCloseDate: o.closeDate ?? null,
+    closedAt: o.closed ? at(o.closed) : null,
+    createdAt: at(o.created),
+    splits: o.split,
+  });
 }
 
 async function activity(owner: string, account: string, kind: string, when: string, verified?: 0 | 1) {
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id: newId(),
-      owner_id: owner,
-      kind,
-      subject: kind,
-      outcome: null,
-      occurred_at: at(when),
-      duration_minutes: null,
-      account_id: account,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: kind === 'visit' ? (verified ?? 1) : null,
-      external_source: null,
-      external_id: null,
-      created_at: at('2026-04-02T12:00:00Z'),
-      updated_at: at('2026-04-02T12:00:00Z'),
-    })
-    .execute();
+  await insertActivity(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    kind,
+    occurredAt: at(when),
+    accountId: account,
+    verified: kind === 'visit' ? (verified ?? 1) : null,
+    createdAt: at('2026-04-02T12:00:00Z'),
+  });
 }
 
 beforeAll(async () => {

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
+import { insertActivity, makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
 import { makeOrg, makeUser } from '../../../../tests/factories/identity.ts';
 import { createTestApp, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
 import { computeMetric } from './metrics.engine.ts';
 import { dayNumber, dayStart, rebuildOrgRollups } from './rollups.ts';
 
@@ -29,36 +28,16 @@ describe('rollup rebuild across a daylight-saving change', () => {
       25 * 3_600_000,
     );
     for (const at of [lateOnFallBack, earlyNextDay]) {
-      await t.db.kysely
-        .insertInto('activities')
-        .values({
-          org_id: org.orgId,
-          id: newId(),
-          owner_id: rep.id,
-          kind: 'visit',
-          subject: 'Visit',
-          outcome: null,
-          occurred_at: at,
-          duration_minutes: 30,
-          account_id: account,
-          contact_id: null,
-          deal_id: null,
-          source: 'online',
-          checkin_at: null,
-          checkin_lat: null,
-          checkin_lng: null,
-          checkin_accuracy_m: null,
-          checkout_at: null,
-          checkout_lat: null,
-          checkout_lng: null,
-          distance_m: null,
-          verified: null,
-          external_source: null,
-          external_id: null,
-          created_at: at,
-          updated_at: at,
-        })
-        .execute();
+      await insertActivity(t.db, {
+        orgId: org.orgId,
+        ownerId: rep.id,
+        kind: 'visit',
+        subject: 'Visit',
+        occurredAt: at,
+        durationMinutes: 30,
+        accountId: account,
+        verified: null,
+      });
       const deal = await makeDeal(t.db, t.clock, org.orgId, rep.id, account, {
         stage: 'won',
         amountMinor: 1_000,

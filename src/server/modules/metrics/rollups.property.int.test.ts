@@ -1,12 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount, stageId } from '../../../../tests/factories/crm.ts';
+import { insertActivity, makeAccount, stageId } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
 import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
 import { builtinMetrics, type MetricFormat } from '../../../shared/metrics-catalog.ts';
 import { type PeriodKind, periodOfDate } from '../../../shared/periods.ts';
-import { newId } from '../../lib/ids.ts';
 import { ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
 import { blockMemo, computeMetric, type MetricScope } from './metrics.engine.ts';
 import { dateOfDay, dayNumber, dayStart, rebuildOrgRollups, rollupRange, rollupState } from './rollups.ts';
@@ -430,36 +429,14 @@ describe('daily and monthly rollups', () => {
       now: NOW,
     };
     const before = (await computeMetric(t.db.kysely, 'calls', scope)).get(w.repB1.id)!.value!;
-    await t.db.kysely
-      .insertInto('activities')
-      .values({
-        org_id: w.org.orgId,
-        id: newId(),
-        owner_id: w.repB1.id,
-        kind: 'call',
-        subject: 'behind the back',
-        outcome: null,
-        occurred_at: p.start + 3_600_000,
-        duration_minutes: null,
-        account_id: null,
-        contact_id: null,
-        deal_id: null,
-        source: 'online',
-        checkin_at: null,
-        checkin_lat: null,
-        checkin_lng: null,
-        checkin_accuracy_m: null,
-        checkout_at: null,
-        checkout_lat: null,
-        checkout_lng: null,
-        distance_m: null,
-        verified: null,
-        external_source: null,
-        external_id: null,
-        created_at: NOW,
-        updated_at: NOW,
-      })
-      .execute();
+    await insertActivity(t.db, {
+      orgId: w.org.orgId,
+      ownerId: w.repB1.id,
+      kind: 'call',
+      subject: 'behind the back',
+      occurredAt: p.start + 3_600_000,
+      createdAt: NOW,
+    });
     expect((await computeMetric(t.db.kysely, 'calls', scope)).get(w.repB1.id)!.value).toBe(before);
     expect((await computeMetric(t.db.kysely, 'calls', { ...scope, raw: true })).get(w.repB1.id)!.value).toBe(
       before + 1,

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { insertActivity, insertDeal, makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
-import { defaultPipelineId, ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
-import { syncDealCredits } from '../crm/deals.service.ts';
+import { ensureDefaultPipeline } from '../crm/crm-settings.service.ts';
 import { computeMetric } from './metrics.engine.ts';
 import { rebuildOrgRollups } from './rollups.ts';
 
@@ -31,68 +29,28 @@ const at = (iso: string) => Date.parse(iso);
 const visitIds: Record<string, string> = {};
 
 async function wonDeal(owner: string, account: string, closed: string) {
-  const pipeline = defaultPipelineId(w.org.orgId);
-  const id = newId();
-  await t.db.kysely
-    .insertInto('deals')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      account_id: account,
-      owner_id: owner,
-      name: 'Deal',
-      name_lower: 'deal',
-      amount_minor: 10_000,
-      currency: 'USD',
-      pipeline_id: pipeline,
-      stage_id: `${pipeline}:won`,
-      probability_override: null,
-      expected_close_date: null,
-      status: 'won',
-      closed_at: at(closed),
-      close_reason: null,
-      external_source: null,
-      external_id: null,
-      created_at: at('2025-12-01T15:00:00Z'),
-      updated_at: at(closed),
-    })
-    .execute();
-  await syncDealCredits(t.db.kysely, w.org.orgId, id);
+  await insertDeal(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    accountId: account,
+    amountMinor: 10_000,
+    stage: 'won',
+    closedAt: at(closed),
+    createdAt: at('2025-12-01T15:00:00Z'),
+    updatedAt: at(closed),
+  });
 }
 
 async function activity(owner: string, account: string, kind: string, when: string, outcome: string | null) {
-  const id = newId();
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      owner_id: owner,
-      kind,
-      subject: `${kind} at ${when}`,
-      outcome,
-      occurred_at: at(when),
-      duration_minutes: null,
-      account_id: account,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: kind === 'visit' ? 1 : null,
-      external_source: null,
-      external_id: null,
-      created_at: at(when),
-      updated_at: at(when),
-    })
-    .execute();
-  return id;
+  return insertActivity(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    kind,
+    subject: `${kind} at ${when}`,
+    outcome,
+    occurredAt: at(when),
+    accountId: account,
+  });
 }
 
 async function patchSettings(payload: Record<string, unknown>, session = admin) {
