@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../../../../tests/factories/crm.ts';
+import { insertActivity, makeAccount } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { newId } from '../../lib/ids.ts';
 import { computeMetric } from './metrics.engine.ts';
 import { rebuildOrgRollups } from './rollups.ts';
 
@@ -28,39 +27,15 @@ let repA1: Session;
 const at = (iso: string) => Date.parse(iso);
 const outreachIds: Record<string, string> = {};
 
-async function activity(owner: string, account: string | null, kind: string, when: string) {
-  const id = newId();
-  await t.db.kysely
-    .insertInto('activities')
-    .values({
-      org_id: w.org.orgId,
-      id,
-      owner_id: owner,
-      kind,
-      subject: `${kind} at ${when}`,
-      outcome: null,
-      occurred_at: at(when),
-      duration_minutes: null,
-      account_id: account,
-      contact_id: null,
-      deal_id: null,
-      source: 'online',
-      checkin_at: null,
-      checkin_lat: null,
-      checkin_lng: null,
-      checkin_accuracy_m: null,
-      checkout_at: null,
-      checkout_lat: null,
-      checkout_lng: null,
-      distance_m: null,
-      verified: kind === 'visit' ? 1 : null,
-      external_source: null,
-      external_id: null,
-      created_at: at(when),
-      updated_at: at(when),
-    })
-    .execute();
-  return id;
+function activity(owner: string, account: string | null, kind: string, when: string) {
+  return insertActivity(t.db, {
+    orgId: w.org.orgId,
+    ownerId: owner,
+    accountId: account,
+    kind,
+    subject: `${kind} at ${when}`,
+    occurredAt: at(when),
+  });
 }
 
 async function patchSettings(payload: Record<string, unknown>, session = admin) {
