@@ -215,7 +215,8 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: gridResponseSchema },
       },
     },
-    async (req) => metricGrid(deps, req.actor!, await req.reach(), req.query),
+    // The reach is read alongside the org (not before it): one round trip less before the values.
+    async (req) => metricGrid(deps, req.actor!, req.reach(), req.query),
   );
 
   const cellNumbers = {

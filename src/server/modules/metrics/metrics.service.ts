@@ -325,16 +325,18 @@ export interface ValuesParts {
 export async function computeValuesMany(
   deps: Deps,
   actor: Actor,
-  reach: Reach,
+  /** The actor's reach, or the promise of it: its read then overlaps the org's. */
+  reachOrPromise: Reach | Promise<Reach>,
   input: Omit<z.infer<typeof valuesQuery>, 'metric'> & { metrics: readonly string[] },
   options: { parts: ValuesParts; guard?: (info: OrgMetric, settings: MetricSettings) => void },
 ) {
   const db = deps.db.kysely;
-  const [orgRows, metrics] = await Promise.all([
+  const [orgRows, metrics, reach] = await Promise.all([
     // The org with its settings and rollup state in one read: the engine needs the state for every
     // period computed, the metric settings live in the org's settings.
     orgForMetrics(db, actor.orgId),
     loadOrgMetrics(db, actor.orgId),
+    reachOrPromise,
   ]);
   const org = orgRows[0];
   if (!org) throw notFound('Organization');
@@ -598,7 +600,12 @@ export const gridQuery = valuesQuery.omit({ metric: true }).extend({
  * shows each number against its target and pace, not against the past. The org, the scope and the
  * names are loaded once, and the metrics are computed side by side.
  */
-export async function metricGrid(deps: Deps, actor: Actor, reach: Reach, input: z.infer<typeof gridQuery>) {
+export async function metricGrid(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach | Promise<Reach>,
+  input: z.infer<typeof gridQuery>,
+) {
   const c = await computeValuesMany(deps, actor, reach, input, {
     parts: { previous: false, lastYear: false, targets: true },
   });
