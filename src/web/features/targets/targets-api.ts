@@ -44,7 +44,7 @@ export interface Grid {
        * the target of the playbook that applies to the person (`playbook`).
        */
       source: 'set' | 'months' | 'quarters' | 'playbook' | null;
-      parts: { withTarget: number; of: number } | null;
+      parts: { withTarget: number; of: number; fromPlaybook?: number } | null;
       playbook?: { id: string; name: string } | null;
     }[];
   }[];
