@@ -15,9 +15,10 @@ import { type TargetPerson, type TargetRow, targetPeople, targetsFor } from './t
  *   rep joined counts as month 1); rounded half-even to a whole number (minor units for money);
  * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
  *   plus its sub-teams' effective targets (null when none of them has one);
- * - a person without a target of the period (set, or summed from its months / quarters) has the
- *   target of the playbook that applies to them for the metric and the period's kind, if any — the
- *   current published version of it, ramped like any target (`playbookDefaults`).
+ * - a person without a target set for the period takes the playbook that applies to them
+ *   (`playbookDefaults`: the current published version, ramped like any target); for a quarter or
+ *   a year of a metric that sums over periods, the playbook's months (quarters) add up with the set
+ *   ones — see `rolledUserTargets` and decision 008.
  */
 
 /**
