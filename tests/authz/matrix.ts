@@ -248,6 +248,7 @@ export const matrix: Record<string, MatrixEntry> = {
     except: { otherManager: 400, foreignAdmin: 400 },
     note: 'for the rep; an unreachable subject is a bad subjectId, like a missing one',
   },
+  'GET /api/targets/effective': { shape: 'owned', note: "the rep's effective targets of a period" },
   'GET /api/targets/grid': { shape: 'managerOf', note: 'Team A' },
   'PUT /api/targets/grid': {
     shape: 'managerOf',
@@ -379,6 +380,7 @@ export const listFilters: Record<string, Row> = {
   'GET /api/metrics/grid ?team': { ...shapes.managerOf, rep: 404, teammate: 404, otherTeamRep: 404 },
   'GET /api/targets ?userId': shapes.ownedList,
   'GET /api/targets ?teamId': teamList,
+  'GET /api/targets/effective ?userId': shapes.owned,
   'GET /api/targets/grid ?teamId': shapes.managerOf,
   'GET /api/goals ?ownerUserId': shapes.ownedList,
   'GET /api/goals ?ownerTeamId': teamList,

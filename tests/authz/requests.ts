@@ -135,6 +135,9 @@ const builders: Record<string, Builder> = {
       amount: 100,
     },
   }),
+  'GET /api/targets/effective': async (ctx) => ({
+    url: q('/api/targets/effective', { userId: ctx.w.repA1.id, period: '2026-01' }),
+  }),
   'GET /api/targets/grid': async (ctx) => ({
     url: q('/api/targets/grid', { teamId: ctx.w.teamA, period: 'FY2026-Q2' }),
   }),

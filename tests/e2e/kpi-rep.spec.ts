@@ -71,9 +71,10 @@ test('a rep sees a card for every metric they have a target for, and its trend',
   );
   // The key KPIs are still there, for the quarter too.
   await expect(page.getByTestId('kpi-value-revenue_won')).toBeVisible();
-  // The demo sets monthly revenue targets only: the quarter is measured against their sum, and says so.
+  // The demo sets monthly revenue targets only: the quarter is measured against their sum, and says so
+  // (a month without one takes the rep playbook's: the demo's, or one another spec published later).
   await expect(page.getByTestId('kpi-target-revenue_won')).toContainText(
-    /\(sum of monthly targets(; \d of 3 months set)?\)/,
+    /\(sum of monthly targets(; \d of 3 months set|; \d set, \d from the [^)]+)?\)/,
   );
 
   // The trend shows revenue until the rep picks another shown metric.
@@ -113,6 +114,52 @@ test('a rep without a weekly target of their own is measured against their playb
     /^Target [\d,]+ \(from the Field rep playbook\)( · pace so far [\d.,]+)?$/,
   );
   await expect(page.getByTestId('kpi-visits')).not.toContainText('No target');
+});
+
+test('a rep sees a card for a metric whose only target is their playbook’s, summed into the quarter', async ({
+  page,
+}) => {
+  // An admin publishes a rep playbook naming demos per month — a metric no other spec looks at, and
+  // not a key KPI: nobody types a demos target, so only the playbook gives the rep one. Both projects
+  // share the demo server: whichever comes first publishes it (a second copy would say the same).
+  const name = 'Product demo playbook';
+  const login = await page.request.post('/api/auth/login', {
+    data: { email: DEMO.admin, password: demoPasswordFromLog() },
+  });
+  expect(login.status()).toBe(200);
+  const headers = { 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken };
+  const list = (await (await page.request.get('/api/playbooks')).json()) as { items: { name: string }[] };
+  if (!list.items.some((p) => p.name === name)) {
+    const created = await page.request.post('/api/playbooks', {
+      headers,
+      data: {
+        name,
+        scope: { type: 'role', role: 'rep' },
+        document: {
+          summary: 'Show the product',
+          responsibilities: ['Run product demos'],
+          targets: [{ metric: 'demos', periodKind: 'month', amount: 6 }],
+          metrics: [],
+        },
+      },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const id = ((await created.json()) as { id: string }).id;
+    const published = await page.request.post(`/api/playbooks/${id}/publish`, { headers });
+    expect(published.status(), await published.text()).toBe(200);
+  }
+
+  await signInByApi(page, DEMO.rep, '/kpis/me');
+  const card = page.getByTestId('kpi-demos');
+  await expect(card.getByTestId('kpi-target-demos')).toContainText(
+    /^Target [\d,]+ \(from the Product demo playbook\)( · pace so far [\d.,]+)?$/,
+  );
+  // The quarter: the playbook's monthly targets add up (decision 008).
+  await page.locator('label', { hasText: /^Quarter$/ }).click();
+  await expect(card.getByTestId('kpi-target-demos')).toContainText(
+    /^Target [\d,]+ \(sum of monthly targets from the Product demo playbook\)( · pace so far [\d.,]+)?$/,
+  );
+  await expect(card).not.toContainText('No target');
 });
 
 test('a rep sees what changed in the playbook since their version and acknowledges it', async ({

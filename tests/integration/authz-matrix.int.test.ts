@@ -315,6 +315,7 @@ describe('lists filtered by a record of Team A', () => {
         }
         if (route.url.includes('/export')) params.set('format', param === 'dealId' ? 'csv' : 'json');
         if (route.url === '/api/targets/grid') params.set('period', 'FY2026-Q2');
+        if (route.url === '/api/targets/effective') params.set('period', '2026-01');
         const url = `${route.url}?${params.toString()}`;
         for (const actor of matrixActors) {
           const expected: Outcome = row[actor] === 'teamRead' ? 404 : row[actor];
@@ -322,7 +323,10 @@ describe('lists filtered by a record of Team A', () => {
           cases += 1;
           // 'allow': the list names one of the records made above; 'empty': none of them (the
           // actor's own records may be there). Metric drill-downs and the grid are judged by status.
-          const statusOnly = route.url.startsWith('/api/metrics/') || route.url === '/api/targets/grid';
+          const statusOnly =
+            route.url.startsWith('/api/metrics/') ||
+            route.url === '/api/targets/grid' ||
+            route.url === '/api/targets/effective';
           const names = [...ids].some((id) => res.body.includes(id));
           let ok: boolean;
           if (expected === 'allow')

@@ -93,11 +93,15 @@ const targetBasisSchema = z
     source: z.enum(['set', 'months', 'quarters', 'playbook']),
     withTarget: z.number().nullable(),
     of: z.number().nullable(),
+    fromPlaybook: z
+      .number()
+      .nullable()
+      .describe('For a sum: how many of the parts with a target take it from the playbook (none set)'),
     playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
   })
   .nullable()
   .describe(
-    'How the target was obtained: set for the period, or (quarters and years of money and count metrics without a target of their own) the sum of its months’ / quarters’ targets — withTarget of them have one, the others count 0 —, or (none of those) the target of the playbook that applies to the person for the period’s kind (playbook: which one)',
+    'How the target was obtained: set for the period; or (quarters and years of money and count metrics without a target of their own) the sum of its months’ / quarters’ targets — withTarget of them have one, fromPlaybook of those from the playbook (playbook: which one), the others count 0 — when some month (quarter) is set, else the playbook’s target of the period’s kind, else the sum of the playbook’s monthly (quarterly) targets; or (metrics that never sum over periods) the playbook’s target of the period’s kind',
   );
 
 /** What `GET /api/metrics/values` answers for one metric (and the grid for each of its metrics). */

@@ -562,6 +562,7 @@ function targetBasisOf(t: UserTarget | undefined) {
     source: t.source,
     withTarget: t.parts?.withTarget ?? null,
     of: t.parts?.of ?? null,
+    fromPlaybook: t.parts?.fromPlaybook ?? null,
     playbook: t.playbook ?? null,
   };
 }

@@ -6,7 +6,7 @@ import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
 import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
-  playbookDefaults,
+  playbookDefaultsOf,
   rolledTeamTargets,
   rolledUserTargets,
   targetSpan,
@@ -166,6 +166,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
   const sumsOf = new Map(targetKeys.map((k) => [k, targetSumsOf(byKey.get(k)!)]));
   const usersAt = (k: string) => {
     const rows = targetRows.filter((r) => r.subject_type === 'user' && r.metric_key === k);
+    const defaultsOf = playbookDefaultsOf(playbooks, people, k);
     const memo = new Map<string, Map<string, UserTarget>>();
     return (kind: typeof period.kind, startDate: string) => {
       const key = `${kind}|${startDate}`;
@@ -178,7 +179,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
           org.time_zone,
           { kind, startDate },
           sumsOf.get(k)!.periods,
-          playbookDefaults(playbooks, people, k, kind),
+          defaultsOf,
         );
         memo.set(key, got);
       }

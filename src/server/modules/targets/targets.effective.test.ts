@@ -4,6 +4,7 @@ import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
 import type { CurrentPlaybookTarget } from '../playbooks/playbooks.repository.ts';
 import {
   playbookDefaults,
+  playbookDefaultsOf,
   rampedAmount,
   rampPercent,
   rolledTeamTargets,
@@ -458,5 +459,200 @@ describe('the playbook that applies to a person', () => {
     const rolled = rolledUserTargets(months, starts, [], 'UTC', q, true, defaults);
     expect(rolled.get('u1')).toMatchObject({ source: 'months', effective: 5 });
     expect(rolled.get('u2')).toMatchObject({ source: 'playbook', effective: 40 });
+  });
+});
+
+describe('playbook monthly targets add up into quarters and years (decision 008)', () => {
+  const row = (subject: string, kind: string, start: string, amount: number) => ({
+    id: `${subject}-${kind}-${start}`,
+    subject_id: subject,
+    amount,
+    period_kind: kind,
+    period_start: start,
+  });
+  const pb = (
+    periodKind: CurrentPlaybookTarget['periodKind'],
+    amount: number,
+    over: Partial<CurrentPlaybookTarget> = {},
+  ): CurrentPlaybookTarget => ({
+    playbookId: 'pb',
+    playbookName: 'Field rep',
+    scope: 'role',
+    role: 'rep',
+    teamId: null,
+    depth: 0,
+    publishedAt: 1,
+    metricKey: 'revenue_won',
+    periodKind,
+    amount,
+    ...over,
+  });
+  const people = new Map([
+    ['u1', { role: 'rep' as const, teamId: null }],
+    ['u2', { role: 'rep' as const, teamId: null }],
+  ]);
+  const q = { kind: 'quarter' as const, startDate: '2026-01-01' };
+  const year = { kind: 'year' as const, startDate: '2026-01-01' };
+  const defaults = (rows: CurrentPlaybookTarget[], metric = 'revenue_won') =>
+    playbookDefaultsOf(rows, people, metric);
+
+  it("sums the playbook's monthly targets into a quarter when nothing is set", () => {
+    const got = rolledUserTargets([], new Map(), [], 'UTC', q, true, defaults([pb('month', 1_000)]));
+    expect(got.get('u1')).toEqual({
+      targetId: null,
+      amount: 3_000,
+      rampPercent: 100,
+      effective: 3_000,
+      // No membership start known: long-standing.
+      tenureMonth: expect.any(Number),
+      source: 'months',
+      parts: { withTarget: 3, of: 3, fromPlaybook: 3 },
+      playbook: { id: 'pb', name: 'Field rep' },
+    });
+  });
+
+  it('fills the months without a set target from the playbook once one month is set', () => {
+    const rows = [row('u1', 'month', '2026-02-01', 5_000)];
+    const got = rolledUserTargets(rows, new Map(), [], 'UTC', q, true, defaults([pb('month', 1_000)]));
+    expect(got.get('u1')).toMatchObject({
+      effective: 5_000 + 1_000 + 1_000,
+      source: 'months',
+      parts: { withTarget: 3, of: 3, fromPlaybook: 2 },
+      playbook: { id: 'pb', name: 'Field rep' },
+    });
+    // A set month wins over a playbook quarter too: the quarter is the sum of its months.
+    const withQuarter = rolledUserTargets(
+      rows,
+      new Map(),
+      [],
+      'UTC',
+      q,
+      true,
+      defaults([pb('month', 1_000), pb('quarter', 9_999)]),
+    );
+    expect(withQuarter.get('u1')).toMatchObject({ effective: 7_000, source: 'months' });
+    // Without a monthly playbook target, the other months count 0.
+    const noMonths = rolledUserTargets(rows, new Map(), [], 'UTC', q, true, defaults([pb('quarter', 9_999)]));
+    expect(noMonths.get('u1')).toMatchObject({
+      effective: 5_000,
+      parts: { withTarget: 1, of: 3, fromPlaybook: 0 },
+    });
+  });
+
+  it("takes the playbook's quarterly target over its months when no month is set", () => {
+    const got = rolledUserTargets(
+      [row('u2', 'month', '2026-01-01', 10)],
+      new Map(),
+      [],
+      'UTC',
+      q,
+      true,
+      defaults([pb('month', 1_000), pb('quarter', 2_500)]),
+    );
+    expect(got.get('u1')).toMatchObject({ effective: 2_500, source: 'playbook', parts: null });
+    // u2 has a month set: their quarter is its months, the playbook filling the others.
+    expect(got.get('u2')).toMatchObject({ effective: 2_010, source: 'months' });
+  });
+
+  it('never sums a rate: a quarter is set or the playbook quarter', () => {
+    const rate = (kind: CurrentPlaybookTarget['periodKind'], amount: number) =>
+      pb(kind, amount, { metricKey: 'win_rate' });
+    const months = defaults([rate('month', 30)], 'win_rate');
+    expect(rolledUserTargets([], new Map(), [], 'UTC', q, false, months).size).toBe(0);
+    const setMonth = [row('u1', 'month', '2026-01-01', 35)];
+    expect(rolledUserTargets(setMonth, new Map(), [], 'UTC', q, false, months).size).toBe(0);
+    const quarter = defaults([rate('month', 30), rate('quarter', 32.5)], 'win_rate');
+    expect(rolledUserTargets(setMonth, new Map(), [], 'UTC', q, false, quarter).get('u1')).toMatchObject({
+      effective: 32.5,
+      source: 'playbook',
+    });
+  });
+
+  it('ramps each playbook month for its own month of tenure', () => {
+    // Joined 10 Jan 2026: January is month 1 (25 %), February still month 1, March month 2 (50 %).
+    const joined = new Map([['u1', Date.UTC(2026, 0, 10, 12)]]);
+    const got = rolledUserTargets([], joined, [25, 50], 'UTC', q, true, defaults([pb('month', 1_000)]));
+    expect(got.get('u1')).toMatchObject({ amount: 3_000, effective: 250 + 250 + 500, source: 'months' });
+    // With one month set, the set month and the playbook months are each ramped for their month.
+    const mixed = rolledUserTargets(
+      [row('u1', 'month', '2026-03-01', 2_000)],
+      joined,
+      [25, 50],
+      'UTC',
+      q,
+      true,
+      defaults([pb('month', 1_000)]),
+    );
+    expect(mixed.get('u1')).toMatchObject({ effective: 250 + 250 + 1_000 });
+  });
+
+  it('builds a year from quarters built from months', () => {
+    // u1: one month set in Q2; the playbook gives months only. Every quarter comes from months.
+    const got = rolledUserTargets(
+      [row('u1', 'month', '2026-05-01', 4_000)],
+      new Map(),
+      [],
+      'UTC',
+      year,
+      true,
+      defaults([pb('month', 1_000)]),
+    );
+    expect(got.get('u1')).toMatchObject({
+      effective: 11 * 1_000 + 4_000,
+      source: 'months',
+      parts: { withTarget: 12, of: 12, fromPlaybook: 11 },
+    });
+    expect(got.get('u2')).toMatchObject({
+      effective: 12_000,
+      source: 'months',
+      parts: { withTarget: 12, of: 12, fromPlaybook: 12 },
+    });
+    // A playbook quarter fills the quarters with nothing set; a set month keeps its quarter's months.
+    const mixed = rolledUserTargets(
+      [row('u1', 'month', '2026-05-01', 4_000)],
+      new Map(),
+      [],
+      'UTC',
+      year,
+      true,
+      defaults([pb('month', 1_000), pb('quarter', 2_500)]),
+    );
+    expect(mixed.get('u1')).toMatchObject({
+      effective: 3 * 2_500 + 6_000,
+      source: 'quarters',
+      parts: { withTarget: 4, of: 4, fromPlaybook: 3 },
+    });
+    // Nothing set: the playbook's yearly target wins over its quarters.
+    const yearly = rolledUserTargets(
+      [],
+      new Map(),
+      [],
+      'UTC',
+      year,
+      true,
+      defaults([pb('month', 1_000), pb('year', 20_000)]),
+    );
+    expect(yearly.get('u2')).toMatchObject({ effective: 20_000, source: 'playbook' });
+  });
+
+  it("sums the people's playbook-derived quarters into a team's default", () => {
+    const teams = [{ id: 't', parent_team_id: null }];
+    const members = [
+      { team_id: 't', user_id: 'u1' },
+      { team_id: 't', user_id: 'u2' },
+    ];
+    const rows = [row('u1', 'month', '2026-01-01', 5_000)];
+    const users = (kind: 'week' | 'month' | 'quarter' | 'year', startDate: string) =>
+      rolledUserTargets(
+        rows,
+        new Map(),
+        [],
+        'UTC',
+        { kind, startDate },
+        true,
+        defaults([pb('month', 1_000)]),
+      );
+    const out = rolledTeamTargets(teams, members, [], users, q, { people: true, periods: true });
+    expect(out.get('t')).toMatchObject({ source: 'sum', effective: 7_000 + 3_000 });
   });
 });

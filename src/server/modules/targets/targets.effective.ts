@@ -15,9 +15,10 @@ import { type TargetPerson, type TargetRow, targetPeople, targetsFor } from './t
  *   rep joined counts as month 1); rounded half-even to a whole number (minor units for money);
  * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
  *   plus its sub-teams' effective targets (null when none of them has one);
- * - a person without a target of the period (set, or summed from its months / quarters) has the
- *   target of the playbook that applies to them for the metric and the period's kind, if any — the
- *   current published version of it, ramped like any target (`playbookDefaults`).
+ * - a person without a target set for the period takes the playbook that applies to them
+ *   (`playbookDefaults`: the current published version, ramped like any target); for a quarter or
+ *   a year of a metric that sums over periods, the playbook's months (quarters) add up with the set
+ *   ones — see `rolledUserTargets` and decision 008.
  */
 
 /**
@@ -83,9 +84,15 @@ export interface UserTarget {
   /** Month of tenure (1 = first) at the start of the period. */
   tenureMonth: number;
   source: TargetSource;
-  /** For a sum: how many of the shorter periods have a target (the others count 0), of how many. */
-  parts: { withTarget: number; of: number } | null;
-  /** For `source: 'playbook'`: the playbook whose current version sets it. */
+  /**
+   * For a sum: how many of the shorter periods have a target (the others count 0), of how many, and
+   * how many of those with one take it from the playbook (none set for the person).
+   */
+  parts: { withTarget: number; of: number; fromPlaybook: number } | null;
+  /**
+   * For `source: 'playbook'`: the playbook whose current version sets it; for a sum with parts from
+   * a playbook: that playbook, when they all come from one.
+   */
   playbook?: { id: string; name: string };
 }
 
@@ -188,13 +195,42 @@ export interface PeriodTargetRow {
 }
 
 /**
+ * The playbook defaults of one metric per period kind (`playbookDefaults`), computed once per kind:
+ * a quarter or a year reads its months' and quarters' defaults too.
+ */
+export type PlaybookDefaultsOf = (kind: SpanKind) => ReadonlyMap<string, PlaybookDefault>;
+
+/** `playbookDefaults` of a metric for each period kind asked, memoised per kind. */
+export function playbookDefaultsOf(
+  rows: readonly CurrentPlaybookTarget[],
+  people: ReadonlyMap<string, Pick<TargetPerson, 'role' | 'teamId'>>,
+  metricKey: string,
+): PlaybookDefaultsOf {
+  const memo = new Map<SpanKind, Map<string, PlaybookDefault>>();
+  return (kind) => {
+    let got = memo.get(kind);
+    if (!got) {
+      got = playbookDefaults(rows, people, metricKey, kind);
+      memo.set(kind, got);
+    }
+    return got;
+  };
+}
+
+/**
  * Effective user targets of a period from the rows of the period and of the periods inside it
- * (`targetSpan`): a target set for the period wins; otherwise, when `sumsOverPeriods` (see
- * `TargetSums.periods`), a quarter's is the sum of its months' effective targets — each ramped for
- * its own month of tenure — and a year's the sum of its quarters' (each set, or from its months). A
- * shorter period without a target counts 0; with none at all, no target. Rows of other periods are
- * ignored. A person with no target of the period either way gets `playbook`'s (their playbook's
- * target of the period's kind, see `playbookDefaults`), ramped for the period's month of tenure.
+ * (`targetSpan`) and the playbook defaults of each period kind (decision 008), per person:
+ * - a target set for the period wins;
+ * - else, when `sumsOverPeriods` (see `TargetSums.periods`) and some month (quarter, month) inside
+ *   the period has a target set for the person, a quarter is the sum over its months of (set month
+ *   ?? playbook month) — each ramped for its own month of tenure — and a year the sum over its
+ *   quarters of their effective targets by this same rule; a part without either counts 0;
+ * - else the playbook's target of the period's own kind, ramped for the period's month of tenure;
+ * - else (summing metrics) the sum of the parts' playbook-derived targets: a quarter of the
+ *   playbook's monthly targets, a year of its quarters' (each the playbook's quarterly target, else
+ *   its months').
+ * Metrics that never sum over periods take set ?? playbook of the period's kind. `playbook`: the
+ * defaults per kind (`playbookDefaultsOf`), or one map for the period's own kind only.
  */
 export function rolledUserTargets(
   rows: readonly PeriodTargetRow[],
@@ -203,25 +239,46 @@ export function rolledUserTargets(
   timeZone: string,
   period: { kind: SpanKind; startDate: string },
   sumsOverPeriods: boolean,
-  playbook: ReadonlyMap<string, PlaybookDefault> = new Map(),
+  playbook: ReadonlyMap<string, PlaybookDefault> | PlaybookDefaultsOf = new Map(),
 ): Map<string, UserTarget> {
+  const noDefaults: ReadonlyMap<string, PlaybookDefault> = new Map();
+  const defaultsOf: PlaybookDefaultsOf =
+    typeof playbook === 'function' ? playbook : (kind) => (kind === period.kind ? playbook : noDefaults);
   const byKey = new Map<string, PeriodTargetRow>();
   for (const r of rows) byKey.set(`${r.period_kind}|${r.period_start}|${r.subject_id}`, r);
-  const at = (kind: SpanKind, start: string, user: string): UserTarget | null => {
-    const own = byKey.get(`${kind}|${start}|${user}`);
-    if (own) return userTargetsFrom([own], starts, ramp, timeZone, start).get(user)!;
+  const rampedAt = (user: string, amount: number, start: string): UserTarget =>
+    userTargetsFrom([{ id: '', subject_id: user, amount }], starts, ramp, timeZone, start).get(user)!;
+  // Whether the person has a target set for the period or for a period inside it that sums into it.
+  const hasSet = (kind: SpanKind, start: string, user: string): boolean => {
+    if (byKey.has(`${kind}|${start}|${user}`)) return true;
     const sub = sumsOverPeriods ? subPeriods(kind, start) : null;
+    return sub?.starts.some((s) => hasSet(sub.kind, s, user)) ?? false;
+  };
+  const fromPlaybook = (kind: SpanKind, start: string, user: string): UserTarget | null => {
+    const d = defaultsOf(kind).get(user);
+    if (!d) return null;
+    const t = rampedAt(user, d.amount, start);
+    return { ...t, targetId: null, source: 'playbook', playbook: { id: d.playbookId, name: d.playbookName } };
+  };
+  const summed = (kind: SpanKind, start: string, user: string): UserTarget | null => {
+    const sub = subPeriods(kind, start);
     if (!sub) return null;
     const got = sub.starts.map((s) => at(sub.kind, s, user)).filter((t): t is UserTarget => t !== null);
     if (got.length === 0) return null;
     const fromMonths = sub.kind === 'month' || got.every((t) => t.source === 'months');
-    const probe = userTargetsFrom(
-      [{ id: '', subject_id: user, amount: 0 }],
-      starts,
-      ramp,
-      timeZone,
-      start,
-    ).get(user)!;
+    // A part wholly from the playbook: its own playbook target, or a sum of playbook targets only.
+    const wholly = (t: UserTarget) =>
+      t.source === 'playbook' || (t.parts !== null && t.parts.fromPlaybook === t.parts.of);
+    const parts =
+      fromMonths && sub.kind === 'quarter'
+        ? {
+            withTarget: got.reduce((n, t) => n + (t.parts?.withTarget ?? 0), 0),
+            of: 12,
+            fromPlaybook: got.reduce((n, t) => n + (t.parts?.fromPlaybook ?? 0), 0),
+          }
+        : { withTarget: got.length, of: sub.starts.length, fromPlaybook: got.filter(wholly).length };
+    const playbooks = new Map(got.flatMap((t) => (t.playbook ? [[t.playbook.id, t.playbook] as const] : [])));
+    const probe = rampedAt(user, 0, start);
     return {
       targetId: null,
       amount: addAmounts(got.map((t) => t.amount)),
@@ -229,27 +286,26 @@ export function rolledUserTargets(
       effective: addAmounts(got.map((t) => t.effective)),
       tenureMonth: probe.tenureMonth,
       source: fromMonths ? 'months' : 'quarters',
-      parts:
-        fromMonths && sub.kind === 'quarter'
-          ? { withTarget: got.reduce((n, t) => n + (t.parts?.withTarget ?? 0), 0), of: 12 }
-          : { withTarget: got.length, of: sub.starts.length },
+      parts,
+      // The playbook the parts from a playbook come from, when they all come from one.
+      ...(playbooks.size === 1 ? { playbook: [...playbooks.values()][0]! } : {}),
     };
   };
-  const fromPlaybook = (user: string): UserTarget | null => {
-    const d = playbook.get(user);
-    if (!d) return null;
-    const t = userTargetsFrom(
-      [{ id: '', subject_id: user, amount: d.amount }],
-      starts,
-      ramp,
-      timeZone,
-      period.startDate,
-    ).get(user)!;
-    return { ...t, targetId: null, source: 'playbook', playbook: { id: d.playbookId, name: d.playbookName } };
+  const at = (kind: SpanKind, start: string, user: string): UserTarget | null => {
+    const own = byKey.get(`${kind}|${start}|${user}`);
+    if (own) return userTargetsFrom([own], starts, ramp, timeZone, start).get(user)!;
+    if (!sumsOverPeriods) return fromPlaybook(kind, start, user);
+    if (subPeriods(kind, start) && hasSet(kind, start, user)) return summed(kind, start, user);
+    return fromPlaybook(kind, start, user) ?? summed(kind, start, user);
   };
+  // Everyone with a row in the span or a playbook default of the period's kind or a kind inside it.
+  const kinds: SpanKind[] = [period.kind];
+  if (sumsOverPeriods) for (const k of targetSpan(period.kind, period.startDate)?.kinds ?? []) kinds.push(k);
+  const users = new Set(rows.map((r) => r.subject_id));
+  for (const k of new Set(kinds)) for (const u of defaultsOf(k).keys()) users.add(u);
   const out = new Map<string, UserTarget>();
-  for (const user of new Set([...rows.map((r) => r.subject_id), ...playbook.keys()])) {
-    const t = at(period.kind, period.startDate, user) ?? fromPlaybook(user);
+  for (const user of users) {
+    const t = at(period.kind, period.startDate, user);
     if (t) out.set(user, t);
   }
   return out;
@@ -285,7 +341,7 @@ export async function effectiveUserTargets(
     currentPlaybookTargets(db, org.id),
     loadMetricSettings(db, org.id),
   ]);
-  const defaults = playbookDefaults(playbooks, people, metricKey, period.kind);
+  const defaults = playbookDefaultsOf(playbooks, people, metricKey);
   return rolledUserTargets(rows, startsOf(people), settings.ramp, org.timeZone, period, sums, defaults);
 }
 
@@ -329,13 +385,19 @@ export function effectiveTargetsLoader(
     playbooks ??= currentPlaybookTargets(db, org.id);
     const [all, pb] = await Promise.all([rows, playbooks]);
     const mine = all.filter((r) => r.metric_key === metricKey);
-    const fromPlaybooks = pb.some((t) => t.metricKey === metricKey && t.periodKind === period.kind);
+    const sums = sumsOverPeriods(metricKey);
+    // The playbook targets that can count: of the period's kind, and of the kinds summed into it.
+    const kinds = new Set<string>([
+      period.kind,
+      ...(sums ? (targetSpan(period.kind, period.startDate)?.kinds ?? []) : []),
+    ]);
+    const fromPlaybooks = pb.some((t) => t.metricKey === metricKey && kinds.has(t.periodKind));
     if (mine.length === 0 && !fromPlaybooks) return new Map();
     people ??= targetPeople(db, org.id, userIds).then((all) => ({ all, starts: startsOf(all) }));
     rampOf ??= ramp ? Promise.resolve(ramp) : loadMetricSettings(db, org.id).then((m) => m.ramp);
     const [p, r] = await Promise.all([people, rampOf]);
-    const defaults = fromPlaybooks ? playbookDefaults(pb, p.all, metricKey, period.kind) : new Map();
-    return rolledUserTargets(mine, p.starts, r, org.timeZone, period, sumsOverPeriods(metricKey), defaults);
+    const defaults = fromPlaybooks ? playbookDefaultsOf(pb, p.all, metricKey) : new Map();
+    return rolledUserTargets(mine, p.starts, r, org.timeZone, period, sums, defaults);
   };
 }
 

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { Deps } from '../../context.ts';
 import { idParam } from '../identity/identity.schemas.ts';
 import {
+  effectiveTargetsQuery,
+  effectiveTargetsResponse,
   gridPutBody,
   gridQuery,
   gridResponse,
@@ -19,6 +21,7 @@ import {
 import {
   createTarget,
   deleteTarget,
+  effectiveTargetsFor,
   getTarget,
   importTargetsCsv,
   listTargetsFor,
@@ -46,6 +49,20 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
       },
     },
     async (req) => listTargetsFor(deps, req.actor!, await req.reach(), req.query),
+  );
+  r.get(
+    '/api/targets/effective',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary:
+          'Every metric a person has an effective target for in a period (set, summed from months/quarters, or from their playbook), after ramp',
+        querystring: effectiveTargetsQuery,
+        response: { 200: effectiveTargetsResponse },
+      },
+    },
+    async (req) => effectiveTargetsFor(deps, req.actor!, await req.reach(), req.query),
   );
   r.post(
     '/api/targets',

@@ -50,6 +50,24 @@ export const targetListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(200),
 });
 
+export const effectiveTargetsQuery = z.object({
+  userId: id.optional().describe('The person (default: me)'),
+  period: periodKeySchema,
+});
+
+/** How an effective target was obtained (the same shape as `targetBasis` in the KPI answers). */
+export const targetBasisResponse = z
+  .object({
+    source: z.enum(['set', 'months', 'quarters', 'playbook']),
+    withTarget: z.number().nullable(),
+    of: z.number().nullable(),
+    fromPlaybook: z.number().nullable(),
+    playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
+  })
+  .describe(
+    'set for the period; months / quarters: the sum of its months’ / quarters’ targets (withTarget of `of` have one, fromPlaybook of those from the playbook); playbook: the playbook’s target of the period’s kind',
+  );
+
 export const periodResponse = z.object({
   key: z.string(),
   label: z.string(),
@@ -146,16 +164,20 @@ export const gridResponse = z.object({
             .enum(['set', 'months', 'quarters', 'playbook'])
             .nullable()
             .describe(
-              'How the effective target was obtained: set for the period, the sum of its months’ / quarters’ targets, or the target of the playbook that applies to the person (null: no target)',
+              'How the effective target was obtained: set for the period, the sum of its months’ / quarters’ targets (set, or from the playbook: see parts), or the target of the playbook that applies to the person (null: no target)',
             ),
           playbook: z
             .object({ id: z.string(), name: z.string() })
             .nullable()
-            .describe('For source playbook: the playbook whose current version sets the target'),
+            .describe(
+              'For source playbook: the playbook whose current version sets the target; for a sum with parts from a playbook: that playbook (when they all come from one)',
+            ),
           parts: z
-            .object({ withTarget: z.number(), of: z.number() })
+            .object({ withTarget: z.number(), of: z.number(), fromPlaybook: z.number() })
             .nullable()
-            .describe('For a sum: how many of the months/quarters have a target'),
+            .describe(
+              'For a sum: how many of the months/quarters have a target, of how many, and how many of those take it from the playbook',
+            ),
         }),
       ),
     }),
@@ -188,3 +210,19 @@ export const importBody = z
   .strict();
 
 export const importResponse = writeSummary.extend({ rows: z.number(), dryRun: z.boolean() });
+
+export const effectiveTargetsResponse = z.object({
+  user: z.object({ id: z.string(), name: z.string() }),
+  period: periodResponse,
+  items: z
+    .array(
+      z.object({
+        metric: z.string(),
+        amount: z.number().describe('The effective target (after ramp)'),
+        basis: targetBasisResponse,
+      }),
+    )
+    .describe(
+      'Every metric the person has an effective target for in the period, set, summed or from a playbook',
+    ),
+});

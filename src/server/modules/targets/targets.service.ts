@@ -15,7 +15,8 @@ import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
 import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
-  playbookDefaults,
+  effectiveTargetsLoader,
+  playbookDefaultsOf,
   rolledTeamTargets,
   rolledUserTargets,
   targetSpan,
@@ -36,6 +37,7 @@ import {
   teamTree,
 } from './targets.repository.ts';
 import type {
+  effectiveTargetsQuery,
   gridPutBody,
   gridQuery,
   importBody,
@@ -219,6 +221,70 @@ export async function listTargetsFor(
     limit: input.limit,
   });
   return { items: await toResponses(db, org, rows) };
+}
+
+/**
+ * Every metric a person has an effective target for in a period — set, summed from months /
+ * quarters, or from their playbook (decision 008) — with the effective amount and how it was
+ * obtained: what the rep dashboard shows a card for. Readable by whoever may read that person's
+ * targets (`canReadTargetsOf`); anyone else, like a person of another org or none, gets a 404.
+ * Costs what one KPI request's targets cost: one query for every metric's targets of the period,
+ * the current playbook targets once, the person's membership once.
+ */
+export async function effectiveTargetsFor(
+  deps: Deps,
+  actor: Actor,
+  reach: Reach,
+  input: z.infer<typeof effectiveTargetsQuery>,
+) {
+  const db = deps.db.kysely;
+  const org = await orgCtx(deps, db, actor.orgId);
+  const period = parsePeriod(input.period, org.cal, 'period');
+  const userId = input.userId ?? actor.userId;
+  const [subjects, metrics, settings] = await Promise.all([
+    existingSubjects(db, actor.orgId, [userId], []),
+    loadOrgMetrics(db, actor.orgId),
+    loadMetricSettings(db, actor.orgId),
+  ]);
+  const name = subjects.users.get(userId);
+  if (name === undefined || !canReadTargetsOf(actor, reach, { type: 'user', id: userId }))
+    throw notFound('User');
+  const byKey = metricsByKey(metrics);
+  const keys = metrics.map((m) => m.key);
+  const targetsOf = effectiveTargetsLoader(
+    db,
+    { id: org.id, timeZone: org.timeZone },
+    [userId],
+    keys,
+    settings.ramp,
+    (key) => {
+      const m = byKey.get(key);
+      return m ? targetSumsOf(m).periods : false;
+    },
+  );
+  const ref = { kind: period.kind, startDate: period.startDate };
+  const got = await Promise.all(keys.map(async (k) => [k, (await targetsOf(k, ref)).get(userId)] as const));
+  return {
+    user: { id: userId, name },
+    period: periodOut(period, org.now),
+    items: got.flatMap(([metric, t]) =>
+      t
+        ? [
+            {
+              metric,
+              amount: t.effective,
+              basis: {
+                source: t.source,
+                withTarget: t.parts?.withTarget ?? null,
+                of: t.parts?.of ?? null,
+                fromPlaybook: t.parts?.fromPlaybook ?? null,
+                playbook: t.playbook ?? null,
+              },
+            },
+          ]
+        : [],
+    ),
+  };
 }
 
 interface CellInput {
@@ -448,6 +514,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       const mine = spanRows.filter((r) => r.metric_key === key);
       const sums = targetSumsOf(metrics.get(key)!);
       const userRows = mine.filter((r) => r.subject_type === 'user');
+      const defaultsOf = playbookDefaultsOf(playbooks, people, key);
       const usersAt = new Map<string, Map<string, UserTarget>>();
       const usersOf = (kind: typeof period.kind, startDate: string) => {
         const k = `${kind}|${startDate}`;
@@ -460,7 +527,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
             org.timeZone,
             { kind, startDate },
             sums.periods,
-            playbookDefaults(playbooks, people, key, kind),
+            defaultsOf,
           );
           usersAt.set(k, got);
         }

@@ -176,4 +176,21 @@ describe('targetBasisText', () => {
       'from the playbook',
     );
   });
+
+  it('says how many of the summed months are set and how many come from the playbook', () => {
+    const pb = { id: 'p', name: 'Field rep' };
+    expect(targetBasisText({ source: 'months', withTarget: 3, of: 3, fromPlaybook: 2, playbook: pb })).toBe(
+      'sum of monthly targets; 1 set, 2 from the Field rep playbook',
+    );
+    expect(targetBasisText({ source: 'months', withTarget: 3, of: 3, fromPlaybook: 3, playbook: pb })).toBe(
+      'sum of monthly targets from the Field rep playbook',
+    );
+    expect(
+      targetBasisText({ source: 'quarters', withTarget: 3, of: 4, fromPlaybook: 1, playbook: null }),
+    ).toBe('sum of quarterly targets; 2 set, 1 from playbooks, 1 without');
+    // Older answers without the count read as before.
+    expect(targetBasisText({ source: 'months', withTarget: 2, of: 3, fromPlaybook: 0 })).toBe(
+      'sum of monthly targets; 2 of 3 months set',
+    );
+  });
 });

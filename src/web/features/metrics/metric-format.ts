@@ -213,10 +213,18 @@ export function dealCycleText(createdAt: string | null, closedAt: string | null)
   return `${days.toLocaleString('en-US')} ${days === 1 ? 'day' : 'days'} from creation`;
 }
 
+/** "the Field rep playbook", not "the Field rep playbook playbook"; "the playbook" without a name. */
+function playbookWords(playbook: { id: string; name: string } | null | undefined, several = false): string {
+  const name = playbook?.name.trim();
+  if (!name) return several ? 'playbooks' : 'the playbook';
+  return /\bplaybook$/i.test(name) ? `the ${name}` : `the ${name} playbook`;
+}
+
 /**
  * How a target was obtained, in words for beside it: nothing for a target set for the period;
  * "sum of monthly targets" (with how many months had one when not all) or "sum of quarterly
- * targets" for a quarter or year without a target of its own; "from the Field rep playbook" for
+ * targets" for a quarter or year without a target of its own — "; 1 set, 2 from the Field rep
+ * playbook" when some of the months take the playbook's target; "from the Field rep playbook" for
  * the default of the playbook that applies to the person.
  */
 export function targetBasisText(
@@ -224,17 +232,26 @@ export function targetBasisText(
     source: 'set' | 'months' | 'quarters' | 'playbook';
     withTarget: number | null;
     of: number | null;
+    fromPlaybook?: number | null;
     playbook?: { id: string; name: string } | null;
   } | null,
 ): string | null {
   if (!basis || basis.source === 'set') return null;
-  if (basis.source === 'playbook') {
-    const name = basis.playbook?.name.trim();
-    if (!name) return 'from the playbook';
-    // "the Field rep playbook", not "the Field rep playbook playbook".
-    return /\bplaybook$/i.test(name) ? `from the ${name}` : `from the ${name} playbook`;
-  }
+  if (basis.source === 'playbook') return `from ${playbookWords(basis.playbook)}`;
   const unit = basis.source === 'months' ? 'month' : 'quarter';
+  const fromPlaybook = basis.fromPlaybook ?? 0;
+  if (fromPlaybook > 0 && basis.withTarget !== null && basis.of !== null) {
+    const set = basis.withTarget - fromPlaybook;
+    const none = basis.of - basis.withTarget;
+    const source = playbookWords(basis.playbook, !basis.playbook);
+    if (set === 0 && none === 0) return `sum of ${unit}ly targets from ${source}`;
+    const counts = [
+      ...(set > 0 ? [`${set} set`] : []),
+      `${fromPlaybook} from ${source}`,
+      ...(none > 0 ? [`${none} without`] : []),
+    ];
+    return `sum of ${unit}ly targets; ${counts.join(', ')}`;
+  }
   const some =
     basis.withTarget !== null && basis.of !== null && basis.withTarget < basis.of
       ? `; ${basis.withTarget} of ${basis.of} ${unit}s set`

@@ -47,13 +47,16 @@ export interface ValueRow {
 }
 
 /**
- * Set for the period, the sum of its months' / quarters' targets (`withTarget` of `of` had one), or
- * the target of the playbook that applies to the person (`playbook`).
+ * Set for the period, the sum of its months' / quarters' targets (`withTarget` of `of` had one,
+ * `fromPlaybook` of those from the playbook `playbook`), or the target of the playbook that applies
+ * to the person (`playbook`).
  */
 export interface TargetBasis {
   source: 'set' | 'months' | 'quarters' | 'playbook';
   withTarget: number | null;
   of: number | null;
+  /** For a sum: how many of the parts with a target take the playbook's (none set). */
+  fromPlaybook?: number | null;
   playbook?: { id: string; name: string } | null;
 }
 

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PageHeader } from '../../components/page-header.tsx';
 import { useSession } from '../../lib/session-context.ts';
-import { userTargetsQuery } from '../targets/targets-api.ts';
+import { effectiveTargetsQuery } from '../targets/targets-api.ts';
 import { HowComputedDrawer, type NumberRef } from './how-computed.tsx';
 import { DrillNumber, Movement, PeriodPicker, QueryStates } from './metric-bits.tsx';
 import {
@@ -25,8 +25,8 @@ const DEFAULT_TREND = 'revenue_won';
 
 /**
  * KPIs → My numbers: own numbers vs target with pace — the key KPIs and every other metric the rep
- * has a target for in the period (what their manager measures them on) —, the trend of any of them,
- * and where I stand in my team.
+ * has an effective target for in the period (set, summed from months, or from their playbook: what
+ * they are measured on) —, the trend of any of them, and where I stand in my team.
  */
 export function MyDashboardPage() {
   const me = useSession();
@@ -37,7 +37,7 @@ export function MyDashboardPage() {
   // The period's key comes with the first card's answer (the current period is the server's to say).
   const periodKey = first.data?.period.key;
   const targets = useQuery({
-    ...userTargetsQuery(me.user.id, periodKey ?? ''),
+    ...effectiveTargetsQuery(me.user.id, periodKey ?? ''),
     enabled: periodKey !== undefined,
   });
   const catalog = useQuery(catalogQuery);

@@ -112,5 +112,17 @@ describe('userCellNote', () => {
         show,
       ),
     ).toBe('Blank: 20 from the Field rep playbook');
+    expect(
+      userCellNote(
+        {
+          amount: null,
+          effective: 300,
+          source: 'months',
+          playbook: { id: 'p', name: 'Field rep' },
+          parts: { withTarget: 3, of: 3, fromPlaybook: 2 },
+        },
+        show,
+      ),
+    ).toBe('Blank: 300, sum of monthly targets; 1 set, 2 from the Field rep playbook');
   });
 });

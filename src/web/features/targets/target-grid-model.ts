@@ -136,6 +136,7 @@ export function userCellNote(
     effective: number | null;
     source: 'set' | 'months' | 'quarters' | 'playbook' | null;
     playbook?: { id: string; name: string } | null;
+    parts?: { withTarget: number; of: number; fromPlaybook?: number } | null;
   },
   show: (v: number | null) => string,
 ): string | null {
@@ -148,6 +149,17 @@ export function userCellNote(
       playbook: cell.playbook ?? null,
     });
     return `Blank: ${show(cell.effective)} ${basis}`;
+  }
+  if ((cell.source === 'months' || cell.source === 'quarters') && (cell.parts?.fromPlaybook ?? 0) > 0) {
+    // Some parts take the playbook's target: say how many ("1 set, 2 from the Field rep playbook").
+    const basis = targetBasisText({
+      source: cell.source,
+      withTarget: cell.parts!.withTarget,
+      of: cell.parts!.of,
+      fromPlaybook: cell.parts!.fromPlaybook ?? 0,
+      playbook: cell.playbook ?? null,
+    });
+    return `Blank: ${show(cell.effective)}, ${basis}`;
   }
   if (cell.source === 'months') return `Sum of monthly targets ${show(cell.effective)}`;
   if (cell.source === 'quarters') return `Sum of quarterly targets ${show(cell.effective)}`;

@@ -1,5 +1,6 @@
 /** Target calls of the web client: the team × metric grid, bulk CSV entry, and the ramp. */
 import { apiGet, apiPatch, apiPost, apiPut } from '../../lib/api.ts';
+import type { TargetBasis } from '../metrics/metrics-api.ts';
 
 export const TARGETS_KEY = ['targets'] as const;
 
@@ -44,7 +45,7 @@ export interface Grid {
        * the target of the playbook that applies to the person (`playbook`).
        */
       source: 'set' | 'months' | 'quarters' | 'playbook' | null;
-      parts: { withTarget: number; of: number } | null;
+      parts: { withTarget: number; of: number; fromPlaybook?: number } | null;
       playbook?: { id: string; name: string } | null;
     }[];
   }[];
@@ -91,14 +92,27 @@ export interface TargetItem {
   rampPercent: number;
 }
 
+/** One metric a person has an effective target for (see `GET /api/targets/effective`). */
+export interface EffectiveTarget {
+  metric: string;
+  /** After ramp. */
+  amount: number;
+  basis: TargetBasis;
+}
+
 /**
- * A person's own targets of one period (their effective targets: a rep is measured against their
- * user targets only). The server answers only for someone the actor may read (else an empty list).
+ * Every metric a person has an effective target for in one period — set, summed from months or
+ * quarters, or from their playbook — what they are measured on. The server answers only for
+ * someone the actor may read (else 404).
  */
-export function userTargetsQuery(userId: string, period: string) {
+export function effectiveTargetsQuery(userId: string, period: string) {
   return {
-    queryKey: [...TARGETS_KEY, 'list', 'user', userId, period],
-    queryFn: () => apiGet<{ items: TargetItem[] }>('/api/targets', { userId, period }),
+    queryKey: [...TARGETS_KEY, 'effective', userId, period],
+    queryFn: () =>
+      apiGet<{ user: { id: string; name: string }; items: EffectiveTarget[] }>('/api/targets/effective', {
+        userId,
+        period,
+      }),
   };
 }
 
