@@ -109,6 +109,30 @@ export function catalogItem(m: OrgMetric, settings?: MetricSettings) {
   };
 }
 
+/**
+ * The metrics whose numbers a metric's numerator and denominator reveal: quota attainment's are the
+ * revenue won and the revenue target (value × target = revenue), win rate's the deals won, a custom
+ * ratio's its two metrics… A peer's numerator and denominator are shown only when every one of
+ * these is shown to the actor as values too — else sharing attainment would share revenue.
+ */
+export function numberComponents(m: Pick<OrgMetric, 'key' | 'custom' | 'spec'>): readonly string[] {
+  if (m.spec?.block === 'ratio') return [m.spec.numerator, m.spec.denominator];
+  if (m.custom) return [];
+  return builtinComponents[m.key] ?? [];
+}
+
+const builtinComponents: Record<string, readonly string[]> = {
+  quota_attainment: ['revenue_won'],
+  pipeline_coverage: ['open_pipeline', 'revenue_won'],
+  win_rate: ['deals_won'],
+  avg_deal_size: ['revenue_won', 'deals_won'],
+  sales_cycle_days: ['deals_won'],
+  verified_visit_rate: ['visits'],
+  visits_per_field_day: ['visits'],
+  strike_rate: ['visits'],
+  meetings_from_outreach: ['calls', 'emails'],
+};
+
 /** A built-in's definition with the org's settings where the definition depends on them. */
 function definitionWith(m: OrgMetric, settings: MetricSettings | undefined): string {
   if (!settings || m.custom) return m.definition;
@@ -425,7 +449,11 @@ export async function computeValuesMany(
       shown = { views, userIds };
       byVisibility.set(visibility, shown);
     }
-    return { info, visibility, views: shown.views, userIds: shown.userIds };
+    const components = numberComponents(info);
+    // Whether a person's numerator and denominator may be shown: only when the metrics they reveal are.
+    const partsShown = (u: string) =>
+      components.every((k) => peerMetricView(actor, reach, u, visibilityOf(settings, k)) === 'value');
+    return { info, visibility, views: shown.views, userIds: shown.userIds, partsShown };
   });
   const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
   const [allNames, ...perMetric] = await Promise.all([
@@ -527,7 +555,7 @@ function valuesResponse(
   c: Awaited<ReturnType<typeof computeValues>>,
   header: ReturnType<typeof periodHeader>,
 ) {
-  const { current, prev, ly, targets, rankOf, views } = c;
+  const { current, prev, ly, targets, rankOf, views, partsShown } = c;
   return {
     metric: catalogItem(c.info, c.settings),
     currency: c.info.currency ?? c.org.currency,
@@ -539,13 +567,14 @@ function valuesResponse(
       const user = { id: u.id, name: u.name };
       if (views.get(u.id) !== 'value') return { user, view: 'rank' as const, rank, ...noNumbers };
       const value = current.get(u.id);
+      const parts = partsShown(u.id);
       return {
         user,
         view: 'value' as const,
         rank,
         value: value?.value ?? null,
-        numerator: value?.numerator ?? null,
-        denominator: value?.denominator ?? null,
+        numerator: parts ? (value?.numerator ?? null) : null,
+        denominator: parts ? (value?.denominator ?? null) : null,
         previous: prev?.get(u.id)?.value ?? null,
         lastYear: ly?.get(u.id)?.value ?? null,
         target: targets.get(u.id)?.effective ?? null,
@@ -617,7 +646,7 @@ export async function metricGrid(
     previousPeriod,
     people: [...c.people],
     metrics: c.metrics.map((m) => {
-      const { current, targets, rankOf, views } = m;
+      const { current, targets, rankOf, views, partsShown } = m;
       const shown = m.userIds.length === c.people.length ? null : new Set(m.userIds);
       return {
         metric: catalogItem(m.info, c.settings),
@@ -627,14 +656,16 @@ export async function metricGrid(
           const rank = rankOf.get(u.id) ?? null;
           if (views.get(u.id) !== 'value') return { view: 'rank' as const, rank };
           const v = current.get(u.id);
+          const parts = partsShown(u.id);
           return {
             view: 'value' as const,
             rank,
             value: v?.value ?? null,
             target: targets.get(u.id)?.effective ?? null,
             targetBasis: targetBasisOf(targets.get(u.id)),
-            numerator: v?.numerator,
-            denominator: v?.denominator,
+            // A peer's parts only when the metrics they reveal are shown to the actor too.
+            numerator: parts ? v?.numerator : undefined,
+            denominator: parts ? v?.denominator : undefined,
           };
         }),
       };

@@ -171,6 +171,106 @@ describe('peer visibility', () => {
     await setVisibility({ visibility: { revenue_won: null, deals_won: null } });
   });
 
+  it('never shows a peer’s numerator or denominator when they reveal a metric the actor sees less of', async () => {
+    // Attainment, win rate and deal size shared, revenue won and deals won ranks only: a peer's
+    // attainment is shown, but not the revenue and revenue target behind it (value × target = revenue).
+    await setVisibility({
+      visibility: { quota_attainment: 'values', win_rate: 'values', avg_deal_size: 'values' },
+    });
+    const attainment = await values(repA1, 'quota_attainment', 'team');
+    expect(attainment.row(w.repA2.id)).toMatchObject({
+      view: 'value',
+      value: (777 / 55_555) * 100,
+      numerator: null,
+      denominator: null,
+    });
+    // Their own parts stay theirs: Ari has no revenue target, so no attainment but the revenue.
+    expect(attainment.row(w.repA1.id)).toMatchObject({ view: 'value', value: null, numerator: 12_345 });
+    for (const metric of ['quota_attainment', 'win_rate', 'avg_deal_size']) {
+      const { raw, row } = await values(repA1, metric, 'team');
+      expect(row(w.repA2.id), metric).toMatchObject({ view: 'value', numerator: null, denominator: null });
+      // (One deal won: the average deal size is the revenue itself, its value; not a part.)
+      if (metric !== 'avg_deal_size') expect(raw, metric).not.toMatch(/:777[,}]/);
+      expect(raw, metric).not.toMatch(/:55555[,}]/);
+    }
+    const grid = await as(
+      t.app,
+      repA1,
+    )({
+      method: 'GET',
+      url: '/api/metrics/grid?metrics=quota_attainment,avg_deal_size&period=2026-01&scope=team',
+    });
+    expect(grid.statusCode, grid.body).toBe(200);
+    expect(grid.body).not.toMatch(/:55555[,}]/);
+    const body = grid.json() as {
+      people: { id: string }[];
+      metrics: { cells: (Record<string, unknown> | null)[] }[];
+    };
+    const a2 = body.people.findIndex((p) => p.id === w.repA2.id);
+    expect(body.metrics[0]!.cells[a2]).toMatchObject({ view: 'value', value: (777 / 55_555) * 100 });
+    expect(body.metrics[0]!.cells[a2]).not.toHaveProperty('numerator');
+    expect(body.metrics[1]!.cells[a2]).not.toHaveProperty('denominator');
+    // Once revenue won and deals won are shared as values too, the parts follow.
+    await setVisibility({ visibility: { revenue_won: 'values', deals_won: 'values' } });
+    expect((await values(repA1, 'quota_attainment', 'team')).row(w.repA2.id)).toMatchObject({
+      numerator: 777,
+      denominator: 55_555,
+    });
+    expect((await values(repA1, 'avg_deal_size', 'team')).row(w.repA2.id)).toMatchObject({
+      numerator: 777,
+      denominator: 1,
+    });
+    // The manager sees the parts of their reps whatever the peers' settings.
+    await setVisibility({ visibility: { revenue_won: 'none', deals_won: 'none' } });
+    expect((await values(managerA, 'quota_attainment', 'team')).row(w.repA2.id)).toMatchObject({
+      numerator: 777,
+      denominator: 55_555,
+    });
+    await setVisibility({
+      visibility: {
+        quota_attainment: null,
+        win_rate: null,
+        avg_deal_size: null,
+        revenue_won: null,
+        deals_won: null,
+      },
+    });
+  });
+
+  it('hides a custom ratio’s parts from peers unless both of its metrics are shown as values', async () => {
+    const created = await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/metrics/custom',
+      payload: {
+        key: 'revenue_per_win',
+        name: 'Revenue per win',
+        description: 'Revenue won ÷ deals won',
+        definition: { block: 'ratio', numerator: 'revenue_won', denominator: 'deals_won' },
+        unit: 'money',
+        direction: 'higher',
+        format: 'money',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    await setVisibility({ visibility: { revenue_per_win: 'values', deals_won: 'values' } });
+    const hidden = await values(repA1, 'revenue_per_win', 'team');
+    expect(hidden.row(w.repA2.id)).toMatchObject({
+      view: 'value',
+      value: 777,
+      numerator: null,
+      denominator: null,
+    });
+    await setVisibility({ visibility: { revenue_won: 'values' } });
+    expect((await values(repA1, 'revenue_per_win', 'team')).row(w.repA2.id)).toMatchObject({
+      numerator: 777,
+      denominator: 1,
+    });
+    await setVisibility({ visibility: { revenue_per_win: null, deals_won: null, revenue_won: null } });
+  });
+
   it('applies the default to every metric without its own setting, custom ones included', async () => {
     const created = await as(
       t.app,
