@@ -181,12 +181,37 @@ describe('leaderboard', () => {
     // Other metrics keep their leaderboards; the values themselves stay available.
     await board(repA1, 'metric=revenue_won&period=2026-01');
     await get(repA1, '/api/metrics/values?metric=visits&period=2026-01');
+    // …but no answer ranks activity counts any more: not the values of a team (a list of peers'
+    // ranks is a leaderboard), not the team grid — for reps or managers.
+    type Ranked = { user: { id: string }; view: string; rank: number | null; value: number | null };
+    const team = (await get(repA1, '/api/metrics/values?metric=visits&period=2026-01&scope=team')).body;
+    expect(team.rows as Ranked[]).toEqual([
+      expect.objectContaining({ user: expect.objectContaining({ id: w.repA1.id }), rank: null, value: 3 }),
+    ]);
+    const managed = (await get(managerA, '/api/metrics/values?metric=visits&period=2026-01&scope=team')).body
+      .rows as Ranked[];
+    expect(managed.find((r) => r.user.id === w.repA2.id)).toMatchObject({
+      view: 'value',
+      value: 1,
+      rank: null,
+    });
+    expect(managed.every((r) => r.rank === null)).toBe(true);
+    const grid = (await get(repA1, '/api/metrics/grid?metrics=visits,revenue_won&period=2026-01&scope=team'))
+      .body as { people: { id: string }[]; metrics: { cells: ({ rank: number | null } | null)[] }[] };
+    const a2 = grid.people.findIndex((p) => p.id === w.repA2.id);
+    expect(grid.metrics[0]!.cells[a2]).toBeNull();
+    expect(grid.metrics[0]!.cells.every((c) => c === null || c.rank === null)).toBe(true);
+    // Revenue is not an activity count: still ranked, peers by rank.
+    expect(grid.metrics[1]!.cells[a2]).toMatchObject({ view: 'rank', rank: expect.any(Number) });
     const on = await as(
       t.app,
       admin,
     )({ method: 'PATCH', url: '/api/metrics/settings', payload: { activityLeaderboards: true } });
     expect(on.json().activityLeaderboards).toBe(true);
     await board(repA1, 'metric=visits&period=2026-01');
+    const again = (await get(repA1, '/api/metrics/values?metric=visits&period=2026-01&scope=team')).body
+      .rows as Ranked[];
+    expect(again.find((r) => r.user.id === w.repA2.id)).toMatchObject({ view: 'rank', rank: 2 });
   });
 
   it('marks the values whose records the viewer may open, exactly as the records route decides', async () => {

@@ -5,7 +5,7 @@ import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Actor, canOpenMetricRecords, type Reach } from '../../policy/policy.ts';
-import type { OrgMetric } from './metric-registry.ts';
+import { isActivityCountMetric, type OrgMetric } from './metric-registry.ts';
 import type { MetricSettings } from './metric-settings.service.ts';
 import type { MetricValue } from './metrics.engine.ts';
 import { catalogItem, compareNames, computeValues, periodResponse, ranksOf } from './metrics.service.ts';
@@ -25,25 +25,6 @@ export const leaderboardQuery = z.object({
     .default('team')
     .describe('team: my team and the teams I manage; org: everyone the visibility setting lets me see'),
 });
-
-const builtinActivityCounts = new Set([
-  'activities',
-  'visits',
-  'calls',
-  'meetings',
-  'emails',
-  'demos',
-  'tasks',
-]);
-
-/**
- * Activity-count metrics: the built-in counts of activities (all, visits, calls, meetings) and
- * custom counts or sums over activities. An org can switch their leaderboards off.
- */
-export function isActivityCountMetric(m: Pick<OrgMetric, 'key' | 'spec'>): boolean {
-  if (m.spec) return m.spec.block === 'activity_count' || m.spec.block === 'activity_sum';
-  return builtinActivityCounts.has(m.key);
-}
 
 export function leaderboardAllowed(m: OrgMetric, settings: MetricSettings): void {
   if (!settings.activityLeaderboards && isActivityCountMetric(m))

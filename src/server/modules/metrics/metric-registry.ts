@@ -153,3 +153,24 @@ export async function loadOrgMetrics(db: Executor, orgId: string): Promise<OrgMe
 export function metricsByKey(metrics: OrgMetric[]): Map<string, OrgMetric> {
   return new Map(metrics.map((m) => [m.key, m]));
 }
+
+const builtinActivityCounts = new Set([
+  'activities',
+  'visits',
+  'calls',
+  'meetings',
+  'emails',
+  'demos',
+  'tasks',
+]);
+
+/**
+ * Activity-count metrics: the built-in counts of activities (all, visits, calls, meetings) and
+ * custom counts or sums over activities. An org can switch their leaderboards off
+ * (`activityLeaderboards`): then no answer ranks them — the leaderboard refuses, and values and
+ * the team grid carry no rank for anyone and leave out peers who would be shown by rank only.
+ */
+export function isActivityCountMetric(m: Pick<OrgMetric, 'key' | 'spec'>): boolean {
+  if (m.spec) return m.spec.block === 'activity_count' || m.spec.block === 'activity_sum';
+  return builtinActivityCounts.has(m.key);
+}

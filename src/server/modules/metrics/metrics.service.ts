@@ -27,7 +27,7 @@ import {
 type PeerView = ReturnType<typeof peerMetricView>;
 
 import { effectiveTargetsLoader, targetSumsOf, type UserTarget } from '../targets/targets.effective.ts';
-import { loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
+import { isActivityCountMetric, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import {
   loadMetricSettings,
   type MetricSettings,
@@ -435,25 +435,34 @@ export async function computeValuesMany(
   // Metrics that see the same people share one list, so their blocks are shared too; metrics with
   // the same visibility setting share the decisions.
   const userLists = new Map<string, string[]>();
-  const byVisibility = new Map<PeerVisibility, { views: Map<string, PeerView>; userIds: string[] }>();
+  const byVisibility = new Map<string, { views: Map<string, PeerView>; userIds: string[] }>();
   const seen = infos.map((info) => {
     const visibility = visibilityOf(settings, info.key);
-    let shown = byVisibility.get(visibility);
+    // Activity counts with their leaderboards switched off are ranked for no one, so peers shown
+    // by rank only are left out (a list of ranks is a leaderboard).
+    const unranked = !settings.activityLeaderboards && isActivityCountMetric(info);
+    const viewKey = unranked ? `${visibility}:unranked` : visibility;
+    let shown = byVisibility.get(viewKey);
     if (!shown) {
-      const views = new Map(scoped.map((u) => [u, peerMetricView(actor, reach, u, visibility)]));
+      const views = new Map(
+        scoped.map((u): [string, PeerView] => {
+          const view = peerMetricView(actor, reach, u, visibility);
+          return [u, unranked && view === 'rank' ? 'hidden' : view];
+        }),
+      );
       // People the actor may not see at all are not even computed.
       const visible = scoped.filter((u) => views.get(u) !== 'hidden');
       const listKey = visible.length === scoped.length ? '' : visible.join(',');
       const userIds = userLists.get(listKey) ?? visible;
       userLists.set(listKey, userIds);
       shown = { views, userIds };
-      byVisibility.set(visibility, shown);
+      byVisibility.set(viewKey, shown);
     }
     const components = numberComponents(info);
     // Whether a person's numerator and denominator may be shown: only when the metrics they reveal are.
     const partsShown = (u: string) =>
       components.every((k) => peerMetricView(actor, reach, u, visibilityOf(settings, k)) === 'value');
-    return { info, visibility, views: shown.views, userIds: shown.userIds, partsShown };
+    return { info, visibility, views: shown.views, userIds: shown.userIds, partsShown, unranked };
   });
   const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
   const [allNames, ...perMetric] = await Promise.all([
@@ -467,8 +476,8 @@ export async function computeValuesMany(
         parts.lastYear && history ? computeMetric(db, info.key, scopeFor(lastYear, userIds)) : undefined,
         parts.targets ? targetsOf(info.key, period) : new Map<string, never>(),
       ]);
-      const rankOf = ranksOf(userIds, current, info.direction);
-      const previousRankOf = prev ? ranksOf(userIds, prev, info.direction) : null;
+      const rankOf = m.unranked ? new Map<string, number>() : ranksOf(userIds, current, info.direction);
+      const previousRankOf = prev && !m.unranked ? ranksOf(userIds, prev, info.direction) : null;
       return { ...m, current, prev, ly, targets, rankOf, previousRankOf };
     }),
   ]);
