@@ -59,7 +59,8 @@ export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'deals_won',
     name: 'Deals won',
-    definition: "Number of deals won in the period; a split deal counts as each person's share (e.g. 0.5).",
+    definition:
+      "Number of deals won in the period; a split deal counts as each person's share (e.g. 0.5). Deals in the org currency (a custom metric can count deals in another currency).",
     unit: 'count',
     direction: 'higher',
   },
@@ -74,14 +75,15 @@ export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'win_rate',
     name: 'Win rate',
-    definition: 'Deals won ÷ deals closed (won + lost) in the period. "—" when nothing closed.',
+    definition:
+      'Deals won ÷ deals closed (won + lost) in the period, deals in the org currency. "—" when nothing closed.',
     unit: 'percent',
     direction: 'higher',
   },
   {
     key: 'avg_deal_size',
     name: 'Average deal size',
-    definition: 'Revenue won ÷ deals won in the period.',
+    definition: 'Revenue won ÷ deals won in the period, deals in the org currency.',
     unit: 'money',
     direction: 'higher',
   },
@@ -89,7 +91,7 @@ export const builtinMetrics: readonly MetricInfo[] = [
     key: 'sales_cycle_days',
     name: 'Sales cycle length',
     definition:
-      "Average days from a deal's creation to its win, over deals won in the period. A deal entered as won on a day before it was created in Outfield (recorded after the fact, or imported) has no known cycle and is left out.",
+      "Average days from a deal's creation to its win, over deals won in the period in the org currency. A deal entered as won on a day before it was created in Outfield (recorded after the fact, or imported) has no known cycle and is left out.",
     unit: 'days',
     direction: 'lower',
   },
@@ -97,7 +99,7 @@ export const builtinMetrics: readonly MetricInfo[] = [
     key: 'weighted_pipeline',
     name: 'Weighted pipeline',
     definition:
-      "Σ amount × probability over open deals now (probability: the deal's override, else its stage's).",
+      "Σ amount × probability over open deals in the org currency now (probability: the deal's override, else its stage's).",
     unit: 'money',
     direction: 'higher',
     snapshot: true,
@@ -105,7 +107,8 @@ export const builtinMetrics: readonly MetricInfo[] = [
   {
     key: 'open_pipeline',
     name: 'Open pipeline',
-    definition: 'Sum of the amounts of open deals expected to close by the end of the period.',
+    definition:
+      'Sum of the amounts of open deals in the org currency expected to close by the end of the period, or without an expected close date.',
     unit: 'money',
     direction: 'higher',
     snapshot: true,
@@ -114,7 +117,7 @@ export const builtinMetrics: readonly MetricInfo[] = [
     key: 'pipeline_coverage',
     name: 'Pipeline coverage',
     definition:
-      'Open pipeline (open deals expected to close by the end of the period) ÷ remaining target (the effective revenue target − revenue won so far in the period). "—" without a target or once it is met.',
+      'Open pipeline (open deals in the org currency expected to close by the end of the period, or without a date) ÷ remaining target (the effective revenue target − revenue won so far in the period). "—" without a target or once it is met.',
     unit: 'ratio',
     direction: 'higher',
     snapshot: true,

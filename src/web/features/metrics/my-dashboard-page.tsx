@@ -270,7 +270,8 @@ function TrendCard({
                 tickFormatter: (_v: string, i: number) => ticks[i] ?? '',
               }}
               withLegend
-              connectNulls
+              // A gap where a rate had nothing to divide by (or a period had no target), not a joined line.
+              connectNulls={false}
               aria-label={`${d.metric.name} per period, with target`}
             />
           );

@@ -104,14 +104,18 @@ function AttainmentChart({ view }: { view: OrgView }) {
     const { cell, pace } = teamJudge(view, t, 'quota_attainment');
     return {
       team: `${'· '.repeat(t.depth)}${t.name}`,
-      Attainment: cell.value === null ? 0 : Math.round(cell.value),
+      // No bar (and no "0 %") for a team without a revenue target: nothing to divide by.
+      Attainment: cell.value === null ? null : Math.round(cell.value),
       color: BAR_COLOR[pace.status],
       hasTarget: cell.denominator !== null,
     };
   });
   const pace = Math.round(view.period.elapsed * 100);
   const summary = rows
-    .map((r) => `${r.team.replace(/^(· )+/, '')}: ${r.hasTarget ? `${r.Attainment} %` : 'no revenue target'}`)
+    .map(
+      (r) =>
+        `${r.team.replace(/^(· )+/, '')}: ${r.Attainment !== null ? `${r.Attainment} %` : r.hasTarget ? '—' : 'no revenue target'}`,
+    )
     .join('; ');
   return (
     <Card withBorder padding="md" data-testid="org-chart">
@@ -128,7 +132,7 @@ function AttainmentChart({ view }: { view: OrgView }) {
           dataKey="team"
           orientation="vertical"
           series={[{ name: 'Attainment', color: 'blue.7' }]}
-          valueFormatter={(value) => `${value} %`}
+          valueFormatter={(value) => (value === null || value === undefined ? '—' : `${value} %`)}
           referenceLines={[{ x: pace, color: 'gray.7', label: 'Pace' }]}
           yAxisProps={{ width: 120 }}
           xAxisProps={{ domain: [0, (max: number) => Math.max(100, Math.ceil((max * 1.15) / 10) * 10)] }}
