@@ -18,7 +18,6 @@ import { type Executor, trySyncRead } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import {
   type Actor,
-  type PeerVisibility,
   peerMetricView,
   type Reach,
   readableOwnerIds,
