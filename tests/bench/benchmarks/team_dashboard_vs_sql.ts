@@ -3,7 +3,14 @@ import { loadEnv } from '../../../src/server/env.ts';
 import { configFromEnv } from '../../../src/server/start.ts';
 import { periodFromKey } from '../../../src/shared/periods.ts';
 import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
-import { assertSameValues, bareMetric, metricsDb, signInCookie, timeMs } from '../lib/metrics-dataset.ts';
+import {
+  addRevenueTargets,
+  assertSameValues,
+  bareMetric,
+  metricsDb,
+  signInCookie,
+  timeMs,
+} from '../lib/metrics-dataset.ts';
 import { median } from '../lib/stats.ts';
 
 /**
@@ -24,7 +31,8 @@ const KPIS = ['revenue_won', 'quota_attainment', 'deals_won', 'win_rate', 'visit
  * A manager's team grid: the one call the page makes (`GET /api/metrics/grid`, scope reach, the six
  * key KPIs) for a director over 10 teams (100 reps at L) for
  * one month, through the whole HTTP app in-process, against the slowest single KPI's bare SQL
- * aggregate over raw rows for the same people and month. Same numbers checked before timing.
+ * aggregate over raw rows for the same people and month. Half the people have a revenue target for
+ * the month, so quota attainment is computed against targets. Same numbers checked before timing.
  * Dataset: see lib/metrics-dataset.ts.
  */
 export const benchmark: Benchmark = {
@@ -48,8 +56,20 @@ export const benchmark: Benchmark = {
       .where('t.parent_team_id', 'is', null)
       .orderBy('t.id')
       .executeTakeFirstOrThrow();
-    const cookie = await signInCookie(app, director.email, seeded.password);
     const period = periodFromKey(PERIOD, { timeZone: 'America/New_York', fiscalYearStartMonth: 1 })!;
+    // Half the people carry a revenue target for the month (on this run's copy of the dataset).
+    const everyone = await db.kysely
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('org_id', '=', seeded.orgId)
+      .execute();
+    const withTargets = await addRevenueTargets(
+      db,
+      seeded.orgId,
+      period.startDate,
+      everyone.map((m) => m.user_id),
+    );
+    const cookie = await signInCookie(app, director.email, seeded.password);
     type Grid = {
       people: { id: string }[];
       metrics: { cells: ({ view: string; value?: number | null } | null)[] }[];
@@ -77,8 +97,10 @@ export const benchmark: Benchmark = {
       });
       assertSameValues(metric, rows, await bares[i]!(), zero);
     }
+    const targeted = grid.metrics[1]!.cells.filter((c) => c?.value !== null && c?.value !== undefined).length;
+    if (targeted === 0) throw new Error('no quota attainment computed: the targets were not read');
     ctx.log(
-      `director ${director.email}: ${people.length} people × ${KPIS.length} KPIs for ${PERIOD}, same values as the SQL`,
+      `director ${director.email}: ${people.length} people × ${KPIS.length} KPIs for ${PERIOD} (${targeted} with a revenue target of ${withTargets} set), same values as the SQL`,
     );
 
     const began = performance.now();

@@ -114,6 +114,47 @@ async function seedMetrics(ctx: BenchContext, db: Db, orgId: string): Promise<vo
   );
 }
 
+/**
+ * Monthly revenue targets for every other person of `userIds` (the others have none, so the grid
+ * computes both cases), amounts varied by person: what an org with quotas has, so the team grid's
+ * target reads (targets, membership starts for the ramp) are part of what the benchmark times.
+ */
+export async function addRevenueTargets(
+  db: SeededDb['db'],
+  orgId: string,
+  monthStart: string,
+  userIds: readonly string[],
+): Promise<number> {
+  const admin = await db.kysely
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  const rows = [...userIds]
+    .sort()
+    .filter((_, i) => i % 2 === 0)
+    .map((user, i) => ({
+      org_id: orgId,
+      id: `bench-target-${monthStart}-${i}`,
+      subject_type: 'user' as const,
+      subject_id: user,
+      metric_key: 'revenue_won',
+      period_kind: 'month' as const,
+      period_start: monthStart,
+      amount: 5_000_000 + (i % 7) * 1_000_000,
+      created_by: admin.user_id,
+      created_at: METRICS_NOW,
+      updated_at: METRICS_NOW,
+    }));
+  for (let i = 0; i < rows.length; i += 500)
+    await db.kysely
+      .insertInto('targets')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  return rows.length;
+}
+
 /** Signs in through the API and returns the session cookie. */
 export async function signInCookie(
   app: {
@@ -170,19 +211,28 @@ export function bareMetric(
       break;
     case 'revenue_won':
     case 'deals_won':
-    case 'quota_attainment':
       text = `select c.user_id, sum(c.credit_minor) as amount, sum(c.share_bp) as share
         from deal_credits c join deals d on d.org_id = c.org_id and d.id = c.deal_id
         where c.org_id = ${bind(orgId)} and d.status = 'won' and d.currency = 'USD'
         and d.closed_at >= ${bind(start)} and d.closed_at < ${bind(end)}${users('c.user_id')} group by c.user_id`;
-      // No revenue targets in this dataset: quota attainment is "—" for everyone, the SQL still sums revenue.
-      value =
-        metric === 'revenue_won'
-          ? (r) => Number(r.amount)
-          : metric === 'deals_won'
-            ? (r) => Number(r.share) / 10_000
-            : () => null;
+      value = metric === 'revenue_won' ? (r) => Number(r.amount) : (r) => Number(r.share) / 10_000;
       break;
+    case 'quota_attainment': {
+      // Revenue won ÷ the person's revenue target of the month (set by `addRevenueTargets`; the
+      // bench org has no ramp and no playbook): "—" without a target.
+      const month = new Date(start + 12 * 3_600_000).toISOString().slice(0, 8);
+      text = `select t.subject_id as user_id, t.amount as target, coalesce(r.amount, 0) as amount
+        from targets t left join (
+          select c.user_id, sum(c.credit_minor) as amount
+          from deal_credits c join deals d on d.org_id = c.org_id and d.id = c.deal_id
+          where c.org_id = ${bind(orgId)} and d.status = 'won' and d.currency = 'USD'
+          and d.closed_at >= ${bind(start)} and d.closed_at < ${bind(end)}${users('c.user_id')} group by c.user_id
+        ) r on r.user_id = t.subject_id
+        where t.org_id = ${bind(orgId)} and t.subject_type = 'user' and t.metric_key = 'revenue_won'
+        and t.period_kind = 'month' and t.period_start = ${bind(`${month}01`)}${users('t.subject_id')}`;
+      value = (r) => (Number(r.target) === 0 ? null : (Number(r.amount) / Number(r.target)) * 100);
+      break;
+    }
     case 'win_rate':
       text = `select c.user_id, sum(case when d.status = 'won' then c.share_bp else 0 end) as won, sum(c.share_bp) as closed
         from deal_credits c join deals d on d.org_id = c.org_id and d.id = c.deal_id
