@@ -16,12 +16,7 @@ import type { Deps } from '../../context.ts';
 import { compiledQuery, shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, trySyncRead } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
-import {
-  type Actor,
-  peerMetricView,
-  type Reach,
-  readableOwnerIds,
-} from '../../policy/policy.ts';
+import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
 
 type PeerView = ReturnType<typeof peerMetricView>;
 
