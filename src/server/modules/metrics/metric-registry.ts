@@ -103,7 +103,8 @@ export function specCurrency(
  * - ratio: Σ numerators / Σ denominators (win rate, averages, custom ratios) — never an average of rates;
  * - quota: Σ revenue won / the team's effective revenue target (quota attainment);
  * - coverage: Σ pipeline / (team revenue target − Σ won) (pipeline coverage);
- * - none: not additive (the sales cycle in days has no numerator to add) → null.
+ * - none: not additive → null (no built-in today; kept for metrics without parts).
+ * The sales cycle is a ratio: Σ days of the deals of known cycle ÷ how many they are.
  */
 export type Aggregation = 'sum' | 'ratio' | 'quota' | 'coverage' | 'none';
 
@@ -114,12 +115,12 @@ const RATIO_KEYS = new Set([
   'visits_per_field_day',
   'meetings_from_outreach',
   'strike_rate',
+  'sales_cycle_days',
 ]);
 
 export function aggregationOf(m: OrgMetric): Aggregation {
   if (m.key === 'quota_attainment') return 'quota';
   if (m.key === 'pipeline_coverage') return 'coverage';
-  if (m.key === 'sales_cycle_days') return 'none';
   if (RATIO_KEYS.has(m.key)) return 'ratio';
   if (m.spec && (m.spec.block === 'ratio' || m.spec.block.endsWith('_average'))) return 'ratio';
   return 'sum';

@@ -370,9 +370,18 @@ interface DealTotals {
   count: Totals;
   /** Average cycle in days of the deals of known cycle (KNOWN_CYCLE); absent when none is known. */
   cycleDays: Totals;
+  /** Σ days of those deals, and how many they are: the average's parts (teams add them up). */
+  cycleSum: Totals;
+  cycleKnown: Totals;
 }
 
-const noDeals = (): DealTotals => ({ amount: new Map(), count: new Map(), cycleDays: new Map() });
+const noDeals = (): DealTotals => ({
+  amount: new Map(),
+  count: new Map(),
+  cycleDays: new Map(),
+  cycleSum: new Map(),
+  cycleKnown: new Map(),
+});
 
 /**
  * The rollup read of `closedDealsByStatus`, compiled once per number of people and statuses: one
@@ -444,7 +453,12 @@ async function closedDealsByStatus(
     t.amount.set(userId, Number(amount ?? 0));
     t.count.set(userId, Number(share ?? 0) / 10_000);
     const known = Number(cycleDeals ?? 0);
-    if (known > 0) t.cycleDays.set(userId, Number(cycleMs ?? 0) / 86_400_000 / known);
+    if (known > 0) {
+      const days = Number(cycleMs ?? 0) / 86_400_000;
+      t.cycleDays.set(userId, days / known);
+      t.cycleSum.set(userId, days);
+      t.cycleKnown.set(userId, known);
+    }
   };
   if (s.days) {
     const rows = (await rowsOf(
@@ -922,10 +936,16 @@ async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<
     case 'sales_cycle_days': {
       const won = await closedDeals(db, s, 'won');
       return new Map(
-        users.map((u) => [
-          u,
-          { value: won.cycleDays.has(u) ? Math.round(won.cycleDays.get(u)! * 10) / 10 : null },
-        ]),
+        users.map((u): [string, MetricValue] => {
+          const known = won.cycleKnown.get(u);
+          if (known === undefined) return [u, { value: null, numerator: 0, denominator: 0 }];
+          // Parts: Σ days over the deals of known cycle (to 0.1 day) ÷ how many they are.
+          const days = Math.round(won.cycleSum.get(u)! * 10) / 10;
+          return [
+            u,
+            { value: Math.round(won.cycleDays.get(u)! * 10) / 10, numerator: days, denominator: known },
+          ];
+        }),
       );
     }
     case 'quota_attainment': {

@@ -231,6 +231,8 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
         const scale = m.format === 'percent' ? 100 : 1;
         let value = d === 0 ? null : (n / d) * scale;
         if (value !== null && m.format === 'money') value = Math.round(value);
+        // Days to a tenth, as a person's sales cycle is.
+        if (value !== null && m.format === 'days') value = Math.round(value * 10) / 10;
         // A rate does not add up: only a target set on the team itself applies.
         return {
           metric: m.key,

@@ -104,6 +104,28 @@ describe('sales cycle length', () => {
     const expected = Math.round(((0 + days) / 2) * 10) / 10;
     expect(await cycle('2026-01')).toBe(expected);
     expect(await rawCycle('2026-01')).toBe(expected);
+    // Its parts: Σ days over the deals of known cycle ÷ how many they are (shown in "how computed").
+    const parts = await as(
+      t.app,
+      rep,
+    )({ method: 'GET', url: '/api/metrics/values?metric=sales_cycle_days&period=2026-01&scope=me' });
+    expect(parts.json().rows[0]).toMatchObject({ numerator: Math.round(days * 10) / 10, denominator: 2 });
+    // A team's sales cycle adds its people's parts (a deal-weighted average, never an average of
+    // averages): the org view no longer leaves it out.
+    const admin = await signIn(t.app, w.org.admin.email, PASSWORD);
+    const org = await as(
+      t.app,
+      admin,
+    )({ method: 'GET', url: '/api/metrics/org?period=2026-01&metrics=sales_cycle_days' });
+    expect(org.statusCode, org.body).toBe(200);
+    const teams = org.json().teams as { id: string; cells: { metric: string; value: number | null }[] }[];
+    for (const team of [w.teamB, w.region])
+      expect(teams.find((x) => x.id === team)!.cells[0]).toMatchObject({
+        value: Math.round((Math.round(days * 10) / 10 / 2) * 10) / 10,
+        numerator: Math.round(days * 10) / 10,
+        denominator: 2,
+      });
+    expect(teams.find((x) => x.id === w.teamA)!.cells[0]).toMatchObject({ value: null });
   });
 
   it('shows no cycle ("—") when every won deal of the period has an unknown cycle', async () => {

@@ -1,13 +1,21 @@
 import { Alert, Badge, Button, Center, Drawer, List, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import type { MetricFormat } from '../../../shared/metrics-catalog.ts';
 import { formatDate, formatDateTime } from '../../lib/locale.ts';
 import { errorMessage } from '../../lib/notify.ts';
 import { useSession } from '../../lib/session-context.ts';
 import { capitalize, formatAmount } from '../crm/crm-format.ts';
-import { dealCycleText, formatMetric } from './metric-format.ts';
-import { fetchRecords, METRICS_KEY, type RecordRole, type Records } from './metrics-api.ts';
+import { dealCycleText, formatMetric, partFormats } from './metric-format.ts';
+import {
+  catalogQuery,
+  fetchRecords,
+  METRICS_KEY,
+  type Metric,
+  type RecordRole,
+  type Records,
+} from './metrics-api.ts';
 
 export interface NumberRef {
   metric: string;
@@ -15,6 +23,17 @@ export interface NumberRef {
   user: string;
   /** Shown in the title while loading. */
   label?: string;
+}
+
+/** A custom ratio's two metrics' formats from the catalog; null when not a ratio or not loaded. */
+function operandFormats(
+  items: readonly Metric[] | undefined,
+  operands: Records['operands'],
+): readonly [MetricFormat, MetricFormat] | null {
+  if (!operands || !items) return null;
+  const num = items.find((m) => m.key === operands.numerator);
+  const den = items.find((m) => m.key === operands.denominator);
+  return num && den ? [num.format, den.format] : null;
 }
 
 const ROLE_LABEL: Record<RecordRole, string> = {
@@ -52,6 +71,8 @@ export function HowComputedDrawer({ target, onClose }: { target: NumberRef | nul
 function HowComputed({ target }: { target: NumberRef }) {
   const me = useSession();
   const zone = me.org.timeZone;
+  // The catalog (cached) gives a custom ratio's two metrics' formats.
+  const catalog = useQuery(catalogQuery);
   const query = useInfiniteQuery({
     queryKey: [...METRICS_KEY, 'records', target.metric, target.period, target.user],
     queryFn: ({ pageParam }) => fetchRecords(target, pageParam),
@@ -73,6 +94,7 @@ function HowComputed({ target }: { target: NumberRef }) {
   const first = query.data.pages[0]!;
   const items = query.data.pages.flatMap((p) => p.items);
   const ratio = first.numerator !== null && first.denominator !== null;
+  const parts = partFormats(first.metric, operandFormats(catalog.data?.items, first.operands));
   return (
     <Stack gap="md" data-testid="how-computed">
       <Stack gap={2}>
@@ -84,17 +106,8 @@ function HowComputed({ target }: { target: NumberRef }) {
         </Text>
         {ratio ? (
           <Text size="sm" c="dimmed">
-            {formatMetric(
-              first.numerator,
-              first.metric.format === 'percent' ? 'number' : first.metric.format,
-              first.currency,
-            )}{' '}
-            ÷{' '}
-            {formatMetric(
-              first.denominator,
-              first.metric.format === 'percent' ? 'number' : first.metric.format,
-              first.currency,
-            )}
+            {formatMetric(first.numerator, parts[0], first.currency)} ÷{' '}
+            {formatMetric(first.denominator, parts[1], first.currency)}
           </Text>
         ) : null}
       </Stack>

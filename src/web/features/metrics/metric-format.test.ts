@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricFormat } from '../../../shared/metrics-catalog.ts';
 import {
   compactMetric,
   compactMoney,
@@ -7,6 +8,7 @@ import {
   formatMetric,
   judge,
   paceStatus,
+  partFormats,
   shortPeriodLabels,
   targetBasisText,
 } from './metric-format.ts';
@@ -192,5 +194,21 @@ describe('targetBasisText', () => {
     expect(targetBasisText({ source: 'months', withTarget: 2, of: 3, fromPlaybook: 0 })).toBe(
       'sum of monthly targets; 2 of 3 months set',
     );
+  });
+});
+
+describe('partFormats', () => {
+  const m = (key: string, format: MetricFormat, custom = false) => ({ key, format, custom });
+  it('gives built-in ratios their parts: money ÷ money, money ÷ deals, days ÷ deals, counts', () => {
+    expect(partFormats(m('quota_attainment', 'percent'))).toEqual(['money', 'money']);
+    expect(partFormats(m('avg_deal_size', 'money'))).toEqual(['money', 'count']);
+    expect(partFormats(m('sales_cycle_days', 'days'))).toEqual(['days', 'count']);
+    expect(partFormats(m('win_rate', 'percent'))).toEqual(['count', 'count']);
+    expect(partFormats(m('visits_per_field_day', 'number'))).toEqual(['count', 'count']);
+  });
+  it('gives a custom ratio its metrics’ formats, and a custom average a sum ÷ a count', () => {
+    expect(partFormats(m('quota_attainment', 'percent', true))).toEqual(['count', 'count']);
+    expect(partFormats(m('rev_per_visit', 'money', true), ['money', 'count'])).toEqual(['money', 'count']);
+    expect(partFormats(m('avg_order', 'money', true))).toEqual(['money', 'count']);
   });
 });

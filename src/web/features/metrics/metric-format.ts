@@ -23,6 +23,30 @@ export function formatMetric(
   }
 }
 
+/** What a built-in ratio's parts are: quota attainment is money ÷ money, a deal size money ÷ deals… */
+const BUILTIN_PARTS: Record<string, readonly [MetricFormat, MetricFormat]> = {
+  quota_attainment: ['money', 'money'],
+  pipeline_coverage: ['money', 'money'],
+  avg_deal_size: ['money', 'count'],
+  sales_cycle_days: ['days', 'count'],
+};
+
+/**
+ * The formats of a number's numerator and denominator, for "how computed": a custom ratio's are its
+ * two metrics' (`operands`, when known), a built-in's as listed above; a custom average of money or
+ * days is a sum ÷ a count; every other ratio (rates, visits per field day) divides counts.
+ */
+export function partFormats(
+  m: Pick<Metric, 'key' | 'format' | 'custom'>,
+  operands?: readonly [MetricFormat, MetricFormat] | null,
+): readonly [MetricFormat, MetricFormat] {
+  if (operands) return operands;
+  const builtin = m.custom ? undefined : BUILTIN_PARTS[m.key];
+  if (builtin) return builtin;
+  if (m.format === 'money' || m.format === 'days') return [m.format, 'count'];
+  return ['count', 'count'];
+}
+
 export type PaceStatus = 'ahead' | 'on_track' | 'behind' | 'no_target';
 
 /** Cumulative metrics (money and counts summed over the period) are judged against the elapsed part of the target. */
