@@ -184,6 +184,7 @@ describe('playbook lifecycle', () => {
       from: 1,
       to: 2,
       summaryChanged: false,
+      summary: null,
       responsibilities: { added: ['Call every lead within a day'], removed: ['Log visits the same day'] },
       targets: {
         added: [{ metric: 'calls', periodKind: 'week', amount: 50 }],
@@ -197,6 +198,16 @@ describe('playbook lifecycle', () => {
           { metric: 'visits', from: 'Counts logged visits', to: 'Only verified visits count in reviews' },
         ],
       },
+    });
+    // From nothing (version 0), the summary is new and says what it is.
+    const fromNothing = (
+      await as(t.app, repA1)({ method: 'GET', url: `/api/playbooks/${id}/diff?from=0` })
+    ).json();
+    expect(fromNothing).toMatchObject({
+      from: 0,
+      to: 2,
+      summaryChanged: true,
+      summary: { from: '', to: 'What a field rep owns.' },
     });
     // A rep who never acknowledged sees everything as new.
     const fresh = (await as(t.app, repA2)({ method: 'GET', url: `/api/playbooks/${id}/diff` })).json();

@@ -87,6 +87,8 @@ export const diffResponse = z.object({
   from: z.number(),
   to: z.number(),
   summaryChanged: z.boolean(),
+  /** The summary before and after, when it changed (null otherwise). */
+  summary: z.object({ from: z.string(), to: z.string() }).nullable(),
   responsibilities: listDiff,
   targets: z.object({
     added: z.array(z.object({ metric: z.string(), periodKind, amount: z.number() })),

@@ -507,6 +507,7 @@ export async function playbookDiff(
     from,
     to,
     summaryChanged: a.summary !== b.summary,
+    summary: a.summary !== b.summary ? { from: a.summary, to: b.summary } : null,
     responsibilities: diffLists(a.responsibilities, b.responsibilities),
     targets: {
       added: b.targets.filter((t) => !aTargets.has(tKey(t))).map(plain),

@@ -70,7 +70,8 @@ describe('editorPath / diffWords', () => {
       {
         from: 1,
         to: 2,
-        summaryChanged: false,
+        summaryChanged: true,
+        summary: { from: 'Sell more', to: 'Sell more, visit often' },
         responsibilities: { added: ['Log every visit'], removed: [] },
         targets: {
           added: [],
@@ -83,6 +84,7 @@ describe('editorPath / diffWords', () => {
       (_m, v) => String(v),
     );
     expect(words).toEqual([
+      'Summary changed from “Sell more” to “Sell more, visit often”',
       'New responsibility: Log every visit',
       'Target changed: Visits per week from 10 to 12',
       'Now judged by: Win rate',

@@ -70,7 +70,13 @@ export function diffWords(
   amount: (metric: string, v: number) => string,
 ): string[] {
   const out: string[] = [];
-  if (d.summaryChanged) out.push('The summary changed.');
+  if (d.summary)
+    out.push(
+      d.summary.from
+        ? `Summary changed from “${d.summary.from}” to “${d.summary.to}”`
+        : `New summary: “${d.summary.to}”`,
+    );
+  else if (d.summaryChanged) out.push('The summary changed.');
   for (const r of d.responsibilities.added) out.push(`New responsibility: ${r}`);
   for (const r of d.responsibilities.removed) out.push(`No longer a responsibility: ${r}`);
   for (const t of d.targets.added)

@@ -53,6 +53,8 @@ export interface PlaybookDiff {
   from: number;
   to: number;
   summaryChanged: boolean;
+  /** The summary before and after, when it changed. */
+  summary: { from: string; to: string } | null;
   responsibilities: { added: string[]; removed: string[] };
   targets: {
     added: { metric: string; periodKind: PeriodKind; amount: number }[];
