@@ -430,6 +430,115 @@ describe('deals', () => {
   });
 });
 
+describe('pipelines', () => {
+  type Stage = { id: string; name: string; probability: number; kind: 'open' | 'won' | 'lost' };
+  const stageBody = ({ id, name, probability, kind }: Stage) => ({ id, name, probability, kind });
+
+  async function channelWithDealInProposal() {
+    const pipeline = (
+      await call('admin')({
+        method: 'POST',
+        url: '/api/crm/pipelines',
+        payload: {
+          name: `Channel ${randomUUID()}`,
+          stages: [
+            { name: 'Lead', probability: 10, kind: 'open' },
+            { name: 'Proposal', probability: 60, kind: 'open' },
+            { name: 'Signed', probability: 100, kind: 'won' },
+            { name: 'Dropped', probability: 0, kind: 'lost' },
+          ],
+        },
+      })
+    ).json() as { id: string; name: string; stages: Stage[] };
+    const account = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id);
+    const deal = await call('repA1')({
+      method: 'POST',
+      url: '/api/crm/deals',
+      payload: {
+        accountId: account,
+        name: 'Channel deal',
+        amountMinor: 50_000,
+        stageId: pipeline.stages[1]!.id,
+      },
+    });
+    expect(deal.statusCode, deal.body).toBe(201);
+    return { pipeline, dealId: deal.json().id as string };
+  }
+  const readPipeline = async (id: string) =>
+    (await call('admin')({ method: 'GET', url: '/api/crm/pipelines' }))
+      .json()
+      .items.find((p: { id: string }) => p.id === id);
+  const readDeal = async (id: string) =>
+    (await call('repA1')({ method: 'GET', url: `/api/crm/deals/${id}` })).json();
+
+  it('refuses to change the kind of a stage that still has deals, naming it and its deal count, and changes nothing', async () => {
+    const { pipeline, dealId } = await channelWithDealInProposal();
+    const dealBefore = await readDeal(dealId);
+    const [lead, proposal, signed, dropped] = pipeline.stages as [Stage, Stage, Stage, Stage];
+    const res = await call('admin')({
+      method: 'PUT',
+      url: `/api/crm/pipelines/${pipeline.id}`,
+      payload: {
+        name: 'Renamed channel',
+        stages: [
+          { ...stageBody(lead), name: 'Leads' },
+          { ...stageBody(proposal), kind: 'won', probability: 100 },
+          stageBody(signed),
+          stageBody(dropped),
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.fields).toEqual([
+      {
+        path: 'stages.1.kind',
+        message:
+          'stage "Proposal" still has 1 deal; move them to another stage first to change its kind from open to won',
+      },
+    ]);
+    // The whole PUT is refused: the rename in the same request is not stored either.
+    expect(await readPipeline(pipeline.id)).toEqual(pipeline);
+    const dealAfter = await readDeal(dealId);
+    expect(dealAfter).toEqual(dealBefore);
+    expect(dealAfter).toMatchObject({
+      status: 'open',
+      closedAt: null,
+      stage: { id: proposal.id, kind: 'open' },
+    });
+  });
+
+  it('changes the kind of an empty stage, and renames, re-orders and re-weights a stage that has deals', async () => {
+    const { pipeline, dealId } = await channelWithDealInProposal();
+    const [lead, proposal, signed, dropped] = pipeline.stages as [Stage, Stage, Stage, Stage];
+    const res = await call('admin')({
+      method: 'PUT',
+      url: `/api/crm/pipelines/${pipeline.id}`,
+      payload: {
+        name: pipeline.name,
+        stages: [
+          { ...stageBody(proposal), name: 'Quote', probability: 70 },
+          { ...stageBody(lead), kind: 'lost', probability: 0 },
+          stageBody(signed),
+          stageBody(dropped),
+        ],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().stages.map((s: Stage) => [s.id, s.name, s.probability, s.kind])).toEqual([
+      [proposal.id, 'Quote', 70, 'open'],
+      [lead.id, 'Lead', 0, 'lost'],
+      [signed.id, 'Signed', 100, 'won'],
+      [dropped.id, 'Dropped', 0, 'lost'],
+    ]);
+    expect(await readDeal(dealId)).toMatchObject({
+      status: 'open',
+      closedAt: null,
+      probability: 70,
+      stage: { id: proposal.id, name: 'Quote', kind: 'open' },
+    });
+  });
+});
+
 describe('activities and visits', () => {
   it('verifies a visit whose check-in lies within 150 m of the account', async () => {
     const account = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id, HQ);

@@ -285,7 +285,7 @@ export const pipelineBody = z
           id: id.optional().describe('Keep an existing stage (its deals stay in it)'),
           name: text(60).min(1),
           probability: z.number().int().min(0).max(100),
-          kind: stageKind,
+          kind: stageKind.describe("A kept stage's kind changes only while no deal is in it"),
         }),
       )
       .min(2)

@@ -116,8 +116,45 @@ export async function createPipeline(deps: Deps, actor: Actor, input: PipelineIn
 }
 
 /**
+ * A stage's kind (open/won/lost) decides its deals' status, close date, credits and rollups, which
+ * are written when a deal moves — so the kind may change only while no deal sits in the stage
+ * (otherwise an open deal would sit, still open, in a won stage). Throws before anything is written.
+ */
+async function refuseKindChangeUnderDeals(
+  db: Executor,
+  orgId: string,
+  existing: readonly { id: string; name: string; kind: string }[],
+  wanted: PipelineInput['stages'],
+) {
+  const changed = wanted.flatMap((s, i) => {
+    const before = s.id ? existing.find((e) => e.id === s.id) : undefined;
+    return before && before.kind !== s.kind ? [{ i, before, kind: s.kind }] : [];
+  });
+  if (changed.length === 0) return;
+  const counts = await db
+    .selectFrom('deals')
+    .select((eb) => ['stage_id', eb.fn.countAll().as('deals')])
+    .where('org_id', '=', orgId)
+    .where(
+      'stage_id',
+      'in',
+      changed.map((c) => c.before.id),
+    )
+    .groupBy('stage_id')
+    .execute();
+  for (const c of changed) {
+    const n = Number(counts.find((r) => r.stage_id === c.before.id)?.deals ?? 0);
+    if (n > 0)
+      throw invalidField(
+        `stages.${c.i}.kind`,
+        `stage "${c.before.name}" still has ${n} ${n === 1 ? 'deal' : 'deals'}; move them to another stage first to change its kind from ${c.before.kind} to ${c.kind}`,
+      );
+  }
+}
+
+/**
  * Replaces a pipeline's stages (admin). Stages given with their id are kept (renamed, re-ordered,
- * re-weighted); a stage left out is removed only when no deal sits in it.
+ * re-weighted); a stage left out is removed, and a kept stage's kind changed, only when no deal sits in it.
  */
 export async function updatePipeline(deps: Deps, actor: Actor, pipelineId: string, input: PipelineInput) {
   assertRole(actor, 'admin');
@@ -140,6 +177,7 @@ export async function updatePipeline(deps: Deps, actor: Actor, pipelineId: strin
         .executeTakeFirst();
       if (used) throw invalidField('stages', `stage "${stage.name}" still has deals; move them first`);
     }
+    await refuseKindChangeUnderDeals(trx, actor.orgId, existing.stages, input.stages);
     if (removed.length > 0) {
       await trx
         .deleteFrom('stages')
