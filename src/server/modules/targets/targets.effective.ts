@@ -393,8 +393,12 @@ export function effectiveTargetsLoader(
     ]);
     const fromPlaybooks = pb.some((t) => t.metricKey === metricKey && kinds.has(t.periodKind));
     if (mine.length === 0 && !fromPlaybooks) return new Map();
-    people ??= targetPeople(db, org.id, userIds).then((all) => ({ all, starts: startsOf(all) }));
     rampOf ??= ramp ? Promise.resolve(ramp) : loadMetricSettings(db, org.id).then((m) => m.ramp);
+    // Without a ramp, tenure changes nothing, and without playbook targets neither do roles and
+    // teams: no need to read the people (one round trip less for an org that does not ramp).
+    if (!fromPlaybooks && (await rampOf).length === 0)
+      return rolledUserTargets(mine, new Map(), [], org.timeZone, period, sums, new Map());
+    people ??= targetPeople(db, org.id, userIds).then((all) => ({ all, starts: startsOf(all) }));
     const [p, r] = await Promise.all([people, rampOf]);
     const defaults = fromPlaybooks ? playbookDefaultsOf(pb, p.all, metricKey) : new Map();
     return rolledUserTargets(mine, p.starts, r, org.timeZone, period, sums, defaults);
