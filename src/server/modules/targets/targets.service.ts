@@ -13,7 +13,7 @@ import { CellError, minorDigits, parseAmountMinor } from '../crm/import/import-v
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
+import { publishedPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
   effectiveTargetsLoader,
   playbookDefaultsOf,
@@ -229,7 +229,7 @@ export async function listTargetsFor(
  * obtained: what the rep dashboard shows a card for. Readable by whoever may read that person's
  * targets (`canReadTargetsOf`); anyone else, like a person of another org or none, gets a 404.
  * Costs what one KPI request's targets cost: one query for every metric's targets of the period,
- * the current playbook targets once, the person's membership once.
+ * the published playbook targets once, the person's membership once.
  */
 export async function effectiveTargetsFor(
   deps: Deps,
@@ -469,7 +469,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     loadOrgMetrics(db, actor.orgId),
     loadMetricSettings(db, actor.orgId),
     // A person without a target of their own has their playbook's (and it counts in team sums).
-    currentPlaybookTargets(db, actor.orgId),
+    publishedPlaybookTargets(db, actor.orgId),
   ]);
   const metrics = metricsByKey(orgMetrics);
   const userIds = members.map((m) => m.user_id);
