@@ -78,8 +78,13 @@ export interface UserTarget {
   targetId: string | null;
   /** The stored amount, or the sum of the stored amounts summed (before ramp). */
   amount: number;
-  /** The ramp percent for the month of tenure the period starts in. */
-  rampPercent: number;
+  /**
+   * The ramp percent `amount` was multiplied by: for a target of the period itself (set or from the
+   * playbook) the percent for the month of tenure the period starts in; for a sum, the percent
+   * every part with a target was ramped by, null when they differ (each part is ramped for its own
+   * month of tenure).
+   */
+  rampPercent: number | null;
   effective: number;
   /** Month of tenure (1 = first) at the start of the period. */
   tenureMonth: number;
@@ -94,6 +99,26 @@ export interface UserTarget {
    * a playbook: that playbook, when they all come from one.
    */
   playbook?: { id: string; name: string };
+}
+
+/**
+ * How a person's target was obtained, as the KPI answers (`targetBasis`) and the effective targets
+ * (`basis`) give it: the source, the parts of a sum, the playbook, and the ramp — the amount before
+ * ramp (`fullAmount`), the percent applied (null for a sum whose parts were ramped differently) and
+ * the month of tenure at the period's start — so a rep sees what a manager's grid shows
+ * ("50 % of $10,000, month 2 of ramp").
+ */
+export function userTargetBasis(t: UserTarget) {
+  return {
+    source: t.source,
+    withTarget: t.parts?.withTarget ?? null,
+    of: t.parts?.of ?? null,
+    fromPlaybook: t.parts?.fromPlaybook ?? null,
+    playbook: t.playbook ?? null,
+    fullAmount: t.amount,
+    rampPercent: t.rampPercent,
+    tenureMonth: t.tenureMonth,
+  };
 }
 
 /** A playbook's target for one person (before ramp). */
@@ -313,10 +338,11 @@ export function rolledUserTargets(
         : { withTarget: got.length, of: sub.starts.length, fromPlaybook: got.filter(wholly).length };
     const playbooks = new Map(got.flatMap((t) => (t.playbook ? [[t.playbook.id, t.playbook] as const] : [])));
     const probe = rampedAt(user, 0, start);
+    const percent = got[0]!.rampPercent;
     return {
       targetId: null,
       amount: addAmounts(got.map((t) => t.amount)),
-      rampPercent: probe.rampPercent,
+      rampPercent: got.every((t) => t.rampPercent === percent) ? percent : null,
       effective: addAmounts(got.map((t) => t.effective)),
       tenureMonth: probe.tenureMonth,
       source: fromMonths ? 'months' : 'quarters',

@@ -22,6 +22,7 @@ import {
   targetSpan,
   targetSumsOf,
   type UserTarget,
+  userTargetBasis,
   userTargetsFrom,
 } from './targets.effective.ts';
 import {
@@ -273,13 +274,7 @@ export async function effectiveTargetsFor(
             {
               metric,
               amount: t.effective,
-              basis: {
-                source: t.source,
-                withTarget: t.parts?.withTarget ?? null,
-                of: t.parts?.of ?? null,
-                fromPlaybook: t.parts?.fromPlaybook ?? null,
-                playbook: t.playbook ?? null,
-              },
+              basis: userTargetBasis(t),
             },
           ]
         : [],
@@ -549,7 +544,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       return { metric, ...t };
     });
   const direct = members.filter((m) => m.team_id === team.id && m.active === 1);
-  const rampFor = (userId: string): Pick<UserTarget, 'rampPercent' | 'tenureMonth'> => {
+  const rampFor = (userId: string): { rampPercent: number; tenureMonth: number } => {
     const probe = userTargetsFrom(
       [{ id: '', subject_id: userId, amount: 0 }],
       starts,
@@ -557,7 +552,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       org.timeZone,
       period.startDate,
     ).get(userId)!;
-    return { rampPercent: probe.rampPercent, tenureMonth: probe.tenureMonth };
+    return { rampPercent: probe.rampPercent ?? 100, tenureMonth: probe.tenureMonth };
   };
   return {
     team: { id: team.id, name: team.name },
