@@ -154,6 +154,11 @@ export const gridResponse = z.object({
       key: z.string(),
       name: z.string(),
       format: z.string(),
+      currency: z
+        .string()
+        .describe(
+          'The currency of the metric’s money and targets: a custom metric’s over deals of one currency, else the org’s',
+        ),
       sums: z
         .object({ people: z.boolean(), periods: z.boolean() })
         .describe(

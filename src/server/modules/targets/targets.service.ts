@@ -562,6 +562,8 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       key: k,
       name: metrics.get(k)!.name,
       format: metrics.get(k)!.format,
+      // A custom metric over deals of one currency has its money (and targets) in it.
+      currency: metrics.get(k)!.currency ?? org.currency,
       sums: targetSumsOf(metrics.get(k)!),
     })),
     rows: direct.map((m) => ({
@@ -634,6 +636,25 @@ export interface CsvProblem {
 }
 
 const csvColumns = ['email', 'team', 'metric', 'period', 'amount'] as const;
+
+/**
+ * A CSV money amount in major units of the metric's currency (a custom metric over deals of one
+ * currency, else the org's) → minor units: JPY has no minor digits, so "500000" is ¥500,000, never
+ * 100× off. An amount naming another currency ("USD 100" for a EUR metric) is refused rather than
+ * read as if it were in the metric's.
+ */
+function moneyAmount(text: string, currency: string): number {
+  const code = /^([A-Za-z]{3})\s*[\d.,]|[\d.,]\s*([A-Za-z]{3})$/.exec(text.trim());
+  const named = (code?.[1] ?? code?.[2])?.toUpperCase();
+  if (named && named !== currency)
+    throw new CellError(`is in ${named}; this metric's targets are in ${currency}`);
+  try {
+    return parseAmountMinor(text, minorDigits(currency));
+  } catch (error) {
+    if (error instanceof CellError) throw new CellError(`${error.message} (amounts in ${currency})`);
+    throw error;
+  }
+}
 
 /**
  * Bulk entry by CSV (email or team, metric, period, amount). Every row is checked first; one bad
@@ -734,7 +755,7 @@ export async function importTargetsCsv(
       let amount: number | null = null;
       try {
         if (!amountText) throw new CellError('is required');
-        if (metric?.format === 'money') amount = parseAmountMinor(amountText, minorDigits(org.currency));
+        if (metric?.format === 'money') amount = moneyAmount(amountText, metric.currency ?? org.currency);
         else {
           // Counts whole; percents, days and numbers with up to 2 decimals ("27.5", "27.5%").
           const parsed = parseTargetNumber(amountText, metric?.format ?? 'count');
