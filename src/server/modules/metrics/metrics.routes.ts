@@ -98,6 +98,23 @@ const targetBasisSchema = z
       .nullable()
       .describe('For a sum: how many of the parts with a target take it from the playbook (none set)'),
     playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
+    fullAmount: z
+      .number()
+      .describe(
+        'The target before ramp: the amount set, the playbook’s, or for a sum the sum of its parts before ramp',
+      ),
+    rampPercent: z
+      .number()
+      .nullable()
+      .describe(
+        'The ramp percent applied to fullAmount for the person’s month of tenure (100: not ramped); for a sum, the percent all its parts were ramped by, null when they differ (each part ramped for its own month)',
+      ),
+    tenureMonth: z
+      .number()
+      .nullable()
+      .describe(
+        'The person’s month of tenure (1 = first) at the start of the period; null when the org has no ramp (tenure changes nothing)',
+      ),
   })
   .nullable()
   .describe(

@@ -20,7 +20,12 @@ import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../
 
 type PeerView = ReturnType<typeof peerMetricView>;
 
-import { effectiveTargetsLoader, targetSumsOf, type UserTarget } from '../targets/targets.effective.ts';
+import {
+  effectiveTargetsLoader,
+  targetSumsOf,
+  type UserTarget,
+  userTargetBasis,
+} from '../targets/targets.effective.ts';
 import { isActivityCountMetric, loadOrgMetrics, type OrgMetric } from './metric-registry.ts';
 import {
   loadMetricSettings,
@@ -587,16 +592,9 @@ function valuesResponse(
   };
 }
 
-/** How a target was obtained, for the answer (null without a target). */
-function targetBasisOf(t: UserTarget | undefined) {
-  if (!t) return null;
-  return {
-    source: t.source,
-    withTarget: t.parts?.withTarget ?? null,
-    of: t.parts?.of ?? null,
-    fromPlaybook: t.parts?.fromPlaybook ?? null,
-    playbook: t.playbook ?? null,
-  };
+/** How a target was obtained, ramp included, for the answer (null without a target). */
+function targetBasisOf(t: UserTarget | undefined): ReturnType<typeof userTargetBasis> | null {
+  return t ? userTargetBasis(t) : null;
 }
 
 /** A peer shown by rank only: every number null. */

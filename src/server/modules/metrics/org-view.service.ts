@@ -4,7 +4,7 @@ import type { Deps } from '../../context.ts';
 import { forbidden, invalidField, notFound } from '../../lib/errors.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 import { findOrg } from '../identity/identity.repository.ts';
-import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
+import { publishedPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
   playbookDefaultsOf,
   rolledTeamTargets,
@@ -160,7 +160,7 @@ export async function orgView(deps: Deps, actor: Actor, reach: Reach, input: z.i
         return within ? { within } : {};
       })(),
     ),
-    currentPlaybookTargets(db, actor.orgId),
+    publishedPlaybookTargets(db, actor.orgId),
     loadMetricSettings(db, actor.orgId),
   ]);
   const sumsOf = new Map(targetKeys.map((k) => [k, targetSumsOf(byKey.get(k)!)]));

@@ -294,14 +294,17 @@ export async function audience(
 }
 
 /**
- * The targets of every playbook's current published version in the org, each with what the
- * playbook applies to: a role playbook once (`team_id` null), a team playbook once per team of its
- * subtree (`team_id`, `depth` = levels below the playbook's team; the same rule as acknowledgements:
- * the members of the team and of the teams beneath it). Drafts and superseded versions never appear.
- * One fixed-shape statement (cached on SQLite while nothing changed): read by every KPI request as
- * the default quotas of the people a playbook applies to (`playbookDefaults` in targets.effective).
+ * The targets of every published version of every playbook in the org, each with when its version
+ * was published and when it was superseded (the first publication of a later version; null while it
+ * is current), and with what the playbook applies to: a role playbook once (`team_id` null), a team
+ * playbook once per team of its subtree (`team_id`, `depth` = levels below the playbook's team; the
+ * same rule as acknowledgements: the members of the team and of the teams beneath it). Drafts never
+ * appear. A period takes the version current at its end (`playbookDefaults`), picked in memory:
+ * versions are few, and the statement stays one fixed shape whatever the periods asked — read by
+ * every KPI request (cached on SQLite while nothing changed) as the default quotas of the people a
+ * playbook applies to (`playbookDefaults` in targets.effective).
  */
-const currentTargetRows = compiledQuery(
+const publishedTargetRows = compiledQuery(
   (db: Executor, orgId: string) =>
     db
       .withRecursive('sub(playbook_id, team_id, depth)', (qb) =>
@@ -323,10 +326,7 @@ const currentTargetRows = compiledQuery(
       )
       .selectFrom('playbooks as p')
       .innerJoin('playbook_versions as v', (j) =>
-        j
-          .onRef('v.org_id', '=', 'p.org_id')
-          .onRef('v.playbook_id', '=', 'p.id')
-          .onRef('v.version', '=', 'p.current_version'),
+        j.onRef('v.org_id', '=', 'p.org_id').onRef('v.playbook_id', '=', 'p.id'),
       )
       .innerJoin('playbook_targets as pt', (j) =>
         j
@@ -335,14 +335,24 @@ const currentTargetRows = compiledQuery(
           .onRef('pt.version', '=', 'v.version'),
       )
       .leftJoin('sub', 'sub.playbook_id', 'p.id')
-      .select([
+      .select((eb) => [
         'p.id as playbook_id',
         'p.name as playbook_name',
         'p.scope_type',
         'p.scope_role',
         'sub.team_id',
         'sub.depth',
+        'v.version',
         'v.published_at',
+        // Superseded by the first later version published (versions are published in order).
+        eb
+          .selectFrom('playbook_versions as later')
+          .select((l) => l.fn.min('later.published_at').as('at'))
+          .whereRef('later.org_id', '=', 'v.org_id')
+          .whereRef('later.playbook_id', '=', 'v.playbook_id')
+          .whereRef('later.version', '>', 'v.version')
+          .where('later.status', '=', 'published')
+          .as('superseded_at'),
         'pt.metric_key',
         'pt.period_kind',
         'pt.amount',
@@ -352,7 +362,7 @@ const currentTargetRows = compiledQuery(
   { cached: true },
 );
 
-export interface CurrentPlaybookTarget {
+export interface PublishedPlaybookTarget {
   playbookId: string;
   playbookName: string;
   scope: 'role' | 'team';
@@ -361,14 +371,22 @@ export interface CurrentPlaybookTarget {
   teamId: string | null;
   /** Levels from the playbook's team down to `teamId` (0: the playbook's own team). */
   depth: number;
+  version: number;
+  /** When the version was published (epoch ms). */
   publishedAt: number;
+  /** When a later version was first published (epoch ms); null while this version is current. */
+  supersededAt: number | null;
   metricKey: string;
   periodKind: TargetPeriodKind;
   amount: number;
 }
 
-export async function currentPlaybookTargets(db: Executor, orgId: string): Promise<CurrentPlaybookTarget[]> {
-  const rows = await currentTargetRows(db, orgId);
+/** Every published version's targets (see `publishedTargetRows`); one fixed-shape query. */
+export async function publishedPlaybookTargets(
+  db: Executor,
+  orgId: string,
+): Promise<PublishedPlaybookTarget[]> {
+  const rows = await publishedTargetRows(db, orgId);
   return rows
     .filter((r) => r.scope_type === 'role' || r.team_id !== null)
     .map((r) => ({
@@ -378,7 +396,10 @@ export async function currentPlaybookTargets(db: Executor, orgId: string): Promi
       role: r.scope_role,
       teamId: r.scope_type === 'team' ? r.team_id : null,
       depth: Number(r.depth ?? 0),
+      version: Number(r.version),
       publishedAt: Number(r.published_at ?? 0),
+      supersededAt:
+        r.superseded_at === null || r.superseded_at === undefined ? null : Number(r.superseded_at),
       metricKey: r.metric_key,
       periodKind: r.period_kind,
       amount: Number(r.amount),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinMetrics } from '../../../shared/metrics-catalog.ts';
-import type { CurrentPlaybookTarget } from '../playbooks/playbooks.repository.ts';
+import type { PublishedPlaybookTarget } from '../playbooks/playbooks.repository.ts';
 import {
   playbookDefaults,
   playbookDefaultsOf,
@@ -343,14 +343,16 @@ describe('a quarter or a year from its months', () => {
 });
 
 describe('the playbook that applies to a person', () => {
-  const pt = (over: Partial<CurrentPlaybookTarget>): CurrentPlaybookTarget => ({
+  const pt = (over: Partial<PublishedPlaybookTarget>): PublishedPlaybookTarget => ({
     playbookId: 'pb-role',
     playbookName: 'Field rep',
     scope: 'role',
     role: 'rep',
     teamId: null,
     depth: 0,
+    version: 1,
     publishedAt: 1,
+    supersededAt: null,
     metricKey: 'visits',
     periodKind: 'week',
     amount: 40,
@@ -471,17 +473,19 @@ describe('playbook monthly targets add up into quarters and years (decision 008)
     period_start: start,
   });
   const pb = (
-    periodKind: CurrentPlaybookTarget['periodKind'],
+    periodKind: PublishedPlaybookTarget['periodKind'],
     amount: number,
-    over: Partial<CurrentPlaybookTarget> = {},
-  ): CurrentPlaybookTarget => ({
+    over: Partial<PublishedPlaybookTarget> = {},
+  ): PublishedPlaybookTarget => ({
     playbookId: 'pb',
     playbookName: 'Field rep',
     scope: 'role',
     role: 'rep',
     teamId: null,
     depth: 0,
+    version: 1,
     publishedAt: 1,
+    supersededAt: null,
     metricKey: 'revenue_won',
     periodKind,
     amount,
@@ -493,7 +497,7 @@ describe('playbook monthly targets add up into quarters and years (decision 008)
   ]);
   const q = { kind: 'quarter' as const, startDate: '2026-01-01' };
   const year = { kind: 'year' as const, startDate: '2026-01-01' };
-  const defaults = (rows: CurrentPlaybookTarget[], metric = 'revenue_won') =>
+  const defaults = (rows: PublishedPlaybookTarget[], metric = 'revenue_won') =>
     playbookDefaultsOf(rows, people, metric);
 
   it("sums the playbook's monthly targets into a quarter when nothing is set", () => {
@@ -555,7 +559,7 @@ describe('playbook monthly targets add up into quarters and years (decision 008)
   });
 
   it('never sums a rate: a quarter is set or the playbook quarter', () => {
-    const rate = (kind: CurrentPlaybookTarget['periodKind'], amount: number) =>
+    const rate = (kind: PublishedPlaybookTarget['periodKind'], amount: number) =>
       pb(kind, amount, { metricKey: 'win_rate' });
     const months = defaults([rate('month', 30)], 'win_rate');
     expect(rolledUserTargets([], new Map(), [], 'UTC', q, false, months).size).toBe(0);
@@ -654,5 +658,88 @@ describe('playbook monthly targets add up into quarters and years (decision 008)
       );
     const out = rolledTeamTargets(teams, members, [], users, q, { people: true, periods: true });
     expect(out.get('t')).toMatchObject({ source: 'sum', effective: 7_000 + 3_000 });
+  });
+});
+
+describe('the playbook version that applies to a period: the one current at its end', () => {
+  // A role playbook for reps: v1 (published 10 February 2026) sets 20 visits a month and 50 a
+  // quarter; v2 (published 15 April 2026) sets 40 a month and 100 a quarter.
+  const v1At = Date.parse('2026-02-10T15:00:00Z');
+  const v2At = Date.parse('2026-04-15T15:00:00Z');
+  const pb = (
+    version: number,
+    periodKind: PublishedPlaybookTarget['periodKind'],
+    amount: number,
+  ): PublishedPlaybookTarget => ({
+    playbookId: 'pb',
+    playbookName: 'Field rep',
+    scope: 'role',
+    role: 'rep',
+    teamId: null,
+    depth: 0,
+    version,
+    publishedAt: version === 1 ? v1At : v2At,
+    supersededAt: version === 1 ? v2At : null,
+    metricKey: 'visits',
+    periodKind,
+    amount,
+  });
+  const monthly = [pb(1, 'month', 20), pb(2, 'month', 40)];
+  const people = new Map([['u1', { role: 'rep' as const, teamId: null }]]);
+  const at = (rows: PublishedPlaybookTarget[], kind: 'month' | 'quarter' | 'year', startDate: string) =>
+    rolledUserTargets(
+      [],
+      new Map(),
+      [],
+      'America/Chicago',
+      { kind, startDate },
+      true,
+      playbookDefaultsOf(rows, people, 'visits'),
+    ).get('u1');
+
+  it('leaves a month that ended before a later version at the earlier version’s amount', () => {
+    expect(at(monthly, 'month', '2026-03-01')).toMatchObject({ effective: 20, source: 'playbook' });
+    // April had not ended when v2 was published: v2.
+    expect(at(monthly, 'month', '2026-04-01')).toMatchObject({ effective: 40, source: 'playbook' });
+    expect(at(monthly, 'month', '2026-07-01')?.effective).toBe(40);
+    // Without a period end: the version current now.
+    expect(playbookDefaults(monthly, people, 'visits', 'month').get('u1')?.amount).toBe(40);
+  });
+
+  it('gives nothing to a month that ended before the first publication', () => {
+    expect(at(monthly, 'month', '2026-01-01')).toBeUndefined();
+    expect(at(monthly, 'month', '2025-06-01')).toBeUndefined();
+    // February had not ended when v1 was published.
+    expect(at(monthly, 'month', '2026-02-01')?.effective).toBe(20);
+  });
+
+  it('judges the end in the org’s zone, the end instant itself being too late', () => {
+    // January 2026 ends at 2026-02-01T06:00Z in Chicago.
+    const publishedAt = (ms: number) => [{ ...pb(1, 'month', 20), publishedAt: ms, supersededAt: null }];
+    expect(at(publishedAt(Date.parse('2026-02-01T05:59:59.999Z')), 'month', '2026-01-01')?.effective).toBe(
+      20,
+    );
+    expect(at(publishedAt(Date.parse('2026-02-01T06:00:00Z')), 'month', '2026-01-01')).toBeUndefined();
+  });
+
+  it('sums a quarter from playbook months, each month by the version current at that month’s end', () => {
+    // Q1: January none (before v1), February and March v1.
+    expect(at(monthly, 'quarter', '2026-01-01')).toMatchObject({
+      effective: 20 + 20,
+      source: 'months',
+      parts: { withTarget: 2, of: 3, fromPlaybook: 2 },
+    });
+    // Q2: April (ended after v2), May and June all v2 — although the quarter began under v1.
+    expect(at(monthly, 'quarter', '2026-04-01')?.effective).toBe(3 * 40);
+    // A year: its quarters, each from its months.
+    expect(at(monthly, 'year', '2026-01-01')?.effective).toBe(40 + 3 * 120);
+  });
+
+  it('takes a quarter’s own playbook target from the version current at the quarter’s end', () => {
+    const rows = [...monthly, pb(1, 'quarter', 50), pb(2, 'quarter', 100)];
+    expect(at(rows, 'quarter', '2026-01-01')).toMatchObject({ effective: 50, source: 'playbook' });
+    expect(at(rows, 'quarter', '2026-04-01')).toMatchObject({ effective: 100, source: 'playbook' });
+    // Q4 2025 ended before v1: nothing from the playbook, not even from its months.
+    expect(at(rows, 'quarter', '2025-10-01')).toBeUndefined();
   });
 });

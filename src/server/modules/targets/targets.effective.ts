@@ -1,11 +1,11 @@
 import { metricInfo } from '../../../shared/metrics-catalog.ts';
 import { mulDiv } from '../../../shared/money.ts';
 import type { Period } from '../../../shared/periods.ts';
-import { dateInZone } from '../../../shared/time.ts';
+import { dateInZone, startOfDayInZone } from '../../../shared/time.ts';
 import type { Executor } from '../../db/database.ts';
 import { aggregationOf, loadOrgMetrics, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { type CurrentPlaybookTarget, currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
+import { type PublishedPlaybookTarget, publishedPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import { type TargetPerson, type TargetRow, targetPeople, targetsFor } from './targets.repository.ts';
 
 /**
@@ -16,7 +16,7 @@ import { type TargetPerson, type TargetRow, targetPeople, targetsFor } from './t
  * - a team's target set directly wins; otherwise it is the sum of its members' effective targets
  *   plus its sub-teams' effective targets (null when none of them has one);
  * - a person without a target set for the period takes the playbook that applies to them
- *   (`playbookDefaults`: the current published version, ramped like any target); for a quarter or
+ *   (`playbookDefaults`: the version current at the period's end, ramped like any target); for a quarter or
  *   a year of a metric that sums over periods, the playbook's months (quarters) add up with the set
  *   ones — see `rolledUserTargets` and decision 008.
  */
@@ -78,11 +78,19 @@ export interface UserTarget {
   targetId: string | null;
   /** The stored amount, or the sum of the stored amounts summed (before ramp). */
   amount: number;
-  /** The ramp percent for the month of tenure the period starts in. */
-  rampPercent: number;
+  /**
+   * The ramp percent `amount` was multiplied by: for a target of the period itself (set or from the
+   * playbook) the percent for the month of tenure the period starts in; for a sum, the percent
+   * every part with a target was ramped by, null when they differ (each part is ramped for its own
+   * month of tenure).
+   */
+  rampPercent: number | null;
   effective: number;
-  /** Month of tenure (1 = first) at the start of the period. */
-  tenureMonth: number;
+  /**
+   * Month of tenure (1 = first) at the start of the period; null when not read — the org has no
+   * ramp and the target no playbook part, so tenure changes nothing (`effectiveTargetsLoader`).
+   */
+  tenureMonth: number | null;
   source: TargetSource;
   /**
    * For a sum: how many of the shorter periods have a target (the others count 0), of how many, and
@@ -96,6 +104,26 @@ export interface UserTarget {
   playbook?: { id: string; name: string };
 }
 
+/**
+ * How a person's target was obtained, as the KPI answers (`targetBasis`) and the effective targets
+ * (`basis`) give it: the source, the parts of a sum, the playbook, and the ramp — the amount before
+ * ramp (`fullAmount`), the percent applied (null for a sum whose parts were ramped differently) and
+ * the month of tenure at the period's start — so a rep sees what a manager's grid shows
+ * ("50 % of $10,000, month 2 of ramp").
+ */
+export function userTargetBasis(t: UserTarget) {
+  return {
+    source: t.source,
+    withTarget: t.parts?.withTarget ?? null,
+    of: t.parts?.of ?? null,
+    fromPlaybook: t.parts?.fromPlaybook ?? null,
+    playbook: t.playbook ?? null,
+    fullAmount: t.amount,
+    rampPercent: t.rampPercent,
+    tenureMonth: t.tenureMonth,
+  };
+}
+
 /** A playbook's target for one person (before ramp). */
 export interface PlaybookDefault {
   playbookId: string;
@@ -104,38 +132,57 @@ export interface PlaybookDefault {
 }
 
 /**
- * The playbook target of a metric and period kind for each person, from the current published
- * playbook targets (`currentPlaybookTargets`): a team playbook applies to the members of its team
- * and of the teams beneath it, a role playbook to everyone with the role (the same rule as
+ * Whether a published version's target counts for a period ending at `periodEnd` (epoch ms,
+ * exclusive): the version that applies to a period is the one current at its end — the latest
+ * published before that instant. A period that ended before the playbook's first publication takes
+ * nothing from it, and a later version never rewrites the targets of a period that had ended when
+ * it was published (an ended period's targets change only when an admin confirms: decision 005).
+ * `Infinity`: the version current now.
+ */
+export function currentAt(
+  r: Pick<PublishedPlaybookTarget, 'publishedAt' | 'supersededAt'>,
+  periodEnd: number,
+) {
+  return r.publishedAt < periodEnd && (r.supersededAt === null || r.supersededAt >= periodEnd);
+}
+
+/**
+ * The playbook target of a metric and period kind for each person, from the published playbook
+ * targets (`publishedPlaybookTargets`), each playbook by its version current at the period's end
+ * (`currentAt`; default: current now): a team playbook applies to the members of its team and of
+ * the teams beneath it, a role playbook to everyone with the role (the same rule as
  * acknowledgements). When several apply, the most specific wins: a team playbook over a role
  * playbook, the nearest team over one further up; between equals, the latest published (then the
  * greater id, so the choice never depends on row order).
  */
 export function playbookDefaults(
-  rows: readonly CurrentPlaybookTarget[],
+  rows: readonly PublishedPlaybookTarget[],
   people: ReadonlyMap<string, Pick<TargetPerson, 'role' | 'teamId'>>,
   metricKey: string,
   periodKind: string,
+  periodEnd = Number.POSITIVE_INFINITY,
 ): Map<string, PlaybookDefault> {
-  const wanted = rows.filter((r) => r.metricKey === metricKey && r.periodKind === periodKind);
+  const wanted = rows.filter(
+    (r) => r.metricKey === metricKey && r.periodKind === periodKind && currentAt(r, periodEnd),
+  );
   const out = new Map<string, PlaybookDefault>();
   if (wanted.length === 0) return out;
   // Lower is more specific: team playbooks by depth, role playbooks after every team.
-  const rank = (r: CurrentPlaybookTarget) => (r.scope === 'team' ? r.depth : Number.MAX_SAFE_INTEGER);
-  const better = (a: CurrentPlaybookTarget, b: CurrentPlaybookTarget) =>
+  const rank = (r: PublishedPlaybookTarget) => (r.scope === 'team' ? r.depth : Number.MAX_SAFE_INTEGER);
+  const better = (a: PublishedPlaybookTarget, b: PublishedPlaybookTarget) =>
     rank(a) !== rank(b)
       ? rank(a) < rank(b)
       : a.publishedAt !== b.publishedAt
         ? a.publishedAt > b.publishedAt
         : a.playbookId > b.playbookId;
-  const byTeam = new Map<string, CurrentPlaybookTarget[]>();
-  const byRole = new Map<string, CurrentPlaybookTarget[]>();
+  const byTeam = new Map<string, PublishedPlaybookTarget[]>();
+  const byRole = new Map<string, PublishedPlaybookTarget[]>();
   for (const r of wanted) {
     const [index, key] = r.scope === 'team' ? [byTeam, r.teamId ?? ''] : [byRole, r.role ?? ''];
     index.set(key, [...(index.get(key) ?? []), r]);
   }
   for (const [user, p] of people) {
-    let best: CurrentPlaybookTarget | undefined;
+    let best: PublishedPlaybookTarget | undefined;
     for (const r of [...(p.teamId ? (byTeam.get(p.teamId) ?? []) : []), ...(byRole.get(p.role) ?? [])])
       if (!best || better(r, best)) best = r;
     if (best)
@@ -151,6 +198,16 @@ function plusMonths(date: string, months: number): string {
   const [y, m] = date.split('-').map(Number) as [number, number];
   const index = y * 12 + (m - 1) + months;
   return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}-01`;
+}
+
+/** The instant a period ends (exclusive), in the org's zone. */
+export function periodEndInstant(kind: SpanKind, startDate: string, timeZone: string): number {
+  let end: string;
+  if (kind === 'week') {
+    const [y, m, d] = startDate.split('-').map(Number) as [number, number, number];
+    end = new Date(Date.UTC(y, m - 1, d + 7)).toISOString().slice(0, 10);
+  } else end = plusMonths(startDate, kind === 'month' ? 1 : kind === 'quarter' ? 3 : 12);
+  return startOfDayInZone(end, timeZone);
 }
 
 /**
@@ -195,23 +252,25 @@ export interface PeriodTargetRow {
 }
 
 /**
- * The playbook defaults of one metric per period kind (`playbookDefaults`), computed once per kind:
- * a quarter or a year reads its months' and quarters' defaults too.
+ * The playbook defaults of one metric for a period of a kind ending at `end` (`playbookDefaults`):
+ * a quarter or a year reads its months' and quarters' defaults too, each by the version current at
+ * that month's (quarter's) end.
  */
-export type PlaybookDefaultsOf = (kind: SpanKind) => ReadonlyMap<string, PlaybookDefault>;
+export type PlaybookDefaultsOf = (kind: SpanKind, end: number) => ReadonlyMap<string, PlaybookDefault>;
 
-/** `playbookDefaults` of a metric for each period kind asked, memoised per kind. */
+/** `playbookDefaults` of a metric for each period kind and end asked, memoised. */
 export function playbookDefaultsOf(
-  rows: readonly CurrentPlaybookTarget[],
+  rows: readonly PublishedPlaybookTarget[],
   people: ReadonlyMap<string, Pick<TargetPerson, 'role' | 'teamId'>>,
   metricKey: string,
 ): PlaybookDefaultsOf {
-  const memo = new Map<SpanKind, Map<string, PlaybookDefault>>();
-  return (kind) => {
-    let got = memo.get(kind);
+  const memo = new Map<string, Map<string, PlaybookDefault>>();
+  return (kind, end) => {
+    const key = `${kind}|${end}`;
+    let got = memo.get(key);
     if (!got) {
-      got = playbookDefaults(rows, people, metricKey, kind);
-      memo.set(kind, got);
+      got = playbookDefaults(rows, people, metricKey, kind, end);
+      memo.set(key, got);
     }
     return got;
   };
@@ -226,6 +285,8 @@ export function playbookDefaultsOf(
  *   ?? playbook month) — each ramped for its own month of tenure — and a year the sum over its
  *   quarters of their effective targets by this same rule; a part without either counts 0;
  * - else the playbook's target of the period's own kind, ramped for the period's month of tenure;
+ *   each period (and each month or quarter inside it) takes the playbook version current at its own
+ *   end (`currentAt`): a quarter summed from playbook months may mix versions, month by month;
  * - else (summing metrics) the sum of the parts' playbook-derived targets: a quarter of the
  *   playbook's monthly targets, a year of its quarters' (each the playbook's quarterly target, else
  *   its months').
@@ -254,8 +315,9 @@ export function rolledUserTargets(
     const sub = sumsOverPeriods ? subPeriods(kind, start) : null;
     return sub?.starts.some((s) => hasSet(sub.kind, s, user)) ?? false;
   };
+  const endOf = (kind: SpanKind, start: string) => periodEndInstant(kind, start, timeZone);
   const fromPlaybook = (kind: SpanKind, start: string, user: string): UserTarget | null => {
-    const d = defaultsOf(kind).get(user);
+    const d = defaultsOf(kind, endOf(kind, start)).get(user);
     if (!d) return null;
     const t = rampedAt(user, d.amount, start);
     return { ...t, targetId: null, source: 'playbook', playbook: { id: d.playbookId, name: d.playbookName } };
@@ -279,10 +341,11 @@ export function rolledUserTargets(
         : { withTarget: got.length, of: sub.starts.length, fromPlaybook: got.filter(wholly).length };
     const playbooks = new Map(got.flatMap((t) => (t.playbook ? [[t.playbook.id, t.playbook] as const] : [])));
     const probe = rampedAt(user, 0, start);
+    const percent = got[0]!.rampPercent;
     return {
       targetId: null,
       amount: addAmounts(got.map((t) => t.amount)),
-      rampPercent: probe.rampPercent,
+      rampPercent: got.every((t) => t.rampPercent === percent) ? percent : null,
       effective: addAmounts(got.map((t) => t.effective)),
       tenureMonth: probe.tenureMonth,
       source: fromMonths ? 'months' : 'quarters',
@@ -298,11 +361,14 @@ export function rolledUserTargets(
     if (subPeriods(kind, start) && hasSet(kind, start, user)) return summed(kind, start, user);
     return fromPlaybook(kind, start, user) ?? summed(kind, start, user);
   };
-  // Everyone with a row in the span or a playbook default of the period's kind or a kind inside it.
-  const kinds: SpanKind[] = [period.kind];
-  if (sumsOverPeriods) for (const k of targetSpan(period.kind, period.startDate)?.kinds ?? []) kinds.push(k);
+  // Everyone with a row in the span or a playbook default of the period or of a period inside it.
   const users = new Set(rows.map((r) => r.subject_id));
-  for (const k of new Set(kinds)) for (const u of defaultsOf(k).keys()) users.add(u);
+  const withDefaults = (kind: SpanKind, start: string) => {
+    for (const u of defaultsOf(kind, endOf(kind, start)).keys()) users.add(u);
+    const sub = sumsOverPeriods ? subPeriods(kind, start) : null;
+    for (const s of sub?.starts ?? []) withDefaults(sub!.kind, s);
+  };
+  withDefaults(period.kind, period.startDate);
   const out = new Map<string, UserTarget>();
   for (const user of users) {
     const t = at(period.kind, period.startDate, user);
@@ -338,7 +404,7 @@ export async function effectiveUserTargets(
   const [rows, people, playbooks, settings] = await Promise.all([
     targetsFor(db, org.id, period, [{ type: 'user', ids: userIds }], [metricKey], within ? { within } : {}),
     targetPeople(db, org.id, userIds),
-    currentPlaybookTargets(db, org.id),
+    publishedPlaybookTargets(db, org.id),
     loadMetricSettings(db, org.id),
   ]);
   const defaults = playbookDefaultsOf(playbooks, people, metricKey);
@@ -348,7 +414,7 @@ export async function effectiveUserTargets(
 /**
  * Effective user targets for the metrics and people of one request, read lazily per period: one
  * query for every metric's targets of a period (with its months and quarters for a quarter or a
- * year, see `rolledUserTargets`), the current playbook targets once (`currentPlaybookTargets`: the
+ * year, see `rolledUserTargets`), the published playbook targets once (`publishedPlaybookTargets`: the
  * default quotas of the people a playbook applies to), and the people's membership starts, roles
  * and teams (ramp, which playbook applies) once and only when some target or playbook target
  * exists. `ramp` is the org's ramp setting when the caller has it already; `sumsOverPeriods` says
@@ -364,7 +430,7 @@ export function effectiveTargetsLoader(
 ): (metricKey: string, period: Pick<Period, 'kind' | 'startDate'>) => Promise<Map<string, UserTarget>> {
   const keys = [...new Set(metricKeys)];
   const byPeriod = new Map<string, Promise<TargetRow[]>>();
-  let playbooks: Promise<CurrentPlaybookTarget[]> | undefined;
+  let playbooks: Promise<PublishedPlaybookTarget[]> | undefined;
   let people: Promise<{ all: Map<string, TargetPerson>; starts: Map<string, number> }> | undefined;
   let rampOf: Promise<readonly number[]> | undefined;
   return async (metricKey, period) => {
@@ -382,7 +448,7 @@ export function effectiveTargetsLoader(
       });
       byPeriod.set(periodKey, rows);
     }
-    playbooks ??= currentPlaybookTargets(db, org.id);
+    playbooks ??= publishedPlaybookTargets(db, org.id);
     const [all, pb] = await Promise.all([rows, playbooks]);
     const mine = all.filter((r) => r.metric_key === metricKey);
     const sums = sumsOverPeriods(metricKey);
@@ -396,8 +462,11 @@ export function effectiveTargetsLoader(
     rampOf ??= ramp ? Promise.resolve(ramp) : loadMetricSettings(db, org.id).then((m) => m.ramp);
     // Without a ramp, tenure changes nothing, and without playbook targets neither do roles and
     // teams: no need to read the people (one round trip less for an org that does not ramp).
-    if (!fromPlaybooks && (await rampOf).length === 0)
-      return rolledUserTargets(mine, new Map(), [], org.timeZone, period, sums, new Map());
+    if (!fromPlaybooks && (await rampOf).length === 0) {
+      const targets = rolledUserTargets(mine, new Map(), [], org.timeZone, period, sums, new Map());
+      for (const t of targets.values()) t.tenureMonth = null;
+      return targets;
+    }
     people ??= targetPeople(db, org.id, userIds).then((all) => ({ all, starts: startsOf(all) }));
     const [p, r] = await Promise.all([people, rampOf]);
     const defaults = fromPlaybooks ? playbookDefaultsOf(pb, p.all, metricKey) : new Map();

@@ -928,3 +928,157 @@ describe('attainment and coverage', () => {
     expect(row(revenue, w.repA1.id)).toMatchObject({ value: 300_000, target: 1_000_000 });
   });
 });
+
+describe('ended periods on every route that changes targets', () => {
+  // November 2025 has ended (the clock stands at 2026-01-05). Each route changes Ari's target of
+  // its own metric, 50 before every attempt.
+  type Confirm = boolean | undefined;
+  const cases: {
+    route: string;
+    metric: string;
+    /** The request changing the target to 99 (or deleting it), with or without the confirmation. */
+    request: (
+      id: string,
+      confirm: Confirm,
+    ) => { method: 'PATCH' | 'DELETE' | 'PUT' | 'POST'; url: string; payload?: object };
+    /** Where the refusal names the problem. */
+    problem: (body: { error: { message: string; details: Record<string, unknown> } }) => {
+      path: string;
+      text: string;
+    };
+    accepted: number;
+    /** Ari's amount after an accepted request (null: deleted). */
+    after: number | null;
+  }[] = [
+    {
+      route: 'PATCH /api/targets/:id',
+      metric: 'visits',
+      request: (id, confirm) => ({
+        method: 'PATCH',
+        url: `/api/targets/${id}`,
+        payload: { amount: 99, ...(confirm === undefined ? {} : { confirmClosedPeriod: confirm }) },
+      }),
+      problem: (b) => fieldProblem(b),
+      accepted: 200,
+      after: 99,
+    },
+    {
+      route: 'DELETE /api/targets/:id',
+      metric: 'calls',
+      request: (id, confirm) => ({
+        method: 'DELETE',
+        url: `/api/targets/${id}${confirm === undefined ? '' : `?confirmClosedPeriod=${confirm}`}`,
+      }),
+      problem: (b) => fieldProblem(b),
+      accepted: 204,
+      after: null,
+    },
+    {
+      route: 'PUT /api/targets/grid',
+      metric: 'meetings',
+      request: (_id, confirm) => ({
+        method: 'PUT',
+        url: '/api/targets/grid',
+        payload: {
+          period: '2025-11',
+          cells: [{ subjectType: 'user', subjectId: w.repA1.id, metric: 'meetings', amount: 99 }],
+          ...(confirm === undefined ? {} : { confirmClosedPeriod: confirm }),
+        },
+      }),
+      problem: (b) => fieldProblem(b),
+      accepted: 200,
+      after: 99,
+    },
+    {
+      route: 'POST /api/targets/import',
+      metric: 'emails',
+      request: (_id, confirm) => ({
+        method: 'POST',
+        url: '/api/targets/import',
+        payload: {
+          csv: `email,metric,period,amount\n${w.repA1.email},emails,2025-11,99\n`,
+          ...(confirm === undefined ? {} : { confirmClosedPeriods: confirm }),
+        },
+      }),
+      problem: (b) => {
+        const [row] = b.error.details.rows as { row: number; column: string; reason: string }[];
+        expect(row).toMatchObject({ row: 2, column: 'period' });
+        return { path: 'period', text: row!.reason };
+      },
+      accepted: 200,
+      after: 99,
+    },
+  ];
+  function fieldProblem(b: { error: { message: string; details: Record<string, unknown> } }) {
+    const [field] = b.error.details.fields as { path: string; message: string }[];
+    return { path: field!.path, text: b.error.message };
+  }
+
+  /** Ari's target of the metric for November 2025 set to 50 (directly: the refusals are under test). */
+  async function fifty(metric: string): Promise<string> {
+    await t.db.kysely
+      .deleteFrom('targets')
+      .where('org_id', '=', w.org.orgId)
+      .where('subject_id', '=', w.repA1.id)
+      .where('metric_key', '=', metric)
+      .where('period_start', '=', '2025-11-01')
+      .execute();
+    const created = await as(
+      t.app,
+      admin,
+    )({
+      method: 'POST',
+      url: '/api/targets',
+      payload: {
+        subjectType: 'user',
+        subjectId: w.repA1.id,
+        metric,
+        period: '2025-11',
+        amount: 50,
+        confirmClosedPeriod: true,
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    return created.json().id;
+  }
+  async function amountOf(metric: string): Promise<number | null> {
+    const row = await t.db.kysely
+      .selectFrom('targets')
+      .select('amount')
+      .where('org_id', '=', w.org.orgId)
+      .where('subject_id', '=', w.repA1.id)
+      .where('metric_key', '=', metric)
+      .where('period_kind', '=', 'month')
+      .where('period_start', '=', '2025-11-01')
+      .executeTakeFirst();
+    return row ? Number(row.amount) : null;
+  }
+
+  it.each(cases)(
+    '$route: a manager is refused, an admin must confirm, and a refusal changes nothing',
+    async (c) => {
+      const id = await fifty(c.metric);
+      const before = await targetRows();
+      // A manager who may set Ari's targets, even confirming: refused, naming the rule.
+      for (const confirm of [true, undefined] as Confirm[]) {
+        const res = await as(t.app, managerA)(c.request(id, confirm));
+        expect(res.statusCode, `manager, confirm ${confirm}`).toBe(400);
+        const problem = c.problem(res.json());
+        expect(problem.text).toMatch(/Nov 2025 has ended; only an admin can change its targets/);
+        expect(['period', 'confirmClosedPeriod']).toContain(problem.path);
+      }
+      // An admin who does not confirm: refused, asking for the confirmation.
+      for (const confirm of [false, undefined] as Confirm[]) {
+        const res = await as(t.app, admin)(c.request(id, confirm));
+        expect(res.statusCode, `admin, confirm ${confirm}`).toBe(400);
+        expect(c.problem(res.json()).text).toMatch(/has ended; confirm/);
+      }
+      expect(await targetRows()).toEqual(before);
+      expect(await amountOf(c.metric)).toBe(50);
+      // An admin who confirms: done.
+      const res = await as(t.app, admin)(c.request(id, true));
+      expect(res.statusCode, res.body).toBe(c.accepted);
+      expect(await amountOf(c.metric)).toBe(c.after);
+    },
+  );
+});

@@ -15,7 +15,7 @@ let w: Awaited<ReturnType<typeof makeWorld>>;
 let admin: Session;
 let managerA: Session;
 let repA1: Session;
-let newbie: { id: string };
+let newbie: { id: string; email: string };
 let playbookId: string;
 
 type Basis = {
@@ -203,7 +203,16 @@ describe('GET /api/targets/effective', () => {
     expect(itemOf(items, 'visits')).toEqual({
       metric: 'visits',
       amount: 40,
-      basis: { source: 'set', withTarget: null, of: null, fromPlaybook: null, playbook: null },
+      basis: {
+        source: 'set',
+        withTarget: null,
+        of: null,
+        fromPlaybook: null,
+        playbook: null,
+        fullAmount: 40,
+        rampPercent: 100,
+        tenureMonth: 13,
+      },
     });
     expect(itemOf(items, 'revenue_won')).toMatchObject({
       amount: 1_000_000,
@@ -223,6 +232,9 @@ describe('GET /api/targets/effective', () => {
         of: 3,
         fromPlaybook: 2,
         playbook: { id: playbookId, name: 'Field rep' },
+        fullAmount: 4_500_000,
+        rampPercent: 100,
+        tenureMonth: 13,
       },
     });
     const ari = await effective(admin, `userId=${w.repA1.id}&period=FY2026-Q1`);
@@ -233,6 +245,71 @@ describe('GET /api/targets/effective', () => {
     // The newcomer's playbook month is ramped.
     const nia = await effective(admin, `userId=${newbie.id}&period=2026-01`);
     expect(itemOf(nia.json().items, 'revenue_won')?.amount).toBe(500_000);
+  });
+
+  it('shows the rep the ramp behind their target, as the manager’s grid shows it', async () => {
+    // Nia (first month of tenure: 50 %) has 40 visits set for January, and the playbook's revenue.
+    await putCells('2026-01', [{ subjectId: newbie.id, metric: 'visits', amount: 40 }]);
+    const nia = await signIn(t.app, newbie.email, PASSWORD);
+    const month = await effective(nia, 'period=2026-01');
+    expect(month.statusCode).toBe(200);
+    expect(itemOf(month.json().items, 'visits')).toEqual({
+      metric: 'visits',
+      amount: 20,
+      basis: {
+        source: 'set',
+        withTarget: null,
+        of: null,
+        fromPlaybook: null,
+        playbook: null,
+        fullAmount: 40,
+        rampPercent: 50,
+        tenureMonth: 1,
+      },
+    });
+    expect(itemOf(month.json().items, 'revenue_won')).toMatchObject({
+      amount: 500_000,
+      basis: { source: 'playbook', fullAmount: 1_000_000, rampPercent: 50, tenureMonth: 1 },
+    });
+    // Her own KPI answer carries the same.
+    const values = await as(
+      t.app,
+      nia,
+    )({ method: 'GET', url: '/api/metrics/values?metric=visits&period=2026-01&scope=me' });
+    expect(values.statusCode).toBe(200);
+    expect(values.json().rows[0]).toMatchObject({
+      user: { id: newbie.id },
+      target: 20,
+      targetBasis: { source: 'set', fullAmount: 40, rampPercent: 50, tenureMonth: 1 },
+    });
+    // What the manager's grid shows for her.
+    const grid = await as(
+      t.app,
+      managerA,
+    )({ method: 'GET', url: `/api/targets/grid?teamId=${w.teamA}&period=2026-01&metrics=visits` });
+    expect(grid.json().rows.find((r: { user: { id: string } }) => r.user.id === newbie.id)).toMatchObject({
+      rampPercent: 50,
+      tenureMonth: 1,
+      cells: [{ amount: 40, effective: 20 }],
+    });
+    // The quarter: the playbook's quarterly target (published above), ramped at its start.
+    const quarter = await as(
+      t.app,
+      nia,
+    )({ method: 'GET', url: '/api/metrics/values?metric=revenue_won&period=FY2026-Q1&scope=me' });
+    expect(quarter.json().rows[0]).toMatchObject({
+      target: 1_400_000,
+      targetBasis: { source: 'playbook', fullAmount: 2_800_000, rampPercent: 50, tenureMonth: 1 },
+    });
+    // The year: its quarters ramped differently (Q1 50 %, the others 100 %) — no single percent.
+    const year = await as(
+      t.app,
+      nia,
+    )({ method: 'GET', url: '/api/metrics/values?metric=revenue_won&period=FY2026&scope=me' });
+    expect(year.json().rows[0]).toMatchObject({
+      target: 1_400_000 + 3 * 2_800_000,
+      targetBasis: { source: 'quarters', fullAmount: 4 * 2_800_000, rampPercent: null, tenureMonth: 1 },
+    });
   });
 
   it('answers 404 for a person the actor may not read, of another org, or unknown; 400 naming a bad field', async () => {

@@ -63,6 +63,23 @@ export const targetBasisResponse = z
     of: z.number().nullable(),
     fromPlaybook: z.number().nullable(),
     playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
+    fullAmount: z
+      .number()
+      .describe(
+        'The target before ramp: the amount set, the playbook’s, or for a sum the sum of its parts before ramp',
+      ),
+    rampPercent: z
+      .number()
+      .nullable()
+      .describe(
+        'The ramp percent applied to fullAmount for the person’s month of tenure (100: not ramped); for a sum, the percent all its parts were ramped by, null when they differ (each part ramped for its own month)',
+      ),
+    tenureMonth: z
+      .number()
+      .nullable()
+      .describe(
+        'The person’s month of tenure (1 = first) at the start of the period; null when the org has no ramp (tenure changes nothing)',
+      ),
   })
   .describe(
     'set for the period; months / quarters: the sum of its months’ / quarters’ targets (withTarget of `of` have one, fromPlaybook of those from the playbook); playbook: the playbook’s target of the period’s kind',
@@ -142,6 +159,11 @@ export const gridResponse = z.object({
       key: z.string(),
       name: z.string(),
       format: z.string(),
+      currency: z
+        .string()
+        .describe(
+          'The currency of the metric’s money and targets: a custom metric’s over deals of one currency, else the org’s',
+        ),
       sums: z
         .object({ people: z.boolean(), periods: z.boolean() })
         .describe(

@@ -13,7 +13,7 @@ import { CellError, minorDigits, parseAmountMinor } from '../crm/import/import-v
 import { findOrg } from '../identity/identity.repository.ts';
 import { loadOrgMetrics, metricsByKey, type OrgMetric } from '../metrics/metric-registry.ts';
 import { loadMetricSettings } from '../metrics/metric-settings.service.ts';
-import { currentPlaybookTargets } from '../playbooks/playbooks.repository.ts';
+import { publishedPlaybookTargets } from '../playbooks/playbooks.repository.ts';
 import {
   effectiveTargetsLoader,
   playbookDefaultsOf,
@@ -22,6 +22,7 @@ import {
   targetSpan,
   targetSumsOf,
   type UserTarget,
+  userTargetBasis,
   userTargetsFrom,
 } from './targets.effective.ts';
 import {
@@ -229,7 +230,7 @@ export async function listTargetsFor(
  * obtained: what the rep dashboard shows a card for. Readable by whoever may read that person's
  * targets (`canReadTargetsOf`); anyone else, like a person of another org or none, gets a 404.
  * Costs what one KPI request's targets cost: one query for every metric's targets of the period,
- * the current playbook targets once, the person's membership once.
+ * the published playbook targets once, the person's membership once.
  */
 export async function effectiveTargetsFor(
   deps: Deps,
@@ -273,13 +274,7 @@ export async function effectiveTargetsFor(
             {
               metric,
               amount: t.effective,
-              basis: {
-                source: t.source,
-                withTarget: t.parts?.withTarget ?? null,
-                of: t.parts?.of ?? null,
-                fromPlaybook: t.parts?.fromPlaybook ?? null,
-                playbook: t.playbook ?? null,
-              },
+              basis: userTargetBasis(t),
             },
           ]
         : [],
@@ -469,7 +464,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
     loadOrgMetrics(db, actor.orgId),
     loadMetricSettings(db, actor.orgId),
     // A person without a target of their own has their playbook's (and it counts in team sums).
-    currentPlaybookTargets(db, actor.orgId),
+    publishedPlaybookTargets(db, actor.orgId),
   ]);
   const metrics = metricsByKey(orgMetrics);
   const userIds = members.map((m) => m.user_id);
@@ -549,7 +544,7 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       return { metric, ...t };
     });
   const direct = members.filter((m) => m.team_id === team.id && m.active === 1);
-  const rampFor = (userId: string): Pick<UserTarget, 'rampPercent' | 'tenureMonth'> => {
+  const rampFor = (userId: string): { rampPercent: number; tenureMonth: number } => {
     const probe = userTargetsFrom(
       [{ id: '', subject_id: userId, amount: 0 }],
       starts,
@@ -557,7 +552,8 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       org.timeZone,
       period.startDate,
     ).get(userId)!;
-    return { rampPercent: probe.rampPercent, tenureMonth: probe.tenureMonth };
+    // Read with the membership starts: the month of tenure is known.
+    return { rampPercent: probe.rampPercent ?? 100, tenureMonth: probe.tenureMonth ?? 1 };
   };
   return {
     team: { id: team.id, name: team.name },
@@ -567,6 +563,8 @@ export async function targetGrid(deps: Deps, actor: Actor, reach: Reach, input: 
       key: k,
       name: metrics.get(k)!.name,
       format: metrics.get(k)!.format,
+      // A custom metric over deals of one currency has its money (and targets) in it.
+      currency: metrics.get(k)!.currency ?? org.currency,
       sums: targetSumsOf(metrics.get(k)!),
     })),
     rows: direct.map((m) => ({
@@ -639,6 +637,25 @@ export interface CsvProblem {
 }
 
 const csvColumns = ['email', 'team', 'metric', 'period', 'amount'] as const;
+
+/**
+ * A CSV money amount in major units of the metric's currency (a custom metric over deals of one
+ * currency, else the org's) → minor units: JPY has no minor digits, so "500000" is ¥500,000, never
+ * 100× off. An amount naming another currency ("USD 100" for a EUR metric) is refused rather than
+ * read as if it were in the metric's.
+ */
+function moneyAmount(text: string, currency: string): number {
+  const code = /^([A-Za-z]{3})\s*[\d.,]|[\d.,]\s*([A-Za-z]{3})$/.exec(text.trim());
+  const named = (code?.[1] ?? code?.[2])?.toUpperCase();
+  if (named && named !== currency)
+    throw new CellError(`is in ${named}; this metric's targets are in ${currency}`);
+  try {
+    return parseAmountMinor(text, minorDigits(currency));
+  } catch (error) {
+    if (error instanceof CellError) throw new CellError(`${error.message} (amounts in ${currency})`);
+    throw error;
+  }
+}
 
 /**
  * Bulk entry by CSV (email or team, metric, period, amount). Every row is checked first; one bad
@@ -739,7 +756,7 @@ export async function importTargetsCsv(
       let amount: number | null = null;
       try {
         if (!amountText) throw new CellError('is required');
-        if (metric?.format === 'money') amount = parseAmountMinor(amountText, minorDigits(org.currency));
+        if (metric?.format === 'money') amount = moneyAmount(amountText, metric.currency ?? org.currency);
         else {
           // Counts whole; percents, days and numbers with up to 2 decimals ("27.5", "27.5%").
           const parsed = parseTargetNumber(amountText, metric?.format ?? 'count');

@@ -195,6 +195,68 @@ describe('targetBasisText', () => {
       'sum of monthly targets; 2 of 3 months set',
     );
   });
+
+  it('shows the ramp behind a ramped target, as the manager’s grid does', () => {
+    const money = (v: number) => formatMetric(v, 'money', 'USD');
+    const set = { source: 'set' as const, withTarget: null, of: null, fromPlaybook: null, playbook: null };
+    // A rep in month 2 of a 50 % ramp: the full target and the percent.
+    expect(targetBasisText({ ...set, fullAmount: 1_000_000, rampPercent: 50, tenureMonth: 2 }, money)).toBe(
+      '50 % of $10,000.00, month 2 of ramp',
+    );
+    // Not ramped: nothing to add to a set target.
+    expect(
+      targetBasisText({ ...set, fullAmount: 1_000_000, rampPercent: 100, tenureMonth: 14 }, money),
+    ).toBeNull();
+    // From the playbook.
+    const pb = { id: 'p', name: 'Field rep' };
+    expect(
+      targetBasisText({
+        ...set,
+        source: 'playbook',
+        playbook: pb,
+        fullAmount: 40,
+        rampPercent: 50,
+        tenureMonth: 1,
+      }),
+    ).toBe('50 % of 40 from the Field rep playbook, month 1 of ramp');
+    expect(
+      targetBasisText({
+        ...set,
+        source: 'playbook',
+        playbook: pb,
+        fullAmount: 40,
+        rampPercent: 100,
+        tenureMonth: 9,
+      }),
+    ).toBe('from the Field rep playbook');
+    // A sum whose months were all ramped alike, and one whose months were ramped differently.
+    const months = { source: 'months' as const, withTarget: 3, of: 3, fromPlaybook: 0, playbook: null };
+    expect(
+      targetBasisText({ ...months, fullAmount: 3_000_000, rampPercent: 50, tenureMonth: 1 }, money),
+    ).toBe('sum of monthly targets; 50 % of $30,000.00, month 1 of ramp');
+    expect(
+      targetBasisText(
+        {
+          ...months,
+          fromPlaybook: 3,
+          playbook: pb,
+          fullAmount: 3_000_000,
+          rampPercent: null,
+          tenureMonth: 1,
+        },
+        money,
+      ),
+    ).toBe('sum of monthly targets from the Field rep playbook; $30,000.00 before ramp');
+    expect(
+      targetBasisText({ ...months, fullAmount: 3_000_000, rampPercent: 100, tenureMonth: 7 }, money),
+    ).toBe('sum of monthly targets');
+    // A currency with no minor digits is formatted in its own unit.
+    expect(
+      targetBasisText({ ...set, fullAmount: 500_000, rampPercent: 25, tenureMonth: 1 }, (v) =>
+        formatMetric(v, 'money', 'JPY'),
+      ),
+    ).toMatch(/^25 % of ¥500,000, month 1 of ramp$/);
+  });
 });
 
 describe('partFormats', () => {

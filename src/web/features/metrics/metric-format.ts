@@ -249,7 +249,10 @@ function playbookWords(playbook: { id: string; name: string } | null | undefined
  * "sum of monthly targets" (with how many months had one when not all) or "sum of quarterly
  * targets" for a quarter or year without a target of its own — "; 1 set, 2 from the Field rep
  * playbook" when some of the months take the playbook's target; "from the Field rep playbook" for
- * the default of the playbook that applies to the person.
+ * the default of the playbook that applies to the person. A ramped target says so, as the manager's
+ * grid does: "50 % of $10,000, month 2 of ramp" (set), "50 % of 40 from the Field rep playbook,
+ * month 1 of ramp", and for a sum "; 50 % of $30,000, month 1 of ramp" — or "; $30,000 before ramp"
+ * when its months were ramped differently. `format` writes an amount in the metric's format.
  */
 export function targetBasisText(
   basis: {
@@ -258,27 +261,48 @@ export function targetBasisText(
     of: number | null;
     fromPlaybook?: number | null;
     playbook?: { id: string; name: string } | null;
+    fullAmount?: number;
+    rampPercent?: number | null;
+    tenureMonth?: number | null;
   } | null,
+  format: (amount: number) => string = (amount) => amount.toLocaleString('en-US'),
 ): string | null {
-  if (!basis || basis.source === 'set') return null;
-  if (basis.source === 'playbook') return `from ${playbookWords(basis.playbook)}`;
+  if (!basis) return null;
+  // Older answers carry no ramp: read as before.
+  const full = basis.fullAmount;
+  const ramped = full !== undefined && basis.rampPercent !== undefined && basis.rampPercent !== 100;
+  const percentOf = (what: string) =>
+    `${basis.rampPercent!.toLocaleString('en-US')} % of ${what}` +
+    (basis.tenureMonth !== undefined && basis.tenureMonth !== null
+      ? `, month ${basis.tenureMonth} of ramp`
+      : '');
+  if (basis.source === 'set') return ramped && basis.rampPercent !== null ? percentOf(format(full)) : null;
+  if (basis.source === 'playbook') {
+    const from = `from ${playbookWords(basis.playbook)}`;
+    return ramped && basis.rampPercent !== null ? percentOf(`${format(full)} ${from}`) : from;
+  }
+  const ramp = !ramped
+    ? ''
+    : basis.rampPercent === null
+      ? `; ${format(full)} before ramp`
+      : `; ${percentOf(format(full))}`;
   const unit = basis.source === 'months' ? 'month' : 'quarter';
   const fromPlaybook = basis.fromPlaybook ?? 0;
   if (fromPlaybook > 0 && basis.withTarget !== null && basis.of !== null) {
     const set = basis.withTarget - fromPlaybook;
     const none = basis.of - basis.withTarget;
     const source = playbookWords(basis.playbook, !basis.playbook);
-    if (set === 0 && none === 0) return `sum of ${unit}ly targets from ${source}`;
+    if (set === 0 && none === 0) return `sum of ${unit}ly targets from ${source}${ramp}`;
     const counts = [
       ...(set > 0 ? [`${set} set`] : []),
       `${fromPlaybook} from ${source}`,
       ...(none > 0 ? [`${none} without`] : []),
     ];
-    return `sum of ${unit}ly targets; ${counts.join(', ')}`;
+    return `sum of ${unit}ly targets; ${counts.join(', ')}${ramp}`;
   }
   const some =
     basis.withTarget !== null && basis.of !== null && basis.withTarget < basis.of
       ? `; ${basis.withTarget} of ${basis.of} ${unit}s set`
       : '';
-  return `sum of ${unit}ly targets${some}`;
+  return `sum of ${unit}ly targets${some}${ramp}`;
 }

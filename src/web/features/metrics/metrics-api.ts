@@ -58,6 +58,12 @@ export interface TargetBasis {
   /** For a sum: how many of the parts with a target take the playbook's (none set). */
   fromPlaybook?: number | null;
   playbook?: { id: string; name: string } | null;
+  /** The target before ramp (set, the playbook's, or a sum's parts before ramp). */
+  fullAmount?: number;
+  /** The ramp percent applied (100: none); null for a sum whose parts were ramped differently. */
+  rampPercent?: number | null;
+  /** Month of tenure (1 = first) at the start of the period. */
+  tenureMonth?: number | null;
 }
 
 export interface Values {

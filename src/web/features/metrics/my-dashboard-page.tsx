@@ -110,6 +110,8 @@ function KpiCard({
           const target = pace.target;
           const fmt = (v: number | null) => formatMetric(v, d.metric.format, d.currency);
           const fmtTarget = (v: number | null) => formatMetric(v, pace.targetFormat, d.currency);
+          // How the target was obtained, its ramp in the metric's own format (the currency of the answer).
+          const basisText = targetBasisText(row?.targetBasis ?? null, (v) => fmt(v));
           return (
             <Stack gap={6}>
               <Group justify="space-between" wrap="nowrap" align="flex-start">
@@ -146,9 +148,7 @@ function KpiCard({
                   />
                   <Text size="sm" c="dimmed" data-testid={`kpi-target-${metric}`}>
                     {pace.targetLabel} {fmtTarget(target)}
-                    {pace.targetFormat === d.metric.format && targetBasisText(row?.targetBasis ?? null)
-                      ? ` (${targetBasisText(row?.targetBasis ?? null)})`
-                      : ''}
+                    {pace.targetFormat === d.metric.format && basisText ? ` (${basisText})` : ''}
                     {pace.targetFormat !== d.metric.format && row?.numerator !== null
                       ? ` · won ${fmtTarget(row?.numerator ?? null)}`
                       : ''}

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { formatMetric } from '../metrics/metric-format.ts';
 import {
   amountText,
   changedCells,
   csvProblems,
+  metricCurrency,
   parseAmount,
   parseRamp,
   teamDefaultText,
@@ -124,5 +126,33 @@ describe('userCellNote', () => {
         show,
       ),
     ).toBe('Blank: 300, sum of monthly targets; 1 set, 2 from the Field rep playbook');
+  });
+});
+
+describe('a metric in another currency than the org’s', () => {
+  const grid = {
+    currency: 'USD',
+    metrics: [
+      { key: 'jpy_revenue', currency: 'JPY' },
+      { key: 'eur_revenue', currency: 'EUR' },
+      { key: 'revenue_won', currency: 'USD' },
+      { key: 'old_answer' },
+    ],
+  };
+
+  it('types and shows each metric’s money in its own currency, never 100× off', () => {
+    expect(metricCurrency(grid, 'jpy_revenue')).toBe('JPY');
+    expect(metricCurrency(grid, 'eur_revenue')).toBe('EUR');
+    // An answer without the metric's currency, or an unknown metric: the grid's.
+    expect(metricCurrency(grid, 'old_answer')).toBe('USD');
+    expect(metricCurrency(grid, 'nope')).toBe('USD');
+    const yen = metricCurrency(grid, 'jpy_revenue');
+    expect(parseAmount('500,000', 'money', yen)).toEqual({ ok: true, value: 500_000 });
+    expect(parseAmount('500000.5', 'money', yen)).toEqual({ ok: false, reason: 'At most 0 decimals' });
+    expect(amountText(500_000, 'money', yen)).toBe('500000');
+    expect(formatMetric(500_000, 'money', yen)).toBe('¥500,000');
+    const euro = metricCurrency(grid, 'eur_revenue');
+    expect(parseAmount('1250.50', 'money', euro)).toEqual({ ok: true, value: 125_050 });
+    expect(formatMetric(125_050, 'money', euro)).toBe('€1,250.50');
   });
 });

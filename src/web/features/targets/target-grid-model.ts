@@ -15,12 +15,27 @@ export function currencyDigits(currency: string): number {
   }
 }
 
+/**
+ * The currency a metric's targets are typed and shown in: the metric's own (a custom metric over
+ * deals of one currency — EUR, or JPY without minor digits — in an org of another currency), else
+ * the grid's (the org's).
+ */
+export function metricCurrency(
+  grid: { currency: string; metrics: { key: string; currency?: string }[] },
+  key: string,
+) {
+  return grid.metrics.find((m) => m.key === key)?.currency ?? grid.currency;
+}
+
 /** A stored amount as the editor shows it: money in major units ("1250.5"), others as stored ("27.5"). */
 export function amountText(stored: number | null, format: string, currency: string): string {
   if (stored === null) return '';
   if (format !== 'money') return String(stored);
   const digits = currencyDigits(currency);
-  return (stored / 10 ** digits).toFixed(digits).replace(/\.?0+$/, '');
+  const text = (stored / 10 ** digits).toFixed(digits);
+  // Trailing zeros of the decimals only: a currency without minor units (JPY) has no decimals, and
+  // ¥500,000 must not read as "5".
+  return digits > 0 ? text.replace(/\.?0+$/, '') : text;
 }
 
 /**

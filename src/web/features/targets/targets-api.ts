@@ -28,6 +28,8 @@ export interface Grid {
     key: string;
     name: string;
     format: string;
+    /** The currency of the metric's money (a custom metric over deals of one currency); older answers: the grid's. */
+    currency?: string;
     /** people: a team's default is the sum beneath it (not for rates); periods: a quarter/year is the sum of its months/quarters. */
     sums: { people: boolean; periods: boolean };
   }[];

@@ -34,6 +34,7 @@ import {
   changedCells,
   csvProblems,
   type EditedCell,
+  metricCurrency,
   parseAmount,
   parseRamp,
   teamDefaultText,
@@ -79,7 +80,7 @@ export function TargetsPage() {
     <Stack maw={1400}>
       <PageHeader
         title="Targets"
-        description="Quotas per rep and team for each period. Money in your currency’s major units; a rep’s target is scaled by the ramp in their first months."
+        description="Quotas per rep and team for each period. Money in major units of the metric’s currency (your org’s unless the metric names another); a rep’s target is scaled by the ramp in their first months."
       />
       <Group gap="sm" align="flex-end" wrap="wrap">
         <SegmentedControl
@@ -207,7 +208,9 @@ function GridEditor({
         const g = query.data!;
         const fmtOf = (key: string) =>
           (g.metrics.find((m) => m.key === key)?.format ?? 'count') as MetricFormat;
-        const show = (v: number | null, metric: string) => formatMetric(v, fmtOf(metric), g.currency);
+        // Each metric's money in its own currency (a custom metric over deals of one currency).
+        const currencyOf = (metric: string) => metricCurrency(g, metric);
+        const show = (v: number | null, metric: string) => formatMetric(v, fmtOf(metric), currencyOf(metric));
         const edited: EditedCell[] = [];
         const invalid = new Map<Key, string>();
         const input = (
@@ -218,8 +221,8 @@ function GridEditor({
           label: string,
         ) => {
           const key = `${type}|${id}|${metric}`;
-          const text = draft.get(key) ?? amountText(stored, fmtOf(metric), g.currency);
-          const parsed = parseAmount(text, fmtOf(metric), g.currency);
+          const text = draft.get(key) ?? amountText(stored, fmtOf(metric), currencyOf(metric));
+          const parsed = parseAmount(text, fmtOf(metric), currencyOf(metric));
           if (parsed.ok)
             edited.push({ subjectType: type, subjectId: id, metric, amount: parsed.value, before: stored });
           else invalid.set(key, parsed.reason);
