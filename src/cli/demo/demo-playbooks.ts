@@ -29,9 +29,13 @@ async function actorFor(db: Db, orgId: string, email: string): Promise<Actor> {
  * 2 and are asked to acknowledge it; rep2 is up to date.
  */
 export async function seedDemoPlaybooks(db: Db, clock: Clock, orgId: string): Promise<void> {
+  // The playbook has a history: version 1 was published before the demo's CRM history starts, so
+  // every demo period has its targets; version 2 three weeks ago (a playbook's version applies to
+  // the periods that end after its publication, never rewriting ended ones).
+  let daysAgo = 0;
   const deps: Deps = {
     db,
-    clock,
+    clock: { now: () => clock.now() - daysAgo * 86_400_000 },
     config: {
       sessionSecret: 'demo-seed-not-used-for-sessions-000000000000',
       sessionIdleMs: 0,
@@ -89,16 +93,19 @@ export async function seedDemoPlaybooks(db: Db, clock: Clock, orgId: string): Pr
       { metric: 'win_rate', note: '' },
     ],
   };
+  daysAgo = 400;
   const created = await createPlaybook(deps, admin, adminReach, {
     name: 'Field rep playbook',
     scope: { type: 'role', role: 'rep' },
     document: v1,
   });
   await publishPlaybook(deps, admin, adminReach, created.id);
+  daysAgo = 399;
   for (const email of ['rep@northwind.example', 'rep2@northwind.example']) {
     const rep = await actorFor(db, orgId, email);
     await acknowledgePlaybook(deps, rep, await loadReach(db.kysely, rep), created.id, { version: 1 });
   }
+  daysAgo = 21;
   await saveDraft(deps, admin, adminReach, created.id, {
     document: {
       ...v1,
@@ -111,6 +118,8 @@ export async function seedDemoPlaybooks(db: Db, clock: Clock, orgId: string): Pr
     },
   });
   await publishPlaybook(deps, admin, adminReach, created.id);
+  daysAgo = 20;
   const rep2 = await actorFor(db, orgId, 'rep2@northwind.example');
   await acknowledgePlaybook(deps, rep2, await loadReach(db.kysely, rep2), created.id, { version: 2 });
+  daysAgo = 0;
 }
