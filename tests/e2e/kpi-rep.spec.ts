@@ -198,11 +198,18 @@ test('a manager’s KPI screens (org view, targets, playbooks) are usable and ax
 }, testInfo) => {
   await signInByApi(page, DEMO.manager, '/kpis/org');
   // The manager's own team at least (other specs sharing the demo may add teams beneath it); one
-  // attainment bar per team row.
+  // attainment bar per team with a revenue target — a team without one has no bar (not "0 %"),
+  // and the summary says so.
   const orgRows = page.getByTestId('org-table').getByTestId('org-row');
   await expect(orgRows.filter({ hasText: 'North Territory' })).toHaveCount(1);
   const teamsShown = await orgRows.count();
-  await expect(page.getByTestId('org-chart').locator('.recharts-bar-rectangle')).toHaveCount(teamsShown);
+  const summary = (await page.getByTestId('org-chart-summary').textContent()) ?? '';
+  const entries = summary.split('; ');
+  expect(entries).toHaveLength(teamsShown);
+  const withBar = entries.filter((e) => / %$/.test(e)).length;
+  expect(entries.filter((e) => /: (no revenue target|—)$/.test(e))).toHaveLength(teamsShown - withBar);
+  expect(summary).toMatch(/North Territory: \d+ %/);
+  await expect(page.getByTestId('org-chart').locator('.recharts-bar-rectangle')).toHaveCount(withBar);
   await snap(page, testInfo, 'kpi-org-manager');
   await expectNoSeriousA11yViolations(page);
   await page.goto('/kpis/targets');
