@@ -5,6 +5,7 @@ import { metricFormats, metricUnits } from '../../../shared/custom-metrics.ts';
 import type { Deps } from '../../context.ts';
 import { peerVisibilities } from '../../policy/policy.ts';
 import { idParam } from '../identity/identity.schemas.ts';
+import { targetBasisResponse } from '../targets/targets.schemas.ts';
 import {
   createCustomMetric,
   customMetricBody,
@@ -87,35 +88,8 @@ const dealRecord = z.object({
   account: z.object({ id: z.string(), name: z.string() }),
 });
 
-/** How a target was obtained (see `UserTarget.source`). */
-const targetBasisSchema = z
-  .object({
-    source: z.enum(['set', 'months', 'quarters', 'playbook']),
-    withTarget: z.number().nullable(),
-    of: z.number().nullable(),
-    fromPlaybook: z
-      .number()
-      .nullable()
-      .describe('For a sum: how many of the parts with a target take it from the playbook (none set)'),
-    playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
-    fullAmount: z
-      .number()
-      .describe(
-        'The target before ramp: the amount set, the playbook’s, or for a sum the sum of its parts before ramp',
-      ),
-    rampPercent: z
-      .number()
-      .nullable()
-      .describe(
-        'The ramp percent applied to fullAmount for the person’s month of tenure (100: not ramped); for a sum, the percent all its parts were ramped by, null when they differ (each part ramped for its own month)',
-      ),
-    tenureMonth: z
-      .number()
-      .nullable()
-      .describe(
-        'The person’s month of tenure (1 = first) at the start of the period; null when the org has no ramp (tenure changes nothing)',
-      ),
-  })
+/** How a target was obtained (see `UserTarget.source`): the effective targets' basis, or null. */
+const targetBasisSchema = targetBasisResponse
   .nullable()
   .describe(
     'How the target was obtained: set for the period; or (quarters and years of money and count metrics without a target of their own) the sum of its months’ / quarters’ targets — withTarget of them have one, fromPlaybook of those from the playbook (playbook: which one), the others count 0 — when some month (quarter) is set, else the playbook’s target of the period’s kind, else the sum of the playbook’s monthly (quarterly) targets; or (metrics that never sum over periods) the playbook’s target of the period’s kind',

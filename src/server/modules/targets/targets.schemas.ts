@@ -61,7 +61,10 @@ export const targetBasisResponse = z
     source: z.enum(['set', 'months', 'quarters', 'playbook']),
     withTarget: z.number().nullable(),
     of: z.number().nullable(),
-    fromPlaybook: z.number().nullable(),
+    fromPlaybook: z
+      .number()
+      .nullable()
+      .describe('For a sum: how many of the parts with a target take it from the playbook (none set)'),
     playbook: z.object({ id: z.string(), name: z.string() }).nullable(),
     fullAmount: z
       .number()
