@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb, testEngine } from '../../../tests/setup/test-db.ts';
-import { openDb } from './database.ts';
+import { openDb, readArrays, readRows } from './database.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -65,5 +65,50 @@ describe.runIf(testEngine() === 'sqlite')('SQLite handle', () => {
     expect(raw.pragma('foreign_keys', { simple: true })).toBe(1);
     // A 64 MiB page cache, not SQLite's 2 MiB (negative: KiB).
     expect(raw.pragma('cache_size', { simple: true })).toBe(-65_536);
+  });
+});
+
+describe('readArrays', () => {
+  it('answers rows as arrays in the order selected, in and out of a transaction, and leaves the statement answering objects', async () => {
+    const { db } = await fresh();
+    await db.kysely
+      .insertInto('orgs')
+      .values([
+        {
+          id: 'o-b',
+          name: 'Beta',
+          currency: 'EUR',
+          time_zone: 'UTC',
+          fiscal_year_start_month: 1,
+          settings: '{}',
+          created_at: 1,
+          updated_at: 1,
+        },
+        {
+          id: 'o-a',
+          name: 'Alpha',
+          currency: 'USD',
+          time_zone: 'UTC',
+          fiscal_year_start_month: 1,
+          settings: '{}',
+          created_at: 1,
+          updated_at: 1,
+        },
+      ])
+      .execute();
+    const query = db.kysely.selectFrom('orgs').select(['name', 'id', 'currency']).orderBy('id');
+    const expected = [
+      ['Alpha', 'o-a', 'USD'],
+      ['Beta', 'o-b', 'EUR'],
+    ];
+    expect(await readArrays(db.kysely, query.compile())).toEqual(expected);
+    // The same statement read as objects afterwards (it is shared through the statement cache).
+    expect(await readRows(db.kysely, query)).toEqual([
+      { name: 'Alpha', id: 'o-a', currency: 'USD' },
+      { name: 'Beta', id: 'o-b', currency: 'EUR' },
+    ]);
+    await db.kysely.transaction().execute(async (trx) => {
+      expect(await readArrays(trx, query.compile())).toEqual(expected);
+    });
   });
 });

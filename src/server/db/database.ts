@@ -163,7 +163,7 @@ export function openDb(
       dialect: new ImmediateSqliteDialect({ database: handle }),
       ...(log ? { log } : {}),
     });
-    syncReaders.set(kysely, (text, parameters, cacheable) => {
+    syncReaders.set(kysely, (text, parameters, cacheable, arrays) => {
       if (!raw.open || raw.inTransaction) return undefined;
       const key = cacheable ? readCache.key(text, parameters) : undefined;
       if (key !== undefined) {
@@ -172,7 +172,17 @@ export function openDb(
       }
       const stmt = handle.prepare(text) as SqliteDatabase.Statement;
       if (!stmt.reader) return undefined;
-      const rows = stmt.all(...parameters) as unknown[];
+      let rows: unknown[];
+      if (arrays) {
+        // Rows as arrays (no object with named keys built per row); the statement is shared, so
+        // it is put back in object mode straight after.
+        stmt.raw(true);
+        try {
+          rows = stmt.all(...parameters) as unknown[];
+        } finally {
+          stmt.raw(false);
+        }
+      } else rows = stmt.all(...parameters) as unknown[];
       onQuery?.(text);
       if (key !== undefined) readCache.set(key, rows);
       return rows;
@@ -261,7 +271,12 @@ function usePreparedStatements(client: pg.PoolClient): void {
  */
 const syncReaders = new WeakMap<
   object,
-  (sql: string, parameters: readonly unknown[], cacheable: boolean) => readonly unknown[] | undefined
+  (
+    sql: string,
+    parameters: readonly unknown[],
+    cacheable: boolean,
+    arrays: boolean,
+  ) => readonly unknown[] | undefined
 >();
 
 /** Entries kept by one connection's read cache before it starts over. */
@@ -376,7 +391,21 @@ export function trySyncRead(
   options: { cached?: boolean } = {},
 ): readonly unknown[] | undefined {
   const reader = syncReaders.get(db);
-  return reader === undefined ? undefined : reader(sql, parameters, options.cached === true);
+  return reader === undefined ? undefined : reader(sql, parameters, options.cached === true, false);
+}
+
+/**
+ * Runs a SELECT built with Kysely and answers its rows as arrays of the selected columns, in the
+ * order selected: on SQLite (outside a transaction, see trySyncRead) better-sqlite3's raw mode,
+ * which builds no object per row — for hot reads of many small rows, where building the objects
+ * cost about a fifth of the statement; elsewhere through Kysely, each row's values in column order.
+ */
+export async function readArrays(db: Executor, compiled: CompiledQuery): Promise<unknown[][]> {
+  const reader = db.getExecutor().plugins.length === 0 ? syncReaders.get(db) : undefined;
+  const rows = reader?.(compiled.sql, compiled.parameters, false, true);
+  if (rows !== undefined) return rows as unknown[][];
+  // Row objects keep the columns' order (no column name here is an integer, which would be sorted first).
+  return (await db.executeQuery(compiled)).rows.map((r) => Object.values(r as object));
 }
 
 /**

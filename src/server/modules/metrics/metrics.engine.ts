@@ -4,7 +4,7 @@ import type { MetricFormat } from '../../../shared/metrics-catalog.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
 import { shapedQuery } from '../../db/compiled-query.ts';
-import { type Executor, trySyncRead } from '../../db/database.ts';
+import { type Executor, readArrays, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
 import { metricSettingsOf } from './metric-settings.service.ts';
@@ -60,7 +60,7 @@ export interface MetricScope {
   targets?: (
     metricKey: string,
     period: Pick<Period, 'kind' | 'startDate'>,
-  ) => Promise<Map<string, UserTarget>>;
+  ) => Promise<ReadonlyMap<string, Readonly<UserTarget>>>;
 }
 
 /**
@@ -72,21 +72,26 @@ export interface MetricScope {
  */
 export interface BlockMemo {
   statuses: ReadonlySet<'won' | 'lost'>;
+  /** Whether some metric reads the won deals' cycle (days from created to won). */
+  cycle: boolean;
   /** Activity counts by filter (kinds / verified), by `activityFilterKey`. */
   activity: ReadonlyMap<string, ActivityFilter>;
   entries: Map<string, Promise<unknown>>;
 }
 
 /** Which closed-deal statuses and activity kinds each built-in reads through the shared blocks. */
-const builtinBlocks: Record<string, { statuses?: ('won' | 'lost')[]; activity?: ActivityFilter[] }> = {
+const builtinBlocks: Record<
+  string,
+  { statuses?: ('won' | 'lost')[]; cycle?: boolean; activity?: ActivityFilter[] }
+> = {
   revenue_won: { statuses: ['won'] },
   deals_won: { statuses: ['won'] },
   win_rate: { statuses: ['won', 'lost'] },
   avg_deal_size: { statuses: ['won'] },
-  sales_cycle_days: { statuses: ['won'] },
+  sales_cycle_days: { statuses: ['won'], cycle: true },
   quota_attainment: { statuses: ['won'] },
   pipeline_coverage: { statuses: ['won'] },
-  pipeline_velocity: { statuses: ['won', 'lost'] },
+  pipeline_velocity: { statuses: ['won', 'lost'], cycle: true },
   activities: { activity: [{}] },
   visits: { activity: [{ kinds: ['visit'] }] },
   calls: { activity: [{ kinds: ['call'] }] },
@@ -108,6 +113,7 @@ export function blockMemo(
   const statuses = new Set<'won' | 'lost'>();
   const activity = new Map<string, ActivityFilter>();
   const seen = new Set<string>();
+  let cycle = false;
   const add = (key: string) => {
     if (seen.has(key)) return;
     seen.add(key);
@@ -121,10 +127,11 @@ export function blockMemo(
     }
     const needs = builtinBlocks[key];
     for (const st of needs?.statuses ?? []) statuses.add(st);
+    if (needs?.cycle) cycle = true;
     for (const f of needs?.activity ?? []) activity.set(activityFilterKey(f), f);
   };
   for (const key of keys) add(key);
-  return { statuses, activity, entries: new Map() };
+  return { statuses, cycle, activity, entries: new Map() };
 }
 
 const userKeys = new WeakMap<readonly string[], string>();
@@ -296,9 +303,10 @@ async function activityRollupCells(
     },
     { cells: filters, anyKind, monthly: days.monthly },
   );
-  const rows = (await rowsOf(db, query)) as unknown as Record<string, unknown>[];
+  // Rows as arrays: [user_id, c0, c1, …].
+  const rows = await readArrays(db, query);
   return new Map(
-    list.map(([key], i) => [key, new Map(rows.map((r) => [r.user_id as string, Number(r[`c${i}`] ?? 0)]))]),
+    list.map(([key], i) => [key, new Map(rows.map((r) => [r[0] as string, Number(r[i + 1] ?? 0)]))]),
   );
 }
 
@@ -383,24 +391,32 @@ const noDeals = (): DealTotals => ({
   cycleKnown: new Map(),
 });
 
+/** The sums `closedDealsByStatus` reads per status, in this order: the cycle's only when asked. */
+function dealSumColumns(cycle: boolean) {
+  return cycle
+    ? (['amount', 'share_bp', 'cycle_ms', 'cycle_deals'] as const)
+    : (['amount', 'share_bp'] as const);
+}
+
 /**
  * The rollup read of `closedDealsByStatus`, compiled once per number of people and statuses: one
  * row per person with each status's sums side by side (conditional sums — grouping by person and
  * status as well made SQLite sort the rows in a temporary b-tree). A status's sums are null when
- * the person has no rollup row of that status.
+ * the person has no rollup row of that status. The cycle's sums only when some metric needs them
+ * (each column summed costs: 10 sums took 113 µs for a month of 23 people, 6 sums 88 µs).
  */
 const closedDealRollupsQuery = shapedQuery(
   (
     db: Executor,
     a: { orgId: string; userIds: string[]; from: number; to: number; statuses: string[]; currency: string },
-    shape: { monthly: boolean },
+    shape: { monthly: boolean; cycle: boolean },
   ) =>
     db
       .selectFrom(dealTable(shape.monthly))
       .select([
         'user_id',
         ...a.statuses.flatMap((status, i) =>
-          (['amount', 'share_bp', 'deals', 'cycle_ms', 'cycle_deals'] as const).map((column) =>
+          dealSumColumns(shape.cycle).map((column) =>
             sql<number | string | null>`sum(case when status = ${status} then ${sql.ref(column)} end)`.as(
               `${column}${i}`,
             ),
@@ -414,19 +430,27 @@ const closedDealRollupsQuery = shapedQuery(
       .where('status', 'in', a.statuses)
       .where('currency', '=', a.currency)
       .groupBy('user_id'),
-  (shape) => (shape.monthly ? 'month' : 'day'),
+  (shape) => `${shape.monthly ? 'month' : 'day'}|${shape.cycle ? 'cycle' : ''}`,
 );
 
 /**
  * Credited deals that closed with `status` in the period, in the org currency. With a block memo,
  * one grouped query per period reads every status the request's metrics need.
  */
-async function closedDeals(db: Executor, s: Scope, status: 'won' | 'lost'): Promise<DealTotals> {
+async function closedDeals(
+  db: Executor,
+  s: Scope,
+  status: 'won' | 'lost',
+  /** Whether the cycle (`cycleDays`, `cycleSum`, `cycleKnown`) is needed; else they may be empty. */
+  cycle = false,
+): Promise<DealTotals> {
   if (s.userIds.length === 0) return noDeals();
   const shared = s.blocks?.statuses;
   const statuses = shared?.has(status) ? [...shared].sort() : [status];
-  const byStatus = await memoized(s, `closed:${statuses.join(',')}`, () =>
-    closedDealsByStatus(db, s, statuses),
+  // One read serves every metric of the request: with the cycle when any of them needs it.
+  const withCycle = cycle || (s.blocks?.cycle ?? false);
+  const byStatus = await memoized(s, `closed:${statuses.join(',')}:${withCycle}`, () =>
+    closedDealsByStatus(db, s, statuses, withCycle),
   );
   return byStatus.get(status) ?? noDeals();
 }
@@ -435,6 +459,7 @@ async function closedDealsByStatus(
   db: Executor,
   s: Scope,
   statuses: ('won' | 'lost')[],
+  cycle: boolean,
 ): Promise<Map<string, DealTotals>> {
   const out = new Map<string, DealTotals>();
   const add = (
@@ -461,7 +486,8 @@ async function closedDealsByStatus(
     }
   };
   if (s.days) {
-    const rows = (await rowsOf(
+    // Rows as arrays: [user_id, then per status its `dealSumColumns` in order].
+    const rows = (await readArrays(
       db,
       closedDealRollupsQuery(
         db,
@@ -473,15 +499,17 @@ async function closedDealsByStatus(
           statuses,
           currency: s.currency,
         },
-        { monthly: s.days.monthly },
+        { monthly: s.days.monthly, cycle },
       ),
-    )) as unknown as Record<string, number | string | null>[];
+    )) as (string | number | null)[][];
+    const width = dealSumColumns(cycle).length;
     for (const r of rows) {
-      const userId = r.user_id as string;
+      const userId = r[0] as string;
       statuses.forEach((status, i) => {
-        // No rollup row of this status for the person (`deals` is never null in a row).
-        if (r[`deals${i}`] === null) return;
-        add(status, userId, r[`amount${i}`]!, r[`share_bp${i}`]!, r[`cycle_ms${i}`]!, r[`cycle_deals${i}`]!);
+        const at = 1 + i * width;
+        // No rollup row of this status for the person (`share_bp` is never null in a row).
+        if (r[at + 1] === null) return;
+        add(status, userId, r[at]!, r[at + 1]!, cycle ? r[at + 2]! : null, cycle ? r[at + 3]! : null);
       });
     }
     return out;
@@ -934,7 +962,7 @@ async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<
       return values;
     }
     case 'sales_cycle_days': {
-      const won = await closedDeals(db, s, 'won');
+      const won = await closedDeals(db, s, 'won', true);
       return new Map(
         users.map((u): [string, MetricValue] => {
           const known = won.cycleKnown.get(u);
@@ -992,8 +1020,8 @@ async function computeBuiltin(db: Executor, key: string, s: Scope): Promise<Map<
     case 'pipeline_velocity': {
       const [open, won, lost] = await Promise.all([
         openDeals(db, s),
-        closedDeals(db, s, 'won'),
-        closedDeals(db, s, 'lost'),
+        closedDeals(db, s, 'won', true),
+        closedDeals(db, s, 'lost', true),
       ]);
       return new Map<string, MetricValue>(
         users.map((u): [string, MetricValue] => {

@@ -46,9 +46,10 @@ export function targetSumsOf(m: Pick<OrgMetric, 'key' | 'spec' | 'snapshot'>): T
 /** Whole months from `joinDate` to `onDate` (0 in the first month of tenure). */
 export function tenureMonthIndex(joinDate: string, onDate: string): number {
   if (onDate <= joinDate) return 0;
-  const [jy, jm, jd] = joinDate.split('-').map(Number) as [number, number, number];
-  const [y, m, d] = onDate.split('-').map(Number) as [number, number, number];
-  return (y - jy) * 12 + (m - jm) - (d < jd ? 1 : 0);
+  // `YYYY-MM-DD` by position (called per person and metric on every KPI request).
+  const part = (date: string, from: number, to: number) => Number(date.slice(from, to));
+  const months = (part(onDate, 0, 4) - part(joinDate, 0, 4)) * 12 + part(onDate, 5, 7) - part(joinDate, 5, 7);
+  return months - (part(onDate, 8, 10) < part(joinDate, 8, 10) ? 1 : 0);
 }
 
 /** The ramp percent for a rep who joined on `joinDate`, for a period starting on `periodStart`. */
@@ -427,13 +428,22 @@ export function effectiveTargetsLoader(
   metricKeys: readonly string[],
   ramp: readonly number[] | undefined,
   sumsOverPeriods: (metricKey: string) => boolean,
-): (metricKey: string, period: Pick<Period, 'kind' | 'startDate'>) => Promise<Map<string, UserTarget>> {
+): (
+  metricKey: string,
+  period: Pick<Period, 'kind' | 'startDate'>,
+) => Promise<ReadonlyMap<string, Readonly<UserTarget>>> {
   const keys = [...new Set(metricKeys)];
   const byPeriod = new Map<string, Promise<TargetRow[]>>();
   let playbooks: Promise<PublishedPlaybookTarget[]> | undefined;
   let people: Promise<{ all: Map<string, TargetPerson>; starts: Map<string, number> }> | undefined;
   let rampOf: Promise<readonly number[]> | undefined;
-  return async (metricKey, period) => {
+  // Each metric's targets of a period worked out once per request: quota attainment and pipeline
+  // coverage ask for the revenue targets the revenue metric asks for too.
+  const done = new Map<string, Promise<Map<string, UserTarget>>>();
+  const load = async (
+    metricKey: string,
+    period: Pick<Period, 'kind' | 'startDate'>,
+  ): Promise<Map<string, UserTarget>> => {
     if (userIds.length === 0) return new Map();
     if (!keys.includes(metricKey)) return effectiveUserTargets(db, org, userIds, metricKey, period);
     const periodKey = `${period.kind}|${period.startDate}`;
@@ -471,6 +481,15 @@ export function effectiveTargetsLoader(
     const [p, r] = await Promise.all([people, rampOf]);
     const defaults = fromPlaybooks ? playbookDefaultsOf(pb, p.all, metricKey) : new Map();
     return rolledUserTargets(mine, p.starts, r, org.timeZone, period, sums, defaults);
+  };
+  return (metricKey, period) => {
+    const key = `${metricKey}|${period.kind}|${period.startDate}`;
+    let got = done.get(key);
+    if (!got) {
+      got = load(metricKey, period);
+      done.set(key, got);
+    }
+    return got;
   };
 }
 
