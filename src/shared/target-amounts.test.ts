@@ -23,6 +23,19 @@ describe('target amount precision', () => {
     expect(targetAmountProblem(1e-9, 'percent')).not.toBeNull();
   });
 
+  it("names a money metric's currency and its minor unit, with the amount as it would read", () => {
+    expect(targetAmountProblem(1250.5, 'money', 'USD')).toBe(
+      'must be a whole number of minor units of USD (1/100 USD: 125050 is USD 1,250.50)',
+    );
+    expect(targetAmountProblem(500000.5, 'money', 'JPY')).toBe(
+      'must be a whole number of JPY (JPY has no minor unit)',
+    );
+    expect(targetAmountProblem(12.5, 'money', 'BHD')).toBe(
+      'must be a whole number of minor units of BHD (1/1000 BHD: 12500 is BHD 12.500)',
+    );
+    expect(targetAmountProblem(125_050, 'money', 'USD')).toBeNull();
+  });
+
   it('reads typed amounts exactly', () => {
     expect(parseTargetNumber('27.5', 'percent')).toEqual({ ok: true, value: 27.5 });
     expect(parseTargetNumber(' 27.50 % ', 'percent')).toEqual({ ok: true, value: 27.5 });

@@ -21,11 +21,26 @@ export function hasAtMostDecimals(amount: number, decimals: number): boolean {
   return text.split('.')[1]!.length <= decimals;
 }
 
-/** Why an amount does not fit its metric's format, or null when it does. */
-export function targetAmountProblem(amount: number, format: string): string | null {
+/**
+ * Why an amount does not fit its metric's format, or null when it does. For money, `currency`
+ * (the metric's) is named with its minor unit: 1250.5 for a USD metric is refused as "a whole
+ * number of minor units of USD (1/100 USD: 125050 is USD 1,250.50)".
+ */
+export function targetAmountProblem(amount: number, format: string, currency?: string): string | null {
   const decimals = targetDecimals(format);
   if (hasAtMostDecimals(amount, decimals)) return null;
-  if (format === 'money') return 'must be a whole number of minor units (e.g. cents)';
+  if (format === 'money') {
+    if (!currency) return 'must be a whole number of minor units (e.g. cents)';
+    const digits = currencyDigits(currency);
+    if (digits === 0) return `must be a whole number of ${currency} (${currency} has no minor unit)`;
+    const scale = 10 ** digits;
+    const example = Math.round(amount * scale);
+    const major = new Intl.NumberFormat('en-US', {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(example / scale);
+    return `must be a whole number of minor units of ${currency} (1/${scale} ${currency}: ${example} is ${currency} ${major})`;
+  }
   if (format === 'count') return 'must be a whole number for a count';
   return `must have at most ${decimals} decimals`;
 }
@@ -56,4 +71,16 @@ export function parseTargetNumber(
   if (value > (fraction ? MAX_DECIMAL_TARGET : Number.MAX_SAFE_INTEGER))
     return { ok: false, reason: 'is too large' };
   return { ok: true, value };
+}
+
+/** How many minor digits a currency has (USD 2, JPY 0, BHD 3), from the platform's ICU data. */
+function currencyDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
 }

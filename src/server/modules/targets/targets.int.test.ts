@@ -799,7 +799,11 @@ describe('targets that are not whole numbers', () => {
       expect(res.json().error.details.fields[0].message).toMatch(message);
     };
     await refused(await post('visits', 2.5), 'amount', /whole number/);
-    await refused(await post('revenue_won', 1250.5), 'amount', /minor units/);
+    await refused(
+      await post('revenue_won', 1250.5),
+      'amount',
+      /minor units of USD \(1\/100 USD: 125050 is USD 1,250.50\)/,
+    );
     await refused(await post('calls', 27.555), 'amount', /at most 2 decimals/);
     await refused(await post('win_rate', 27.555, w.repA2.id), 'amount', /at most 2 decimals/);
     await refused(

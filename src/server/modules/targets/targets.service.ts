@@ -301,6 +301,8 @@ async function checkCells(
   cells: CellInput[],
   path: (i: number, field: string) => string,
   period: Period,
+  /** The org's currency: money targets of metrics without a currency of their own are in it. */
+  currency: string,
 ): Promise<TargetWrite[]> {
   const subjects = await existingSubjects(
     db,
@@ -312,7 +314,8 @@ async function checkCells(
   return cells.map((c, i) => {
     const metric = metrics.get(c.metric);
     if (!metric) throw invalidField(path(i, 'metric'), 'is not a metric of the catalog');
-    const precision = c.amount === null ? null : targetAmountProblem(c.amount, metric.format);
+    const precision =
+      c.amount === null ? null : targetAmountProblem(c.amount, metric.format, metric.currency ?? currency);
     if (precision) throw invalidField(path(i, 'amount'), precision);
     const exists = (c.subjectType === 'user' ? subjects.users : subjects.teams).has(c.subjectId);
     if (!exists || !canSetTargetFor(actor, reach, { type: c.subjectType, id: c.subjectId }))
@@ -340,7 +343,7 @@ export async function createTarget(
     const org = await orgCtx(deps, trx, actor.orgId);
     const period = parsePeriod(input.period, org.cal, 'period');
     const metrics = metricsByKey(await loadOrgMetrics(trx, actor.orgId));
-    const [write] = await checkCells(trx, actor, reach, metrics, [input], (_i, f) => f, period);
+    const [write] = await checkCells(trx, actor, reach, metrics, [input], (_i, f) => f, period, org.currency);
     const closed = closedPeriodProblem(actor, period, org.now, input.confirmClosedPeriod);
     if (closed) throw invalidField('period', closed);
     const existing = await targetsFor(
@@ -392,7 +395,11 @@ export async function updateTarget(
     const closed = closedPeriodProblem(actor, period, org.now, input.confirmClosedPeriod);
     if (closed) throw invalidField('confirmClosedPeriod', closed);
     const metric = metricsByKey(await loadOrgMetrics(trx, actor.orgId)).get(row.metric_key);
-    const precision = targetAmountProblem(input.amount, metric?.format ?? 'count');
+    const precision = targetAmountProblem(
+      input.amount,
+      metric?.format ?? 'count',
+      metric?.currency ?? org.currency,
+    );
     if (precision) throw invalidField('amount', precision);
     await trx
       .updateTable('targets')
@@ -612,6 +619,7 @@ export async function putTargetGrid(
       input.cells,
       (i, f) => `cells.${i}.${f}`,
       period,
+      org.currency,
     );
     const result = await applyTargetWrites(trx, actor.orgId, writes, {
       userId: actor.userId,
