@@ -28,7 +28,8 @@ import { notifyError, notifySuccess } from '../../lib/notify.ts';
 import { useSession } from '../../lib/session-context.ts';
 import { QueryStates } from '../metrics/metric-bits.tsx';
 import { formatMetric } from '../metrics/metric-format.ts';
-import { catalogQuery, type MetricFormat } from '../metrics/metrics-api.ts';
+import { catalogQuery, METRICS_KEY, type MetricFormat } from '../metrics/metrics-api.ts';
+import { TARGETS_KEY } from '../targets/targets-api.ts';
 import { teamsQuery } from '../teams/teams-api.ts';
 import {
   diffWords,
@@ -372,7 +373,12 @@ function DraftEditor({
   const pub = useMutation({
     mutationFn: () => publish(playbook.id),
     onSuccess: async (p) => {
-      await client.invalidateQueries({ queryKey: PLAYBOOKS_KEY });
+      // The version's targets are default quotas: every KPI answer and target list may change.
+      await Promise.all([
+        client.invalidateQueries({ queryKey: PLAYBOOKS_KEY }),
+        client.invalidateQueries({ queryKey: METRICS_KEY }),
+        client.invalidateQueries({ queryKey: TARGETS_KEY }),
+      ]);
       notifySuccess(
         `Version ${p.currentVersion} published; everyone it applies to is asked to acknowledge it`,
       );
