@@ -214,8 +214,6 @@ async function activityCount(
     // One read of the rollups, grouped by person, sums every count the request's metrics need.
     const key = activityFilterKey(filter);
     const shared = s.blocks?.activity;
-    if (shared?.has(key) && s.blocks!.statuses.size > 0)
-      return (await sharedRollups(db, s)).activity.get(key)!;
     const cells = shared?.has(key) ? shared : new Map([[key, filter]]);
     const sums = await memoized(s, `activity:${[...cells.keys()].join('/')}`, () =>
       activityRollupCells(db, s, s.days!, cells),
@@ -252,22 +250,7 @@ const activityCellsQuery = shapedQuery(
     db: Executor,
     a: { orgId: string; userIds: string[]; from: number; to: number; kinds: string[]; cellKinds: string[] },
     shape: { cells: ActivityFilter[]; anyKind: boolean; monthly: boolean },
-  ) => activityCellsSelect(db, a, shape),
-  (shape) =>
-    `${shape.cells.map((f) => `${f.kinds?.length ?? '*'}:${f.verified ?? ''}`).join('/')}|${shape.anyKind}|${shape.monthly}`,
-);
-
-/**
- * `activityCellsQuery`'s SELECT: per person a conditional sum per filter (`c0`, `c1`…); with
- * `source`, led by that number as `src` (see sharedRollupsQuery).
- */
-function activityCellsSelect(
-  db: Executor,
-  a: { orgId: string; userIds: string[]; from: number; to: number; kinds: string[]; cellKinds: string[] },
-  shape: { cells: ActivityFilter[]; anyKind: boolean; monthly: boolean },
-  source?: number,
-) {
-  {
+  ) => {
     // The values of every filter's kinds, in order, taken from `cellKinds` (parameters, not text).
     let at = 0;
     const sums = shape.cells.map((f, i) => {
@@ -285,7 +268,7 @@ function activityCellsSelect(
     });
     let q = db
       .selectFrom(activityTable(shape.monthly))
-      .select([...sourceColumn(source), 'user_id', ...sums])
+      .select(['user_id', ...sums])
       .where('org_id', '=', a.orgId)
       .where('user_id', 'in', a.userIds)
       .where('day', '>=', a.from)
@@ -293,13 +276,10 @@ function activityCellsSelect(
     // Only the kinds some filter counts (unless one counts every kind).
     if (!shape.anyKind) q = q.where('kind', 'in', a.kinds);
     return q.groupBy('user_id');
-  }
-}
-
-/** The leading `src` column of a part of `sharedRollupsQuery` (none outside it). */
-function sourceColumn(source: number | undefined) {
-  return source === undefined ? [] : [sql<number>`${sql.lit(source)}`.as('src')];
-}
+  },
+  (shape) =>
+    `${shape.cells.map((f) => `${f.kinds?.length ?? '*'}:${f.verified ?? ''}`).join('/')}|${shape.anyKind}|${shape.monthly}`,
+);
 
 async function activityRollupCells(
   db: Executor,
@@ -430,119 +410,28 @@ const closedDealRollupsQuery = shapedQuery(
     db: Executor,
     a: { orgId: string; userIds: string[]; from: number; to: number; statuses: string[]; currency: string },
     shape: { monthly: boolean; cycle: boolean },
-  ) => dealRollupsSelect(db, a, shape),
-  (shape) => `${shape.monthly ? 'month' : 'day'}|${shape.cycle ? 'cycle' : ''}`,
-);
-
-/** `closedDealRollupsQuery`'s SELECT; with `source`, led by that number as `src` (see sharedRollupsQuery). */
-function dealRollupsSelect(
-  db: Executor,
-  a: { orgId: string; userIds: string[]; from: number; to: number; statuses: string[]; currency: string },
-  shape: { monthly: boolean; cycle: boolean },
-  source?: number,
-) {
-  return db
-    .selectFrom(dealTable(shape.monthly))
-    .select([
-      ...sourceColumn(source),
-      'user_id',
-      ...a.statuses.flatMap((status, i) =>
-        dealSumColumns(shape.cycle).map((column) =>
-          sql<number | string | null>`sum(case when status = ${status} then ${sql.ref(column)} end)`.as(
-            `${column}${i}`,
+  ) =>
+    db
+      .selectFrom(dealTable(shape.monthly))
+      .select([
+        'user_id',
+        ...a.statuses.flatMap((status, i) =>
+          dealSumColumns(shape.cycle).map((column) =>
+            sql<number | string | null>`sum(case when status = ${status} then ${sql.ref(column)} end)`.as(
+              `${column}${i}`,
+            ),
           ),
         ),
-      ),
-    ])
-    .where('org_id', '=', a.orgId)
-    .where('user_id', 'in', a.userIds)
-    .where('day', '>=', a.from)
-    .where('day', '<', a.to)
-    .where('status', 'in', a.statuses)
-    .where('currency', '=', a.currency)
-    .groupBy('user_id');
-}
-
-/**
- * The rollup read of `sharedRollups`: `closedDealRollupsQuery`'s rows and `activityCellsQuery`'s in
- * one statement (UNION ALL), each row led by its source (0: deals, 1: activities) and padded with
- * nulls to the wider of the two — one statement where there were two (one round trip less on
- * PostgreSQL; on SQLite the second statement's own start-up, about a third of a grid's SQL time).
- */
-const sharedRollupsQuery = shapedQuery(
-  (
-    db: Executor,
-    a: {
-      orgId: string;
-      userIds: string[];
-      from: number;
-      to: number;
-      statuses: string[];
-      currency: string;
-      kinds: string[];
-      cellKinds: string[];
-    },
-    shape: { monthly: boolean; cycle: boolean; cells: ActivityFilter[]; anyKind: boolean },
-  ) => {
-    const dealColumns = a.statuses.length * dealSumColumns(shape.cycle).length;
-    const width = Math.max(dealColumns, shape.cells.length);
-    const pad = (from: number) =>
-      Array.from({ length: width - from }, (_, i) => sql<null>`cast(null as numeric)`.as(`v${from + i}`));
-    const deals = dealRollupsSelect(db, a, shape, 0).select(pad(dealColumns));
-    const activities = activityCellsSelect(db, a, shape, 1).select(pad(shape.cells.length));
-    return deals.unionAll(activities);
-  },
-  (shape) =>
-    `${shape.monthly}|${shape.cycle}|${shape.cells.map((f) => `${f.kinds?.length ?? '*'}:${f.verified ?? ''}`).join('/')}|${shape.anyKind}`,
+      ])
+      .where('org_id', '=', a.orgId)
+      .where('user_id', 'in', a.userIds)
+      .where('day', '>=', a.from)
+      .where('day', '<', a.to)
+      .where('status', 'in', a.statuses)
+      .where('currency', '=', a.currency)
+      .groupBy('user_id'),
+  (shape) => `${shape.monthly ? 'month' : 'day'}|${shape.cycle ? 'cycle' : ''}`,
 );
-
-/**
- * Closed deals by status and activity counts by filter, for everything the request's metrics share
- * (`BlockMemo`), read in one statement (`sharedRollupsQuery`) from the rollups. Rows as arrays:
- * [source, user_id, then the deal sums (per status its `dealSumColumns`) or the activity cells].
- */
-function sharedRollups(
-  db: Executor,
-  s: Scope,
-): Promise<{ deals: Map<string, DealTotals>; activity: Map<string, Totals> }> {
-  const memo = s.blocks!;
-  const statuses = [...memo.statuses].sort();
-  const cells = [...memo.activity];
-  const filters = cells.map(([, f]) => f);
-  const anyKind = !filters.every((f) => f.kinds);
-  return memoized(s, 'shared-rollups', async () => {
-    const rows = (await readArrays(
-      db,
-      sharedRollupsQuery(
-        db,
-        {
-          orgId: s.orgId,
-          userIds: s.userIds,
-          from: s.days!.from,
-          to: s.days!.to,
-          statuses,
-          currency: s.currency,
-          kinds: anyKind ? [] : [...new Set(filters.flatMap((f) => f.kinds!))],
-          cellKinds: filters.flatMap((f) => f.kinds ?? []),
-        },
-        { monthly: s.days!.monthly, cycle: memo.cycle, cells: filters, anyKind },
-      ),
-    )) as (string | number | null)[][];
-    const deals = dealTotalsOf(
-      rows.filter((r) => Number(r[0]) === 0).map((r) => r.slice(1)),
-      statuses,
-      memo.cycle,
-    );
-    const activityRows = rows.filter((r) => Number(r[0]) === 1);
-    const activity = new Map(
-      cells.map(([key], i) => [
-        key,
-        new Map(activityRows.map((r) => [r[1] as string, Number(r[i + 2] ?? 0)])),
-      ]),
-    );
-    return { deals, activity };
-  });
-}
 
 /**
  * Credited deals that closed with `status` in the period, in the org currency. With a block memo,
@@ -560,8 +449,6 @@ async function closedDeals(
   const statuses = shared?.has(status) ? [...shared].sort() : [status];
   // One read serves every metric of the request: with the cycle when any of them needs it.
   const withCycle = cycle || (s.blocks?.cycle ?? false);
-  if (s.days && shared?.has(status) && withCycle === s.blocks!.cycle && s.blocks!.activity.size > 0)
-    return (await sharedRollups(db, s)).deals.get(status) ?? noDeals();
   const byStatus = await memoized(s, `closed:${statuses.join(',')}:${withCycle}`, () =>
     closedDealsByStatus(db, s, statuses, withCycle),
   );
@@ -574,6 +461,30 @@ async function closedDealsByStatus(
   statuses: ('won' | 'lost')[],
   cycle: boolean,
 ): Promise<Map<string, DealTotals>> {
+  const out = new Map<string, DealTotals>();
+  const add = (
+    status: string,
+    userId: string,
+    amount: number | string | null,
+    share: number | string | null,
+    cycleMs: number | string | null,
+    cycleDeals: number | string | null,
+  ) => {
+    let t = out.get(status);
+    if (!t) {
+      t = noDeals();
+      out.set(status, t);
+    }
+    t.amount.set(userId, Number(amount ?? 0));
+    t.count.set(userId, Number(share ?? 0) / 10_000);
+    const known = Number(cycleDeals ?? 0);
+    if (known > 0) {
+      const days = Number(cycleMs ?? 0) / 86_400_000;
+      t.cycleDays.set(userId, days / known);
+      t.cycleSum.set(userId, days);
+      t.cycleKnown.set(userId, known);
+    }
+  };
   if (s.days) {
     // Rows as arrays: [user_id, then per status its `dealSumColumns` in order].
     const rows = (await readArrays(
@@ -591,7 +502,17 @@ async function closedDealsByStatus(
         { monthly: s.days.monthly, cycle },
       ),
     )) as (string | number | null)[][];
-    return dealTotalsOf(rows, statuses, cycle);
+    const width = dealSumColumns(cycle).length;
+    for (const r of rows) {
+      const userId = r[0] as string;
+      statuses.forEach((status, i) => {
+        const at = 1 + i * width;
+        // No rollup row of this status for the person (`share_bp` is never null in a row).
+        if (r[at + 1] === null) return;
+        add(status, userId, r[at]!, r[at + 1]!, cycle ? r[at + 2]! : null, cycle ? r[at + 3]! : null);
+      });
+    }
+    return out;
   }
   const rows = await rowsOf(
     db,
@@ -614,57 +535,7 @@ async function closedDealsByStatus(
       .where('d.closed_at', '<', s.end)
       .groupBy(['c.user_id', 'd.status']),
   );
-  const out = new Map<string, DealTotals>();
-  for (const r of rows) addDeals(out, r.status, r.user_id, r.amount, r.share, r.cycle_ms, r.cycle_deals);
-  return out;
-}
-
-/** Adds one person's sums of closed deals of a status to `out` (by status). */
-function addDeals(
-  out: Map<string, DealTotals>,
-  status: string,
-  userId: string,
-  amount: number | string | null,
-  share: number | string | null,
-  cycleMs: number | string | null,
-  cycleDeals: number | string | null,
-): void {
-  let t = out.get(status);
-  if (!t) {
-    t = noDeals();
-    out.set(status, t);
-  }
-  t.amount.set(userId, Number(amount ?? 0));
-  t.count.set(userId, Number(share ?? 0) / 10_000);
-  const known = Number(cycleDeals ?? 0);
-  if (known > 0) {
-    const days = Number(cycleMs ?? 0) / 86_400_000;
-    t.cycleDays.set(userId, days / known);
-    t.cycleSum.set(userId, days);
-    t.cycleKnown.set(userId, known);
-  }
-}
-
-/**
- * Closed deals by status from rollup rows as arrays: [user_id, then per status (in `statuses`'
- * order) its `dealSumColumns`], a status's sums null when the person has none of that status.
- */
-function dealTotalsOf(
-  rows: readonly (readonly (string | number | null)[])[],
-  statuses: readonly string[],
-  cycle: boolean,
-): Map<string, DealTotals> {
-  const out = new Map<string, DealTotals>();
-  const width = dealSumColumns(cycle).length;
-  for (const r of rows) {
-    const userId = r[0] as string;
-    statuses.forEach((status, i) => {
-      const at = 1 + i * width;
-      // No rollup row of this status for the person (`share_bp` is never null in a row).
-      if (r[at + 1] === null) return;
-      addDeals(out, status, userId, r[at]!, r[at + 1]!, cycle ? r[at + 2]! : null, cycle ? r[at + 3]! : null);
-    });
-  }
+  for (const r of rows) add(r.status, r.user_id, r.amount, r.share, r.cycle_ms, r.cycle_deals);
   return out;
 }
 
