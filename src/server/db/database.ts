@@ -7,6 +7,7 @@ import {
   Kysely,
   type SqliteDatabase as KyselySqliteDatabase,
   type LogEvent,
+  PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
   type SqliteStatement,
@@ -17,6 +18,11 @@ import type { Database } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Whether `db` talks to PostgreSQL (else SQLite). */
+export function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 export interface Db {
   kysely: Kysely<Database>;

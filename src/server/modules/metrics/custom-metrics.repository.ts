@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type { CustomMetricsTable } from '../../db/schema.ts';
@@ -18,6 +19,16 @@ const columns = [
 ] as const;
 
 export type CustomMetricRow = Pick<CustomMetricsTable, (typeof columns)[number]>;
+
+/**
+ * An org's custom metrics, ordered by key, as one JSON array of rows (PostgreSQL): a column of
+ * another statement of the org (`orgForMetrics`), which saves KPI requests a round trip.
+ */
+export const customMetricsJson = sql<
+  CustomMetricRow[]
+>`(select coalesce(json_agg(json_build_object(${sql.join(
+  columns.map((c) => sql`${sql.lit(c)}, c.${sql.ref(c)}`),
+)}) order by c.key), '[]'::json) from custom_metrics c where c.org_id = o.id)`;
 
 /**
  * Compiled once (read by every KPI request through `loadOrgMetrics`); on SQLite from the coherent

@@ -7,7 +7,7 @@ import {
   type MetricUnit,
 } from '../../../shared/metrics-catalog.ts';
 import type { Executor } from '../../db/database.ts';
-import { listCustomMetricRows } from './custom-metrics.repository.ts';
+import { type CustomMetricRow, listCustomMetricRows } from './custom-metrics.repository.ts';
 
 /** A metric of an org's catalog: a built-in KPI or one of the org's custom metrics. */
 export interface OrgMetric {
@@ -128,7 +128,11 @@ export function aggregationOf(m: OrgMetric): Aggregation {
 
 /** Built-ins followed by the org's custom metrics (one query). */
 export async function loadOrgMetrics(db: Executor, orgId: string): Promise<OrgMetric[]> {
-  const rows = await listCustomMetricRows(db, orgId);
+  return orgMetricsFrom(await listCustomMetricRows(db, orgId));
+}
+
+/** Built-ins followed by the custom metrics of `rows` (an org's, by key). */
+export function orgMetricsFrom(rows: readonly CustomMetricRow[]): OrgMetric[] {
   const custom: OrgMetric[] = rows.map((r) => ({
     key: r.key,
     name: r.name,

@@ -1,8 +1,8 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { startOfDayInZone } from '../../../shared/time.ts';
 import type { Deps } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import { type Executor, isPostgres } from '../../db/database.ts';
 import { refreshPlannerStats } from '../../db/planner-stats.ts';
 import { enqueueJob } from '../../jobs/job-queue.ts';
 import { defineJob, type JobRegistry } from '../../jobs/job-registry.ts';
@@ -169,10 +169,6 @@ export function rollupRange(
 }
 
 const ranges = new Map<string, DayRange | null>();
-
-function isPostgres(db: Executor): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
 
 async function lockOrg(db: Executor, orgId: string, mode: 'shared' | 'exclusive'): Promise<void> {
   if (!isPostgres(db)) return;

@@ -1,6 +1,6 @@
-import { CompiledQuery, PostgresAdapter, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, type SqlBool, sql } from 'kysely';
 import { dateInZone, startOfDayInZone } from '../../../../shared/time.ts';
-import type { Executor } from '../../../db/database.ts';
+import { type Executor, isPostgres } from '../../../db/database.ts';
 import type { AccountsTable, ActivitiesTable, ContactsTable, DealsTable } from '../../../db/schema.ts';
 import { newId } from '../../../lib/ids.ts';
 import { canReadOwned, canWriteOwned } from '../../../policy/policy.ts';
@@ -22,10 +22,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function isPostgres(db: Executor): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**
