@@ -21,6 +21,12 @@ import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../
 type PeerView = ReturnType<typeof peerMetricView>;
 
 import {
+  type PublishedPlaybookTarget,
+  type PublishedTargetRow,
+  playbookTargetsFrom,
+  publishedPlaybookTargetsJson,
+} from '../playbooks/playbooks.repository.ts';
+import {
   effectiveTargetsLoader,
   targetSumsOf,
   type UserTarget,
@@ -274,8 +280,9 @@ async function readCompiled<R>(
 /**
  * The org with its settings and rollup state in one read (every KPI request); on SQLite from the
  * coherent read cache while nothing in the database changed (frozen: read it, never change it). On
- * PostgreSQL the org's custom metrics come as a column of the same statement (`customMetricsJson`):
- * one round trip less per KPI request (SQLite reads them from its cache, `loadOrgMetrics`).
+ * PostgreSQL the org's custom metrics and its published playbook targets come as JSON columns of
+ * the same statement (`customMetricsJson`, `publishedPlaybookTargetsJson`): two round trips less per
+ * KPI request (SQLite reads them from its cache: `loadOrgMetrics`, `publishedPlaybookTargets`).
  */
 const orgForMetrics = compiledQuery(
   (db: Executor, orgId: string) =>
@@ -292,16 +299,35 @@ const orgForMetrics = compiledQuery(
         'r.time_zone as rollups_time_zone',
         'r.version as rollups_version',
         (isPostgres(db) ? customMetricsJson : sql<CustomMetricRow[] | null>`null`).as('custom_metrics'),
+        (isPostgres(db) ? publishedPlaybookTargetsJson(db) : sql<PublishedTargetRow[] | null>`null`).as(
+          'playbook_targets',
+        ),
       ])
       .where('o.id', '=', orgId),
   { cached: true },
 );
 
-/** The org of a KPI request and its metrics (built-in and custom), in one round trip on PostgreSQL. */
-async function orgAndMetrics(db: Executor, orgId: string) {
-  if (!isPostgres(db)) return Promise.all([orgForMetrics(db, orgId), loadOrgMetrics(db, orgId)]);
+/**
+ * The org of a KPI request, its metrics (built-in and custom) and — on PostgreSQL, where they come
+ * with it — its published playbook targets (undefined: the targets loader reads them if needed).
+ */
+async function orgAndMetrics(
+  db: Executor,
+  orgId: string,
+): Promise<
+  readonly [Awaited<ReturnType<typeof orgForMetrics>>, OrgMetric[], PublishedPlaybookTarget[] | undefined]
+> {
+  if (!isPostgres(db)) {
+    const [rows, metrics] = await Promise.all([orgForMetrics(db, orgId), loadOrgMetrics(db, orgId)]);
+    return [rows, metrics, undefined];
+  }
   const rows = await orgForMetrics(db, orgId);
-  return [rows, orgMetricsFrom(rows[0]?.custom_metrics ?? [])] as const;
+  const row = rows[0];
+  return [
+    rows,
+    orgMetricsFrom(row?.custom_metrics ?? []),
+    row ? playbookTargetsFrom(row.playbook_targets ?? []) : undefined,
+  ];
 }
 
 /**
@@ -365,7 +391,7 @@ export async function computeValuesMany(
   options: { parts: ValuesParts; guard?: (info: OrgMetric, settings: MetricSettings) => void },
 ) {
   const db = deps.db.kysely;
-  const [[orgRows, metrics], reach] = await Promise.all([
+  const [[orgRows, metrics, playbookTargets], reach] = await Promise.all([
     // The org with its settings and rollup state in one read: the engine needs the state for every
     // period computed, the metric settings live in the org's settings.
     orgAndMetrics(db, actor.orgId),
@@ -417,6 +443,7 @@ export async function computeValuesMany(
       const m = metrics.find((x) => x.key === key);
       return m ? targetSumsOf(m).periods : false;
     },
+    playbookTargets,
   );
   const rollups =
     org.rollups_time_zone === null

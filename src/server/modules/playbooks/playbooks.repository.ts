@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import { compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type {
@@ -305,62 +305,81 @@ export async function audience(
  * playbook applies to (`playbookDefaults` in targets.effective).
  */
 const publishedTargetRows = compiledQuery(
-  (db: Executor, orgId: string) =>
-    db
-      .withRecursive('sub(playbook_id, team_id, depth)', (qb) =>
-        qb
-          .selectFrom('playbooks as p')
-          .select(['p.id as playbook_id', 'p.scope_team_id as team_id', sql<number>`0`.as('depth')])
-          .where('p.org_id', '=', orgId)
-          .where('p.scope_type', '=', 'team')
-          .where('p.current_version', 'is not', null)
-          .unionAll(
-            qb
-              .selectFrom('sub as s')
-              .innerJoin('teams as t', 't.parent_team_id', 's.team_id')
-              .select(['s.playbook_id', 't.id as team_id', sql<number>`s.depth + 1`.as('depth')])
-              .where('t.org_id', '=', orgId)
-              // A cycle in the parent links (never expected) ends here.
-              .where('s.depth', '<', sql.lit(64)),
-          ),
-      )
-      .selectFrom('playbooks as p')
-      .innerJoin('playbook_versions as v', (j) =>
-        j.onRef('v.org_id', '=', 'p.org_id').onRef('v.playbook_id', '=', 'p.id'),
-      )
-      .innerJoin('playbook_targets as pt', (j) =>
-        j
-          .onRef('pt.org_id', '=', 'v.org_id')
-          .onRef('pt.playbook_id', '=', 'v.playbook_id')
-          .onRef('pt.version', '=', 'v.version'),
-      )
-      .leftJoin('sub', 'sub.playbook_id', 'p.id')
-      .select((eb) => [
-        'p.id as playbook_id',
-        'p.name as playbook_name',
-        'p.scope_type',
-        'p.scope_role',
-        'sub.team_id',
-        'sub.depth',
-        'v.version',
-        'v.published_at',
-        // Superseded by the first later version published (versions are published in order).
-        eb
-          .selectFrom('playbook_versions as later')
-          .select((l) => l.fn.min('later.published_at').as('at'))
-          .whereRef('later.org_id', '=', 'v.org_id')
-          .whereRef('later.playbook_id', '=', 'v.playbook_id')
-          .whereRef('later.version', '>', 'v.version')
-          .where('later.status', '=', 'published')
-          .as('superseded_at'),
-        'pt.metric_key',
-        'pt.period_kind',
-        'pt.amount',
-      ])
-      .where('p.org_id', '=', orgId)
-      .where('v.status', '=', 'published'),
+  (db: Executor, orgId: string) => publishedTargetsSelect(db, orgId),
   { cached: true },
 );
+
+/**
+ * `publishedTargetRows`' SELECT, for an org id or for an expression of one (`o.id` of an outer
+ * statement, see publishedPlaybookTargetsJson).
+ */
+function publishedTargetsSelect(db: Executor, orgId: string | Expression<string>) {
+  return db
+    .withRecursive('sub(playbook_id, team_id, depth)', (qb) =>
+      qb
+        .selectFrom('playbooks as p')
+        .select(['p.id as playbook_id', 'p.scope_team_id as team_id', sql<number>`0`.as('depth')])
+        .where('p.org_id', '=', orgId)
+        .where('p.scope_type', '=', 'team')
+        .where('p.current_version', 'is not', null)
+        .unionAll(
+          qb
+            .selectFrom('sub as s')
+            .innerJoin('teams as t', 't.parent_team_id', 's.team_id')
+            .select(['s.playbook_id', 't.id as team_id', sql<number>`s.depth + 1`.as('depth')])
+            .where('t.org_id', '=', orgId)
+            // A cycle in the parent links (never expected) ends here.
+            .where('s.depth', '<', sql.lit(64)),
+        ),
+    )
+    .selectFrom('playbooks as p')
+    .innerJoin('playbook_versions as v', (j) =>
+      j.onRef('v.org_id', '=', 'p.org_id').onRef('v.playbook_id', '=', 'p.id'),
+    )
+    .innerJoin('playbook_targets as pt', (j) =>
+      j
+        .onRef('pt.org_id', '=', 'v.org_id')
+        .onRef('pt.playbook_id', '=', 'v.playbook_id')
+        .onRef('pt.version', '=', 'v.version'),
+    )
+    .leftJoin('sub', 'sub.playbook_id', 'p.id')
+    .select((eb) => [
+      'p.id as playbook_id',
+      'p.name as playbook_name',
+      'p.scope_type',
+      'p.scope_role',
+      'sub.team_id',
+      'sub.depth',
+      'v.version',
+      'v.published_at',
+      // Superseded by the first later version published (versions are published in order).
+      eb
+        .selectFrom('playbook_versions as later')
+        .select((l) => l.fn.min('later.published_at').as('at'))
+        .whereRef('later.org_id', '=', 'v.org_id')
+        .whereRef('later.playbook_id', '=', 'v.playbook_id')
+        .whereRef('later.version', '>', 'v.version')
+        .where('later.status', '=', 'published')
+        .as('superseded_at'),
+      'pt.metric_key',
+      'pt.period_kind',
+      'pt.amount',
+    ])
+    .where('p.org_id', '=', orgId)
+    .where('v.status', '=', 'published');
+}
+
+export type PublishedTargetRow = Awaited<ReturnType<typeof publishedTargetRows>>[number];
+
+/**
+ * PostgreSQL: `publishedTargetRows` of the org `o` of an outer statement as one JSON array (a column
+ * of `orgForMetrics`, which saves KPI requests a round trip).
+ */
+export function publishedPlaybookTargetsJson(db: Executor) {
+  return sql<
+    PublishedTargetRow[]
+  >`(select coalesce(json_agg(x), '[]'::json) from (${publishedTargetsSelect(db, sql<string>`o.id`)}) x)`;
+}
 
 export interface PublishedPlaybookTarget {
   playbookId: string;
@@ -386,7 +405,11 @@ export async function publishedPlaybookTargets(
   db: Executor,
   orgId: string,
 ): Promise<PublishedPlaybookTarget[]> {
-  const rows = await publishedTargetRows(db, orgId);
+  return playbookTargetsFrom(await publishedTargetRows(db, orgId));
+}
+
+/** The published targets of `publishedTargetRows`' rows (or of `publishedPlaybookTargetsJson`'s). */
+export function playbookTargetsFrom(rows: readonly PublishedTargetRow[]): PublishedPlaybookTarget[] {
   return rows
     .filter((r) => r.scope_type === 'role' || r.team_id !== null)
     .map((r) => ({

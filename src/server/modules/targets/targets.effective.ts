@@ -428,13 +428,17 @@ export function effectiveTargetsLoader(
   metricKeys: readonly string[],
   ramp: readonly number[] | undefined,
   sumsOverPeriods: (metricKey: string) => boolean,
+  /** The org's published playbook targets when the caller has them already (else read once if needed). */
+  playbookTargets?: PublishedPlaybookTarget[],
 ): (
   metricKey: string,
   period: Pick<Period, 'kind' | 'startDate'>,
 ) => Promise<ReadonlyMap<string, Readonly<UserTarget>>> {
   const keys = [...new Set(metricKeys)];
   const byPeriod = new Map<string, Promise<TargetRow[]>>();
-  let playbooks: Promise<PublishedPlaybookTarget[]> | undefined;
+  let playbooks: Promise<PublishedPlaybookTarget[]> | undefined = playbookTargets
+    ? Promise.resolve(playbookTargets)
+    : undefined;
   let people: Promise<{ all: Map<string, TargetPerson>; starts: Map<string, number> }> | undefined;
   let rampOf: Promise<readonly number[]> | undefined;
   // Each metric's targets of a period worked out once per request: quota attainment and pipeline
