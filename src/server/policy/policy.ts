@@ -113,6 +113,11 @@ export interface Reach {
   reportUserIds: ReadonlySet<string>;
   /** Members and managers of the actor's own team, excluding the actor. */
   teammateUserIds: ReadonlySet<string>;
+  /**
+   * The names of the members and managers of the teams reached (managed, beneath, own — the actor
+   * too when among them), as loaded with the reach; absent when not loaded.
+   */
+  names?: ReadonlyMap<string, string>;
 }
 
 export type Relation = 'self' | 'teams_under_me' | 'my_team' | 'org' | 'none';

@@ -6,7 +6,8 @@ import type { Actor, Reach } from './policy.ts';
 /**
  * Loads an actor's reach in one statement (one round trip on PostgreSQL): the teams the actor
  * manages and, through a recursive CTE, every team beneath them; the actor's own team; and the
- * members and managers of all those teams. `union` (not `union all`) in the descent stops at a team
+ * members and managers of all those teams, with their names (lists of people in reach — the KPI
+ * team grid — need no query of their own for them). `union` (not `union all`) in the descent stops at a team
  * already reached, so even a cycle in the parent links ends. WITH RECURSIVE reads the same on
  * SQLite and PostgreSQL.
  */
@@ -45,23 +46,31 @@ const reachRows = compiledQuery(
         sql<'managed' | 'own' | 'person'>`'managed'`.as('kind'),
         'team_id',
         sql<string | null>`cast(null as text)`.as('user_id'),
+        sql<string | null>`cast(null as text)`.as('user_name'),
       ])
       .unionAll((eb) =>
         eb
           .selectFrom('own')
-          .select([sql<'own'>`'own'`.as('kind'), 'team_id', sql<null>`cast(null as text)`.as('user_id')]),
+          .select([
+            sql<'own'>`'own'`.as('kind'),
+            'team_id',
+            sql<null>`cast(null as text)`.as('user_id'),
+            sql<null>`cast(null as text)`.as('user_name'),
+          ]),
       )
       .unionAll((eb) =>
         eb
           .selectFrom('team_members as tm')
-          .select([sql<'person'>`'person'`.as('kind'), 'tm.team_id', 'tm.user_id'])
+          .innerJoin('users as u', 'u.id', 'tm.user_id')
+          .select([sql<'person'>`'person'`.as('kind'), 'tm.team_id', 'tm.user_id', 'u.name as user_name'])
           .where('tm.org_id', '=', orgId)
           .where('tm.team_id', 'in', eb.selectFrom('reached').select('reached.team_id')),
       )
       .unionAll((eb) =>
         eb
           .selectFrom('team_managers as tg')
-          .select([sql<'person'>`'person'`.as('kind'), 'tg.team_id', 'tg.user_id'])
+          .innerJoin('users as u', 'u.id', 'tg.user_id')
+          .select([sql<'person'>`'person'`.as('kind'), 'tg.team_id', 'tg.user_id', 'u.name as user_name'])
           .where('tg.org_id', '=', orgId)
           .where('tg.team_id', 'in', eb.selectFrom('reached').select('reached.team_id')),
       ),
@@ -78,10 +87,13 @@ export async function loadReach(db: Executor, actor: Actor): Promise<Reach> {
   }
   const reportUserIds = new Set<string>();
   const teammateUserIds = new Set<string>();
+  const names = new Map<string, string>();
   for (const row of rows) {
-    if (row.kind !== 'person' || row.user_id === null || row.user_id === actor.userId) continue;
+    if (row.kind !== 'person' || row.user_id === null) continue;
+    if (row.user_name !== null) names.set(row.user_id, row.user_name);
+    if (row.user_id === actor.userId) continue;
     if (managedTeamIds.has(row.team_id)) reportUserIds.add(row.user_id);
     if (row.team_id === ownTeamId) teammateUserIds.add(row.user_id);
   }
-  return { all: actor.role === 'admin', managedTeamIds, ownTeamId, reportUserIds, teammateUserIds };
+  return { all: actor.role === 'admin', managedTeamIds, ownTeamId, reportUserIds, teammateUserIds, names };
 }

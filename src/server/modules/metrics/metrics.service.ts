@@ -245,6 +245,9 @@ const namesQuery = shapedQuery(
 );
 
 type NameRow = { id: string; name: string };
+/** By name, people of the same name by id (the same order whichever way the names were read). */
+const byName = (a: NameRow, b: NameRow) =>
+  compareNames(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 /** Sorted copies of cached (frozen, shared) name rows: the same rows sort the same. */
 const sortedOf = new WeakMap<readonly NameRow[], readonly NameRow[]>();
 
@@ -252,11 +255,20 @@ const sortedOf = new WeakMap<readonly NameRow[], readonly NameRow[]>();
  * The people's names, by name. Read by every KPI request: on SQLite from the coherent read cache
  * while nothing in the database changed (see `trySyncRead`), and then sorted once for those rows.
  */
-async function sortedNames(db: Deps['db']['kysely'], userIds: string[]): Promise<readonly NameRow[]> {
+async function sortedNames(
+  db: Deps['db']['kysely'],
+  userIds: string[],
+  /** Names known already (the actor's reach carries those of the people in it). */
+  known?: ReadonlyMap<string, string>,
+): Promise<readonly NameRow[]> {
+  if (known && userIds.every((id) => known.has(id))) {
+    // No query (one round trip less on PostgreSQL); the same order as below.
+    return userIds.map((id) => ({ id, name: known.get(id)! })).sort(byName);
+  }
   const rows = await readCompiled(db, namesQuery(db, { userIds }, null), { cached: true });
   let sorted = sortedOf.get(rows);
   if (!sorted) {
-    sorted = Object.freeze([...rows].sort((a, b) => compareNames(a.name, b.name)));
+    sorted = Object.freeze([...rows].sort(byName));
     // Only cached rows are frozen (and come back as the same array); fresh rows are not kept.
     if (Object.isFrozen(rows)) sortedOf.set(rows, sorted);
   }
@@ -502,7 +514,7 @@ export async function computeValuesMany(
   });
   const everyone = [...new Set(seen.flatMap((m) => m.userIds))];
   const [allNames, ...perMetric] = await Promise.all([
-    everyone.length ? sortedNames(db, everyone) : [],
+    everyone.length ? sortedNames(db, everyone, reach.names) : [],
     ...seen.map(async (m) => {
       const { info, userIds } = m;
       const history = !info.snapshot;
