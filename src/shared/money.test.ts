@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, formatMoney, mulDiv } from './money.ts';
+import { allocate, currencyDigits, formatMoney, mulDiv } from './money.ts';
 
 describe('mulDiv', () => {
   it('rounds half to even by default', () => {
@@ -73,5 +73,14 @@ describe('formatMoney', () => {
   it("uses the currency's minor unit", () => {
     expect(formatMoney(123456, 'USD')).toBe('$1,234.56');
     expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
+  });
+});
+
+describe('currencyDigits', () => {
+  it("gives a currency's minor digits from ICU, and 2 for a code it does not know", () => {
+    expect(currencyDigits('USD')).toBe(2);
+    expect(currencyDigits('JPY')).toBe(0);
+    expect(currencyDigits('BHD')).toBe(3);
+    expect(currencyDigits('not a code')).toBe(2);
   });
 });

@@ -72,3 +72,15 @@ export function formatMoney(minor: number, currency: string, locale = 'en-US'): 
     2;
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** digits);
 }
+
+/** Digits after the decimal point of a currency (USD 2, JPY 0, BHD 3), from ICU; 2 for an unknown code. */
+export function currencyDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
+}

@@ -1,3 +1,5 @@
+import { currencyDigits } from './money.ts';
+
 /**
  * How precise a target amount may be, by the metric's format (shared by the API, the CSV upload
  * and the web grid): money in whole minor units (cents) and counts in whole numbers; percents,
@@ -71,16 +73,4 @@ export function parseTargetNumber(
   if (value > (fraction ? MAX_DECIMAL_TARGET : Number.MAX_SAFE_INTEGER))
     return { ok: false, reason: 'is too large' };
   return { ok: true, value };
-}
-
-/** How many minor digits a currency has (USD 2, JPY 0, BHD 3), from the platform's ICU data. */
-function currencyDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
 }

@@ -1,5 +1,5 @@
 /** Display helpers for CRM values: counts, money, distances, addresses. */
-import { formatMoney } from '../../../shared/money.ts';
+import { currencyDigits, formatMoney } from '../../../shared/money.ts';
 import type { Account, ListCount, MoneyTotal } from './crm-types.ts';
 
 /** "1,234" or, when the server stopped counting at its cap, "1,000+". */
@@ -45,18 +45,6 @@ export function formatCoordinates(lat: number, lng: number): string {
 
 export function capitalize(text: string): string {
   return text ? `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}` : text;
-}
-
-/** Digits after the decimal point of a currency (JPY 0, USD 2, BHD 3); 2 for an unknown code. */
-export function currencyDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
 }
 
 /**

@@ -1,19 +1,8 @@
 /** Pure helpers of the target grid editor: amounts as typed ⇄ stored, and the cells that changed. */
+import { currencyDigits } from '../../../shared/money.ts';
 import { parseTargetNumber } from '../../../shared/target-amounts.ts';
 import { targetBasisText } from '../metrics/metric-format.ts';
 import type { CsvProblem, GridCellWrite, TeamCell } from './targets-api.ts';
-
-/** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
-export function currencyDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
-}
 
 /**
  * The currency a metric's targets are typed and shown in: the metric's own (a custom metric over

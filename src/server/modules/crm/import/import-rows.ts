@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { currencyDigits } from '../../../../shared/money.ts';
 import type { ImportEntity } from '../../../db/schema.ts';
 import { type Actor, canWriteOwned, type Reach } from '../../../policy/policy.ts';
 import {
@@ -287,7 +288,7 @@ export function convertRow(
     }
     case 'deals': {
       const currency = cell(ctx, cells, 'currency') ?? ctx.currency;
-      const digits = currency.toUpperCase() === ctx.currency ? ctx.digits : safeDigits(currency);
+      const digits = currency.toUpperCase() === ctx.currency ? ctx.digits : currencyDigits(currency);
       const amountMinor = p.read(ctx, cells, 'amount', (v) => parseAmountMinor(v, digits));
       if (amountMinor === null) p.add('amount', 'is required');
       const pipelineText = cell(ctx, cells, 'pipeline');
@@ -430,15 +431,4 @@ function readSplits(
     else splits.push({ userId, percent });
   });
   return ok ? splits : undefined;
-}
-
-function safeDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
 }
