@@ -437,6 +437,13 @@ export async function executeImport(
   const db = deps.db.kysely;
   const run = await findRun(db, orgId, runId);
   if (!run || run.state === 'done' || run.state === 'failed' || run.state === 'uploaded') return null;
+  // The execution that finishes a run removes its file: another one still reading it (its job
+  // taken over after a lost lock) then finds the file gone — its cue to stop, as the fence's is.
+  const finishedElsewhere = async (error: unknown): Promise<boolean> => {
+    if ((error as { code?: unknown } | null)?.code !== 'ENOENT') return false;
+    const now = await findRun(db, orgId, runId);
+    return now?.state === 'done' || now?.state === 'failed';
+  };
   const fail = async (message: string, p?: ImportProgress) => {
     const now = deps.clock.now();
     await updateRun(db, orgId, runId, {
@@ -609,7 +616,7 @@ export async function executeImport(
     }
     return outcome;
   } catch (error) {
-    if (!(error instanceof ImportSuperseded)) throw error;
+    if (!(error instanceof ImportSuperseded) && !(await finishedElsewhere(error))) throw error;
     deps.log.warn({ runId }, 'import stopped: another execution of it finished it or moved it on');
     return null;
   } finally {
