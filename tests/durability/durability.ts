@@ -220,8 +220,10 @@ export async function runDurability(options: DurabilityOptions): Promise<Durabil
             json: { preset: 'salesforce', mode: 'all-or-nothing' },
           });
           if (start.status >= 500) return;
+          // "already failed": the start was stored before a kill and its job then died on every
+          // attempt (the final wait retries such dead imports as an admin would).
           const already =
-            start.status === 409 && /already (queued|running|done)/.test(JSON.stringify(start.body));
+            start.status === 409 && /already (queued|running|done|failed)/.test(JSON.stringify(start.body));
           if (start.status !== 202 && !already) {
             fail(`import start answered ${start.status}: ${JSON.stringify(start.body)}`);
             continue;
