@@ -123,6 +123,26 @@ export function sqlitePath(url: string): string {
   return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
 }
 
+/**
+ * SQLite's `PRAGMA optimize=0x10002` (analyse the tables that need it), keeping the per-index
+ * statistics (`sqlite_stat1`) and dropping the value samples (`sqlite_stat4`; our better-sqlite3
+ * build has SQLITE_ENABLE_STAT4). With samples, a prepared statement whose range or IN parameters
+ * the planner estimated from them is marked expired whenever such a parameter is bound — and
+ * better-sqlite3 binds on every run — so it was compiled again on every execution, undoing the
+ * statement cache (decision 004): the KPI grid's rollup reads took 120–140 µs instead of 50 µs at
+ * dataset S (docs/performance.md, session 10). The per-index averages of `sqlite_stat1` are what
+ * fixed the plans that needed statistics. The statistics are reloaded after the samples go
+ * (`ANALYZE sqlite_schema` reads them again; it analyses nothing).
+ */
+export function optimizeSqlite(raw: SqliteDatabase.Database): void {
+  raw.pragma('optimize = 0x10002');
+  const samples = raw
+    .prepare("select 1 from sqlite_schema where type = 'table' and name = 'sqlite_stat4'")
+    .get();
+  if (samples === undefined) return;
+  if (raw.prepare('delete from sqlite_stat4').run().changes > 0) raw.exec('analyze sqlite_schema');
+}
+
 /** Opens a database from a `sqlite:<path>` or `postgres://…` URL with the settings we rely on. */
 export function openDb(
   url: string,
@@ -159,7 +179,7 @@ export function openDb(
     // another process analysing at the same time (cluster workers starting together) holds the
     // write lock, and then its statistics serve this connection too: a busy timeout is not an error.
     try {
-      raw.pragma('optimize = 0x10002');
+      optimizeSqlite(raw);
     } catch (error) {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
     }

@@ -28,6 +28,16 @@ async function analyzed(db: Db): Promise<string[]> {
   return rows.rows.map((r) => r.relname).sort();
 }
 
+/** Rows of SQLite's value samples (`sqlite_stat4`), 0 when the table does not exist. */
+async function sampleRows(db: Db): Promise<number> {
+  const exists = await sql<{
+    n: number;
+  }>`select count(*) as n from sqlite_master where name = 'sqlite_stat4'`.execute(db.kysely);
+  if (Number(exists.rows[0]!.n) === 0) return 0;
+  const rows = await sql<{ n: number }>`select count(*) as n from sqlite_stat4`.execute(db.kysely);
+  return Number(rows.rows[0]!.n);
+}
+
 const clock = fakeClock(Date.now());
 
 describe(`planner statistics on ${testEngine()}`, () => {
@@ -52,6 +62,34 @@ describe(`planner statistics on ${testEngine()}`, () => {
         );
       } finally {
         await reopened.close();
+      }
+    },
+  );
+
+  it.runIf(testEngine() === 'sqlite')(
+    'SQLite keeps the per-index statistics and drops the value samples (they made statements recompile on every run)',
+    async () => {
+      const fresh = await createTestDb();
+      try {
+        const w = await makeWorld(fresh.db, clock);
+        for (let i = 0; i < 5; i++) await makeAccount(fresh.db, clock, w.org.orgId, w.repA1.id);
+        // What SQLite's own ANALYZE leaves (this build has STAT4): samples for every index.
+        await sql`analyze`.execute(fresh.db.kysely);
+        expect(await sampleRows(fresh.db)).toBeGreaterThan(0);
+        const reopened = openDb(fresh.url);
+        try {
+          expect(await sampleRows(reopened)).toBe(0);
+          expect(await analyzed(reopened)).toEqual(expect.arrayContaining(['accounts', 'users']));
+        } finally {
+          await reopened.close();
+        }
+        await sql`analyze`.execute(fresh.db.kysely);
+        expect(await sampleRows(fresh.db)).toBeGreaterThan(0);
+        await refreshPlannerStats(fresh.db);
+        expect(await sampleRows(fresh.db)).toBe(0);
+        expect(await analyzed(fresh.db)).toEqual(expect.arrayContaining(['accounts', 'users']));
+      } finally {
+        await fresh.drop();
       }
     },
   );
