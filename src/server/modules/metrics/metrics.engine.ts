@@ -1,10 +1,16 @@
-import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
+import {
+  type CompiledQuery,
+  type ExpressionBuilder,
+  type Kysely,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { CustomMetricSpec } from '../../../shared/custom-metrics.ts';
 import type { MetricFormat } from '../../../shared/metrics-catalog.ts';
 import type { Period } from '../../../shared/periods.ts';
 import { dateInZone } from '../../../shared/time.ts';
 import { shapedQuery } from '../../db/compiled-query.ts';
-import { type Executor, readArrays, trySyncRead } from '../../db/database.ts';
+import { type Executor, isPostgres, readArrays, trySyncRead } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { effectiveUserTargets, type UserTarget } from '../targets/targets.effective.ts';
 import { metricSettingsOf } from './metric-settings.service.ts';
@@ -187,6 +193,39 @@ function dealTable(monthly: boolean): 'deal_rollups' {
   return (monthly ? 'deal_rollup_months' : 'deal_rollups') as 'deal_rollups';
 }
 
+type RollupTable = 'activity_rollups' | 'deal_rollups';
+
+/**
+ * A rollup table's rows for a list of people, as the start of a read: on SQLite `json_each` of
+ * the ids (one parameter, a JSON array: `peopleParameter`) cross-joined to the table, so that its
+ * primary key (org, person, day, …) is probed person by person, as `user_id in (…)` would; on
+ * PostgreSQL `user_id in (…)`. Not `in (…)` on SQLite: for an `in` list SQLite builds an ephemeral
+ * index on every execution, with a page cache of its own allocated in bulk (20 pages) and written
+ * through at once; in a request, after the JavaScript in between had the allocator hand memory
+ * back to the system, that cost ≈ 0.2 ms of page faults in the first such read — a fifth of a
+ * KPI grid request at dataset S (docs/performance.md, session 10). `CROSS JOIN` fixes the order
+ * (SQLite otherwise drove the read from the table by org alone).
+ */
+function rollupRowsOf<T extends RollupTable>(
+  db: Executor,
+  table: T,
+  people: string | readonly string[],
+): SelectQueryBuilder<Database, T, object> {
+  // Untyped inside: Kysely's types do not resolve over a union of tables.
+  const k = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  const name = table as string;
+  if (typeof people !== 'string') return k.selectFrom(name).where('user_id', 'in', people) as never;
+  return k
+    .selectFrom(sql`json_each(${people})`.as('p'))
+    .crossJoin(name)
+    .whereRef(`${name}.user_id`, '=', 'p.value') as never;
+}
+
+/** The people of a rollup read as `rollupRowsOf` takes them on `db`'s engine. */
+function peopleParameter(db: Executor, userIds: readonly string[]): string | readonly string[] {
+  return isPostgres(db) ? userIds : JSON.stringify(userIds);
+}
+
 /** The scope as the building blocks see it: the rollup days when rollups answer this period. */
 interface Scope extends MetricScope {
   days: DayRange | null;
@@ -248,7 +287,14 @@ function activityFilterKey(f: ActivityFilter): string {
 const activityCellsQuery = shapedQuery(
   (
     db: Executor,
-    a: { orgId: string; userIds: string[]; from: number; to: number; kinds: string[]; cellKinds: string[] },
+    a: {
+      orgId: string;
+      people: string | readonly string[];
+      from: number;
+      to: number;
+      kinds: string[];
+      cellKinds: string[];
+    },
     shape: { cells: ActivityFilter[]; anyKind: boolean; monthly: boolean },
   ) => {
     // The values of every filter's kinds, in order, taken from `cellKinds` (parameters, not text).
@@ -266,11 +312,9 @@ const activityCellsQuery = shapedQuery(
           : sql`case when ${sql.join(conditions, sql` and `)} then n else 0 end`;
       return sql<number>`sum(${value})`.as(`c${i}`);
     });
-    let q = db
-      .selectFrom(activityTable(shape.monthly))
+    let q = rollupRowsOf(db, activityTable(shape.monthly), a.people)
       .select(['user_id', ...sums])
       .where('org_id', '=', a.orgId)
-      .where('user_id', 'in', a.userIds)
       .where('day', '>=', a.from)
       .where('day', '<', a.to);
     // Only the kinds some filter counts (unless one counts every kind).
@@ -295,7 +339,7 @@ async function activityRollupCells(
     db,
     {
       orgId: s.orgId,
-      userIds: s.userIds,
+      people: peopleParameter(db, s.userIds),
       from: days.from,
       to: days.to,
       kinds,
@@ -408,11 +452,17 @@ function dealSumColumns(cycle: boolean) {
 const closedDealRollupsQuery = shapedQuery(
   (
     db: Executor,
-    a: { orgId: string; userIds: string[]; from: number; to: number; statuses: string[]; currency: string },
+    a: {
+      orgId: string;
+      people: string | readonly string[];
+      from: number;
+      to: number;
+      statuses: string[];
+      currency: string;
+    },
     shape: { monthly: boolean; cycle: boolean },
   ) =>
-    db
-      .selectFrom(dealTable(shape.monthly))
+    rollupRowsOf(db, dealTable(shape.monthly), a.people)
       .select([
         'user_id',
         ...a.statuses.flatMap((status, i) =>
@@ -424,7 +474,6 @@ const closedDealRollupsQuery = shapedQuery(
         ),
       ])
       .where('org_id', '=', a.orgId)
-      .where('user_id', 'in', a.userIds)
       .where('day', '>=', a.from)
       .where('day', '<', a.to)
       .where('status', 'in', a.statuses)
@@ -493,7 +542,7 @@ async function closedDealsByStatus(
         db,
         {
           orgId: s.orgId,
-          userIds: s.userIds,
+          people: peopleParameter(db, s.userIds),
           from: s.days.from,
           to: s.days.to,
           statuses,
