@@ -11,6 +11,7 @@ import {
   createFreshDb,
   postgresFromTemplate,
   type SeededDb,
+  settlePostgres,
   sqliteFromCache,
   stderrProgress,
 } from './fresh-db.ts';
@@ -58,16 +59,15 @@ export async function metricsDb(ctx: BenchContext): Promise<SeededDb> {
   if (process.env.BENCH_CACHE_DIR) {
     // Kept as a template database (L takes a long while to seed); each run works on a copy.
     const template = `outfield_bench_metrics_${size.toLowerCase()}_${version.replace('-', '_')}`;
-    const copy = await postgresFromTemplate(template, ctx.log, async (db) => {
-      await seed(db, `the database ${template}`);
-      await sql`analyze`.execute(db.kysely);
-    });
+    // postgresFromTemplate settles the template (VACUUM ANALYZE) after seeding.
+    const copy = await postgresFromTemplate(template, ctx.log, (db) => seed(db, `the database ${template}`));
     ctx.defer(copy.drop);
     return { ...copy, ...identity };
   }
   const fresh = await createFreshDb(ctx.engine);
   ctx.defer(() => fresh.drop());
   await seedMetrics(ctx, fresh.db, orgId);
+  await settlePostgres(fresh.db);
   return { ...fresh, ...identity };
 }
 
