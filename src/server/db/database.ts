@@ -124,15 +124,48 @@ export function sqlitePath(url: string): string {
 }
 
 /**
- * SQLite's `PRAGMA optimize=0x10002` (analyse the tables that need it), keeping the per-index
- * statistics (`sqlite_stat1`) and dropping the value samples (`sqlite_stat4`; our better-sqlite3
- * build has SQLITE_ENABLE_STAT4). With samples, a prepared statement whose range or IN parameters
- * the planner estimated from them is marked expired whenever such a parameter is bound — and
- * better-sqlite3 binds on every run — so it was compiled again on every execution, undoing the
- * statement cache (decision 004): the KPI grid's rollup reads took 120–140 µs instead of 50 µs at
- * dataset S (docs/performance.md, session 10). The per-index averages of `sqlite_stat1` are what
- * fixed the plans that needed statistics. The statistics are reloaded after the samples go
- * (`ANALYZE sqlite_schema` reads them again; it analyses nothing).
+ * Tables whose value samples (`sqlite_stat4`) SQLite's planner does without: the KPI rollups and
+ * the org's structure and identity (people, memberships, teams, sessions, targets, playbooks),
+ * read by their keys — one sensible plan whatever the values. With samples, a prepared statement
+ * whose range or IN parameters the planner estimated from them is marked expired whenever such a
+ * parameter is bound — better-sqlite3 binds on every run — so it was compiled again on every
+ * execution, undoing the statement cache (decision 004): the KPI grid's rollup reads took
+ * 120–140 µs instead of 50 µs at dataset S, and a leaderboard of 2,000 people recompiled its
+ * 2,000-parameter reads each time. The record tables (deals, activities, accounts…) keep theirs:
+ * without them SQLite took a 2 %-selective closed-date index for a month of deals that is a third
+ * of them at dataset L (460 ms instead of 9 ms), and a time index for a quarter of an org's
+ * activities (docs/performance.md, session 10).
+ */
+export const UNSAMPLED_TABLES: readonly string[] = [
+  'activity_rollups',
+  'activity_rollup_months',
+  'deal_rollups',
+  'deal_rollup_months',
+  'deal_rollup_keys',
+  'metric_rollup_state',
+  'orgs',
+  'users',
+  'memberships',
+  'teams',
+  'team_members',
+  'team_managers',
+  'sessions',
+  'api_tokens',
+  'targets',
+  'custom_metrics',
+  'playbooks',
+  'playbook_versions',
+  'playbook_targets',
+  'playbook_acknowledgements',
+];
+
+/** The statement that drops the samples of UNSAMPLED_TABLES (a parameter each). */
+const DROP_UNSAMPLED_SQL = `delete from sqlite_stat4 where tbl in (${UNSAMPLED_TABLES.map(() => '?').join(', ')})`;
+
+/**
+ * SQLite's `PRAGMA optimize=0x10002` (analyse the tables that need it), then without the value
+ * samples of UNSAMPLED_TABLES (our better-sqlite3 build has SQLITE_ENABLE_STAT4); the statistics
+ * are reloaded when some went (`ANALYZE sqlite_schema` reads them again; it analyses nothing).
  */
 export function optimizeSqlite(raw: SqliteDatabase.Database): void {
   raw.pragma('optimize = 0x10002');
@@ -140,7 +173,7 @@ export function optimizeSqlite(raw: SqliteDatabase.Database): void {
     .prepare("select 1 from sqlite_schema where type = 'table' and name = 'sqlite_stat4'")
     .get();
   if (samples === undefined) return;
-  if (raw.prepare('delete from sqlite_stat4').run().changes > 0) raw.exec('analyze sqlite_schema');
+  if (raw.prepare(DROP_UNSAMPLED_SQL).run(...UNSAMPLED_TABLES).changes > 0) raw.exec('analyze sqlite_schema');
 }
 
 /** Opens a database from a `sqlite:<path>` or `postgres://…` URL with the settings we rely on. */

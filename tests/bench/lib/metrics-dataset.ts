@@ -204,10 +204,7 @@ export function bareMetric(
   switch (metric) {
     case 'visits':
     case 'activities':
-      // SQLite: the owner index named, so that the baseline's plan does not hang on our planner
-      // statistics (db/planner-stats.ts keeps no STAT4 samples; without them SQLite takes the time
-      // index for a quarter of the whole org and sorts — 8 ms instead of 3.6 ms at S).
-      text = `select owner_id as user_id, count(*) as n from activities${pg ? '' : ' indexed by activities_owner_ix'}
+      text = `select owner_id as user_id, count(*) as n from activities
         where org_id = ${bind(orgId)}${metric === 'visits' ? " and kind = 'visit'" : ''}
         and occurred_at >= ${bind(start)} and occurred_at < ${bind(end)}${users('owner_id')} group by owner_id`;
       value = (r) => Number(r.n);
