@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { defineJob, type JobRegistry } from '../jobs/job-registry.ts';
-import { type Db, UNSAMPLED_TABLES } from './database.ts';
+import { type Db, optimizeSqlite } from './database.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -13,8 +13,8 @@ import type { Database } from './schema.ts';
  * - `PRAGMA optimize=0x10002` when a connection opens (`openDb`): every table is checked and
  *   analysed if it never was or its size changed a lot; the analysis samples (optimize sets a
  *   temporary analysis_limit), so even a large database takes milliseconds. `optimizeSqlite` runs
- *   it and then drops the STAT4 value samples of the rollup tables (`UNSAMPLED_TABLES`), which
- *   made their statements recompile on every run;
+ *   it and then drops the STAT4 value samples of the tables read by key (`UNSAMPLED_TABLES`: the
+ *   rollups, the org's structure and identity), which made their statements recompile on every run;
  * - `PRAGMA optimize` periodically (the `db.optimize` job, every 6 hours, on the jobs worker — whose
  *   connection ran few of the reads, hence the 0x10000 "all tables" bit there too) and after bulk
  *   operations: seeding and rollup rebuilds (`rebuildRollups`), the rollup-rebuild job, imports.
@@ -26,18 +26,9 @@ export type StatsTable = keyof Database & string;
 
 export async function refreshPlannerStats(db: Db, tables: readonly StatsTable[] = []): Promise<void> {
   if (db.engine === 'sqlite') {
-    // What `optimizeSqlite` does, through Kysely: its connection mutex keeps it out of a
-    // transaction another request has open on this connection.
-    await sql`PRAGMA optimize=0x10002`.execute(db.kysely);
-    const samples =
-      await sql`select 1 from sqlite_schema where type = 'table' and name = 'sqlite_stat4'`.execute(
-        db.kysely,
-      );
-    if (samples.rows.length === 0) return;
-    const dropped = await sql`delete from sqlite_stat4 where tbl in (${sql.join(UNSAMPLED_TABLES)})`.execute(
-      db.kysely,
-    );
-    if (Number(dropped.numAffectedRows ?? 0) > 0) await sql`analyze sqlite_schema`.execute(db.kysely);
+    // Holding Kysely's connection (its mutex) keeps this out of a transaction another request has
+    // open on the connection; the raw handle then runs what a connection does when it opens.
+    await db.kysely.connection().execute(async () => optimizeSqlite(db.sqlite!));
     return;
   }
   if (tables.length === 0) {
