@@ -40,6 +40,7 @@ import {
   resolveSessionNow,
 } from './modules/identity/auth.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import type { SessionPrefetch } from './modules/identity/session-prefetch.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
 import { playbooksRoutes } from './modules/playbooks/playbooks.routes.ts';
 import { targetsRoutes } from './modules/targets/targets.routes.ts';
@@ -52,12 +53,19 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission a route needs; required on every /api route (checked at registration). */
     permission?: Permission;
+    /**
+     * PostgreSQL: what the route needs besides the session, computed in the session statement
+     * (see SessionPrefetch); cookie requests only. SQLite reads it from its cache instead.
+     */
+    prefetch?: SessionPrefetch<unknown>;
   }
   interface FastifyRequest {
     actor: Actor | null;
     csrfToken: string | null;
     /** The actor's reach in the org chart, loaded at most once per request. */
     reach(): Promise<Reach>;
+    /** The reach once loaded (or come with the session); see `reach()`. */
+    _reach: Promise<Reach> | null;
   }
 }
 
@@ -69,6 +77,8 @@ export interface BuildAppOptions {
   trustProxy?: boolean;
   /** Jobs, email, webhooks and metrics settings; defaults suit tests (no SMTP, no metrics token). */
   ops?: OpsConfig;
+  /** PostgreSQL: compute routes' `prefetch` in the session statement (default true; tests compare). */
+  sessionPrefetch?: boolean;
 }
 
 export interface RegisteredRoute {
@@ -228,7 +238,7 @@ export async function buildApp(
    * otherwise it waits for the full lookup (PostgreSQL, or a session to touch or delete).
    */
   const authenticate =
-    (permission: Permission) =>
+    (permission: Permission, prefetch: SessionPrefetch<unknown> | undefined) =>
     (req: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
       const auth = req.headers.authorization;
       if (auth?.startsWith('Bearer ')) {
@@ -245,8 +255,8 @@ export async function buildApp(
       const now = token ? resolveSessionNow(deps, token) : null;
       if (now !== undefined || !token) done(admit(req, permission, now ?? null, 'cookie'));
       else
-        resolveSession(deps, token)
-          .then((resolved) => admit(req, permission, resolved, 'cookie'))
+        resolveSession(deps, token, prefetch)
+          .then((resolved) => admit(req, permission, resolved, 'cookie', prefetch))
           .then(done, done);
     };
 
@@ -256,6 +266,7 @@ export async function buildApp(
     permission: Permission,
     resolved: AuthenticatedSession | null,
     via: 'token' | 'cookie',
+    prefetch?: SessionPrefetch<unknown>,
   ): AppError | undefined => {
     if (resolved) {
       const a = resolved.actor;
@@ -269,6 +280,10 @@ export async function buildApp(
         requestId: req.id,
       };
       req.csrfToken = resolved.csrfToken;
+      if (prefetch !== undefined && resolved.prefetched !== undefined) {
+        const kept = prefetch.keep(req.actor, resolved.prefetched);
+        if (kept.reach !== undefined) req._reach = Promise.resolve(kept.reach);
+      }
     } else if (via === 'token' && permission !== 'public') {
       return new AppError(401, 'unauthenticated', 'The API token is invalid, expired or revoked');
     }
@@ -294,6 +309,11 @@ export async function buildApp(
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const permission = route.config?.permission;
+    // Only PostgreSQL pays a round trip per statement; SQLite reads from its cache at once.
+    const prefetch =
+      options.db.engine === 'postgres' && options.sessionPrefetch !== false
+        ? route.config?.prefetch
+        : undefined;
     if (isApiRoute(route.url) && (permission === undefined || !permissions.includes(permission))) {
       throw new Error(`Route ${methods.join(',')} ${route.url} declares no permission`);
     }
@@ -308,7 +328,7 @@ export async function buildApp(
     if (route.url.startsWith('/api/') && permission !== undefined) {
       const own = route.onRequest;
       route.onRequest = [
-        authenticate(permission),
+        authenticate(permission, prefetch),
         ...(own === undefined ? [] : Array.isArray(own) ? own : [own]),
       ];
     }
@@ -359,7 +379,8 @@ export async function buildApp(
 
   app.decorateRequest('actor', null);
   app.decorateRequest('csrfToken', null);
-  app.decorateRequest('reach', async function (this: { actor: Actor | null; _reach?: Promise<Reach> }) {
+  app.decorateRequest('_reach', null);
+  app.decorateRequest('reach', async function (this: FastifyRequest) {
     if (!this.actor) throw unauthenticated();
     this._reach ??= loadReach(deps.db.kysely, this.actor);
     return this._reach;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import { compiledQuery } from '../../db/compiled-query.ts';
+import { type CompiledQueryFn, compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
+import type { SessionPrefetch } from './session-prefetch.ts';
 
 export async function insertSession(
   db: Executor,
@@ -31,27 +32,59 @@ export async function insertSession(
     .execute();
 }
 
+function sessionWithMembershipQuery(db: Executor, sessionId: string) {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('memberships as m', (j) =>
+      j.onRef('m.org_id', '=', 's.org_id').onRef('m.user_id', '=', 's.user_id'),
+    )
+    .select([
+      's.id',
+      's.org_id',
+      's.user_id',
+      's.csrf_token',
+      's.last_seen_at',
+      's.expires_at',
+      'm.role',
+      'm.active',
+    ])
+    .where('s.id', '=', sessionId);
+}
+
 const sessionWithMembership = compiledQuery(
-  (db: Executor, sessionId: string) =>
-    db
-      .selectFrom('sessions as s')
-      .innerJoin('memberships as m', (j) =>
-        j.onRef('m.org_id', '=', 's.org_id').onRef('m.user_id', '=', 's.user_id'),
-      )
-      .select([
-        's.id',
-        's.org_id',
-        's.user_id',
-        's.csrf_token',
-        's.last_seen_at',
-        's.expires_at',
-        'm.role',
-        'm.active',
-      ])
-      .where('s.id', '=', sessionId),
+  (db: Executor, sessionId: string) => sessionWithMembershipQuery(db, sessionId),
   // Every cookie request reads it; the cache is coherent (any write anywhere drops it).
   { cached: true },
 );
+
+type SessionWithMembershipRow = Awaited<ReturnType<typeof sessionWithMembership>>[number];
+
+const withPrefetch = new WeakMap<
+  SessionPrefetch<unknown>,
+  CompiledQueryFn<[string], SessionWithMembershipRow & { prefetched: unknown }>
+>();
+
+/**
+ * findSessionWithMembership with the route's prefetch as a column `prefetched` of the same
+ * statement (computed from the session's own org and user); one compiled statement per prefetch.
+ */
+export async function findSessionWithMembershipAnd<T>(
+  db: Executor,
+  sessionId: string,
+  prefetch: SessionPrefetch<T>,
+): Promise<(SessionWithMembershipRow & { prefetched: T }) | undefined> {
+  const key = prefetch as SessionPrefetch<unknown>;
+  let query = withPrefetch.get(key);
+  if (query === undefined) {
+    query = compiledQuery((db: Executor, id: string) =>
+      sessionWithMembershipQuery(db, id).select(
+        prefetch.select(db, sql.ref<string>('s.org_id'), sql.ref<string>('s.user_id')).as('prefetched'),
+      ),
+    );
+    withPrefetch.set(key, query);
+  }
+  return (await query(db, sessionId))[0] as (SessionWithMembershipRow & { prefetched: T }) | undefined;
+}
 
 /** A session with its membership, in one precompiled query: the hot path of every cookie request. */
 export async function findSessionWithMembership(db: Executor, sessionId: string) {

@@ -25,6 +25,7 @@ import {
   clearRateLimit,
   deleteSession,
   findSessionWithMembership,
+  findSessionWithMembershipAnd,
   findSessionWithMembershipNow,
   findTokenWithMembership,
   findTokenWithMembershipNow,
@@ -43,6 +44,7 @@ import {
   insertUser,
 } from './identity.repository.ts';
 import { type MeResponse, type SetupInput, toOrgResponse } from './identity.schemas.ts';
+import type { SessionPrefetch } from './session-prefetch.ts';
 
 /** Don't write last_seen_at on every request: once a minute is precise enough for a 30-minute idle limit. */
 const TOUCH_EVERY_MS = 60_000;
@@ -50,6 +52,8 @@ const TOUCH_EVERY_MS = 60_000;
 export interface AuthenticatedSession {
   actor: Omit<Actor, 'requestId'>;
   csrfToken: string | null;
+  /** What the route's prefetch computed in the session statement (resolveSession with a prefetch). */
+  prefetched?: unknown;
 }
 
 export interface NewSession {
@@ -100,10 +104,21 @@ function sessionOf(row: SessionRow, id: string): AuthenticatedSession {
   };
 }
 
-/** The session behind a cookie, or null when it is unknown, expired, idle too long or the user deactivated. */
-export async function resolveSession(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
+/**
+ * The session behind a cookie, or null when it is unknown, expired, idle too long or the user
+ * deactivated. With a `prefetch` (PostgreSQL) its value comes in the same statement, as `prefetched`
+ * of a valid session only.
+ */
+export async function resolveSession(
+  deps: Deps,
+  token: string,
+  prefetch?: SessionPrefetch<unknown>,
+): Promise<AuthenticatedSession | null> {
   const id = hashSecretMemo(deps.config.sessionSecret, token);
-  const row = await findSessionWithMembership(deps.db.kysely, id);
+  const row =
+    prefetch === undefined
+      ? await findSessionWithMembership(deps.db.kysely, id)
+      : await findSessionWithMembershipAnd(deps.db.kysely, id, prefetch);
   if (!row) return null;
   const now = deps.clock.now();
   const state = sessionState(deps, row, now);
@@ -112,7 +127,9 @@ export async function resolveSession(deps: Deps, token: string): Promise<Authent
     return null;
   }
   if (state === 'touch') await touchSession(deps.db.kysely, id, now);
-  return sessionOf(row, id);
+  const session = sessionOf(row, id);
+  if ('prefetched' in row) session.prefetched = row.prefetched;
+  return session;
 }
 
 /**

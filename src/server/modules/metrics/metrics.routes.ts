@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { metricFormats, metricUnits } from '../../../shared/custom-metrics.ts';
 import type { Deps } from '../../context.ts';
 import { peerVisibilities } from '../../policy/policy.ts';
+import { reachPrefetch } from '../../policy/reach.ts';
 import { idParam } from '../identity/identity.schemas.ts';
+import type { SessionPrefetch } from '../identity/session-prefetch.ts';
 import { targetBasisResponse } from '../targets/targets.schemas.ts';
 import {
   createCustomMetric,
@@ -31,7 +33,7 @@ import {
   updateMetricSettings,
 } from './metric-settings.service.ts';
 import { loadMetricVocabulary, vocabularyQuery, vocabularyResponse } from './metric-vocabulary.service.ts';
-import { catalog, gridQuery, metricGrid, metricValues, valuesQuery } from './metrics.service.ts';
+import { catalog, gridQuery, kpiPrefetch, metricGrid, metricValues, valuesQuery } from './metrics.service.ts';
 import { orgView, orgViewQuery } from './org-view.service.ts';
 
 const metricSchema = z.object({
@@ -170,6 +172,14 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { permission: 'metrics.admin' as const };
   const read = { permission: 'metrics.read' as const };
+  // Routes that compute values (computeValuesMany): on PostgreSQL the reach and the org's row come
+  // with the session (kpiPrefetch).
+  const readKpi = { permission: 'metrics.read' as const, prefetch: kpiPrefetch as SessionPrefetch<unknown> };
+  // Routes that need the reach but read the org themselves: the reach comes with the session.
+  const readReach = {
+    permission: 'metrics.read' as const,
+    prefetch: reachPrefetch as SessionPrefetch<unknown>,
+  };
   r.get(
     '/api/metrics/catalog',
     {
@@ -185,7 +195,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/metrics/values',
     {
-      config: read,
+      config: readKpi,
       schema: {
         tags: ['metrics'],
         summary:
@@ -201,7 +211,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/metrics/grid',
     {
-      config: read,
+      config: readKpi,
       schema: {
         tags: ['metrics'],
         summary:
@@ -222,7 +232,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/metrics/org',
     {
-      config: read,
+      config: readReach,
       schema: {
         tags: ['metrics'],
         summary:
@@ -273,7 +283,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/metrics/leaderboard',
     {
-      config: read,
+      config: readKpi,
       schema: {
         tags: ['metrics'],
         summary:
@@ -315,7 +325,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/metrics/records',
     {
-      config: read,
+      config: readReach,
       schema: {
         tags: ['metrics'],
         summary:
@@ -348,7 +358,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/metrics/trend',
     {
-      config: read,
+      config: readReach,
       schema: {
         tags: ['metrics'],
         summary: 'One person’s value and effective target over the last periods',

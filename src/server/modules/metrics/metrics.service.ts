@@ -1,4 +1,5 @@
-import { type CompiledQuery, sql } from 'kysely';
+import { type CompiledQuery, type Expression, sql } from 'kysely';
+import { jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { z } from 'zod';
 import { meetingsFromOutreachDefinition, strikeRateDefinition } from '../../../shared/metrics-catalog.ts';
 import {
@@ -17,6 +18,8 @@ import { compiledQuery, shapedQuery } from '../../db/compiled-query.ts';
 import { type Executor, isPostgres, trySyncRead } from '../../db/database.ts';
 import { invalidField, notFound } from '../../lib/errors.ts';
 import { type Actor, peerMetricView, type Reach, readableOwnerIds } from '../../policy/policy.ts';
+import { type ReachRow, reachFromRows, reachRowsJson } from '../../policy/reach.ts';
+import type { SessionPrefetch } from '../identity/session-prefetch.ts';
 
 type PeerView = ReturnType<typeof peerMetricView>;
 
@@ -296,28 +299,62 @@ async function readCompiled<R>(
  * the same statement (`customMetricsJson`, `publishedPlaybookTargetsJson`): two round trips less per
  * KPI request (SQLite reads them from its cache: `loadOrgMetrics`, `publishedPlaybookTargets`).
  */
-const orgForMetrics = compiledQuery(
-  (db: Executor, orgId: string) =>
-    db
-      .selectFrom('orgs as o')
-      .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
-      .select([
-        'o.id',
-        'o.name',
-        'o.currency',
-        'o.time_zone',
-        'o.fiscal_year_start_month',
-        'o.settings',
-        'r.time_zone as rollups_time_zone',
-        'r.version as rollups_version',
-        (isPostgres(db) ? customMetricsJson : sql<CustomMetricRow[] | null>`null`).as('custom_metrics'),
-        (isPostgres(db) ? publishedPlaybookTargetsJson(db) : sql<PublishedTargetRow[] | null>`null`).as(
-          'playbook_targets',
-        ),
-      ])
-      .where('o.id', '=', orgId),
-  { cached: true },
-);
+function orgForMetricsQuery(db: Executor, orgId: string | Expression<string>) {
+  return db
+    .selectFrom('orgs as o')
+    .leftJoin('metric_rollup_state as r', 'r.org_id', 'o.id')
+    .select([
+      'o.id',
+      'o.name',
+      'o.currency',
+      'o.time_zone',
+      'o.fiscal_year_start_month',
+      'o.settings',
+      'r.time_zone as rollups_time_zone',
+      'r.version as rollups_version',
+      (isPostgres(db) ? customMetricsJson : sql<CustomMetricRow[] | null>`null`).as('custom_metrics'),
+      (isPostgres(db) ? publishedPlaybookTargetsJson(db) : sql<PublishedTargetRow[] | null>`null`).as(
+        'playbook_targets',
+      ),
+    ])
+    .where('o.id', '=', orgId);
+}
+
+const orgForMetrics = compiledQuery((db: Executor, orgId: string) => orgForMetricsQuery(db, orgId), {
+  cached: true,
+});
+
+type OrgForMetricsRow = Awaited<ReturnType<typeof orgForMetrics>>[number];
+
+/** The org's row as KPI requests read it (tests compare `kpiPrefetch`'s with it). */
+export async function readOrgForMetrics(db: Executor, orgId: string): Promise<OrgForMetricsRow | undefined> {
+  return (await orgForMetrics(db, orgId))[0];
+}
+
+/**
+ * What KPI routes have come with the session on PostgreSQL (`kpiPrefetch`): the org's row of
+ * `orgForMetrics`, by the request's actor (one object per request, dropped with it).
+ */
+const prefetchedOrg = new WeakMap<Actor, OrgForMetricsRow | null>();
+
+/**
+ * KPI routes (values, grid, leaderboard, records, trend, org view) on PostgreSQL: the actor's reach
+ * and the org's row of `orgForMetrics` come as one JSON column of the session statement — two
+ * round trips less per request (the session's org and user are the statement's own). Nothing is
+ * kept unless the session is valid; inside a transaction the org is read again.
+ */
+export const kpiPrefetch: SessionPrefetch<{ reach: ReachRow[]; org: OrgForMetricsRow | null }> = {
+  name: 'kpi',
+  select: (db, orgId, userId) =>
+    jsonBuildObject({
+      reach: reachRowsJson(db, orgId, userId),
+      org: jsonObjectFrom(orgForMetricsQuery(db, orgId)),
+    }),
+  keep(actor, value) {
+    prefetchedOrg.set(actor, value.org);
+    return { reach: reachFromRows(value.reach, actor) };
+  },
+};
 
 /**
  * The org of a KPI request, its metrics (built-in and custom) and — on PostgreSQL, where they come
@@ -325,15 +362,18 @@ const orgForMetrics = compiledQuery(
  */
 async function orgAndMetrics(
   db: Executor,
-  orgId: string,
-): Promise<
-  readonly [Awaited<ReturnType<typeof orgForMetrics>>, OrgMetric[], PublishedPlaybookTarget[] | undefined]
-> {
+  actor: Actor,
+): Promise<readonly [readonly OrgForMetricsRow[], OrgMetric[], PublishedPlaybookTarget[] | undefined]> {
   if (!isPostgres(db)) {
-    const [rows, metrics] = await Promise.all([orgForMetrics(db, orgId), loadOrgMetrics(db, orgId)]);
+    const [rows, metrics] = await Promise.all([
+      orgForMetrics(db, actor.orgId),
+      loadOrgMetrics(db, actor.orgId),
+    ]);
     return [rows, metrics, undefined];
   }
-  const rows = await orgForMetrics(db, orgId);
+  const prefetched = db.isTransaction ? undefined : prefetchedOrg.get(actor);
+  const rows =
+    prefetched === undefined ? await orgForMetrics(db, actor.orgId) : prefetched ? [prefetched] : [];
   const row = rows[0];
   return [
     rows,
@@ -406,7 +446,7 @@ export async function computeValuesMany(
   const [[orgRows, metrics, playbookTargets], reach] = await Promise.all([
     // The org with its settings and rollup state in one read: the engine needs the state for every
     // period computed, the metric settings live in the org's settings.
-    orgAndMetrics(db, actor.orgId),
+    orgAndMetrics(db, actor),
     reachOrPromise,
   ]);
   const org = orgRows[0];
