@@ -55,7 +55,7 @@ declare module 'fastify' {
     permission?: Permission;
     /**
      * PostgreSQL: what the route needs besides the session, computed in the session statement
-     * (see SessionPrefetch); cookie requests only. SQLite reads it from its cache instead.
+     * (see SessionPrefetch) or the API token's. SQLite reads it from its cache instead.
      */
     prefetch?: SessionPrefetch<unknown>;
   }
@@ -246,8 +246,8 @@ export async function buildApp(
         const now = resolveApiTokenNow(deps, token);
         if (now !== undefined) done(admit(req, permission, now, 'token'));
         else
-          resolveApiToken(deps, token)
-            .then((resolved) => admit(req, permission, resolved, 'token'))
+          resolveApiToken(deps, token, prefetch)
+            .then((resolved) => admit(req, permission, resolved, 'token', prefetch))
             .then(done, done);
         return;
       }

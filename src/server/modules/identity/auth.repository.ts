@@ -116,26 +116,55 @@ export async function listSessions(db: Executor, orgId: string, userId: string, 
     .execute();
 }
 
+function tokenWithMembershipQuery(db: Executor, tokenHash: string) {
+  return db
+    .selectFrom('api_tokens as t')
+    .innerJoin('memberships as m', (j) =>
+      j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
+    )
+    .select([
+      't.id',
+      't.org_id',
+      't.user_id',
+      't.expires_at',
+      't.revoked_at',
+      't.last_used_at',
+      'm.role',
+      'm.active',
+    ])
+    .where('t.token_hash', '=', tokenHash);
+}
+
 const tokenWithMembership = compiledQuery(
-  (db: Executor, tokenHash: string) =>
-    db
-      .selectFrom('api_tokens as t')
-      .innerJoin('memberships as m', (j) =>
-        j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
-      )
-      .select([
-        't.id',
-        't.org_id',
-        't.user_id',
-        't.expires_at',
-        't.revoked_at',
-        't.last_used_at',
-        'm.role',
-        'm.active',
-      ])
-      .where('t.token_hash', '=', tokenHash),
+  (db: Executor, tokenHash: string) => tokenWithMembershipQuery(db, tokenHash),
   { cached: true },
 );
+
+type TokenWithMembershipRow = Awaited<ReturnType<typeof tokenWithMembership>>[number];
+
+const tokenWithPrefetch = new WeakMap<
+  SessionPrefetch<unknown>,
+  CompiledQueryFn<[string], TokenWithMembershipRow & { prefetched: unknown }>
+>();
+
+/** findTokenWithMembership with the route's prefetch (as findSessionWithMembershipAnd). */
+export async function findTokenWithMembershipAnd<T>(
+  db: Executor,
+  tokenHash: string,
+  prefetch: SessionPrefetch<T>,
+): Promise<(TokenWithMembershipRow & { prefetched: T }) | undefined> {
+  const key = prefetch as SessionPrefetch<unknown>;
+  let query = tokenWithPrefetch.get(key);
+  if (query === undefined) {
+    query = compiledQuery((db: Executor, hash: string) =>
+      tokenWithMembershipQuery(db, hash).select(
+        prefetch.select(db, sql.ref<string>('t.org_id'), sql.ref<string>('t.user_id')).as('prefetched'),
+      ),
+    );
+    tokenWithPrefetch.set(key, query);
+  }
+  return (await query(db, tokenHash))[0] as (TokenWithMembershipRow & { prefetched: T }) | undefined;
+}
 
 /** An API token with its membership, in one precompiled query: the hot path of every Bearer request. */
 export async function findTokenWithMembership(db: Executor, tokenHash: string) {

@@ -28,6 +28,7 @@ import {
   findSessionWithMembershipAnd,
   findSessionWithMembershipNow,
   findTokenWithMembership,
+  findTokenWithMembershipAnd,
   findTokenWithMembershipNow,
   hitRateLimit,
   insertSession,
@@ -161,16 +162,29 @@ function tokenSessionOf(row: TokenRow): AuthenticatedSession {
   };
 }
 
-/** The user behind a personal API token (Authorization: Bearer), or null. */
-export async function resolveApiToken(deps: Deps, token: string): Promise<AuthenticatedSession | null> {
+/**
+ * The user behind a personal API token (Authorization: Bearer), or null. With a `prefetch`
+ * (PostgreSQL) its value comes in the same statement, as `prefetched` of a valid token only.
+ */
+export async function resolveApiToken(
+  deps: Deps,
+  token: string,
+  prefetch?: SessionPrefetch<unknown>,
+): Promise<AuthenticatedSession | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  const row = await findTokenWithMembership(deps.db.kysely, hashSecretMemo(deps.config.sessionSecret, token));
+  const hash = hashSecretMemo(deps.config.sessionSecret, token);
+  const row =
+    prefetch === undefined
+      ? await findTokenWithMembership(deps.db.kysely, hash)
+      : await findTokenWithMembershipAnd(deps.db.kysely, hash, prefetch);
   if (!row) return null;
   const now = deps.clock.now();
   const state = tokenState(row, now);
   if (state === null) return null;
   if (state === 'touch') await touchToken(deps.db.kysely, row.org_id, row.id, now);
-  return tokenSessionOf(row);
+  const session = tokenSessionOf(row);
+  if ('prefetched' in row) session.prefetched = row.prefetched;
+  return session;
 }
 
 /** resolveApiToken without waiting, or undefined: call resolveApiToken (as resolveSessionNow). */

@@ -3,10 +3,11 @@ import type { Executor } from '../../db/database.ts';
 import type { Actor, Reach } from '../../policy/policy.ts';
 
 /**
- * What a route has come with its session on PostgreSQL, where every statement is a round trip:
- * one value computed in the session statement itself from the session's org and user (route
- * config `prefetch`; see `findSessionWithMembershipAnd`). The statement is built and compiled once
- * per prefetch. The value is handed over only once the session is known to be valid.
+ * What a route has come with its session (or API token) on PostgreSQL, where every statement is a
+ * round trip: one value computed in the session statement itself from the session's org and user
+ * (route config `prefetch`; see `findSessionWithMembershipAnd`, `findTokenWithMembershipAnd`). The
+ * statement is built and compiled once per prefetch. The value is handed over only once the
+ * session or token is known to be valid.
  */
 export interface SessionPrefetch<T> {
   /** For the logs and tests. */

@@ -99,9 +99,11 @@ describe.runIf(testEngine() === 'postgres')(
     });
 
     /** One GET as the session, with the statements it ran. */
-    async function get(app: typeof plain, session: Session, url: string) {
+    async function get(app: typeof plain, session: Session | { bearer: string }, url: string) {
       const from = statements.length;
-      const res = await app.inject({ method: 'GET', url, headers: { cookie: session.cookie } });
+      const headers =
+        'bearer' in session ? { authorization: `Bearer ${session.bearer}` } : { cookie: session.cookie };
+      const res = await app.inject({ method: 'GET', url, headers });
       return { status: res.statusCode, body: res.body, ran: statements.slice(from) };
     }
 
@@ -158,6 +160,38 @@ describe.runIf(testEngine() === 'postgres')(
         expect(org?.custom_metrics?.map((m) => m.key)).toEqual(['big_wins']);
         expect(org?.playbook_targets?.map((p) => p.metric_key)).toEqual(['revenue_won']);
       }
+    });
+
+    it('does the same for API tokens, and keeps nothing of a revoked one', async () => {
+      const director = sessions.director!;
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/me/tokens',
+        headers: { cookie: director.cookie, 'x-csrf-token': director.csrfToken },
+        payload: { name: 'BI export' },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const bearer = { bearer: created.json().secret as string };
+      for (const [url, saved] of ROUTES) {
+        await get(t.app, bearer, url); // the token's first use is written (last used)
+        const without = await get(plain, bearer, url);
+        const withIt = await get(t.app, bearer, url);
+        expect(withIt.status, `${url}: ${withIt.body}`).toBe(200);
+        expect(JSON.parse(withIt.body), url).toEqual(JSON.parse(without.body));
+        expect(withIt.ran.length, url).toBe(without.ran.length - saved);
+        expect(withIt.ran.filter((s) => s.includes('with recursive "managed"'))[0]).toContain(
+          '"api_tokens" as "t"',
+        );
+      }
+      const revoked = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/me/tokens/${created.json().token.id}`,
+        headers: { cookie: director.cookie, 'x-csrf-token': director.csrfToken },
+      });
+      expect(revoked.statusCode).toBe(204);
+      const refused = await get(t.app, bearer, ROUTES[0]![0]);
+      expect(refused.status).toBe(401);
+      expect(refused.body).not.toContain(w.repB1.id);
     });
 
     it('keeps nothing of a session that is over: a deactivated member and an idle session answer 401', async () => {
