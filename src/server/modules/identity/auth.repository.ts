@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import { type CompiledQueryFn, compiledQuery } from '../../db/compiled-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type { SessionPrefetch } from './session-prefetch.ts';
@@ -57,34 +57,36 @@ const sessionWithMembership = compiledQuery(
   { cached: true },
 );
 
-type SessionWithMembershipRow = Awaited<ReturnType<typeof sessionWithMembership>>[number];
-
-const withPrefetch = new WeakMap<
-  SessionPrefetch<unknown>,
-  CompiledQueryFn<[string], SessionWithMembershipRow & { prefetched: unknown }>
->();
-
 /**
- * findSessionWithMembership with the route's prefetch as a column `prefetched` of the same
- * statement (computed from the session's own org and user); one compiled statement per prefetch.
+ * A row lookup (session or API token by its hash) with a route's prefetch as a column `prefetched`
+ * of the same statement, computed from the row's own org and user (`build` adds it); one compiled
+ * statement per prefetch.
  */
-export async function findSessionWithMembershipAnd<T>(
-  db: Executor,
-  sessionId: string,
-  prefetch: SessionPrefetch<T>,
-): Promise<(SessionWithMembershipRow & { prefetched: T }) | undefined> {
-  const key = prefetch as SessionPrefetch<unknown>;
-  let query = withPrefetch.get(key);
-  if (query === undefined) {
-    query = compiledQuery((db: Executor, id: string) =>
-      sessionWithMembershipQuery(db, id).select(
-        prefetch.select(db, sql.ref<string>('s.org_id'), sql.ref<string>('s.user_id')).as('prefetched'),
-      ),
-    );
-    withPrefetch.set(key, query);
-  }
-  return (await query(db, sessionId))[0] as (SessionWithMembershipRow & { prefetched: T }) | undefined;
+function withPrefetch<R extends { prefetched: unknown }>(
+  build: (db: Executor, key: string, prefetch: SessionPrefetch<unknown>) => { compile(): CompiledQuery<R> },
+) {
+  const queries = new WeakMap<SessionPrefetch<unknown>, CompiledQueryFn<[string], R>>();
+  return async <T>(
+    db: Executor,
+    key: string,
+    prefetch: SessionPrefetch<T>,
+  ): Promise<(Omit<R, 'prefetched'> & { prefetched: T }) | undefined> => {
+    const known = prefetch as SessionPrefetch<unknown>;
+    let query = queries.get(known);
+    if (query === undefined) {
+      query = compiledQuery((db: Executor, hash: string) => build(db, hash, known));
+      queries.set(known, query);
+    }
+    return (await query(db, key))[0] as (Omit<R, 'prefetched'> & { prefetched: T }) | undefined;
+  };
 }
+
+/** findSessionWithMembership with the route's prefetch (`prefetched`), from the session's org and user. */
+export const findSessionWithMembershipAnd = withPrefetch((db, sessionId, prefetch) =>
+  sessionWithMembershipQuery(db, sessionId).select(
+    prefetch.select(db, sql.ref<string>('s.org_id'), sql.ref<string>('s.user_id')).as('prefetched'),
+  ),
+);
 
 /** A session with its membership, in one precompiled query: the hot path of every cookie request. */
 export async function findSessionWithMembership(db: Executor, sessionId: string) {
@@ -140,31 +142,12 @@ const tokenWithMembership = compiledQuery(
   { cached: true },
 );
 
-type TokenWithMembershipRow = Awaited<ReturnType<typeof tokenWithMembership>>[number];
-
-const tokenWithPrefetch = new WeakMap<
-  SessionPrefetch<unknown>,
-  CompiledQueryFn<[string], TokenWithMembershipRow & { prefetched: unknown }>
->();
-
-/** findTokenWithMembership with the route's prefetch (as findSessionWithMembershipAnd). */
-export async function findTokenWithMembershipAnd<T>(
-  db: Executor,
-  tokenHash: string,
-  prefetch: SessionPrefetch<T>,
-): Promise<(TokenWithMembershipRow & { prefetched: T }) | undefined> {
-  const key = prefetch as SessionPrefetch<unknown>;
-  let query = tokenWithPrefetch.get(key);
-  if (query === undefined) {
-    query = compiledQuery((db: Executor, hash: string) =>
-      tokenWithMembershipQuery(db, hash).select(
-        prefetch.select(db, sql.ref<string>('t.org_id'), sql.ref<string>('t.user_id')).as('prefetched'),
-      ),
-    );
-    tokenWithPrefetch.set(key, query);
-  }
-  return (await query(db, tokenHash))[0] as (TokenWithMembershipRow & { prefetched: T }) | undefined;
-}
+/** findTokenWithMembership with the route's prefetch (`prefetched`), from the token's org and user. */
+export const findTokenWithMembershipAnd = withPrefetch((db, tokenHash, prefetch) =>
+  tokenWithMembershipQuery(db, tokenHash).select(
+    prefetch.select(db, sql.ref<string>('t.org_id'), sql.ref<string>('t.user_id')).as('prefetched'),
+  ),
+);
 
 /** An API token with its membership, in one precompiled query: the hot path of every Bearer request. */
 export async function findTokenWithMembership(db: Executor, tokenHash: string) {
