@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
 import { idempotencyHeaders, idempotent } from '../../lib/idempotency.ts';
+import { reachPrefetch } from '../../policy/reach.ts';
 import { idParam } from '../identity/identity.schemas.ts';
 import {
   createAccount,
@@ -140,7 +141,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/accounts',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: atags,
         summary: 'Accounts I can see, filtered, sorted, paginated',
@@ -153,7 +154,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/accounts/nearby',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: atags,
         summary: 'Accounts nearest a position',
@@ -166,7 +167,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/crm/accounts',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: atags,
         summary: 'Create an account',
@@ -180,7 +181,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/accounts/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: { tags: atags, summary: 'One account', params: idParam, response: { 200: accountResponse } },
     },
     async (req) => getAccount(deps, req.actor!, await req.reach(), req.params.id),
@@ -188,7 +189,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.patch(
     '/api/crm/accounts/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: atags,
         summary: 'Change an account',
@@ -204,7 +205,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/contacts',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: ctags,
         summary: 'Contacts of accounts I can see',
@@ -217,7 +218,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/crm/contacts',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: ctags,
         summary: 'Create a contact',
@@ -231,7 +232,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/contacts/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: { tags: ctags, summary: 'One contact', params: idParam, response: { 200: contactResponse } },
     },
     async (req) => getContact(deps, req.actor!, await req.reach(), req.params.id),
@@ -239,7 +240,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.patch(
     '/api/crm/contacts/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: ctags,
         summary: 'Change a contact',
@@ -255,7 +256,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/deals',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: dtags,
         summary: 'Deals I can see',
@@ -268,7 +269,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/deals/board',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: dtags,
         summary: 'Kanban board of a pipeline',
@@ -293,7 +294,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/crm/deals',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: dtags,
         summary: 'Create a deal (Idempotency-Key header honoured)',
@@ -313,7 +314,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/deals/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: { tags: dtags, summary: 'One deal', params: idParam, response: { 200: dealResponse } },
     },
     async (req) => getDeal(deps, req.actor!, await req.reach(), req.params.id),
@@ -321,7 +322,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/deals/:id/history',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: dtags,
         summary: 'Stage history of a deal',
@@ -334,7 +335,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.patch(
     '/api/crm/deals/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: dtags,
         summary:
@@ -358,7 +359,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/activities',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: xtags,
         summary: 'Activities I can see, newest first',
@@ -371,7 +372,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/crm/activities',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: xtags,
         summary:
@@ -392,7 +393,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/activities/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: { tags: xtags, summary: 'One activity', params: idParam, response: { 200: activityResponse } },
     },
     async (req) => getActivity(deps, req.actor!, await req.reach(), req.params.id),
@@ -400,7 +401,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.patch(
     '/api/crm/activities/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: xtags,
         summary: 'Change an activity or check out of a visit (Idempotency-Key header honoured)',
@@ -421,7 +422,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.delete(
     '/api/crm/activities/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: { tags: xtags, summary: 'Delete an activity', params: idParam, response: noContent },
     },
     async (req, reply) => {
@@ -434,7 +435,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/crm/notes',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags: ntags,
         summary: 'Notes of a record',
@@ -447,7 +448,7 @@ export function crmRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/crm/notes',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags: ntags,
         summary: 'Add a Markdown note to a record',

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { reachPrefetch } from '../../policy/reach.ts';
 import { idParam } from '../identity/identity.schemas.ts';
 import {
   commentBody,
@@ -80,7 +81,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals/smart-check',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Run the SMART check on an unsaved draft, with the owner’s history',
@@ -93,7 +94,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/goals',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Goals I can see: mine, my team’s, and those of the people and teams under me',
@@ -106,7 +107,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Create a goal (as a draft)',
@@ -120,7 +121,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/goals/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'A goal with its SMART check, progress now, goals beneath it and its history',
@@ -133,7 +134,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/goals/:id/series',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Progress chart points: actual so far, the pace line, the forecast line',
@@ -146,7 +147,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.patch(
     '/api/goals/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Change a goal (a proposed or agreed goal goes back to draft)',
@@ -160,7 +161,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.delete(
     '/api/goals/:id',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Delete a goal that is not agreed',
@@ -176,7 +177,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals/:id/propose',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Propose the goal to the other side (owner ↔ manager)',
@@ -190,7 +191,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals/:id/agree',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Agree to a proposed goal (refused while the SMART check fails)',
@@ -204,7 +205,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals/:id/request-changes',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Ask for changes to a proposed goal, with a comment',
@@ -218,7 +219,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals/:id/comments',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Comment on a goal',
@@ -232,7 +233,7 @@ export function goalsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/goals/:id/progress',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Record progress of a manual measure, with evidence',

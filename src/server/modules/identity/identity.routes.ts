@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { reachPrefetch } from '../../policy/reach.ts';
 import {
   idParam,
   orgResponse,
@@ -49,7 +50,7 @@ export function identityRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/users',
     {
-      config: { permission: 'users.read' },
+      config: { permission: 'users.read', prefetch: reachPrefetch },
       schema: {
         tags: utags,
         summary: 'People I can see (admins: all; managers: their teams; reps: their team)',
@@ -75,7 +76,7 @@ export function identityRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/users/:id',
     {
-      config: { permission: 'users.read' },
+      config: { permission: 'users.read', prefetch: reachPrefetch },
       schema: { tags: utags, summary: 'One user', params: idParam, response: { 200: userResponse } },
     },
     async (req) => getUser(deps, req.actor!, await req.reach(), req.params.id),
@@ -99,7 +100,7 @@ export function identityRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/teams',
     {
-      config: { permission: 'teams.read' },
+      config: { permission: 'teams.read', prefetch: reachPrefetch },
       schema: {
         tags: ttags,
         summary: 'Teams I can see',
@@ -111,7 +112,7 @@ export function identityRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/teams/:id',
     {
-      config: { permission: 'teams.read' },
+      config: { permission: 'teams.read', prefetch: reachPrefetch },
       schema: { tags: ttags, summary: 'One team', params: idParam, response: { 200: teamResponse } },
     },
     async (req) => getTeam(deps, req.actor!, await req.reach(), req.params.id),

@@ -6,7 +6,6 @@ import type { Deps } from '../../context.ts';
 import { peerVisibilities } from '../../policy/policy.ts';
 import { reachPrefetch } from '../../policy/reach.ts';
 import { idParam } from '../identity/identity.schemas.ts';
-import type { SessionPrefetch } from '../identity/session-prefetch.ts';
 import { targetBasisResponse } from '../targets/targets.schemas.ts';
 import {
   createCustomMetric,
@@ -174,11 +173,11 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   const read = { permission: 'metrics.read' as const };
   // Routes that compute values (computeValuesMany): on PostgreSQL the reach and the org's row come
   // with the session (kpiPrefetch).
-  const readKpi = { permission: 'metrics.read' as const, prefetch: kpiPrefetch as SessionPrefetch<unknown> };
+  const readKpi = { permission: 'metrics.read' as const, prefetch: kpiPrefetch };
   // Routes that need the reach but read the org themselves: the reach comes with the session.
   const readReach = {
     permission: 'metrics.read' as const,
-    prefetch: reachPrefetch as SessionPrefetch<unknown>,
+    prefetch: reachPrefetch,
   };
   r.get(
     '/api/metrics/catalog',

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { reachPrefetch } from '../../policy/reach.ts';
 import { idParam } from '../identity/identity.schemas.ts';
 import {
   acknowledgeBody,
@@ -35,7 +36,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/playbooks',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Playbooks I can read, with what I still need to acknowledge',
@@ -47,7 +48,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/playbooks',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Create a playbook for a role (admins) or a team I manage; starts as draft version 1',
@@ -61,7 +62,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/playbooks/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'A playbook with its version history and one version’s document (default: current)',
@@ -75,7 +76,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.put(
     '/api/playbooks/:id/draft',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Save the draft (a published version never changes; editing after one starts the next)',
@@ -89,7 +90,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/playbooks/:id/publish',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Publish the draft and ask everyone it applies to to acknowledge it',
@@ -102,7 +103,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/playbooks/:id/acknowledge',
     {
-      config: { permission: 'playbooks.acknowledge' },
+      config: { permission: 'playbooks.acknowledge', prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Acknowledge the current version',
@@ -116,7 +117,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/playbooks/:id/diff',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'What changed since the version I acknowledged (or between two versions)',
@@ -130,7 +131,7 @@ export function playbooksRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/playbooks/:id/acknowledgements',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Who has acknowledged the current version, and who has not (people under me)',

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../context.ts';
+import { reachPrefetch } from '../../policy/reach.ts';
 import { idParam } from '../identity/identity.schemas.ts';
 import {
   effectiveTargetsQuery,
@@ -40,7 +41,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/targets',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Targets I can see (mine, my reports’, my teams’), with effective amounts after ramp',
@@ -53,7 +54,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/targets/effective',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: {
         tags,
         summary:
@@ -67,7 +68,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/targets',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: { tags, summary: 'Set a target', body: targetCreateBody, response: { 201: targetResponse } },
     },
     async (req, reply) =>
@@ -76,7 +77,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/targets/grid',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'A team × period grid: each member’s targets, the team’s (direct or sum) and sub-teams',
@@ -89,7 +90,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.put(
     '/api/targets/grid',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Set many grid cells at once (null clears); all or nothing',
@@ -102,7 +103,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/targets/import',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Bulk entry by CSV: every row validated, all or nothing; errors name row, column and reason',
@@ -115,7 +116,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     '/api/targets/:id',
     {
-      config: read,
+      config: { ...read, prefetch: reachPrefetch },
       schema: { tags, summary: 'One target', params: idParam, response: { 200: targetResponse } },
     },
     async (req) => getTarget(deps, req.actor!, await req.reach(), req.params.id),
@@ -123,7 +124,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.patch(
     '/api/targets/:id',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Change a target’s amount',
@@ -137,7 +138,7 @@ export function targetsRoutes(app: FastifyInstance, deps: Deps): void {
   r.delete(
     '/api/targets/:id',
     {
-      config: manage,
+      config: { ...manage, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Remove a target',

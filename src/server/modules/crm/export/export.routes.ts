@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../../context.ts';
+import { reachPrefetch } from '../../../policy/reach.ts';
 import { accountListQuery, activityListQuery, contactListQuery, dealListQuery } from '../crm.schemas.ts';
 import { type ExportEntity, type ExportQuery, exportRecords, exportStream } from './export.service.ts';
 
@@ -23,7 +24,7 @@ export function exportRoutes(app: FastifyInstance, deps: Deps): void {
     r.get(
       `/api/crm/${entity}/export`,
       {
-        config: { permission: 'crm.read' },
+        config: { permission: 'crm.read', prefetch: reachPrefetch },
         schema: {
           tags: ['export'],
           summary: `Export the ${entity} I can see (same filters as the list) as CSV (RFC 4180) or JSON`,

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../../context.ts';
 import { AppError } from '../../../lib/errors.ts';
+import { reachPrefetch } from '../../../policy/reach.ts';
 import { idParam } from '../../identity/identity.schemas.ts';
 import {
   dryRunBody,
@@ -123,7 +124,7 @@ export function importRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(
     '/api/crm/imports/:id/dry-run',
     {
-      config: write,
+      config: { ...write, prefetch: reachPrefetch },
       schema: {
         tags,
         summary: 'Check every row without writing: preview of mapped rows and per-row errors',
