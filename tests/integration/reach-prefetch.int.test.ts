@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/server/app.ts';
-import type { Clock } from '../../src/server/lib/clock.ts';
 import { makeAccount, makeDeal } from '../factories/crm.ts';
 import { makeWorld, PASSWORD } from '../factories/identity.ts';
-import { createTestApp, type Session, signIn, type TestApp } from '../setup/test-app.ts';
-import { createTestDb, testEngine } from '../setup/test-db.ts';
+import { createPrefetchPair, type PlainApp } from '../setup/prefetch-pair.ts';
+import { type Session, signIn, type TestApp } from '../setup/test-app.ts';
+import { testEngine } from '../setup/test-db.ts';
 
 /**
  * Routes that read the actor's reach have it come with the session on PostgreSQL (`reachPrefetch`,
@@ -44,17 +43,15 @@ describe('reach with the session', () => {
   });
 
   describe.runIf(testEngine() === 'postgres')('on PostgreSQL', () => {
-    const statements: string[] = [];
+    let pair: Awaited<ReturnType<typeof createPrefetchPair>>;
     let t: TestApp;
-    let plain: Awaited<ReturnType<typeof buildApp>>;
+    let plain: PlainApp;
     let w: Awaited<ReturnType<typeof makeWorld>>;
     const sessions: Session[] = [];
 
     beforeAll(async () => {
-      const tdb = await createTestDb('postgres', (sql) => statements.push(sql));
-      t = await createTestApp({}, tdb);
-      plain = await buildApp({ db: t.db, config: t.config, clock: t.clock as Clock, sessionPrefetch: false });
-      await plain.ready();
+      pair = await createPrefetchPair();
+      ({ t, plain } = pair);
       w = await makeWorld(t.db, t.clock);
       const account = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id);
       await makeDeal(t.db, t.clock, w.org.orgId, w.repA1.id, account, { stage: 'won', amountMinor: 1_000 });
@@ -63,15 +60,10 @@ describe('reach with the session', () => {
       }
     });
     afterAll(async () => {
-      await plain?.close();
-      await t?.close();
+      await pair?.close();
     });
 
-    async function get(app: typeof plain, session: Session, url: string) {
-      const from = statements.length;
-      const res = await app.inject({ method: 'GET', url, headers: { cookie: session.cookie } });
-      return { status: res.statusCode, body: res.body, ran: statements.slice(from) };
-    }
+    const get: (typeof pair)['get'] = (...args) => pair.get(...args);
 
     it('answers the lists of every module as without it, in one statement fewer', async () => {
       const urls = [

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount, makeDeal } from '../../../../tests/factories/crm.ts';
 import { makeWorld, PASSWORD } from '../../../../tests/factories/identity.ts';
-import { createTestApp, type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
-import { createTestDb, testEngine } from '../../../../tests/setup/test-db.ts';
-import { buildApp } from '../../app.ts';
-import type { Clock } from '../../lib/clock.ts';
+import { createPrefetchPair, type PlainApp } from '../../../../tests/setup/prefetch-pair.ts';
+import { type Session, signIn, type TestApp } from '../../../../tests/setup/test-app.ts';
+import { testEngine } from '../../../../tests/setup/test-db.ts';
 import { hashSecret } from '../../lib/secrets.ts';
 import type { Actor } from '../../policy/policy.ts';
 import { loadReach, reachFromRows } from '../../policy/reach.ts';
@@ -29,17 +28,15 @@ const ROUTES: [url: string, saved: number][] = [
 describe.runIf(testEngine() === 'postgres')(
   'KPI routes on PostgreSQL: reach and org with the session',
   () => {
-    const statements: string[] = [];
+    let pair: Awaited<ReturnType<typeof createPrefetchPair>>;
     let t: TestApp;
-    let plain: Awaited<ReturnType<typeof buildApp>>;
+    let plain: PlainApp;
     let w: Awaited<ReturnType<typeof makeWorld>>;
     const sessions: Record<string, Session> = {};
 
     beforeAll(async () => {
-      const tdb = await createTestDb('postgres', (sql) => statements.push(sql));
-      t = await createTestApp({}, tdb);
-      plain = await buildApp({ db: t.db, config: t.config, clock: t.clock as Clock, sessionPrefetch: false });
-      await plain.ready();
+      pair = await createPrefetchPair();
+      ({ t, plain } = pair);
       w = await makeWorld(t.db, t.clock);
       const account = await makeAccount(t.db, t.clock, w.org.orgId, w.repA1.id);
       await makeDeal(t.db, t.clock, w.org.orgId, w.repA1.id, account, { stage: 'won', amountMinor: 12_345 });
@@ -94,18 +91,11 @@ describe.runIf(testEngine() === 'postgres')(
       expect(published.statusCode, published.body).toBe(200);
     });
     afterAll(async () => {
-      await plain?.close();
-      await t?.close();
+      await pair?.close();
     });
 
     /** One GET as the session, with the statements it ran. */
-    async function get(app: typeof plain, session: Session | { bearer: string }, url: string) {
-      const from = statements.length;
-      const headers =
-        'bearer' in session ? { authorization: `Bearer ${session.bearer}` } : { cookie: session.cookie };
-      const res = await app.inject({ method: 'GET', url, headers });
-      return { status: res.statusCode, body: res.body, ran: statements.slice(from) };
-    }
+    const get: (typeof pair)['get'] = (...args) => pair.get(...args);
 
     it('answers every KPI route exactly as without it, in the statements it saves fewer', async () => {
       const routes: [string, number][] = [
