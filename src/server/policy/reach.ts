@@ -97,7 +97,6 @@ export function reachRowsJson(db: Executor, orgId: Expression<string>, userId: E
  * session statement (route config `prefetch`), one round trip less. See `kpiPrefetch` for KPI values.
  */
 export const reachPrefetch: SessionPrefetch<ReachRow[]> = {
-  name: 'reach',
   select: (db, orgId, userId) => reachRowsJson(db, orgId, userId),
   keep: (actor, rows) => ({ reach: reachFromRows(rows, actor) }),
 };

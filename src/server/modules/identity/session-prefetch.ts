@@ -10,8 +10,6 @@ import type { Actor, Reach } from '../../policy/policy.ts';
  * session or token is known to be valid.
  */
 export interface SessionPrefetch<T> {
-  /** For the logs and tests. */
-  name: string;
   /** The value as one expression of the session's org and user (a JSON value on PostgreSQL). */
   select(db: Executor, orgId: Expression<string>, userId: Expression<string>): AliasableExpression<T>;
   /** Keeps the value for the request of `actor`; may hand back the actor's reach. */

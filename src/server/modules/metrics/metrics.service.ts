@@ -338,13 +338,13 @@ export async function readOrgForMetrics(db: Executor, orgId: string): Promise<Or
 const prefetchedOrg = new WeakMap<Actor, OrgForMetricsRow | null>();
 
 /**
- * KPI routes (values, grid, leaderboard, records, trend, org view) on PostgreSQL: the actor's reach
- * and the org's row of `orgForMetrics` come as one JSON column of the session statement — two
- * round trips less per request (the session's org and user are the statement's own). Nothing is
- * kept unless the session is valid; inside a transaction the org is read again.
+ * The KPI routes that compute values (values, grid, leaderboard — `computeValuesMany`) on
+ * PostgreSQL: the actor's reach and the org's row of `orgForMetrics` come as one JSON column of the
+ * session statement — two round trips less per request (the session's org and user are the
+ * statement's own). Nothing is kept unless the session is valid; inside a transaction the org is
+ * read again. Records, trend and the org view read the org themselves and take `reachPrefetch`.
  */
 export const kpiPrefetch: SessionPrefetch<{ reach: ReachRow[]; org: OrgForMetricsRow | null }> = {
-  name: 'kpi',
   select: (db, orgId, userId) =>
     jsonBuildObject({
       reach: reachRowsJson(db, orgId, userId),
